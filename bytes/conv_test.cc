@@ -69,7 +69,9 @@ TEST(ParseHexTest, Invalid) {
 TEST(FormatTest, AppendUintRoundTrips) {
   ByteBuffer b;
   for (uint64_t v :
-       {uint64_t{0}, uint64_t{9}, uint64_t{10}, uint64_t{4096}, kMax}) {
+       {uint64_t{0}, uint64_t{9}, uint64_t{10}, uint64_t{99}, uint64_t{100},
+        uint64_t{999}, uint64_t{1000}, uint64_t{9999}, uint64_t{10000},
+        uint64_t{4096}, uint64_t{10000000000000000000u}, kMax}) {
     b.Reset();
     AppendUint(b, v);
     EXPECT_EQ(b.view(), std::to_string(v));
