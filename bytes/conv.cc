@@ -114,42 +114,4 @@ void ToUpperInPlace(char* p, size_t n) {
     p[i] = ToUpper(p[i]);
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i]))
-      return false;
-  }
-  return true;
-}
-
-bool EqualsLowercase(std::string_view s, std::string_view lower) {
-  if (s.size() != lower.size())
-    return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (ToLower(s[i]) != lower[i])
-      return false;
-  }
-  return true;
-}
-
-std::string_view TrimLeftOws(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
-    ++i;
-  return s.substr(i);
-}
-
-std::string_view TrimRightOws(std::string_view s) {
-  size_t n = s.size();
-  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-    --n;
-  return s.substr(0, n);
-}
-
-std::string_view TrimOws(std::string_view s) {
-  return TrimRightOws(TrimLeftOws(s));
-}
-
 }  // namespace brisk::bytes

@@ -60,16 +60,45 @@ void ToLowerInPlace(char* p, size_t n);
 void ToUpperInPlace(char* p, size_t n);
 
 // ASCII case-insensitive equality; non-letters compare exactly.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (ToLower(a[i]) != ToLower(b[i]))
+      return false;
+  }
+  return true;
+}
 
 // `lower` must already be lowercase (a literal such as "content-length"):
 // one table lookup per byte instead of two. Same result as EqualsIgnoreCase.
-bool EqualsLowercase(std::string_view s, std::string_view lower);
+// Inline: parsers call it for every field name they classify.
+inline bool EqualsLowercase(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size())
+    return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (ToLower(s[i]) != lower[i])
+      return false;
+  }
+  return true;
+}
 
 // Strips leading and trailing SP and HTAB (RFC 9110 OWS).
-std::string_view TrimOws(std::string_view s);
-std::string_view TrimLeftOws(std::string_view s);
-std::string_view TrimRightOws(std::string_view s);
+inline std::string_view TrimLeftOws(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
+    ++i;
+  return s.substr(i);
+}
+inline std::string_view TrimRightOws(std::string_view s) {
+  size_t n = s.size();
+  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+    --n;
+  return s.substr(0, n);
+}
+inline std::string_view TrimOws(std::string_view s) {
+  return TrimRightOws(TrimLeftOws(s));
+}
 
 // Implementation details follow.
 

@@ -1,0 +1,282 @@
+#include "http/response_header.h"
+
+#include "bytes/conv.h"
+#include "http/internal/field_parser.h"
+#include "http/status_code.h"
+
+namespace brisk::http {
+
+ResponseHeader::ResponseHeader(const HeaderLimits& limits) : limits_(limits) {}
+
+void ResponseHeader::Reset() {
+  fields_.Reset();
+  reason_ = Slice();
+  status_code_ = 200;
+  http_minor_ = 1;
+  scanned_ = 0;
+  content_type_ = -1;
+  content_length_ = -1;
+  keep_alive_timeout_ = -1;
+  chunked_ = connection_close_ = connection_keep_alive_ = false;
+  te_present_ = te_chunked_last_ = te_other_ = false;
+  te_chunked_count_ = 0;
+}
+
+ParseResult ResponseHeader::Parse(std::string_view buf) {
+  if (scanned_ != 0) {
+    ParseError error = ParseError::kNone;
+    size_t end = http_internal::FindHeaderEnd(
+        buf, scanned_ > 3 ? scanned_ - 3 : 0, error);
+    if (error != ParseError::kNone)
+      return ParseResult::Error(error);
+    if (end == 0) {
+      if (buf.size() > limits_.max_header_bytes) {
+        return ParseResult::Error(ParseError::kHeaderTooLarge);
+      }
+      scanned_ = buf.size();
+      return ParseResult::Incomplete();
+    }
+  }
+  ParseResult r = ParseComplete(buf);
+  if (r.incomplete()) {
+    if (buf.size() > limits_.max_header_bytes) {
+      return ParseResult::Error(ParseError::kHeaderTooLarge);
+    }
+    scanned_ = buf.size();
+  } else if (r.done() && r.consumed > limits_.max_header_bytes) {
+    return ParseResult::Error(ParseError::kHeaderTooLarge);
+  }
+  return r;
+}
+
+ParseResult ResponseHeader::ParseComplete(std::string_view buf) {
+  size_t scanned = scanned_;
+  Reset();
+  scanned_ = scanned;
+  fields_.SetSource(buf.data());
+  fields_.Reserve(16);
+  const char* const base = buf.data();
+  const char* const end = base + buf.size();
+  const char* p = base;
+
+  // HTTP-version SP 3DIGIT SP reason CRLF. Some servers omit the SP before
+  // an empty reason; that one leniency is accepted.
+  if (end - p < 12) {
+    std::string_view have(p, static_cast<size_t>(end - p));
+    std::string_view want = "HTTP/";
+    if (have.substr(0, want.size()) != want.substr(0, have.size())) {
+      return ParseResult::Error(ParseError::kBadVersion);
+    }
+    return ParseResult::Incomplete();
+  }
+  int minor = 1;
+  ParseError e = http_internal::ParseVersion(p, minor);
+  if (e != ParseError::kNone)
+    return ParseResult::Error(e);
+  http_minor_ = minor;
+  p += 8;
+  if (p[0] != ' ')
+    return ParseResult::Error(ParseError::kBadStatusLine);
+  ++p;
+  int code = 0;
+  for (int i = 0; i < 3; ++i) {
+    unsigned d = static_cast<unsigned char>(p[i]) - unsigned{'0'};
+    if (d > 9)
+      return ParseResult::Error(ParseError::kBadStatusLine);
+    code = code * 10 + static_cast<int>(d);
+  }
+  if (code < 100)
+    return ParseResult::Error(ParseError::kBadStatusLine);
+  status_code_ = code;
+  p += 3;
+  const char* reason = p;
+  if (*p == ' ') {
+    reason = ++p;
+    for (;;) {
+      p = http_internal::FindFieldValueStop(p, end);
+      if (p < end && *p == '\t') {
+        ++p;
+        continue;
+      }
+      break;
+    }
+  }
+  if (p == end || (*p == '\r' && end - p < 2))
+    return ParseResult::Incomplete();
+  if (*p == '\n')
+    return ParseResult::Error(ParseError::kBareLf);
+  if (*p != '\r' || p[1] != '\n') {
+    return ParseResult::Error(ParseError::kBadStatusLine);
+  }
+  reason_ = {static_cast<uint32_t>(reason - base),
+             static_cast<uint32_t>(p - reason), false};
+  p += 2;
+
+  bool incomplete = false;
+  e = http_internal::ParseFieldLines(
+      p, base, end, limits_.max_fields, fields_, incomplete,
+      [this](std::string_view name, std::string_view value, size_t index) {
+        return OnField(name, value, index);
+      });
+  if (e != ParseError::kNone)
+    return ParseResult::Error(e);
+  if (incomplete)
+    return ParseResult::Incomplete();
+  if (te_present_) {
+    if (content_length_ >= 0) {
+      return ParseResult::Error(ParseError::kContentLengthWithTransferEncoding);
+    }
+    if (te_chunked_count_ > 1) {
+      return ParseResult::Error(ParseError::kBadTransferEncoding);
+    }
+    if (te_chunked_last_ && te_other_) {
+      return ParseResult::Error(ParseError::kUnsupportedTransferEncoding);
+    }
+    chunked_ = te_chunked_last_;
+  }
+  scanned_ = 0;
+  return ParseResult::Done(static_cast<size_t>(p - base));
+}
+
+ParseError ResponseHeader::OnField(std::string_view name,
+                                   std::string_view value, size_t index) {
+  switch (name.size()) {
+    case 10:
+      if (http_internal::TokenEqualsLowercase(name, "connection")) {
+        http_internal::ConnectionTokens c;
+        http_internal::OnConnection(value, c);
+        connection_close_ |= c.close;
+        connection_keep_alive_ |= c.keep_alive;
+      } else if (http_internal::TokenEqualsLowercase(name, "keep-alive")) {
+        // Keep-Alive: timeout=5, max=1000
+        size_t at = 0;
+        while (at < value.size()) {
+          size_t comma = value.find(',', at);
+          std::string_view param = bytes::TrimOws(value.substr(
+              at, comma == std::string_view::npos ? value.npos : comma - at));
+          if (param.size() > 8 &&
+              bytes::EqualsLowercase(param.substr(0, 8), "timeout=")) {
+            std::optional<uint64_t> t = bytes::ParseUint(param.substr(8));
+            if (t && *t < (1u << 30))
+              keep_alive_timeout_ = static_cast<int>(*t);
+          }
+          if (comma == std::string_view::npos)
+            break;
+          at = comma + 1;
+        }
+      }
+      break;
+    case 12:
+      if (http_internal::TokenEqualsLowercase(name, "content-type")) {
+        content_type_ = static_cast<int16_t>(index);
+      }
+      break;
+    case 14:
+      if (http_internal::TokenEqualsLowercase(name, "content-length")) {
+        return http_internal::OnContentLength(value, content_length_);
+      }
+      break;
+    case 17:
+      if (http_internal::TokenEqualsLowercase(name, "transfer-encoding")) {
+        http_internal::TransferCodings te{te_present_, te_chunked_last_,
+                                          te_other_, te_chunked_count_};
+        ParseError e = http_internal::OnTransferEncoding(value, te);
+        te_present_ = te.present;
+        te_chunked_last_ = te.chunked_last;
+        te_other_ = te.other;
+        te_chunked_count_ = te.chunked_count;
+        return e;
+      }
+      break;
+    default:
+      break;
+  }
+  return ParseError::kNone;
+}
+
+BodyFraming ResponseHeader::framing(bool head_request) const {
+  if (head_request || StatusHasNoBody(status_code_))
+    return BodyFraming::kNone;
+  if (chunked_)
+    return BodyFraming::kChunked;
+  if (te_present_)
+    return BodyFraming::kUntilClose;  // RFC 9112 §6.3 rule 4
+  if (content_length_ == 0)
+    return BodyFraming::kNone;
+  if (content_length_ > 0)
+    return BodyFraming::kContentLength;
+  return BodyFraming::kUntilClose;
+}
+
+bool ResponseHeader::keep_alive() const {
+  if (connection_close_)
+    return false;
+  return http_minor_ == 1 || connection_keep_alive_;
+}
+
+void ResponseHeader::CopyTo(ResponseHeader& dst) const {
+  dst.Reset();
+  dst.limits_ = limits_;
+  dst.keep_name_case_ = keep_name_case_;
+  dst.fields_.CopyFrom(fields_);
+  dst.reason_ = dst.fields_.Store(reason());
+  dst.status_code_ = status_code_;
+  dst.http_minor_ = http_minor_;
+  dst.Reindex();
+}
+
+void ResponseHeader::Set(std::string_view name, std::string_view value) {
+  fields_.Set(name, value);
+  Reindex();
+}
+
+void ResponseHeader::Add(std::string_view name, std::string_view value) {
+  fields_.Add(name, value);
+  Reindex();
+}
+
+void ResponseHeader::Del(std::string_view name) {
+  if (fields_.Del(name) > 0)
+    Reindex();
+}
+
+void ResponseHeader::SetContentLength(int64_t length) {
+  if (length < 0) {
+    Del("Content-Length");
+    return;
+  }
+  char digits[bytes::kMaxUintDigits];
+  size_t n = bytes::FormatUint(static_cast<uint64_t>(length), digits);
+  Set("Content-Length", std::string_view(digits, n));
+}
+
+void ResponseHeader::Reindex() {
+  content_type_ = -1;
+  content_length_ = -1;
+  keep_alive_timeout_ = -1;
+  chunked_ = connection_close_ = connection_keep_alive_ = false;
+  te_present_ = te_chunked_last_ = te_other_ = false;
+  te_chunked_count_ = 0;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    HeaderFields::Field f = fields_[i];
+    (void)OnField(f.name, f.value, i);
+  }
+  chunked_ = te_present_ && te_chunked_last_;
+}
+
+void ResponseHeader::AppendTo(bytes::ByteBuffer& out) const {
+  std::string_view line = http_minor_ == 1 ? StatusLine(status_code_) : "";
+  if (!line.empty() && reason_.size == 0) {
+    out.Append(line);
+  } else {
+    out.Append(http_minor_ == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    bytes::AppendUint(out, static_cast<uint64_t>(status_code_));
+    out.Append(' ');
+    out.Append(reason_.size != 0 ? reason() : StatusText(status_code_));
+    out.Append("\r\n");
+  }
+  fields_.AppendTo(out, !keep_name_case_);
+  out.Append("\r\n");
+}
+
+}  // namespace brisk::http
