@@ -54,6 +54,8 @@ std::string_view ToString(ParseError e) {
       return "body too large";
     case ParseError::kBadMultipart:
       return "malformed multipart body";
+    case ParseError::kTruncatedBody:
+      return "connection closed before the end of the body";
   }
   return "unknown parse error";
 }

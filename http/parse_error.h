@@ -67,6 +67,8 @@ enum class ParseError : uint8_t {
   kBodyTooLarge,
   // 400: malformed multipart/form-data.
   kBadMultipart,
+  // The connection closed before the body was complete.
+  kTruncatedBody,
 };
 
 // Whether parsing finished, needs more bytes, or failed.
