@@ -290,17 +290,20 @@ void RequestHeader::SetRequestUri(std::string_view uri) {
 
 void RequestHeader::Set(std::string_view name, std::string_view value) {
   fields_.Set(name, value);
-  Reindex();
+  if (http_internal::IsFramingOrCachedName(name))
+    Reindex();
 }
 
 void RequestHeader::Add(std::string_view name, std::string_view value) {
   fields_.Add(name, value);
-  Reindex();
+  if (http_internal::IsFramingOrCachedName(name))
+    Reindex();
 }
 
 void RequestHeader::Del(std::string_view name) {
-  if (fields_.Del(name) > 0)
+  if (fields_.Del(name) > 0 && http_internal::IsFramingOrCachedName(name)) {
     Reindex();
+  }
 }
 
 void RequestHeader::SetContentLength(int64_t length) {
@@ -310,7 +313,9 @@ void RequestHeader::SetContentLength(int64_t length) {
   }
   char digits[bytes::kMaxUintDigits];
   size_t n = bytes::FormatUint(static_cast<uint64_t>(length), digits);
-  Set("Content-Length", std::string_view(digits, n));
+  // The cache is updated directly: a full Reindex() per response is waste.
+  fields_.Set("Content-Length", std::string_view(digits, n));
+  content_length_ = length;
 }
 
 void RequestHeader::Reindex() {

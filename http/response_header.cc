@@ -227,17 +227,20 @@ void ResponseHeader::CopyTo(ResponseHeader& dst) const {
 
 void ResponseHeader::Set(std::string_view name, std::string_view value) {
   fields_.Set(name, value);
-  Reindex();
+  if (http_internal::IsFramingOrCachedName(name))
+    Reindex();
 }
 
 void ResponseHeader::Add(std::string_view name, std::string_view value) {
   fields_.Add(name, value);
-  Reindex();
+  if (http_internal::IsFramingOrCachedName(name))
+    Reindex();
 }
 
 void ResponseHeader::Del(std::string_view name) {
-  if (fields_.Del(name) > 0)
+  if (fields_.Del(name) > 0 && http_internal::IsFramingOrCachedName(name)) {
     Reindex();
+  }
 }
 
 void ResponseHeader::SetContentLength(int64_t length) {
@@ -247,7 +250,9 @@ void ResponseHeader::SetContentLength(int64_t length) {
   }
   char digits[bytes::kMaxUintDigits];
   size_t n = bytes::FormatUint(static_cast<uint64_t>(length), digits);
-  Set("Content-Length", std::string_view(digits, n));
+  // The cache is updated directly: a full Reindex() per response is waste.
+  fields_.Set("Content-Length", std::string_view(digits, n));
+  content_length_ = length;
 }
 
 void ResponseHeader::Reindex() {

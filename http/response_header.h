@@ -75,7 +75,10 @@ class ResponseHeader {
   void Add(std::string_view name, std::string_view value);
   void Del(std::string_view name);
   void SetContentLength(int64_t length);
-  void SetContentType(std::string_view type) { Set("Content-Type", type); }
+  void SetContentType(std::string_view type) {
+    fields_.Set("Content-Type", type);
+    content_type_ = static_cast<int16_t>(fields_.Find("Content-Type"));
+  }
   void SetConnectionClose() { Set("Connection", "close"); }
 
   // Writes the status line, the fields and the blank line.

@@ -151,6 +151,30 @@ ParseError ParseFieldLines(const char*& p, const char* base, const char* end,
   }
 }
 
+// Whether a field name is one a header caches or that affects framing
+// (edits of other names need no re-indexing).
+inline bool IsFramingOrCachedName(std::string_view name) {
+  switch (name.size()) {
+    case 4:
+      return TokenEqualsLowercase(name, "host");
+    case 6:
+      return TokenEqualsLowercase(name, "cookie") ||
+             TokenEqualsLowercase(name, "expect");
+    case 10:
+      return TokenEqualsLowercase(name, "connection") ||
+             TokenEqualsLowercase(name, "user-agent") ||
+             TokenEqualsLowercase(name, "keep-alive");
+    case 12:
+      return TokenEqualsLowercase(name, "content-type");
+    case 14:
+      return TokenEqualsLowercase(name, "content-length");
+    case 17:
+      return TokenEqualsLowercase(name, "transfer-encoding");
+    default:
+      return false;
+  }
+}
+
 // Content-Length rules (RFC 9110 §8.6, strict): 1*DIGIT below 2^63; a
 // repeated field must carry the same value. `length` is -1 until seen.
 ParseError OnContentLength(std::string_view value, int64_t& length);

@@ -1,0 +1,207 @@
+#include "http/multipart.h"
+
+#include "bytes/conv.h"
+#include "http/internal/scanner.h"
+
+namespace brisk::http {
+namespace {
+
+// The value of parameter `key` in "form-data; name=\"a\"; filename=b".
+std::string_view Param(std::string_view header, std::string_view key) {
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t semi = header.find(';', pos);
+    if (semi == std::string_view::npos)
+      return {};
+    pos = semi + 1;
+    std::string_view rest = bytes::TrimLeftOws(header.substr(pos));
+    size_t eq = rest.find('=');
+    if (eq == std::string_view::npos)
+      return {};
+    std::string_view k = bytes::TrimOws(rest.substr(0, eq));
+    std::string_view v = rest.substr(eq + 1);
+    if (!v.empty() && v[0] == '"') {
+      size_t close = v.find('"', 1);
+      if (close == std::string_view::npos)
+        return {};
+      if (bytes::EqualsIgnoreCase(k, key))
+        return v.substr(1, close - 1);
+      pos = static_cast<size_t>(v.data() + close + 1 - header.data());
+      continue;
+    }
+    v = bytes::TrimOws(v.substr(0, v.find(';')));
+    if (bytes::EqualsIgnoreCase(k, key))
+      return v;
+    pos = static_cast<size_t>(v.data() + v.size() - header.data());
+  }
+  return {};
+}
+
+}  // namespace
+
+MultipartReader::MultipartReader(std::string_view boundary,
+                                 const MultipartLimits& limits)
+    : delimiter_("\r\n--" + std::string(boundary)), limits_(limits) {}
+
+std::string_view MultipartReader::BoundaryOf(std::string_view content_type) {
+  std::string_view type =
+      bytes::TrimOws(content_type.substr(0, content_type.find(';')));
+  if (type.size() < 10 ||
+      !bytes::EqualsIgnoreCase(type.substr(0, 10), "multipart/")) {
+    return {};
+  }
+  std::string_view b = Param(content_type, "boundary");
+  // RFC 2046: 1 to 70 characters.
+  return b.size() > 70 ? std::string_view() : b;
+}
+
+void MultipartReader::Reset() {
+  state_ = State::kPreamble;
+  parts_ = 0;
+  fields_.Reset();
+}
+
+ParseError MultipartReader::ParsePartHeaders(std::string_view block,
+                                             MultipartHandler& h) {
+  fields_.Reset();
+  while (!block.empty()) {
+    size_t eol = block.find("\r\n");
+    std::string_view line = block.substr(0, eol);
+    block = eol == std::string_view::npos ? std::string_view()
+                                          : block.substr(eol + 2);
+    if (line.empty())
+      continue;
+    size_t colon = 0;
+    while (colon < line.size() && http_internal::IsTchar(line[colon]))
+      ++colon;
+    if (colon == 0 || colon == line.size() || line[colon] != ':') {
+      return ParseError::kBadMultipart;
+    }
+    std::string_view value = bytes::TrimOws(line.substr(colon + 1));
+    for (char c : value) {
+      if (!http_internal::IsFieldValueByte(c) && c != '\t') {
+        return ParseError::kBadMultipart;
+      }
+    }
+    fields_.Add(line.substr(0, colon), value);
+  }
+  std::string_view disposition = fields_.Peek("Content-Disposition");
+  std::string_view kind =
+      bytes::TrimOws(disposition.substr(0, disposition.find(';')));
+  if (!bytes::EqualsIgnoreCase(kind, "form-data"))
+    return ParseError::kBadMultipart;
+  MultipartPart part{fields_, Param(disposition, "name"),
+                     Param(disposition, "filename"),
+                     fields_.Peek("Content-Type")};
+  if (!h.OnPartBegin(part))
+    return ParseError::kBadMultipart;
+  return ParseError::kNone;
+}
+
+DecodeResult MultipartReader::Feed(std::string_view in,
+                                   MultipartHandler& handler) {
+  size_t pos = 0;
+  auto fail = [] {
+    return DecodeResult{ParseStatus::kError, ParseError::kBadMultipart, 0};
+  };
+  auto more = [&pos] {
+    return DecodeResult{ParseStatus::kIncomplete, ParseError::kNone, pos};
+  };
+  // "--boundary" is the delimiter without its leading CRLF.
+  const std::string_view dash_boundary = std::string_view(delimiter_).substr(2);
+  for (;;) {
+    std::string_view rest = in.substr(pos);
+    switch (state_) {
+      case State::kPreamble: {
+        // The first boundary may open the body or follow a preamble line.
+        if (rest.size() >= dash_boundary.size() &&
+            rest.substr(0, dash_boundary.size()) == dash_boundary) {
+          pos += dash_boundary.size();
+          state_ = State::kAfterBoundary;
+          break;
+        }
+        size_t at = rest.find(delimiter_);
+        if (at == std::string_view::npos) {
+          // Keep a tail that may be a delimiter's start.
+          if (rest.size() > delimiter_.size()) {
+            pos += rest.size() - delimiter_.size();
+          }
+          return more();
+        }
+        pos += at + delimiter_.size();
+        state_ = State::kAfterBoundary;
+        break;
+      }
+      case State::kAfterBoundary: {
+        // "--" closes the body; otherwise optional whitespace and CRLF.
+        if (rest.size() < 2)
+          return more();
+        if (rest[0] == '-' && rest[1] == '-') {
+          pos += 2;
+          state_ = State::kEpilogue;
+          break;
+        }
+        size_t i = 0;
+        while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t'))
+          ++i;
+        if (rest.size() - i < 2)
+          return more();
+        if (rest[i] != '\r' || rest[i + 1] != '\n')
+          return fail();
+        pos += i + 2;
+        if (++parts_ > limits_.max_parts)
+          return fail();
+        state_ = State::kHeaders;
+        break;
+      }
+      case State::kHeaders: {
+        // A part with no fields starts with the blank line at once.
+        bool no_fields = rest.substr(0, 2) == "\r\n";
+        size_t end = no_fields ? 0 : rest.find("\r\n\r\n");
+        size_t block_len = end;
+        size_t skip = no_fields ? 2 : end + 4;
+        if (end == std::string_view::npos) {
+          if (rest.size() > limits_.max_part_header_bytes)
+            return fail();
+          return more();
+        }
+        if (block_len > limits_.max_part_header_bytes)
+          return fail();
+        if (ParsePartHeaders(rest.substr(0, block_len), handler) !=
+            ParseError::kNone) {
+          return fail();
+        }
+        pos += skip;
+        state_ = State::kData;
+        break;
+      }
+      case State::kData: {
+        size_t at = rest.find(delimiter_);
+        if (at == std::string_view::npos) {
+          // Everything but a tail that may be a delimiter's start is data.
+          size_t safe = rest.size() >= delimiter_.size()
+                            ? rest.size() - (delimiter_.size() - 1)
+                            : 0;
+          if (safe > 0) {
+            if (!handler.OnPartData(rest.substr(0, safe)))
+              return fail();
+            pos += safe;
+          }
+          return more();
+        }
+        if (at > 0 && !handler.OnPartData(rest.substr(0, at)))
+          return fail();
+        if (!handler.OnPartEnd())
+          return fail();
+        pos += at + delimiter_.size();
+        state_ = State::kAfterBoundary;
+        break;
+      }
+      case State::kEpilogue:
+        // Anything after the closing boundary is ignored (RFC 2046).
+        return DecodeResult{ParseStatus::kDone, ParseError::kNone, in.size()};
+    }
+  }
+}
+
+}  // namespace brisk::http
