@@ -23,7 +23,7 @@
 namespace {
 
 namespace beast = boost::beast;
-using brisk::http::testdata::kChromeGet;
+using brisk::http::testdata::kBrowserGet;
 using brisk::http::testdata::kNginxResponse;
 
 void SetBytes(benchmark::State& state, std::string_view raw) {
@@ -32,7 +32,7 @@ void SetBytes(benchmark::State& state, std::string_view raw) {
 }
 
 void BM_Brisk_Request(benchmark::State& state) {
-  std::string raw(kChromeGet);
+  std::string raw(kBrowserGet);
   brisk::http::RequestHeader h;
   for (auto _ : state) {
     h.Reset();
@@ -46,7 +46,7 @@ void BM_Brisk_Request(benchmark::State& state) {
 BENCHMARK(BM_Brisk_Request);
 
 void BM_Beast_Request(benchmark::State& state) {
-  std::string raw(kChromeGet);
+  std::string raw(kBrowserGet);
   for (auto _ : state) {
     beast::http::request_parser<beast::http::empty_body> p;
     p.eager(true);
@@ -103,7 +103,7 @@ void ParseWithHttpParser(benchmark::State& state, std::string_view raw,
 }
 
 void BM_HttpParser_Request(benchmark::State& state) {
-  ParseWithHttpParser(state, kChromeGet, HTTP_REQUEST);
+  ParseWithHttpParser(state, kBrowserGet, HTTP_REQUEST);
 }
 BENCHMARK(BM_HttpParser_Request);
 

@@ -1,7 +1,6 @@
 #include "bytes/byte_buffer_pool.h"
 
 #include <algorithm>
-#include <mutex>
 #include <utility>
 
 namespace brisk::bytes {
@@ -27,7 +26,7 @@ int ByteBufferPool::ClassOf(size_t size) {
 
 ByteBuffer ByteBufferPool::Get() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!idle_.empty()) {
       ByteBuffer buf = std::move(idle_.back());
       idle_.pop_back();
@@ -54,7 +53,7 @@ void ByteBufferPool::Put(ByteBuffer&& buf) {
   buf.Reset();
   ByteBuffer drop;  // freed after the lock is released
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (idle_.size() < options_.max_idle) {
       idle_.push_back(std::move(buf));
       return;
@@ -99,7 +98,7 @@ void ByteBufferPool::Calibrate() {
   // Free idle buffers the new limit no longer allows.
   std::vector<ByteBuffer> dropped;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto keep_end = std::stable_partition(
         idle_.begin(), idle_.end(),
         [&](const ByteBuffer& b) { return b.capacity() <= max_size; });
@@ -111,12 +110,12 @@ void ByteBufferPool::Calibrate() {
 }
 
 size_t ByteBufferPool::idle() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return idle_.size();
 }
 
 size_t ByteBufferPool::idle_bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   size_t total = 0;
   for (const ByteBuffer& b : idle_)
     total += b.capacity();

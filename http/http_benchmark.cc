@@ -17,7 +17,7 @@ namespace brisk::http {
 namespace {
 
 void BM_ParseRequestHeader(benchmark::State& state) {
-  std::string raw(testdata::kChromeGet);
+  std::string raw(testdata::kBrowserGet);
   RequestHeader h;
   for (auto _ : state) {
     h.Reset();

@@ -147,7 +147,7 @@ TEST(MessageTest, ParseAndSerializeTypicalRequestAndResponseAllocateNothing) {
   Request req;
   Response resp;
   bytes::ByteBuffer out(4096);
-  std::string request(testdata::kChromeGet);
+  std::string request(testdata::kBrowserGet);
   std::string response =
       std::string(testdata::kNginxResponse) + "Hello, World!";
   auto exchange = [&] {

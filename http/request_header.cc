@@ -97,6 +97,9 @@ ParseResult RequestHeader::ParseComplete(std::string_view buf) {
   const char* p = base + http_internal::SkipLeadingCrlf(buf);
   if (p < end && *p == '\n')
     return ParseResult::Error(ParseError::kBareLf);
+  // A lone CR may be the first half of an empty line before the request.
+  if (end - p == 1 && *p == '\r')
+    return ParseResult::Incomplete();
 
   // method SP
   const char* m = p;

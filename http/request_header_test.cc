@@ -94,6 +94,9 @@ TEST(RequestHeaderTest, PipelinedRequestsParseOneAtATime) {
 }
 
 TEST(RequestHeaderTest, LeadingEmptyLinesAreSkipped) {
+  RequestHeader incremental;
+  ASSERT_TRUE(incremental.Parse("\r").incomplete());  // half an empty line
+  ASSERT_TRUE(incremental.Parse("\r\n\r").incomplete());
   RequestHeader h;
   ParseResult r = h.Parse("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n");
   ASSERT_TRUE(r.done());

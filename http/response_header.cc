@@ -89,6 +89,8 @@ ParseResult ResponseHeader::ParseComplete(std::string_view buf) {
     return ParseResult::Error(ParseError::kBadStatusLine);
   status_code_ = code;
   p += 3;
+  if (p == end)
+    return ParseResult::Incomplete();  // found by the fuzzer
   const char* reason = p;
   if (*p == ' ') {
     reason = ++p;

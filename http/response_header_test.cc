@@ -51,6 +51,13 @@ TEST(ResponseHeaderTest, IncompleteAtEveryByte) {
   ASSERT_TRUE(h.Parse(head).done());
 }
 
+TEST(ResponseHeaderTest, StatusLineCutAfterTheCode) {
+  // Exactly "HTTP/1.0 302": the parser must not read past the end.
+  ResponseHeader h;
+  std::string raw = "HTTP/1.0 302";
+  EXPECT_TRUE(h.Parse(raw).incomplete());
+}
+
 TEST(ResponseHeaderTest, Framing) {
   ResponseHeader h;
   ASSERT_TRUE(h.Parse("HTTP/1.1 204 No Content\r\n\r\n").done());

@@ -9,9 +9,9 @@
 
 namespace brisk::http::testdata {
 
-// A Chrome-like browser GET, 489 bytes (the size the peer figures
-// were measured with).
-inline constexpr std::string_view kChromeGet =
+// A browser GET with a Firefox-like header set and cookies, 703 bytes
+// (picohttpparser's benchmark request).
+inline constexpr std::string_view kBrowserGet =
     "GET /wp-content/uploads/2010/03/hello-kitty-darth-vader-pink.jpg "
     "HTTP/1.1\r\n"
     "Host: www.kittyhell.com\r\n"
@@ -30,7 +30,7 @@ inline constexpr std::string_view kChromeGet =
     "com|utmcct=/reader/|utmcmd=referral\r\n"
     "\r\n";
 
-// A ~200-byte response header as nginx sends it.
+// A 186-byte response header as nginx sends it.
 inline constexpr std::string_view kNginxResponse =
     "HTTP/1.1 200 OK\r\n"
     "Server: nginx/1.22.1\r\n"

@@ -99,7 +99,7 @@ PoolBase::PoolBase(std::string name, uint32_t thread_cache, size_t max_idle,
 PoolBase::~PoolBase() {
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
-  std::lock_guard<std::mutex> pool_lock(mu_);
+  bytes::MutexLock pool_lock(&mu_);
   // Every thread's cache: the contract forbids using a pool while it is
   // destroyed, so no owner touches these nodes now. The nodes themselves stay
   // with their threads, which free them at exit.
@@ -132,7 +132,7 @@ Node* PoolBase::RegisterThread() {
   if (slot == nullptr) {
     slot = new Node();
     slot->pool.store(this, std::memory_order_relaxed);
-    std::lock_guard<std::mutex> pool_lock(mu_);
+    bytes::MutexLock pool_lock(&mu_);
     slot->epoch = epoch_.load(std::memory_order_relaxed);
     nodes_.push_back(slot);
   }
@@ -152,7 +152,7 @@ Node* PoolBase::ThisThreadNode() {
 }
 
 void PoolBase::ThreadExitLocked(Node* n) {
-  std::lock_guard<std::mutex> lock(mu_);
+  bytes::MutexLock lock(&mu_);
   AgeLocked(n);
   uint32_t c = n->count.load(std::memory_order_relaxed);
   for (uint32_t i = 0; i < c; ++i)
@@ -205,7 +205,7 @@ void PoolBase::FreeLocked(void* obj) {
 void* PoolBase::AcquireSlow() {
   Node* n = ThisThreadNode();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    bytes::MutexLock lock(&mu_);
     AgeLocked(n);
     ++slow_acquires_;
     // Refill: one object and up to half a cache more from the shared store.
@@ -237,7 +237,7 @@ void* PoolBase::AcquireSlow() {
 
 void PoolBase::ReleaseSlow(void* obj) {
   Node* n = ThisThreadNode();
-  std::lock_guard<std::mutex> lock(mu_);
+  bytes::MutexLock lock(&mu_);
   AgeLocked(n);
   uint32_t c = n->count.load(std::memory_order_relaxed);
   if (c < thread_cache_) {
@@ -283,7 +283,7 @@ void PoolBase::CheckRelease(void* obj) {
     Die(name_, "Release(nullptr)", obj);
   if (kChecks) {
     Node* own = ThisThreadNode();
-    std::lock_guard<std::mutex> lock(mu_);
+    bytes::MutexLock lock(&mu_);
     if (IsIdleLocked(obj, own))
       Die(name_, "object released twice", obj);
   }
@@ -294,7 +294,7 @@ void PoolBase::OnRelease(void* obj) {
 }
 
 void PoolBase::Trim() {
-  std::lock_guard<std::mutex> lock(mu_);
+  bytes::MutexLock lock(&mu_);
   for (void* obj : victim_)
     FreeLocked(obj);
   victim_.clear();
@@ -310,7 +310,7 @@ void PoolBase::Trim() {
 }
 
 PoolStats PoolBase::Stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  bytes::MutexLock lock(&mu_);
   PoolStats s;
   s.acquires = slow_acquires_ + exited_acquires_;
   s.hits = slow_hits_ + exited_hits_;

@@ -30,6 +30,8 @@
 #include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
 
+#include "bytes/mutex.h"
+
 #if defined(__SANITIZE_ADDRESS__) || defined(BRISK_SANITIZE_ADDRESS)
 #include <sanitizer/asan_interface.h>
 #define BRISK_POOL_ASAN 1
@@ -191,7 +193,7 @@ class PoolBase {
   size_t index_ = 0;  // into every thread's node table
   std::atomic<uint64_t> epoch_{0};
 
-  mutable std::mutex mu_;
+  mutable bytes::Mutex mu_;
   std::vector<void*> shared_ ABSL_GUARDED_BY(mu_);
   std::vector<void*> victim_ ABSL_GUARDED_BY(mu_);
   std::vector<Node*> nodes_
