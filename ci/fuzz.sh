@@ -24,6 +24,9 @@ fi
   exit 1
 }
 
+# The fuzz configuration's own output folder (bazel-bin may point elsewhere).
+bin=$(./bazelw info --config=fuzz bazel-bin 2>/dev/null)
+
 failed=0
 for t in $targets; do
   name=${t##*:}
@@ -34,7 +37,7 @@ for t in $targets; do
   rm -rf "$work" && mkdir -p "$work/corpus"
   cp "$corpus"/* "$work/corpus/" 2>/dev/null || true
   log="$work/log"
-  if bazel-bin/"$pkg"/"$name" -max_total_time="$seconds" -timeout=10 \
+  if "$bin/$pkg/$name" -max_total_time="$seconds" -timeout=10 \
       -rss_limit_mb=2048 -artifact_prefix="$work/" -print_final_stats=1 \
       "$work/corpus" >"$log" 2>&1; then
     execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
