@@ -37,8 +37,9 @@ void BM_Brisk_Request(benchmark::State& state) {
   for (auto _ : state) {
     h.Reset();
     auto r = h.Parse(raw);
-    if (!r.done())
+    if (!r.done()) {
       state.SkipWithError("parse failed");
+    }
     benchmark::DoNotOptimize(h.host().data());
   }
   SetBytes(state, raw);
@@ -52,8 +53,9 @@ void BM_Beast_Request(benchmark::State& state) {
     p.eager(true);
     beast::error_code ec;
     p.put(boost::asio::buffer(raw), ec);
-    if (ec || !p.is_done())
+    if (ec || !p.is_done()) {
       state.SkipWithError("parse failed");
+    }
     benchmark::DoNotOptimize(p.get().target().data());
   }
   SetBytes(state, raw);
@@ -113,8 +115,9 @@ void BM_Brisk_Response(benchmark::State& state) {
   for (auto _ : state) {
     h.Reset();
     auto r = h.Parse(raw);
-    if (!r.done())
+    if (!r.done()) {
       state.SkipWithError("parse failed");
+    }
     benchmark::DoNotOptimize(h.content_length());
   }
   SetBytes(state, raw);
@@ -128,8 +131,9 @@ void BM_Beast_Response(benchmark::State& state) {
     p.skip(true);  // header only: the body bytes are not part of the input
     beast::error_code ec;
     p.put(boost::asio::buffer(raw), ec);
-    if (ec || !p.is_header_done())
+    if (ec || !p.is_header_done()) {
       state.SkipWithError("parse failed");
+    }
     benchmark::DoNotOptimize(p.get().result_int());
   }
   SetBytes(state, raw);

@@ -27,8 +27,9 @@ void ByteBuffer::Assign(std::string_view bytes) {
     size_ = 0;
     Grow(bytes.size());
   }
-  if (!bytes.empty())
+  if (!bytes.empty()) {
     std::memmove(data_, bytes.data(), bytes.size());
+  }
   size_ = bytes.size();
 }
 
@@ -46,8 +47,9 @@ void ByteBuffer::Grow(size_t min_capacity) {
   size_t capacity = std::max({min_capacity, capacity_ * 2, kMinCapacity});
   char* data = static_cast<char*>(::operator new(capacity));
   size_t size = size_;
-  if (size != 0)
+  if (size != 0) {
     std::memcpy(data, data_, size);
+  }
   Free();
   data_ = data;
   size_ = size;
@@ -59,8 +61,9 @@ void ByteBuffer::GrowAndAppend(std::string_view bytes) {
   size_t capacity =
       std::max({size_ + bytes.size(), capacity_ * 2, kMinCapacity});
   char* data = static_cast<char*>(::operator new(capacity));
-  if (size_ != 0)
+  if (size_ != 0) {
     std::memcpy(data, data_, size_);
+  }
   std::memcpy(data + size_, bytes.data(), bytes.size());
   size_t size = size_ + bytes.size();
   Free();
@@ -70,8 +73,9 @@ void ByteBuffer::GrowAndAppend(std::string_view bytes) {
 }
 
 void ByteBuffer::Free() noexcept {
-  if (data_ != nullptr)
+  if (data_ != nullptr) {
     ::operator delete(data_, capacity_);
+  }
   data_ = nullptr;
   size_ = capacity_ = 0;
 }

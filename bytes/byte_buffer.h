@@ -81,27 +81,31 @@ class ByteBuffer {
       GrowAndAppend(bytes);
       return;
     }
-    if (!bytes.empty())
+    if (!bytes.empty()) {
       std::memcpy(data_ + size_, bytes.data(), bytes.size());
+    }
     size_ += bytes.size();
   }
   void Append(char c) {
-    if (ABSL_PREDICT_FALSE(size_ == capacity_))
+    if (ABSL_PREDICT_FALSE(size_ == capacity_)) {
       Grow(size_ + 1);
+    }
     data_[size_++] = c;
   }
 
   // Ensures capacity() >= n. Never shrinks.
   void Reserve(size_t n) {
-    if (n > capacity_)
+    if (n > capacity_) {
       Grow(n);
+    }
   }
 
   // Returns space for at least `n` more bytes at the end, growing if needed.
   // Write into it, then CommitAppend(written) with written <= n.
   char* PrepareAppend(size_t n) {
-    if (ABSL_PREDICT_FALSE(n > capacity_ - size_))
+    if (ABSL_PREDICT_FALSE(n > capacity_ - size_)) {
       Grow(size_ + n);
+    }
     return data_ + size_;
   }
   // Counts `n` bytes written after a PrepareAppend() as part of the contents.

@@ -17,8 +17,9 @@ ByteBufferPool& ByteBufferPool::Default() {
 }
 
 int ByteBufferPool::ClassOf(size_t size) {
-  if (size <= (size_t{1} << kMinBitSize))
+  if (size <= (size_t{1} << kMinBitSize)) {
     return 0;
+  }
   // ceil(log2(size)) - kMinBitSize, clamped to the last class.
   int bits = 64 - __builtin_clzll(static_cast<unsigned long long>(size - 1));
   return std::min(bits - kMinBitSize, kClasses - 1);
@@ -63,8 +64,9 @@ void ByteBufferPool::Put(ByteBuffer&& buf) {
 }
 
 void ByteBufferPool::Calibrate() {
-  if (calibrating_.exchange(true, std::memory_order_acquire))
+  if (calibrating_.exchange(true, std::memory_order_acquire)) {
     return;  // another thread does it
+  }
 
   struct Class {
     uint64_t calls;
@@ -87,8 +89,9 @@ void ByteBufferPool::Calibrate() {
   const double limit = static_cast<double>(total) * options_.max_percentile;
   uint64_t covered = 0;
   for (const Class& c : classes) {
-    if (c.calls == 0 || static_cast<double>(covered) > limit)
+    if (c.calls == 0 || static_cast<double>(covered) > limit) {
       break;
+    }
     covered += c.calls;
     max_size = std::max(max_size, c.size);
   }
@@ -102,8 +105,9 @@ void ByteBufferPool::Calibrate() {
     auto keep_end = std::stable_partition(
         idle_.begin(), idle_.end(),
         [&](const ByteBuffer& b) { return b.capacity() <= max_size; });
-    for (auto it = keep_end; it != idle_.end(); ++it)
+    for (auto it = keep_end; it != idle_.end(); ++it) {
       dropped.push_back(std::move(*it));
+    }
     idle_.erase(keep_end, idle_.end());
   }
   calibrating_.store(false, std::memory_order_release);
@@ -117,8 +121,9 @@ size_t ByteBufferPool::idle() const {
 size_t ByteBufferPool::idle_bytes() const {
   MutexLock lock(&mu_);
   size_t total = 0;
-  for (const ByteBuffer& b : idle_)
+  for (const ByteBuffer& b : idle_) {
     total += b.capacity();
+  }
   return total;
 }
 

@@ -59,16 +59,19 @@ TEST(ByteBufferPoolTest, CalibrationLearnsDefaultAndMaxSize) {
   ByteBufferPool pool(ByteBufferPoolOptions{.calibrate_calls = 100});
   EXPECT_EQ(pool.default_size(), 0u);
   EXPECT_EQ(pool.max_size(), 0u);
-  for (int i = 0; i < 101; ++i)
+  for (int i = 0; i < 101; ++i) {
     pool.Put(Filled(3000));  // class 4 KiB
+  }
   EXPECT_EQ(pool.default_size(), 4096u);
   EXPECT_EQ(pool.max_size(), 4096u);
   // A new buffer starts at the learnt size.
   ByteBufferPool fresh(ByteBufferPoolOptions{.calibrate_calls = 10});
-  for (int i = 0; i < 11; ++i)
+  for (int i = 0; i < 11; ++i) {
     fresh.Put(Filled(1000));
-  while (fresh.idle() > 0)
+  }
+  while (fresh.idle() > 0) {
     (void)fresh.Get();
+  }
   EXPECT_GE(fresh.Get().capacity(), 1024u);
 }
 
@@ -85,17 +88,20 @@ TEST(ByteBufferPoolTest, CalibrationDropsAnOutlierPooledBeforeIt) {
   }
   EXPECT_EQ(pool.max_size(), 4096u);
   EXPECT_LT(pool.idle_bytes(), size_t{1} << 20) << "the 10 MiB buffer is freed";
-  while (pool.idle() > 0)
+  while (pool.idle() > 0) {
     EXPECT_LE(pool.Get().capacity(), 4096u);
+  }
 }
 
 TEST(ByteBufferPoolTest, BufferLargerThanMaxSizeIsNotPooled) {
   ByteBufferPool pool(ByteBufferPoolOptions{.calibrate_calls = 50});
-  for (int i = 0; i < 51; ++i)
+  for (int i = 0; i < 51; ++i) {
     pool.Put(Filled(100));
+  }
   ASSERT_EQ(pool.max_size(), 128u);
-  while (pool.idle() > 0)
+  while (pool.idle() > 0) {
     (void)pool.Get();
+  }
   pool.Put(Filled(size_t{10} << 20));
   EXPECT_EQ(pool.idle(), 0u);
   pool.Put(Filled(100));
@@ -105,18 +111,21 @@ TEST(ByteBufferPoolTest, BufferLargerThanMaxSizeIsNotPooled) {
 TEST(ByteBufferPoolTest, PercentileKeepsTheCommonSizesOnly) {
   ByteBufferPool pool(ByteBufferPoolOptions{.calibrate_calls = 1000});
   // 97% at 1 KiB, 3% at 64 KiB: 64 KiB is outside the 95th percentile.
-  for (int i = 0; i < 30; ++i)
+  for (int i = 0; i < 30; ++i) {
     pool.Put(Filled(60000));
-  for (int i = 0; i < 1001; ++i)
+  }
+  for (int i = 0; i < 1001; ++i) {
     pool.Put(Filled(1000));
+  }
   EXPECT_EQ(pool.default_size(), 1024u);
   EXPECT_EQ(pool.max_size(), 1024u);
 }
 
 TEST(ByteBufferPoolTest, MaxIdleBoundsThePool) {
   ByteBufferPool pool(ByteBufferPoolOptions{.max_idle = 3});
-  for (int i = 0; i < 10; ++i)
+  for (int i = 0; i < 10; ++i) {
     pool.Put(Filled(10));
+  }
   EXPECT_EQ(pool.idle(), 3u);
 }
 
@@ -134,8 +143,9 @@ TEST(ByteBufferPoolTest, ConcurrentGetPut) {
       }
     });
   }
-  for (auto& th : threads)
+  for (auto& th : threads) {
     th.join();
+  }
   EXPECT_LE(pool.idle(), 4u);
   EXPECT_GT(pool.max_size(), 0u);
 }

@@ -52,8 +52,9 @@ TEST(ByteBufferTest, ResetKeepsCapacityAndDoesNotAllocateAgain) {
 TEST(ByteBufferTest, AppendFromItselfWhileGrowing) {
   ByteBuffer b;
   b.Append("abcdefgh");
-  for (int i = 0; i < 10; ++i)
+  for (int i = 0; i < 10; ++i) {
     b.Append(b.view());  // doubles, forcing growth
+  }
   EXPECT_EQ(b.size(), 8u << 10);
   EXPECT_EQ(b.view().substr(0, 16), "abcdefghabcdefgh");
   EXPECT_EQ(b.view().substr(b.size() - 8), "abcdefgh");

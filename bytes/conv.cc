@@ -15,8 +15,9 @@ std::optional<uint64_t> ParseLongUint(std::string_view s) {
   uint64_t v = 0;
   for (char c : s) {
     unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
-    if (ABSL_PREDICT_FALSE(d > 9))
+    if (ABSL_PREDICT_FALSE(d > 9)) {
       return std::nullopt;
+    }
     if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v)) {
       return std::nullopt;
     }
@@ -26,15 +27,18 @@ std::optional<uint64_t> ParseLongUint(std::string_view s) {
 }  // namespace bytes_internal
 
 std::optional<uint64_t> ParseHex(std::string_view s) {
-  if (ABSL_PREDICT_FALSE(s.empty()))
+  if (ABSL_PREDICT_FALSE(s.empty())) {
     return std::nullopt;
+  }
   uint64_t v = 0;
   for (char c : s) {
     uint8_t d = kCharTables.hex_value[static_cast<unsigned char>(c)];
-    if (ABSL_PREDICT_FALSE(d == kNotHex))
+    if (ABSL_PREDICT_FALSE(d == kNotHex)) {
       return std::nullopt;
-    if (ABSL_PREDICT_FALSE(v >> 60 != 0))
+    }
+    if (ABSL_PREDICT_FALSE(v >> 60 != 0)) {
       return std::nullopt;  // would overflow
+    }
     v = (v << 4) | d;
   }
   return v;
@@ -45,14 +49,18 @@ namespace {
 size_t DigitCount(uint64_t v) {
   size_t n = 1;
   for (;;) {
-    if (v < 10)
+    if (v < 10) {
       return n;
-    if (v < 100)
+    }
+    if (v < 100) {
       return n + 1;
-    if (v < 1000)
+    }
+    if (v < 1000) {
       return n + 2;
-    if (v < 10000)
+    }
+    if (v < 10000) {
       return n + 3;
+    }
     v /= 10000;
     n += 4;
   }
@@ -105,13 +113,15 @@ void AppendHex(ByteBuffer& buf, uint64_t v) {
 }
 
 void ToLowerInPlace(char* p, size_t n) {
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < n; ++i) {
     p[i] = ToLower(p[i]);
+  }
 }
 
 void ToUpperInPlace(char* p, size_t n) {
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < n; ++i) {
     p[i] = ToUpper(p[i]);
+  }
 }
 
 }  // namespace brisk::bytes

@@ -61,11 +61,13 @@ void ToUpperInPlace(char* p, size_t n);
 
 // ASCII case-insensitive equality; non-letters compare exactly.
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
+  if (a.size() != b.size()) {
     return false;
+  }
   for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i]))
+    if (ToLower(a[i]) != ToLower(b[i])) {
       return false;
+    }
   }
   return true;
 }
@@ -74,11 +76,13 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 // one table lookup per byte instead of two. Same result as EqualsIgnoreCase.
 // Inline: parsers call it for every field name they classify.
 inline bool EqualsLowercase(std::string_view s, std::string_view lower) {
-  if (s.size() != lower.size())
+  if (s.size() != lower.size()) {
     return false;
+  }
   for (size_t i = 0; i < s.size(); ++i) {
-    if (ToLower(s[i]) != lower[i])
+    if (ToLower(s[i]) != lower[i]) {
       return false;
+    }
   }
   return true;
 }
@@ -86,14 +90,16 @@ inline bool EqualsLowercase(std::string_view s, std::string_view lower) {
 // Strips leading and trailing SP and HTAB (RFC 9110 OWS).
 inline std::string_view TrimLeftOws(std::string_view s) {
   size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) {
     ++i;
+  }
   return s.substr(i);
 }
 inline std::string_view TrimRightOws(std::string_view s) {
   size_t n = s.size();
-  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
     --n;
+  }
   return s.substr(0, n);
 }
 inline std::string_view TrimOws(std::string_view s) {
@@ -110,15 +116,18 @@ std::optional<uint64_t> ParseLongUint(std::string_view s);
 
 inline std::optional<uint64_t> ParseUint(std::string_view s) {
   // Inline: it runs once per Content-Length and chunk size on the hot path.
-  if (s.empty())
+  if (s.empty()) {
     return std::nullopt;
-  if (s.size() > bytes_internal::kSafeDecimalDigits)
+  }
+  if (s.size() > bytes_internal::kSafeDecimalDigits) {
     return bytes_internal::ParseLongUint(s);
+  }
   uint64_t v = 0;
   for (char c : s) {
     unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
-    if (d > 9)
+    if (d > 9) {
       return std::nullopt;
+    }
     v = v * 10 + d;
   }
   return v;

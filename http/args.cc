@@ -48,8 +48,9 @@ void Args::Parse(std::string_view query) {
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view()
                                           : query.substr(amp + 1);
-    if (pair.empty())
+    if (pair.empty()) {
       continue;
+    }
     size_t eq = pair.find('=');
     Entry e{};
     AppendDecoded(pair.substr(0, eq), e.key_off, e.key_len);
@@ -131,8 +132,9 @@ void AppendQueryEscaped(bytes::ByteBuffer& out, std::string_view s) {
 
 void Args::AppendTo(bytes::ByteBuffer& out) const {
   for (size_t i = 0; i < args_.size(); ++i) {
-    if (i != 0)
+    if (i != 0) {
       out.Append('&');
+    }
     Arg a = (*this)[i];
     AppendQueryEscaped(out, a.key);
     if (a.has_value) {

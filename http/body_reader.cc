@@ -18,8 +18,9 @@ ParseError BodyReader::Start(BodyFraming framing, int64_t content_length,
     case BodyFraming::kContentLength:
       remaining_ =
           content_length < 0 ? 0 : static_cast<uint64_t>(content_length);
-      if (max_ != 0 && remaining_ > max_)
+      if (max_ != 0 && remaining_ > max_) {
         return ParseError::kBodyTooLarge;
+      }
       done_ = remaining_ == 0;
       break;
     case BodyFraming::kChunked:
@@ -33,8 +34,9 @@ ParseError BodyReader::Start(BodyFraming framing, int64_t content_length,
 }
 
 DecodeResult BodyReader::Read(std::string_view in, bytes::ByteBuffer& body) {
-  if (done_)
+  if (done_) {
     return {ParseStatus::kDone, ParseError::kNone, 0};
+  }
   switch (framing_) {
     case BodyFraming::kContentLength: {
       size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, in.size()));
@@ -67,8 +69,9 @@ DecodeResult BodyReader::Read(std::string_view in, bytes::ByteBuffer& body) {
 }
 
 DecodeResult BodyReader::Close() {
-  if (done_)
+  if (done_) {
     return {ParseStatus::kDone, ParseError::kNone, 0};
+  }
   if (framing_ == BodyFraming::kUntilClose) {
     done_ = true;
     return {ParseStatus::kDone, ParseError::kNone, 0};

@@ -15,8 +15,9 @@ using http_internal::IsFieldValueByte;
 // (without CRLF), or npos if no LF yet. Sets `bare_lf` if the LF has no CR.
 size_t FindLineEnd(std::string_view in, bool& bare_lf) {
   const void* nl = std::memchr(in.data(), '\n', in.size());
-  if (nl == nullptr)
+  if (nl == nullptr) {
     return std::string_view::npos;
+  }
   size_t i = static_cast<size_t>(static_cast<const char*>(nl) - in.data());
   if (i == 0 || in[i - 1] != '\r') {
     bare_lf = true;
@@ -45,18 +46,22 @@ ParseError ChunkedDecoder::ParseSizeLine(std::string_view line) {
              bytes::bytes_internal::kNotHex) {
     ++i;
   }
-  if (i == 0)
+  if (i == 0) {
     return ParseError::kBadChunk;
+  }
   std::optional<uint64_t> size = bytes::ParseHex(line.substr(0, i));
-  if (!size || *size > (uint64_t{1} << 63) - 1)
+  if (!size || *size > (uint64_t{1} << 63) - 1) {
     return ParseError::kBadChunk;
+  }
   std::string_view ext = bytes::TrimLeftOws(line.substr(i));
   if (!ext.empty()) {
-    if (ext[0] != ';')
+    if (ext[0] != ';') {
       return ParseError::kBadChunk;
+    }
     for (char c : ext) {
-      if (!IsFieldValueByte(c) && c != '\t')
+      if (!IsFieldValueByte(c) && c != '\t') {
         return ParseError::kBadChunk;
+      }
     }
   }
   remaining_ = *size;
@@ -66,15 +71,17 @@ ParseError ChunkedDecoder::ParseSizeLine(std::string_view line) {
 ParseError ChunkedDecoder::ParseTrailerLine(std::string_view line) {
   // field-name ":" OWS field-value OWS, as in a header section.
   size_t colon = 0;
-  while (colon < line.size() && http_internal::IsTchar(line[colon]))
+  while (colon < line.size() && http_internal::IsTchar(line[colon])) {
     ++colon;
+  }
   if (colon == 0 || colon == line.size() || line[colon] != ':') {
     return ParseError::kBadChunk;
   }
   std::string_view value = bytes::TrimOws(line.substr(colon + 1));
   for (char c : value) {
-    if (!IsFieldValueByte(c) && c != '\t')
+    if (!IsFieldValueByte(c) && c != '\t') {
       return ParseError::kBadChunk;
+    }
   }
   trailers_.Add(line.substr(0, colon), value);
   return ParseError::kNone;
@@ -95,19 +102,22 @@ DecodeResult ChunkedDecoder::Decode(std::string_view in,
       case State::kSize: {
         bool bare_lf = false;
         size_t n = FindLineEnd(rest, bare_lf);
-        if (bare_lf)
+        if (bare_lf) {
           return fail(ParseError::kBadChunk);
+        }
         if (n == std::string_view::npos) {
           if (rest.size() > limits_.max_line_bytes) {
             return fail(ParseError::kBadChunk);
           }
           return result(ParseStatus::kIncomplete);
         }
-        if (n > limits_.max_line_bytes)
+        if (n > limits_.max_line_bytes) {
           return fail(ParseError::kBadChunk);
+        }
         ParseError e = ParseSizeLine(rest.substr(0, n));
-        if (e != ParseError::kNone)
+        if (e != ParseError::kNone) {
           return fail(e);
+        }
         pos += n + 2;
         if (remaining_ == 0) {
           state_ = State::kTrailer;
@@ -121,26 +131,30 @@ DecodeResult ChunkedDecoder::Decode(std::string_view in,
         break;
       }
       case State::kData: {
-        if (rest.empty())
+        if (rest.empty()) {
           return result(ParseStatus::kIncomplete);
+        }
         size_t n =
             static_cast<size_t>(std::min<uint64_t>(remaining_, rest.size()));
         out.Append(rest.substr(0, n));
         pos += n;
         remaining_ -= n;
         decoded_ += n;
-        if (remaining_ == 0)
+        if (remaining_ == 0) {
           state_ = State::kDataEnd;
+        }
         break;
       }
       case State::kDataEnd: {
         if (rest.size() < 2) {
-          if (!rest.empty() && rest[0] != '\r')
+          if (!rest.empty() && rest[0] != '\r') {
             return fail(ParseError::kBadChunk);
+          }
           return result(ParseStatus::kIncomplete);
         }
-        if (rest[0] != '\r' || rest[1] != '\n')
+        if (rest[0] != '\r' || rest[1] != '\n') {
           return fail(ParseError::kBadChunk);
+        }
         pos += 2;
         state_ = State::kSize;
         break;
@@ -148,8 +162,9 @@ DecodeResult ChunkedDecoder::Decode(std::string_view in,
       case State::kTrailer: {
         bool bare_lf = false;
         size_t n = FindLineEnd(rest, bare_lf);
-        if (bare_lf)
+        if (bare_lf) {
           return fail(ParseError::kBadChunk);
+        }
         if (n == std::string_view::npos) {
           if (trailer_bytes_ + rest.size() > limits_.max_trailer_bytes) {
             return fail(ParseError::kHeaderTooLarge);
@@ -166,11 +181,13 @@ DecodeResult ChunkedDecoder::Decode(std::string_view in,
           break;
         }
         std::string_view line = rest.substr(0, n);
-        if (line[0] == ' ' || line[0] == '\t')
+        if (line[0] == ' ' || line[0] == '\t') {
           return fail(ParseError::kBadChunk);
+        }
         ParseError e = ParseTrailerLine(line);
-        if (e != ParseError::kNone)
+        if (e != ParseError::kNone) {
           return fail(e);
+        }
         break;
       }
       case State::kDone:
@@ -181,8 +198,9 @@ DecodeResult ChunkedDecoder::Decode(std::string_view in,
 }
 
 void AppendChunk(bytes::ByteBuffer& out, std::string_view data) {
-  if (data.empty())
+  if (data.empty()) {
     return;
+  }
   bytes::AppendHex(out, data.size());
   out.Append("\r\n");
   out.Append(data);
@@ -191,8 +209,9 @@ void AppendChunk(bytes::ByteBuffer& out, std::string_view data) {
 
 void AppendLastChunk(bytes::ByteBuffer& out, const HeaderFields* trailers) {
   out.Append("0\r\n");
-  if (trailers != nullptr)
+  if (trailers != nullptr) {
     trailers->AppendTo(out, /*canonical=*/false);
+  }
   out.Append("\r\n");
 }
 

@@ -15,10 +15,12 @@ std::string DecodeAll(std::string_view in, ChunkedLimits limits = {}) {
   ChunkedDecoder d(limits);
   bytes::ByteBuffer out;
   DecodeResult r = d.Decode(in, out);
-  if (r.failed())
+  if (r.failed()) {
     return "ERROR:" + std::string(ToString(r.error));
-  if (r.incomplete())
+  }
+  if (r.incomplete()) {
     return "INCOMPLETE";
+  }
   EXPECT_EQ(r.consumed, in.size());
   return std::string(out.view());
 }
@@ -101,8 +103,9 @@ TEST(ChunkedDecoderTest, Limits) {
   EXPECT_EQ(DecodeAll(endless), "ERROR:malformed chunked body");
   // Trailers past their limit.
   std::string trailers = "0\r\n";
-  for (int i = 0; i < 100; ++i)
+  for (int i = 0; i < 100; ++i) {
     trailers += "X-T: " + std::string(100, 'v') + "\r\n";
+  }
   trailers += "\r\n";
   EXPECT_EQ(DecodeAll(trailers, {.max_trailer_bytes = 1024}),
             "ERROR:header section too large");

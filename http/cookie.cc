@@ -37,10 +37,12 @@ void Cookie::AppendTo(bytes::ByteBuffer& out) const {
     out.Append("; Path=");
     out.Append(path);
   }
-  if (http_only)
+  if (http_only) {
     out.Append("; HttpOnly");
-  if (secure || same_site == SameSite::kNone)
+  }
+  if (secure || same_site == SameSite::kNone) {
     out.Append("; Secure");
+  }
   switch (same_site) {
     case SameSite::kLax:
       out.Append("; SameSite=Lax");
@@ -70,8 +72,9 @@ bool Cookie::Parse(std::string_view s) {
                                ? std::string_view()
                                : bytes::TrimOws(part.substr(eq + 1));
     if (first) {
-      if (eq == std::string_view::npos || key.empty())
+      if (eq == std::string_view::npos || key.empty()) {
         return false;
+      }
       if (val.size() >= 2 && val.front() == '"' && val.back() == '"') {
         val = val.substr(1, val.size() - 2);
       }
@@ -84,11 +87,13 @@ bool Cookie::Parse(std::string_view s) {
       bool negative = !val.empty() && val[0] == '-';
       std::optional<uint64_t> n =
           bytes::ParseUint(negative ? val.substr(1) : val);
-      if (n)
+      if (n) {
         max_age = negative || *n == 0 ? -1 : static_cast<int64_t>(*n);
+      }
     } else if (bytes::EqualsIgnoreCase(key, "expires")) {
-      if (std::optional<int64_t> t = ParseHttpDate(val))
+      if (std::optional<int64_t> t = ParseHttpDate(val)) {
         expires = *t;
+      }
     } else if (bytes::EqualsIgnoreCase(key, "domain")) {
       domain.assign(val);
     } else if (bytes::EqualsIgnoreCase(key, "path")) {

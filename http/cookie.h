@@ -64,8 +64,9 @@ void ForEachCookie(std::string_view header, F&& f) {
       pair.remove_suffix(1);
     }
     size_t eq = pair.find('=');
-    if (eq == std::string_view::npos || eq == 0)
+    if (eq == std::string_view::npos || eq == 0) {
       continue;
+    }
     std::string_view value = pair.substr(eq + 1);
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);

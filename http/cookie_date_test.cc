@@ -47,8 +47,9 @@ TEST(DateTest, CurrentDateIsCachedAndAllocatesNothing) {
   ASSERT_EQ(a.size(), kHttpDateSize);
   EXPECT_TRUE(ParseHttpDate(a).has_value());
   testing::AllocationCounter count;
-  for (int i = 0; i < 1000; ++i)
+  for (int i = 0; i < 1000; ++i) {
     (void)CurrentHttpDate();
+  }
   EXPECT_EQ(count.allocations(), 0u);
 }
 

@@ -45,18 +45,21 @@ void Put2(char* p, unsigned v) {
 
 int Month(std::string_view s) {
   for (int i = 0; i < 12; ++i) {
-    if (s == kMonths[i])
+    if (s == kMonths[i]) {
       return i + 1;
+    }
   }
   return 0;
 }
 
 bool Digits(std::string_view s, int& v) {
-  if (s.empty())
+  if (s.empty()) {
     return false;
+  }
   std::optional<uint64_t> n = bytes::ParseUint(s);
-  if (!n || *n > 100000)
+  if (!n || *n > 100000) {
     return false;
+  }
   v = static_cast<int>(*n);
   return true;
 }
@@ -69,8 +72,9 @@ bool Clock(std::string_view s, int& h, int& m, int& sec) {
 }
 
 std::optional<int64_t> Make(int y, int mon, int d, int h, int m, int s) {
-  if (mon < 1 || d < 1 || d > 31)
+  if (mon < 1 || d < 1 || d > 31) {
     return std::nullopt;
+  }
   return DaysFromCivil(y, static_cast<unsigned>(mon),
                        static_cast<unsigned>(d)) *
              86400 +
@@ -127,8 +131,9 @@ std::optional<int64_t> ParseHttpDate(std::string_view s) {
   if (comma != std::string_view::npos && comma >= 6) {
     std::string_view rest = s.substr(comma + 2);
     bool day_ok = false;
-    for (const char* name : kLongDays)
+    for (const char* name : kLongDays) {
       day_ok |= s.substr(0, comma) == name;
+    }
     if (day_ok && rest.size() == 22 && rest[2] == '-' && rest[6] == '-' &&
         rest[9] == ' ' && rest.substr(18) == " GMT") {
       int mon = Month(rest.substr(3, 3));
@@ -146,8 +151,9 @@ std::optional<int64_t> ParseHttpDate(std::string_view s) {
       s[19] == ' ') {
     int mon = Month(s.substr(4, 3));
     std::string_view day = s.substr(8, 2);
-    if (day[0] == ' ')
+    if (day[0] == ' ') {
       day.remove_prefix(1);
+    }
     if (Digits(day, d) && Clock(s.substr(11, 8), h, m, sec) &&
         Digits(s.substr(20, 4), y)) {
       return Make(y, mon, d, h, m, sec);

@@ -22,8 +22,9 @@ void ResetBody(bytes::ByteBuffer& body) {
 
 // A body buffer with no storage takes one from the pool.
 bytes::ByteBuffer& Ready(bytes::ByteBuffer& body) {
-  if (body.capacity() == 0)
+  if (body.capacity() == 0) {
     body = bytes::ByteBufferPool::Default().Get();
+  }
   return body;
 }
 
@@ -33,19 +34,23 @@ ParseResult ParseMessage(Header& header, bytes::ByteBuffer& body,
                          std::string_view buf, uint64_t max_body,
                          FramingFn framing_of) {
   ParseResult r = header.Parse(buf);
-  if (!r.done())
+  if (!r.done()) {
     return r;
+  }
   BodyReader reader;
   ParseError e =
       reader.Start(framing_of(header), header.content_length(), max_body);
-  if (e != ParseError::kNone)
+  if (e != ParseError::kNone) {
     return ParseResult::Error(e);
+  }
   body.Reset();
   DecodeResult d = reader.Read(buf.substr(r.consumed), Ready(body));
-  if (d.failed())
+  if (d.failed()) {
     return ParseResult::Error(d.error);
-  if (!d.done())
+  }
+  if (!d.done()) {
     return ParseResult::Incomplete();
+  }
   return ParseResult::Done(r.consumed + d.consumed);
 }
 

@@ -164,8 +164,9 @@ TEST(MessageTest, ParseAndSerializeTypicalRequestAndResponseAllocateNothing) {
   exchange();
   exchange();
   testing::AllocationCounter count;
-  for (int i = 0; i < 100; ++i)
+  for (int i = 0; i < 100; ++i) {
     exchange();
+  }
   EXPECT_EQ(count.allocations(), 0u);
 }
 

@@ -5,32 +5,41 @@ namespace brisk::http {
 Method ParseMethod(std::string_view t) {
   switch (t.size()) {
     case 3:
-      if (t == "GET")
+      if (t == "GET") {
         return Method::kGet;
-      if (t == "PUT")
+      }
+      if (t == "PUT") {
         return Method::kPut;
+      }
       break;
     case 4:
-      if (t == "POST")
+      if (t == "POST") {
         return Method::kPost;
-      if (t == "HEAD")
+      }
+      if (t == "HEAD") {
         return Method::kHead;
+      }
       break;
     case 5:
-      if (t == "PATCH")
+      if (t == "PATCH") {
         return Method::kPatch;
-      if (t == "TRACE")
+      }
+      if (t == "TRACE") {
         return Method::kTrace;
+      }
       break;
     case 6:
-      if (t == "DELETE")
+      if (t == "DELETE") {
         return Method::kDelete;
+      }
       break;
     case 7:
-      if (t == "OPTIONS")
+      if (t == "OPTIONS") {
         return Method::kOptions;
-      if (t == "CONNECT")
+      }
+      if (t == "CONNECT") {
         return Method::kConnect;
+      }
       break;
     default:
       break;

@@ -11,27 +11,32 @@ std::string_view Param(std::string_view header, std::string_view key) {
   size_t pos = 0;
   while (pos < header.size()) {
     size_t semi = header.find(';', pos);
-    if (semi == std::string_view::npos)
+    if (semi == std::string_view::npos) {
       return {};
+    }
     pos = semi + 1;
     std::string_view rest = bytes::TrimLeftOws(header.substr(pos));
     size_t eq = rest.find('=');
-    if (eq == std::string_view::npos)
+    if (eq == std::string_view::npos) {
       return {};
+    }
     std::string_view k = bytes::TrimOws(rest.substr(0, eq));
     std::string_view v = rest.substr(eq + 1);
     if (!v.empty() && v[0] == '"') {
       size_t close = v.find('"', 1);
-      if (close == std::string_view::npos)
+      if (close == std::string_view::npos) {
         return {};
-      if (bytes::EqualsIgnoreCase(k, key))
+      }
+      if (bytes::EqualsIgnoreCase(k, key)) {
         return v.substr(1, close - 1);
+      }
       pos = static_cast<size_t>(v.data() + close + 1 - header.data());
       continue;
     }
     v = bytes::TrimOws(v.substr(0, v.find(';')));
-    if (bytes::EqualsIgnoreCase(k, key))
+    if (bytes::EqualsIgnoreCase(k, key)) {
       return v;
+    }
     pos = static_cast<size_t>(v.data() + v.size() - header.data());
   }
   return {};
@@ -69,11 +74,13 @@ ParseError MultipartReader::ParsePartHeaders(std::string_view block,
     std::string_view line = block.substr(0, eol);
     block = eol == std::string_view::npos ? std::string_view()
                                           : block.substr(eol + 2);
-    if (line.empty())
+    if (line.empty()) {
       continue;
+    }
     size_t colon = 0;
-    while (colon < line.size() && http_internal::IsTchar(line[colon]))
+    while (colon < line.size() && http_internal::IsTchar(line[colon])) {
       ++colon;
+    }
     if (colon == 0 || colon == line.size() || line[colon] != ':') {
       return ParseError::kBadMultipart;
     }
@@ -88,13 +95,15 @@ ParseError MultipartReader::ParsePartHeaders(std::string_view block,
   std::string_view disposition = fields_.Peek("Content-Disposition");
   std::string_view kind =
       bytes::TrimOws(disposition.substr(0, disposition.find(';')));
-  if (!bytes::EqualsIgnoreCase(kind, "form-data"))
+  if (!bytes::EqualsIgnoreCase(kind, "form-data")) {
     return ParseError::kBadMultipart;
+  }
   MultipartPart part{fields_, Param(disposition, "name"),
                      Param(disposition, "filename"),
                      fields_.Peek("Content-Type")};
-  if (!h.OnPartBegin(part))
+  if (!h.OnPartBegin(part)) {
     return ParseError::kBadMultipart;
+  }
   return ParseError::kNone;
 }
 
@@ -134,23 +143,28 @@ DecodeResult MultipartReader::Feed(std::string_view in,
       }
       case State::kAfterBoundary: {
         // "--" closes the body; otherwise optional whitespace and CRLF.
-        if (rest.size() < 2)
+        if (rest.size() < 2) {
           return more();
+        }
         if (rest[0] == '-' && rest[1] == '-') {
           pos += 2;
           state_ = State::kEpilogue;
           break;
         }
         size_t i = 0;
-        while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t'))
+        while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t')) {
           ++i;
-        if (rest.size() - i < 2)
+        }
+        if (rest.size() - i < 2) {
           return more();
-        if (rest[i] != '\r' || rest[i + 1] != '\n')
+        }
+        if (rest[i] != '\r' || rest[i + 1] != '\n') {
           return fail();
+        }
         pos += i + 2;
-        if (++parts_ > limits_.max_parts)
+        if (++parts_ > limits_.max_parts) {
           return fail();
+        }
         state_ = State::kHeaders;
         break;
       }
@@ -161,12 +175,14 @@ DecodeResult MultipartReader::Feed(std::string_view in,
         size_t block_len = end;
         size_t skip = no_fields ? 2 : end + 4;
         if (end == std::string_view::npos) {
-          if (rest.size() > limits_.max_part_header_bytes)
+          if (rest.size() > limits_.max_part_header_bytes) {
             return fail();
+          }
           return more();
         }
-        if (block_len > limits_.max_part_header_bytes)
+        if (block_len > limits_.max_part_header_bytes) {
           return fail();
+        }
         if (ParsePartHeaders(rest.substr(0, block_len), handler) !=
             ParseError::kNone) {
           return fail();
@@ -183,16 +199,19 @@ DecodeResult MultipartReader::Feed(std::string_view in,
                             ? rest.size() - (delimiter_.size() - 1)
                             : 0;
           if (safe > 0) {
-            if (!handler.OnPartData(rest.substr(0, safe)))
+            if (!handler.OnPartData(rest.substr(0, safe))) {
               return fail();
+            }
             pos += safe;
           }
           return more();
         }
-        if (at > 0 && !handler.OnPartData(rest.substr(0, at)))
+        if (at > 0 && !handler.OnPartData(rest.substr(0, at))) {
           return fail();
-        if (!handler.OnPartEnd())
+        }
+        if (!handler.OnPartEnd()) {
           return fail();
+        }
         pos += at + delimiter_.size();
         state_ = State::kAfterBoundary;
         break;

@@ -16,12 +16,15 @@ using http_internal::FindTokenStop;
 
 constexpr std::array<bool, 256> MakeHostTable() {
   std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c)
+  for (int c = '0'; c <= '9'; ++c) {
     t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c)
+  }
+  for (int c = 'a'; c <= 'z'; ++c) {
     t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c)
+  }
+  for (int c = 'A'; c <= 'Z'; ++c) {
     t[c] = true;
+  }
   for (char c : {'-', '.', '_', '~', '%', '!', '$', '&', '\'', '(', ')', '*',
                  '+', ',', ';', '=', ':', '[', ']'}) {
     t[static_cast<unsigned char>(c)] = true;
@@ -32,8 +35,9 @@ constexpr std::array<bool, 256> kHostByte = MakeHostTable();
 
 bool IsValidHost(std::string_view host) {
   for (char c : host) {
-    if (!kHostByte[static_cast<unsigned char>(c)])
+    if (!kHostByte[static_cast<unsigned char>(c)]) {
       return false;
+    }
   }
   return true;
 }
@@ -62,8 +66,9 @@ ParseResult RequestHeader::Parse(std::string_view buf) {
     // A previous call found no end of header: look only at the new bytes.
     ParseError error = ParseError::kNone;
     size_t end = FindHeaderEnd(buf, scanned_ > 3 ? scanned_ - 3 : 0, error);
-    if (error != ParseError::kNone)
+    if (error != ParseError::kNone) {
       return ParseResult::Error(error);
+    }
     if (end == 0) {
       if (buf.size() > limits_.max_header_bytes) {
         return ParseResult::Error(ParseError::kHeaderTooLarge);
@@ -95,17 +100,20 @@ ParseResult RequestHeader::ParseComplete(std::string_view buf) {
   const char* const base = buf.data();
   const char* const end = base + buf.size();
   const char* p = base + http_internal::SkipLeadingCrlf(buf);
-  if (p < end && *p == '\n')
+  if (p < end && *p == '\n') {
     return ParseResult::Error(ParseError::kBareLf);
+  }
   // A lone CR may be the first half of an empty line before the request.
-  if (end - p == 1 && *p == '\r')
+  if (end - p == 1 && *p == '\r') {
     return ParseResult::Incomplete();
+  }
 
   // method SP
   const char* m = p;
   p = FindTokenStop(p, end);
-  if (p == end)
+  if (p == end) {
     return ParseResult::Incomplete();
+  }
   if (*p != ' ' || p == m) {
     bool line_error = *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n';
     return ParseResult::Error(line_error ? ParseError::kBadRequestLine
@@ -122,8 +130,9 @@ ParseResult RequestHeader::ParseComplete(std::string_view buf) {
   if (static_cast<size_t>(p - t) > limits_.max_uri_bytes) {
     return ParseResult::Error(ParseError::kUriTooLong);
   }
-  if (p == end)
+  if (p == end) {
     return ParseResult::Incomplete();
+  }
   if (*p != ' ' || p == t) {
     unsigned char c = static_cast<unsigned char>(*p);
     bool line_error = c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -145,16 +154,18 @@ ParseResult RequestHeader::ParseComplete(std::string_view buf) {
   }
   int minor = 1;
   ParseError e = http_internal::ParseVersion(p, minor);
-  if (e != ParseError::kNone)
+  if (e != ParseError::kNone) {
     return ParseResult::Error(e);
+  }
   http_minor_ = minor;
   p += 8;
   if (p[0] != '\r') {
     return ParseResult::Error(p[0] == '\n' ? ParseError::kBareLf
                                            : ParseError::kBadRequestLine);
   }
-  if (p[1] != '\n')
+  if (p[1] != '\n') {
     return ParseResult::Error(ParseError::kBadRequestLine);
+  }
   p += 2;
 
   bool incomplete = false;
@@ -163,13 +174,16 @@ ParseResult RequestHeader::ParseComplete(std::string_view buf) {
       [this](std::string_view name, std::string_view value, size_t index) {
         return OnField(name, value, index);
       });
-  if (e != ParseError::kNone)
+  if (e != ParseError::kNone) {
     return ParseResult::Error(e);
-  if (incomplete)
+  }
+  if (incomplete) {
     return ParseResult::Incomplete();
+  }
   e = Finish();
-  if (e != ParseError::kNone)
+  if (e != ParseError::kNone) {
     return ParseResult::Error(e);
+  }
   scanned_ = 0;
   return ParseResult::Done(static_cast<size_t>(p - base));
 }
@@ -188,8 +202,9 @@ ParseError RequestHeader::OnField(std::string_view name, std::string_view value,
       break;
     case 6:
       if (http_internal::TokenEqualsLowercase(name, "cookie")) {
-        if (cookie_ < 0)
+        if (cookie_ < 0) {
           cookie_ = idx;
+        }
       } else if (http_internal::TokenEqualsLowercase(name, "expect")) {
         expect_continue_ = bytes::EqualsLowercase(value, "100-continue");
       }
@@ -206,8 +221,9 @@ ParseError RequestHeader::OnField(std::string_view name, std::string_view value,
       }
       break;
     case 12:
-      if (http_internal::TokenEqualsLowercase(name, "content-type"))
+      if (http_internal::TokenEqualsLowercase(name, "content-type")) {
         content_type_ = idx;
+      }
       break;
     case 14:
       if (http_internal::TokenEqualsLowercase(name, "content-length")) {
@@ -234,12 +250,14 @@ ParseError RequestHeader::OnField(std::string_view name, std::string_view value,
 
 ParseError RequestHeader::Finish() {
   // RFC 9112 §3.2: a 1.1 request has exactly one Host.
-  if (http_minor_ == 1 && host_count_ == 0)
+  if (http_minor_ == 1 && host_count_ == 0) {
     return ParseError::kMissingHost;
+  }
   if (te_present_) {
     // RFC 9112 §6.1: TE in an HTTP/1.0 message means faulty framing.
-    if (http_minor_ == 0)
+    if (http_minor_ == 0) {
       return ParseError::kBadTransferEncoding;
+    }
     // RFC 9112 §6.3: both framings at once is a smuggling attempt.
     if (content_length_ >= 0) {
       return ParseError::kContentLengthWithTransferEncoding;
@@ -249,24 +267,28 @@ ParseError RequestHeader::Finish() {
       return ParseError::kBadTransferEncoding;
     }
     // brisk decodes no transfer coding but chunked (RFC 9112 §6.1: 501).
-    if (te_other_)
+    if (te_other_) {
       return ParseError::kUnsupportedTransferEncoding;
+    }
     chunked_ = true;
   }
   return ParseError::kNone;
 }
 
 BodyFraming RequestHeader::framing() const {
-  if (chunked_)
+  if (chunked_) {
     return BodyFraming::kChunked;
-  if (content_length_ > 0)
+  }
+  if (content_length_ > 0) {
     return BodyFraming::kContentLength;
+  }
   return BodyFraming::kNone;
 }
 
 bool RequestHeader::keep_alive() const {
-  if (connection_close_)
+  if (connection_close_) {
     return false;
+  }
   return http_minor_ == 1 || connection_keep_alive_;
 }
 
@@ -293,14 +315,16 @@ void RequestHeader::SetRequestUri(std::string_view uri) {
 
 void RequestHeader::Set(std::string_view name, std::string_view value) {
   fields_.Set(name, value);
-  if (http_internal::IsFramingOrCachedName(name))
+  if (http_internal::IsFramingOrCachedName(name)) {
     Reindex();
+  }
 }
 
 void RequestHeader::Add(std::string_view name, std::string_view value) {
   fields_.Add(name, value);
-  if (http_internal::IsFramingOrCachedName(name))
+  if (http_internal::IsFramingOrCachedName(name)) {
     Reindex();
+  }
 }
 
 void RequestHeader::Del(std::string_view name) {

@@ -27,8 +27,9 @@ ParseResult ResponseHeader::Parse(std::string_view buf) {
     ParseError error = ParseError::kNone;
     size_t end = http_internal::FindHeaderEnd(
         buf, scanned_ > 3 ? scanned_ - 3 : 0, error);
-    if (error != ParseError::kNone)
+    if (error != ParseError::kNone) {
       return ParseResult::Error(error);
+    }
     if (end == 0) {
       if (buf.size() > limits_.max_header_bytes) {
         return ParseResult::Error(ParseError::kHeaderTooLarge);
@@ -71,26 +72,31 @@ ParseResult ResponseHeader::ParseComplete(std::string_view buf) {
   }
   int minor = 1;
   ParseError e = http_internal::ParseVersion(p, minor);
-  if (e != ParseError::kNone)
+  if (e != ParseError::kNone) {
     return ParseResult::Error(e);
+  }
   http_minor_ = minor;
   p += 8;
-  if (p[0] != ' ')
+  if (p[0] != ' ') {
     return ParseResult::Error(ParseError::kBadStatusLine);
+  }
   ++p;
   int code = 0;
   for (int i = 0; i < 3; ++i) {
     unsigned d = static_cast<unsigned char>(p[i]) - unsigned{'0'};
-    if (d > 9)
+    if (d > 9) {
       return ParseResult::Error(ParseError::kBadStatusLine);
+    }
     code = code * 10 + static_cast<int>(d);
   }
-  if (code < 100)
+  if (code < 100) {
     return ParseResult::Error(ParseError::kBadStatusLine);
+  }
   status_code_ = code;
   p += 3;
-  if (p == end)
+  if (p == end) {
     return ParseResult::Incomplete();  // found by the fuzzer
+  }
   const char* reason = p;
   if (*p == ' ') {
     reason = ++p;
@@ -103,10 +109,12 @@ ParseResult ResponseHeader::ParseComplete(std::string_view buf) {
       break;
     }
   }
-  if (p == end || (*p == '\r' && end - p < 2))
+  if (p == end || (*p == '\r' && end - p < 2)) {
     return ParseResult::Incomplete();
-  if (*p == '\n')
+  }
+  if (*p == '\n') {
     return ParseResult::Error(ParseError::kBareLf);
+  }
   if (*p != '\r' || p[1] != '\n') {
     return ParseResult::Error(ParseError::kBadStatusLine);
   }
@@ -120,10 +128,12 @@ ParseResult ResponseHeader::ParseComplete(std::string_view buf) {
       [this](std::string_view name, std::string_view value, size_t index) {
         return OnField(name, value, index);
       });
-  if (e != ParseError::kNone)
+  if (e != ParseError::kNone) {
     return ParseResult::Error(e);
-  if (incomplete)
+  }
+  if (incomplete) {
     return ParseResult::Incomplete();
+  }
   if (te_present_) {
     if (content_length_ >= 0) {
       return ParseResult::Error(ParseError::kContentLengthWithTransferEncoding);
@@ -159,11 +169,13 @@ ParseError ResponseHeader::OnField(std::string_view name,
           if (param.size() > 8 &&
               bytes::EqualsLowercase(param.substr(0, 8), "timeout=")) {
             std::optional<uint64_t> t = bytes::ParseUint(param.substr(8));
-            if (t && *t < (1u << 30))
+            if (t && *t < (1u << 30)) {
               keep_alive_timeout_ = static_cast<int>(*t);
+            }
           }
-          if (comma == std::string_view::npos)
+          if (comma == std::string_view::npos) {
             break;
+          }
           at = comma + 1;
         }
       }
@@ -197,22 +209,28 @@ ParseError ResponseHeader::OnField(std::string_view name,
 }
 
 BodyFraming ResponseHeader::framing(bool head_request) const {
-  if (head_request || StatusHasNoBody(status_code_))
+  if (head_request || StatusHasNoBody(status_code_)) {
     return BodyFraming::kNone;
-  if (chunked_)
+  }
+  if (chunked_) {
     return BodyFraming::kChunked;
-  if (te_present_)
+  }
+  if (te_present_) {
     return BodyFraming::kUntilClose;  // RFC 9112 §6.3 rule 4
-  if (content_length_ == 0)
+  }
+  if (content_length_ == 0) {
     return BodyFraming::kNone;
-  if (content_length_ > 0)
+  }
+  if (content_length_ > 0) {
     return BodyFraming::kContentLength;
+  }
   return BodyFraming::kUntilClose;
 }
 
 bool ResponseHeader::keep_alive() const {
-  if (connection_close_)
+  if (connection_close_) {
     return false;
+  }
   return http_minor_ == 1 || connection_keep_alive_;
 }
 
@@ -229,14 +247,16 @@ void ResponseHeader::CopyTo(ResponseHeader& dst) const {
 
 void ResponseHeader::Set(std::string_view name, std::string_view value) {
   fields_.Set(name, value);
-  if (http_internal::IsFramingOrCachedName(name))
+  if (http_internal::IsFramingOrCachedName(name)) {
     Reindex();
+  }
 }
 
 void ResponseHeader::Add(std::string_view name, std::string_view value) {
   fields_.Add(name, value);
-  if (http_internal::IsFramingOrCachedName(name))
+  if (http_internal::IsFramingOrCachedName(name)) {
     Reindex();
+  }
 }
 
 void ResponseHeader::Del(std::string_view name) {

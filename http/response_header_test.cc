@@ -158,8 +158,9 @@ TEST(ResponseHeaderTest, BuildingAllocatesNothingOnceWarm) {
   };
   build();
   testing::AllocationCounter count;
-  for (int i = 0; i < 100; ++i)
+  for (int i = 0; i < 100; ++i) {
     build();
+  }
   EXPECT_EQ(count.allocations(), 0u);
   ASSERT_TRUE(h.Parse(kOk).done());
   h.Reset();

@@ -96,15 +96,17 @@ const StatusLines& Lines() {
 
 std::string_view StatusText(int code) {
   for (const StatusEntry& e : kStatuses) {
-    if (e.code == code)
+    if (e.code == code) {
       return e.text;
+    }
   }
   return "Unknown Status Code";
 }
 
 std::string_view StatusLine(int code) {
-  if (code < 100 || code > 599)
+  if (code < 100 || code > 599) {
     return {};
+  }
   return Lines().lines[code - 100];
 }
 

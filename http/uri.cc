@@ -30,8 +30,9 @@ void URI::Reset() {
 
 ParseError URI::Parse(std::string_view target, std::string_view host_header) {
   Reset();
-  if (target.empty())
+  if (target.empty()) {
     return ParseError::kBadUri;
+  }
   // A fragment is never part of a request-target; drop it if sent.
   target = target.substr(0, target.find('#'));
   if (target == "*") {
@@ -72,8 +73,9 @@ ParseError URI::Parse(std::string_view target, std::string_view host_header) {
   }
   size_t q = rest.find('?');
   path_original_ = rest.substr(0, q);
-  if (q != std::string_view::npos)
+  if (q != std::string_view::npos) {
     query_ = rest.substr(q + 1);
+  }
   if (path_original_.empty()) {
     path_.Append('/');
     return ParseError::kNone;
@@ -87,8 +89,9 @@ ParseError URI::DecodePath(std::string_view raw) {
   for (size_t i = 0; i < raw.size(); ++i) {
     char c = raw[i];
     if (c == '%') {
-      if (i + 2 >= raw.size())
+      if (i + 2 >= raw.size()) {
         return ParseError::kBadUri;
+      }
       uint8_t hi = HexValue(raw[i + 1]);
       uint8_t lo = HexValue(raw[i + 2]);
       if (hi == bytes::bytes_internal::kNotHex ||
@@ -96,14 +99,16 @@ ParseError URI::DecodePath(std::string_view raw) {
         return ParseError::kBadUri;
       }
       c = static_cast<char>(hi << 4 | lo);
-      if (c == '\0')
+      if (c == '\0') {
         return ParseError::kBadUri;
+      }
       i += 2;
     }
     out[n++] = c;
   }
-  if (normalize_)
+  if (normalize_) {
     n = NormalizePath(out, n);
+  }
   path_.CommitAppend(n);
   return ParseError::kNone;
 }
@@ -116,25 +121,30 @@ size_t NormalizePath(char* path, size_t size) {
   bool trailing_slash = false;
   while (r < size) {
     // Skip the slashes that open the next segment.
-    while (r < size && path[r] == '/')
+    while (r < size && path[r] == '/') {
       ++r;
+    }
     size_t start = r;
-    while (r < size && path[r] != '/')
+    while (r < size && path[r] != '/') {
       ++r;
+    }
     size_t len = r - start;
     trailing_slash = r == size && len == 0;
-    if (len == 0)
+    if (len == 0) {
       break;
+    }
     if (len == 1 && path[start] == '.') {
       trailing_slash = true;  // "/a/." names the directory "/a/"
       continue;
     }
     if (len == 2 && path[start] == '.' && path[start + 1] == '.') {
       // Back up over the previous output segment, never above the root.
-      while (w > 0 && path[w - 1] != '/')
+      while (w > 0 && path[w - 1] != '/') {
         --w;
-      if (w > 0)
+      }
+      if (w > 0) {
         --w;
+      }
       trailing_slash = true;
       continue;
     }
@@ -143,8 +153,9 @@ size_t NormalizePath(char* path, size_t size) {
     w += len;
     trailing_slash = false;
   }
-  if (w == 0 || trailing_slash)
+  if (w == 0 || trailing_slash) {
     path[w++] = '/';
+  }
   return w;
 }
 
@@ -160,10 +171,12 @@ std::string_view URI::hostname() const {
 std::string_view URI::port() const {
   std::string_view h = host_;
   size_t colon = h.rfind(':');
-  if (colon == std::string_view::npos)
+  if (colon == std::string_view::npos) {
     return {};
-  if (!h.empty() && h[0] == '[' && h.rfind(']') > colon)
+  }
+  if (!h.empty() && h[0] == '[' && h.rfind(']') > colon) {
     return {};
+  }
   return h.substr(colon + 1);
 }
 

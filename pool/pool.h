@@ -88,12 +88,14 @@ class Pool {
   // Gives back an object obtained by Handle::Detach(). Resets it; in checked
   // builds aborts if it is already idle.
   void Release(T* obj) {
-    if (pool_internal::kChecks)
+    if (pool_internal::kChecks) {
       base_.CheckRelease(obj);
+    }
     reset_(*obj);
     base_.OnRelease(obj);
-    if (!base_.TryReleaseLocal(obj))
+    if (!base_.TryReleaseLocal(obj)) {
       base_.ReleaseSlow(obj);
+    }
   }
 
   // Frees objects idle since the previous Trim(); the rest become victims.
@@ -105,8 +107,9 @@ class Pool {
  private:
   T* AcquireRaw() {
     void* obj = base_.TryAcquireLocal();
-    if (obj == nullptr)
+    if (obj == nullptr) {
       obj = base_.AcquireSlow();
+    }
     base_.OnAcquire(obj);
     return static_cast<T*>(obj);
   }
@@ -156,8 +159,9 @@ class Pool<T>::Handle {
 
   // Gives the object back now; the Handle becomes empty.
   void Reset() {
-    if (obj_ != nullptr)
+    if (obj_ != nullptr) {
       pool_->Release(std::exchange(obj_, nullptr));
+    }
   }
   // Ends the Handle's ownership; the caller must Pool::Release() the object.
   [[nodiscard]] T* Detach() { return std::exchange(obj_, nullptr); }
@@ -176,8 +180,9 @@ Pool<T>::Pool(PoolOptions options, Factory factory, ResetHook reset)
     : factory_(factory ? std::move(factory)
                        : Factory([] { return std::make_unique<T>(); })),
       reset_(reset ? std::move(reset) : ResetHook([](T& obj) {
-        if constexpr (requires { obj.Reset(); })
+        if constexpr (requires { obj.Reset(); }) {
           obj.Reset();
+        }
       })),
       base_(options.name, options.thread_cache, options.max_shared,
             {&Pool::Create, &Pool::Destroy, this, sizeof(T)}),

@@ -123,8 +123,9 @@ TEST_F(PoolTest, DetachAndReleaseByHand) {
 TEST_F(PoolTest, OverflowGoesToTheSharedStoreAndIsBounded) {
   Pool<Obj> pool({.thread_cache = 4, .max_shared = 10});
   std::vector<Pool<Obj>::Handle> held;
-  for (int i = 0; i < 30; ++i)
+  for (int i = 0; i < 30; ++i) {
     held.push_back(pool.Acquire());
+  }
   held.clear();  // 30 released: 4 cached at most, 10 shared at most
   PoolStats s = pool.Stats();
   EXPECT_LE(s.idle, 14u);
@@ -137,8 +138,9 @@ TEST_F(PoolTest, TrimFreesExactlyTheObjectsIdleForTwoRounds) {
   Pool<Obj> pool({.thread_cache = 8});
   {
     std::vector<Pool<Obj>::Handle> held;
-    for (int i = 0; i < 5; ++i)
+    for (int i = 0; i < 5; ++i) {
       held.push_back(pool.Acquire());
+    }
   }
   ASSERT_EQ(pool.Stats().idle, 5u);
   pool.Trim();  // round 1: all five become victims
@@ -166,8 +168,9 @@ TEST_F(PoolTest, OtherThreadsAgeTheirCachesAtTheirNextUse) {
   std::thread t([&] {
     {
       std::vector<Pool<Obj>::Handle> held;
-      for (int i = 0; i < 3; ++i)
+      for (int i = 0; i < 3; ++i) {
         held.push_back(pool.Acquire());
+      }
     }  // three idle in this thread's cache
     {
       std::unique_lock<std::mutex> lock(mu);
@@ -237,8 +240,9 @@ TEST_F(PoolTest, ProducerConsumerAcrossThreads) {
       {
         std::unique_lock<std::mutex> lock(mu);
         cv.wait(lock, [&] { return !queue.empty() || done; });
-        if (queue.empty())
+        if (queue.empty()) {
           break;
+        }
         o = queue.front();
         queue.pop_front();
       }
@@ -270,13 +274,15 @@ TEST_F(PoolTest, ManyThreadsStress) {
         } else {
           held.pop_back();
         }
-        if (i % 1000 == 0 && t == 0)
+        if (i % 1000 == 0 && t == 0) {
           pool.Trim();
+        }
       }
     });
   }
-  for (auto& th : threads)
+  for (auto& th : threads) {
     th.join();
+  }
   PoolStats s = pool.Stats();
   EXPECT_EQ(s.hits + s.misses, s.acquires);
   EXPECT_EQ(static_cast<uint64_t>(Obj::live.load()), s.idle);
@@ -287,15 +293,17 @@ TEST_F(PoolTest, BackgroundTrimmerFreesIdleObjects) {
   Pool<Obj> pool({.trim_period = absl::Milliseconds(1)});
   {
     std::vector<Pool<Obj>::Handle> held;
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 3; ++i) {
       held.push_back(pool.Acquire());
+    }
   }
   // The trimmer ages only shared and victim objects; this thread's cache ages
   // at its next use. Push the objects to the shared store by exiting a thread.
   std::thread([&pool] {
     std::vector<Pool<Obj>::Handle> held;
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 3; ++i) {
       held.push_back(pool.Acquire());
+    }
   }).join();
   // Bounded wait: the trimmer runs every millisecond.
   for (int i = 0; i < 10000 && pool.Stats().freed < 3; ++i) {
@@ -319,8 +327,9 @@ TEST_F(PoolTest, DestroyingThePoolFreesOtherThreadsCaches) {
   auto pool = std::make_unique<Pool<Obj>>();
   std::thread([&pool] {
     std::vector<Pool<Obj>::Handle> held;
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 3; ++i) {
       held.push_back(pool->Acquire());
+    }
   }).join();
   std::mutex mu;
   std::condition_variable cv;

@@ -11,8 +11,9 @@ thread_local uint64_t tls_bytes = 0;
 void* CountedAlloc(std::size_t size, std::size_t align) {
   ++tls_allocations;
   tls_bytes += size;
-  if (size == 0)
+  if (size == 0) {
     size = 1;
+  }
   void* p = align <= alignof(std::max_align_t)
                 ? std::malloc(size)
                 : std::aligned_alloc(align, (size + align - 1) / align * align);
@@ -33,8 +34,9 @@ using brisk::testing::CountedAlloc;
 
 void* operator new(std::size_t size) {
   void* p = CountedAlloc(size, alignof(std::max_align_t));
-  if (p == nullptr)
+  if (p == nullptr) {
     throw std::bad_alloc();
+  }
   return p;
 }
 void* operator new[](std::size_t size) {
@@ -48,8 +50,9 @@ void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
 }
 void* operator new(std::size_t size, std::align_val_t align) {
   void* p = CountedAlloc(size, static_cast<std::size_t>(align));
-  if (p == nullptr)
+  if (p == nullptr) {
     throw std::bad_alloc();
+  }
   return p;
 }
 void* operator new[](std::size_t size, std::align_val_t align) {

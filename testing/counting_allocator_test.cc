@@ -21,8 +21,9 @@ TEST(AllocationCounterTest, ZeroWhenNothingAllocates) {
   std::vector<int> v;
   v.reserve(16);
   AllocationCounter count;
-  for (int i = 0; i < 16; ++i)
+  for (int i = 0; i < 16; ++i) {
     v.push_back(i);
+  }
   EXPECT_EQ(count.allocations(), 0u);
 }
 
@@ -32,8 +33,9 @@ TEST(AllocationCounterTest, IgnoresOtherThreads) {
       count.allocations();  // std::thread allocates its state
   std::thread t([] {
     std::vector<std::unique_ptr<int>> v;
-    for (int i = 0; i < 100; ++i)
+    for (int i = 0; i < 100; ++i) {
       v.push_back(std::make_unique<int>(i));
+    }
   });
   t.join();
   EXPECT_LT(count.allocations() - before_thread, 10u);

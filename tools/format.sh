@@ -34,7 +34,7 @@ case "${1:-}" in
       mapfile -t files < <(git diff --name-only --diff-filter=AM "$base" -- '*.cc')
     fi
     ((${#files[@]})) || { echo "tidy: nothing changed"; exit 0; }
-    clang-tidy --quiet "${files[@]}" -- -std=c++20 -I. -x c++
+    clang-tidy --quiet "${files[@]}" -- -std=c++20 -fsized-deallocation -I. -x c++
     ;;
   *)
     sed -n '2,9p' "$0" >&2

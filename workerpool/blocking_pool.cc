@@ -6,8 +6,9 @@ BlockingPool::BlockingPool(const BlockingPoolOptions& options)
     : options_(options) {
   size_t n = options_.threads == 0 ? 1 : options_.threads;
   threads_.reserve(n);
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < n; ++i) {
     threads_.emplace_back([this] { Loop(); });
+  }
 }
 
 BlockingPool::~BlockingPool() {
@@ -19,8 +20,9 @@ bool BlockingPool::Submit(absl::AnyInvocable<void()> work,
                           absl::AnyInvocable<void()> done) {
   {
     bytes::MutexLock lock(&mu_);
-    if (shutdown_ || queue_.size() >= options_.max_queue)
+    if (shutdown_ || queue_.size() >= options_.max_queue) {
       return false;
+    }
     queue_.emplace_back(
         [work = std::move(work), executor, done = std::move(done)]() mutable {
           work();
@@ -39,8 +41,9 @@ void BlockingPool::Loop() {
       cv_.wait(lock, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
         return shutdown_ || !queue_.empty();
       });
-      if (queue_.empty())
+      if (queue_.empty()) {
         return;  // shut down and drained
+      }
       item = std::move(queue_.front());
       queue_.pop_front();
     }
@@ -51,14 +54,16 @@ void BlockingPool::Loop() {
 void BlockingPool::Shutdown() {
   {
     bytes::MutexLock lock(&mu_);
-    if (shutdown_ && threads_.empty())
+    if (shutdown_ && threads_.empty()) {
       return;
+    }
     shutdown_ = true;
   }
   cv_.notify_all();
   for (std::thread& t : threads_) {
-    if (t.joinable())
+    if (t.joinable()) {
       t.join();
+    }
   }
   threads_.clear();
 }

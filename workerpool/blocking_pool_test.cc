@@ -59,8 +59,9 @@ TEST(BlockingPoolTest, FullQueueIsRefusedAtOnce) {
   std::atomic<int> started{0};
   auto blocker = [&] {
     ++started;
-    while (!release.load())
+    while (!release.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   };
   ASSERT_TRUE(pool.Submit(blocker, io.get_executor(), [] {}));
   // Bounded wait until the thread holds the first item.

@@ -23,8 +23,9 @@ class ConcurrencyLimit {
 
   // Takes a slot; false when `max` jobs are already in flight.
   bool TryAcquire() {
-    if (in_flight_.fetch_add(1, std::memory_order_acquire) < max_)
+    if (in_flight_.fetch_add(1, std::memory_order_acquire) < max_) {
       return true;
+    }
     in_flight_.fetch_sub(1, std::memory_order_release);
     return false;
   }

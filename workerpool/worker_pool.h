@@ -142,8 +142,9 @@ WorkerPool<Job, State>::WorkerPool(asio::any_io_executor executor,
 
 template <typename Job, typename State>
 bool WorkerPool<Job, State>::Serve(Job& job) {
-  if (stopping_ || !limit_.TryAcquire())
+  if (stopping_ || !limit_.TryAcquire()) {
     return false;
+  }
   if (!idle_.empty()) {
     Worker* w = idle_.back();
     idle_.pop_back();
@@ -185,14 +186,16 @@ asio::awaitable<void> WorkerPool<Job, State>::Run(std::unique_ptr<Worker> w,
       ++handler_exceptions_;
     }
     limit_.Release();
-    if (stopping_)
+    if (stopping_) {
       break;
+    }
     w->idle_since = std::chrono::steady_clock::now();
     idle_.push_back(w.get());
     ArmSweep();
     std::optional<Job> next = co_await NextJob(w.get());
-    if (!next)
+    if (!next) {
       break;  // expired or stopping
+    }
     job = std::move(*next);
   }
   w.reset();  // frees the state
@@ -202,15 +205,17 @@ asio::awaitable<void> WorkerPool<Job, State>::Run(std::unique_ptr<Worker> w,
 
 template <typename Job, typename State>
 void WorkerPool<Job, State>::ArmSweep() {
-  if (sweep_armed_ || stopping_)
+  if (sweep_armed_ || stopping_) {
     return;
+  }
   sweep_armed_ = true;
   sweep_.expires_after(
       absl::ToChronoNanoseconds(options_.max_idle_worker_duration));
   sweep_.async_wait([this](const boost::system::error_code& ec) {
     sweep_armed_ = false;
-    if (!ec && !stopping_)
+    if (!ec && !stopping_) {
       Sweep();
+    }
   });
 }
 
@@ -224,11 +229,13 @@ void WorkerPool<Job, State>::Sweep() {
   while (expired < idle_.size() && idle_[expired]->idle_since <= cutoff) {
     ++expired;
   }
-  for (size_t i = 0; i < expired; ++i)
+  for (size_t i = 0; i < expired; ++i) {
     Wake(idle_[i], std::nullopt);
+  }
   idle_.erase(idle_.begin(), idle_.begin() + static_cast<ptrdiff_t>(expired));
-  if (!idle_.empty())
+  if (!idle_.empty()) {
     ArmSweep();
+  }
 }
 
 template <typename Job, typename State>
@@ -236,8 +243,9 @@ void WorkerPool<Job, State>::Stop(std::function<void()> on_stopped) {
   stopping_ = true;
   on_stopped_ = std::move(on_stopped);
   sweep_.cancel();
-  for (Worker* w : idle_)
+  for (Worker* w : idle_) {
     Wake(w, std::nullopt);
+  }
   idle_.clear();
   MaybeStopped();
 }

@@ -218,8 +218,9 @@ TEST_F(WorkerPoolTest, HandlerExceptionIsCountedAndTheWorkerGoesOn) {
   Pool pool(io_.get_executor(), limit,
             [](State& s, Job job) -> asio::awaitable<void> {
               ++s.jobs;
-              if (job.value < 0)
+              if (job.value < 0) {
                 throw std::runtime_error("boom");
+              }
               co_return;
             });
   Job bad{-1, nullptr}, good{1, nullptr};
@@ -272,8 +273,9 @@ TEST(WorkerPoolShardsTest, SeveralShardsOnSeveralThreadsShareOneLimit) {
       io.run();
     });
   }
-  for (auto& t : threads)
+  for (auto& t : threads) {
     t.join();
+  }
   EXPECT_EQ(served.load(), kShards * kJobsPerShard);
   EXPECT_LE(max_seen.load(), 8);
   EXPECT_EQ(limit.in_flight(), 0);

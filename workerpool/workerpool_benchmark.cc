@@ -69,8 +69,9 @@ void BM_WarmWorker(benchmark::State& state) {
       io, state,
       [&] {
         int job = 1;
-        if (!pool.Serve(job))
+        if (!pool.Serve(job)) {
           state.SkipWithError("refused");
+        }
       },
       [&] { pool.Stop(nullptr); });
   state.counters["states_created"] = static_cast<double>(pool.states_created());

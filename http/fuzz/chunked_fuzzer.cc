@@ -15,8 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ChunkedDecoder whole({.max_body_bytes = 1 << 20});
   brisk::bytes::ByteBuffer out;
   DecodeResult w = whole.Decode(in, out);
-  if (w.consumed > in.size())
+  if (w.consumed > in.size()) {
     std::abort();
+  }
 
   ChunkedDecoder pieces({.max_body_bytes = 1 << 20});
   brisk::bytes::ByteBuffer out2;
@@ -26,13 +27,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < size; i += step) {
     pending.append(in.substr(i, step));
     p = pieces.Decode(pending, out2);
-    if (p.failed())
+    if (p.failed()) {
       break;
+    }
     pending.erase(0, p.consumed);
-    if (p.done())
+    if (p.done()) {
       break;
+    }
   }
-  if (w.done() && (!p.done() || out.view() != out2.view()))
+  if (w.done() && (!p.done() || out.view() != out2.view())) {
     std::abort();
+  }
   return 0;
 }

@@ -21,8 +21,9 @@ TEST(CorpusReplayTest, EveryInputRunsCleanly) {
   ASSERT_FALSE(g_corpus_dir.empty()) << "pass the corpus directory";
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(g_corpus_dir)) {
-    if (e.is_regular_file())
+    if (e.is_regular_file()) {
       files.push_back(e.path());
+    }
   }
   ASSERT_FALSE(files.empty()) << "empty corpus: " << g_corpus_dir;
   for (const auto& f : files) {

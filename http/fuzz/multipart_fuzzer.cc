@@ -11,21 +11,24 @@ namespace {
 class Sink : public brisk::http::MultipartHandler {
  public:
   bool OnPartBegin(const brisk::http::MultipartPart& p) override {
-    if (in_part)
+    if (in_part) {
       std::abort();  // parts never nest
+    }
     in_part = true;
     bytes += p.name.size();
     return true;
   }
   bool OnPartData(std::string_view d) override {
-    if (!in_part)
+    if (!in_part) {
       std::abort();
+    }
     bytes += d.size();
     return true;
   }
   bool OnPartEnd() override {
-    if (!in_part)
+    if (!in_part) {
       std::abort();
+    }
     in_part = false;
     return true;
   }
@@ -44,10 +47,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < size; i += step) {
     pending.append(in.substr(i, step));
     DecodeResult d = r.Feed(pending, sink);
-    if (d.failed() || d.done())
+    if (d.failed() || d.done()) {
       break;
-    if (d.consumed > pending.size())
+    }
+    if (d.consumed > pending.size()) {
       std::abort();
+    }
     pending.erase(0, d.consumed);
   }
   return 0;

@@ -13,18 +13,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   RequestHeader h;
   ParseResult whole = h.Parse(in);
-  if (whole.done() && whole.consumed > in.size())
+  if (whole.done() && whole.consumed > in.size()) {
     std::abort();
+  }
 
   // The incremental path must agree with the one-shot parse.
   RequestHeader split;
   size_t cut = size == 0 ? 0 : data[0] % (size + 1);
   ParseResult first = split.Parse(in.substr(0, cut));
   ParseResult second = first.incomplete() ? split.Parse(in) : first;
-  if (whole.done() != second.done())
+  if (whole.done() != second.done()) {
     std::abort();
-  if (whole.done() && whole.consumed != second.consumed)
+  }
+  if (whole.done() && whole.consumed != second.consumed) {
     std::abort();
+  }
 
   if (whole.done()) {
     // What brisk accepts, it can write and read back the same.

@@ -18,8 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (u.Parse(in, "host") == ParseError::kNone && !u.is_asterisk() &&
       !u.is_authority_form()) {
     std::string_view p = u.path();
-    if (p.empty() || p[0] != '/')
+    if (p.empty() || p[0] != '/') {
       std::abort();
+    }
     if (p.find("/./") != p.npos || p.find("/../") != p.npos ||
         p.find("//") != p.npos || p.ends_with("/..") || p.ends_with("/.")) {
       std::abort();
@@ -32,11 +33,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   a.AppendTo(out);
   Args b;
   b.Parse(out.view());
-  if (a.size() != b.size())
+  if (a.size() != b.size()) {
     std::abort();
+  }
   for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].key != b[i].key || a[i].value != b[i].value)
+    if (a[i].key != b[i].key || a[i].value != b[i].value) {
       std::abort();
+    }
   }
   ForEachCookie(in, [](std::string_view, std::string_view) {});
   Cookie c;

@@ -14,10 +14,12 @@ void ForEachListElement(std::string_view value, F&& f) {
   while (!value.empty()) {
     size_t comma = value.find(',');
     std::string_view elem = bytes::TrimOws(value.substr(0, comma));
-    if (!elem.empty())
+    if (!elem.empty()) {
       f(elem);
-    if (comma == std::string_view::npos)
+    }
+    if (comma == std::string_view::npos) {
       break;
+    }
     value.remove_prefix(comma + 1);
   }
 }
@@ -49,8 +51,9 @@ ParseError OnTransferEncoding(std::string_view value, TransferCodings& te) {
       te.other = true;
     }
   });
-  if (empty)
+  if (empty) {
     return ParseError::kBadTransferEncoding;
+  }
   return ParseError::kNone;
 }
 

@@ -23,8 +23,9 @@ namespace brisk::http::http_internal {
 // request line. Returns the offset of the first other byte.
 inline size_t SkipLeadingCrlf(std::string_view buf) {
   size_t i = 0;
-  while (buf.size() - i >= 2 && buf[i] == '\r' && buf[i + 1] == '\n')
+  while (buf.size() - i >= 2 && buf[i] == '\r' && buf[i + 1] == '\n') {
     i += 2;
+  }
   return i;
 }
 
@@ -37,8 +38,9 @@ inline size_t FindHeaderEnd(std::string_view buf, size_t from,
   size_t i = from > start ? from : start;
   while (i < buf.size()) {
     const void* nl = std::memchr(buf.data() + i, '\n', buf.size() - i);
-    if (nl == nullptr)
+    if (nl == nullptr) {
       return 0;
+    }
     i = static_cast<size_t>(static_cast<const char*>(nl) - buf.data());
     if (i == start || buf[i - 1] != '\r') {
       error = ParseError::kBareLf;
@@ -86,15 +88,18 @@ ParseError ParseFieldLines(const char*& p, const char* base, const char* end,
         incomplete = true;
         return ParseError::kNone;
       }
-      if (p[1] != '\n')
+      if (p[1] != '\n') {
         return ParseError::kBadHeaderName;
+      }
       p += 2;
       return ParseError::kNone;
     }
-    if (c == '\n')
+    if (c == '\n') {
       return ParseError::kBareLf;
-    if (c == ' ' || c == '\t')
+    }
+    if (c == ' ' || c == '\t') {
       return ParseError::kObsFold;
+    }
 
     const char* name = p;
     p = FindTokenStop(p, end);
@@ -107,10 +112,12 @@ ParseError ParseFieldLines(const char*& p, const char* base, const char* end,
                                        : ParseError::kBadHeaderName;
     }
     const char* name_end = p++;
-    if (ABSL_PREDICT_FALSE(name_end == name))
+    if (ABSL_PREDICT_FALSE(name_end == name)) {
       return ParseError::kBadHeaderName;
-    while (p < end && (*p == ' ' || *p == '\t'))
+    }
+    while (p < end && (*p == ' ' || *p == '\t')) {
       ++p;
+    }
     const char* value = p;
     for (;;) {
       p = FindFieldValueStop(p, end);
@@ -124,10 +131,12 @@ ParseError ParseFieldLines(const char*& p, const char* base, const char* end,
       incomplete = true;
       return ParseError::kNone;
     }
-    if (*p == '\n')
+    if (*p == '\n') {
       return ParseError::kBareLf;
-    if (*p != '\r' || p[1] != '\n')
+    }
+    if (*p != '\r' || p[1] != '\n') {
       return ParseError::kBadHeaderValue;
+    }
     const char* value_end = p;
     p += 2;
     while (value_end > value &&
@@ -146,8 +155,9 @@ ParseError ParseFieldLines(const char*& p, const char* base, const char* end,
         std::string_view(name, static_cast<size_t>(name_end - name)),
         std::string_view(value, static_cast<size_t>(value_end - value)),
         fields.size() - 1);
-    if (ABSL_PREDICT_FALSE(e != ParseError::kNone))
+    if (ABSL_PREDICT_FALSE(e != ParseError::kNone)) {
       return e;
+    }
   }
 }
 

@@ -22,12 +22,15 @@ namespace brisk::http::http_internal {
 // RFC 9110 §5.6.2 tchar.
 constexpr std::array<bool, 256> MakeTcharTable() {
   std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c)
+  for (int c = '0'; c <= '9'; ++c) {
     t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c)
+  }
+  for (int c = 'a'; c <= 'z'; ++c) {
     t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c)
+  }
+  for (int c = 'A'; c <= 'Z'; ++c) {
     t[c] = true;
+  }
   for (char c : {'!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_',
                  '`', '|', '~'}) {
     t[static_cast<unsigned char>(c)] = true;
@@ -66,13 +69,15 @@ inline const char* FindFieldValueStop(const char* p, const char* end) {
     __m128i bad = _mm_or_si128(_mm_xor_si128(ok, _mm_set1_epi8(-1)),
                                _mm_cmpeq_epi8(x, del));
     int mask = _mm_movemask_epi8(bad);
-    if (mask != 0)
+    if (mask != 0) {
       return p + __builtin_ctz(static_cast<unsigned>(mask));
+    }
     p += 16;
   }
 #endif
-  while (p < end && IsFieldValueByte(*p))
+  while (p < end && IsFieldValueByte(*p)) {
     ++p;
+  }
   return p;
 }
 
@@ -87,13 +92,15 @@ inline const char* FindTargetStop(const char* p, const char* end) {
     // x < 0x7F (unsigned) <=> min(x, 0x7E) == x.
     __m128i lt7f = _mm_cmpeq_epi8(_mm_min_epu8(x, high), x);
     int mask = _mm_movemask_epi8(_mm_and_si128(ge21, lt7f)) ^ 0xFFFF;
-    if (mask != 0)
+    if (mask != 0) {
       return p + __builtin_ctz(static_cast<unsigned>(mask));
+    }
     p += 16;
   }
 #endif
-  while (p < end && IsTargetByte(*p))
+  while (p < end && IsTargetByte(*p)) {
     ++p;
+  }
   return p;
 }
 
@@ -105,8 +112,9 @@ inline const char* FindTargetStop(const char* p, const char* end) {
 inline bool TokenEqualsLowercase(std::string_view name,
                                  std::string_view lower) {
   const size_t n = name.size();
-  if (n != lower.size())
+  if (n != lower.size()) {
     return false;
+  }
   auto load8 = [](const char* p) {
     uint64_t v;
     std::memcpy(&v, p, 8);
@@ -135,8 +143,9 @@ inline bool TokenEqualsLowercase(std::string_view name,
            (load4(name.data() + n - 4) | kCase4) == load4(lower.data() + n - 4);
   }
   for (size_t i = 0; i < n; ++i) {
-    if ((name[i] | 0x20) != lower[i])
+    if ((name[i] | 0x20) != lower[i]) {
       return false;
+    }
   }
   return true;
 }
@@ -145,8 +154,9 @@ inline bool TokenEqualsLowercase(std::string_view name,
 inline const char* FindTokenStop(const char* p, const char* end) {
   // A table loop: tried a 16-byte SSE2 skip of letters/digits/'-' here, and it
   // measured no faster (within noise) on names of typical length, 4-20 bytes.
-  while (p < end && IsTchar(*p))
+  while (p < end && IsTchar(*p)) {
     ++p;
+  }
   return p;
 }
 

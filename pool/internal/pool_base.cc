@@ -31,10 +31,12 @@ Registry& GetRegistry() {
 // Adds the pool's name to AddressSanitizer's report of a use after release.
 void AsanReportHook(const char* report) {
   const char* at = std::strstr(report, " at 0x");
-  if (at == nullptr)
+  if (at == nullptr) {
     at = std::strstr(report, "address 0x");
-  if (at == nullptr)
+  }
+  if (at == nullptr) {
     return;
+  }
   const char* hex = std::strstr(at, "0x");
   uintptr_t addr = std::strtoull(hex, nullptr, 16);
   const char* name =
@@ -57,11 +59,13 @@ struct ThreadExit {
   ~ThreadExit() {
     std::lock_guard<std::mutex> lock(GetRegistry().mu);
     for (Node* n : nodes) {
-      if (n == nullptr)
+      if (n == nullptr) {
         continue;
+      }
       PoolBase* p = n->pool.load(std::memory_order_relaxed);
-      if (p != nullptr)
+      if (p != nullptr) {
         p->ThreadExitLocked(n);
+      }
       delete n;
     }
     nodes.clear();
@@ -84,10 +88,12 @@ PoolBase::PoolBase(std::string name, uint32_t thread_cache, size_t max_idle,
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
   size_t i = 0;
-  while (i < r.pools.size() && r.pools[i] != nullptr)
+  while (i < r.pools.size() && r.pools[i] != nullptr) {
     ++i;
-  if (i == r.pools.size())
+  }
+  if (i == r.pools.size()) {
     r.pools.push_back(nullptr);
+  }
   r.pools[i] = this;
   index_ = i;
 #if BRISK_POOL_ASAN
@@ -105,15 +111,18 @@ PoolBase::~PoolBase() {
   // with their threads, which free them at exit.
   for (Node* n : nodes_) {
     uint32_t c = n->count.load(std::memory_order_relaxed);
-    for (uint32_t i = 0; i < c; ++i)
+    for (uint32_t i = 0; i < c; ++i) {
       FreeLocked(n->items[i]);
+    }
     n->count.store(0, std::memory_order_relaxed);
     n->pool.store(nullptr, std::memory_order_relaxed);
   }
-  for (void* obj : shared_)
+  for (void* obj : shared_) {
     FreeLocked(obj);
-  for (void* obj : victim_)
+  }
+  for (void* obj : victim_) {
     FreeLocked(obj);
+  }
   r.pools[index_] = nullptr;
 }
 
@@ -121,8 +130,9 @@ Node* PoolBase::RegisterThread() {
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
   std::vector<Node*>& table = tls_exit.nodes;
-  if (table.size() <= index_)
+  if (table.size() <= index_) {
     table.resize(r.pools.size(), nullptr);
+  }
   Node*& slot = table[index_];
   if (slot != nullptr && slot->pool.load(std::memory_order_relaxed) != this) {
     // Left by a destroyed pool that had the same index.
@@ -155,8 +165,9 @@ void PoolBase::ThreadExitLocked(Node* n) {
   bytes::MutexLock lock(&mu_);
   AgeLocked(n);
   uint32_t c = n->count.load(std::memory_order_relaxed);
-  for (uint32_t i = 0; i < c; ++i)
+  for (uint32_t i = 0; i < c; ++i) {
     ToSharedLocked(n->items[i]);
+  }
   n->count.store(0, std::memory_order_relaxed);
   exited_acquires_ += n->acquires.load(std::memory_order_relaxed);
   exited_hits_ += n->hits.load(std::memory_order_relaxed);
@@ -172,8 +183,9 @@ void PoolBase::ThreadExitLocked(Node* n) {
 
 void PoolBase::AgeLocked(Node* n) {
   uint64_t now = epoch_.load(std::memory_order_relaxed);
-  if (n->epoch == now)
+  if (n->epoch == now) {
     return;
+  }
   // Objects cached since before the last Trim() are one round old: to the
   // victim generation. Since before the one before: two rounds, freed.
   uint32_t c = n->count.load(std::memory_order_relaxed);
@@ -248,27 +260,31 @@ void PoolBase::ReleaseSlow(void* obj) {
   // Full: move half the cache (and this object) to the shared store, so the
   // next releases stay on the fast path.
   uint32_t keep = thread_cache_ / 2;
-  for (uint32_t i = keep; i < c; ++i)
+  for (uint32_t i = keep; i < c; ++i) {
     ToSharedLocked(n->items[i]);
+  }
   n->count.store(keep, std::memory_order_relaxed);
   ToSharedLocked(obj);
 }
 
 bool PoolBase::IsIdleLocked(const void* obj, const Node* own) const {
   for (void* o : shared_) {
-    if (o == obj)
+    if (o == obj) {
       return true;
+    }
   }
   for (void* o : victim_) {
-    if (o == obj)
+    if (o == obj) {
       return true;
+    }
   }
   // Only the calling thread's cache: other threads' caches are theirs alone.
   if (own != nullptr) {
     uint32_t c = own->count.load(std::memory_order_relaxed);
     for (uint32_t i = 0; i < c; ++i) {
-      if (own->items[i] == obj)
+      if (own->items[i] == obj) {
         return true;
+      }
     }
   }
   return false;
@@ -279,13 +295,15 @@ void PoolBase::OnAcquire(void* obj) {
 }
 
 void PoolBase::CheckRelease(void* obj) {
-  if (obj == nullptr)
+  if (obj == nullptr) {
     Die(name_, "Release(nullptr)", obj);
+  }
   if (kChecks) {
     Node* own = ThisThreadNode();
     bytes::MutexLock lock(&mu_);
-    if (IsIdleLocked(obj, own))
+    if (IsIdleLocked(obj, own)) {
       Die(name_, "object released twice", obj);
+    }
   }
 }
 
@@ -295,8 +313,9 @@ void PoolBase::OnRelease(void* obj) {
 
 void PoolBase::Trim() {
   bytes::MutexLock lock(&mu_);
-  for (void* obj : victim_)
+  for (void* obj : victim_) {
     FreeLocked(obj);
+  }
   victim_.clear();
   victim_.swap(shared_);
   epoch_.store(epoch_.load(std::memory_order_relaxed) + 1,
@@ -335,22 +354,26 @@ const char* PoolBase::NameOfIdleObjectAt(const void* addr)
     return a >= o && a < o + size;
   };
   for (PoolBase* p : r.pools) {
-    if (p == nullptr)
+    if (p == nullptr) {
       continue;
+    }
     const size_t size = p->ops_.object_size;
     for (void* o : p->shared_) {
-      if (contains(o, size))
+      if (contains(o, size)) {
         return p->name_.c_str();
+      }
     }
     for (void* o : p->victim_) {
-      if (contains(o, size))
+      if (contains(o, size)) {
         return p->name_.c_str();
+      }
     }
     for (const Node* n : p->nodes_) {
       uint32_t c = n->count.load(std::memory_order_relaxed);
       for (uint32_t i = 0; i < c; ++i) {
-        if (contains(n->items[i], size))
+        if (contains(n->items[i], size)) {
           return p->name_.c_str();
+        }
       }
     }
   }

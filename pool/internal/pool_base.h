@@ -129,11 +129,13 @@ class PoolBase {
   // Fast path: pops from the thread's cache. Returns nullptr on a miss.
   void* TryAcquireLocal() {
     Node* n = LocalNode();
-    if (ABSL_PREDICT_FALSE(n == nullptr))
+    if (ABSL_PREDICT_FALSE(n == nullptr)) {
       return nullptr;
+    }
     uint32_t c = n->count.load(std::memory_order_relaxed);
-    if (ABSL_PREDICT_FALSE(c == 0))
+    if (ABSL_PREDICT_FALSE(c == 0)) {
       return nullptr;
+    }
     void* obj = n->items[c - 1];
     n->count.store(c - 1, std::memory_order_relaxed);
     Bump(n->acquires);
@@ -144,11 +146,13 @@ class PoolBase {
   // Fast path: pushes onto the thread's cache. Returns false when full.
   bool TryReleaseLocal(void* obj) {
     Node* n = LocalNode();
-    if (ABSL_PREDICT_FALSE(n == nullptr))
+    if (ABSL_PREDICT_FALSE(n == nullptr)) {
       return false;
+    }
     uint32_t c = n->count.load(std::memory_order_relaxed);
-    if (ABSL_PREDICT_FALSE(c == thread_cache_))
+    if (ABSL_PREDICT_FALSE(c == thread_cache_)) {
       return false;
+    }
     n->items[c] = obj;
     n->count.store(c + 1, std::memory_order_relaxed);
     return true;
