@@ -1,0 +1,86 @@
+// File: server/options.h
+//
+// ServerOptions: every knob of brisk's Server, with its default and
+// fasthttp's next to it where they differ. A plain struct: designated
+// initializers make call sites read like configuration.
+//
+//   brisk::server::ServerOptions opts{.name = "api", .threads = 4};
+//   if (absl::Status s = Validate(opts); !s.ok()) { ... }
+
+#ifndef BRISK_SERVER_OPTIONS_H_
+#define BRISK_SERVER_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace brisk::server {
+
+struct ServerOptions {
+  // Server header value; empty sends none. fasthttp: "fasthttp".
+  std::string name = "brisk";
+  // Requests being served at once across all threads; over it: 503 and
+  // close. fasthttp: 256 * 1024, but counting connections.
+  int64_t concurrency = 256 * 1024;
+  // Open connections, idle ones included; over it: 503 and close.
+  // fasthttp: no separate cap.
+  int64_t max_connections = 1'000'000;
+  // Event loops (one io_context, acceptor and worker shard each); 0 means
+  // one per core. fasthttp: GOMAXPROCS goroutine scheduling.
+  int threads = 0;
+  // Per-read buffer borrowed from the pool while a request is read.
+  // fasthttp: 4096, which is also its header limit.
+  size_t read_buffer_size = 4096;
+  // Request line plus header fields; over it: 431. Separate from the buffer
+  // size (fasthttp ties them: ReadBufferSize).
+  size_t max_header_bytes = 16 * 1024;
+  // Request-target length; over it: 414. fasthttp: bounded by the buffer.
+  size_t max_uri_bytes = 8 * 1024;
+  // Time to receive a whole header once its first byte arrived (slowloris);
+  // over it: 408 and close. fasthttp: none (only ReadTimeout).
+  absl::Duration header_read_timeout = absl::Seconds(10);
+  // Time to read a whole request with its body; infinite means none.
+  // fasthttp: ReadTimeout, unlimited.
+  absl::Duration read_timeout = absl::InfiniteDuration();
+  // Time to write a response; infinite means none. fasthttp: unlimited.
+  absl::Duration write_timeout = absl::InfiniteDuration();
+  // Keep-alive idle time before the server closes; announced to clients as
+  // `Keep-Alive: timeout=N` so they never reuse a closing connection.
+  // fasthttp: IdleTimeout = ReadTimeout (unlimited), no hint.
+  absl::Duration idle_timeout = absl::Seconds(60);
+  // Largest request body; over it: 413 (fasthttp: 4 MiB, answered 400).
+  uint64_t max_request_body_size = 4 * 1024 * 1024;
+  // Connections per client IP; over it: 429 and close. 0 means no limit
+  // (as fasthttp).
+  int max_conns_per_ip = 0;
+  // Requests per connection before `Connection: close`; 0 means no limit
+  // (as fasthttp).
+  int max_requests_per_conn = 0;
+  bool disable_keepalive = false;
+  bool tcp_nodelay = true;
+  // TCP keep-alive probes on accepted sockets (fasthttp: off).
+  bool tcp_keepalive = false;
+  // SO_REUSEPORT: one acceptor per loop on the same port (fasthttp: only
+  // with its prefork/reuseport helpers).
+  bool reuseport = true;
+  // Idle time after which a worker frees its warm state (as fasthttp).
+  absl::Duration max_idle_worker_duration = absl::Seconds(10);
+  // Time a refused or failed connection is drained after the error response
+  // is written, so the client reads it (lingering close).
+  absl::Duration linger_timeout = absl::Seconds(1);
+};
+
+// InvalidArgument naming the first field that cannot work (negative limits,
+// buffers too small to hold a request line, a header limit below the read
+// buffer's minimum); OK otherwise.
+absl::Status Validate(const ServerOptions& options);
+
+// `threads` resolved: the configured value, or the number of cores.
+int EffectiveThreads(const ServerOptions& options);
+
+}  // namespace brisk::server
+
+#endif  // BRISK_SERVER_OPTIONS_H_
