@@ -57,36 +57,13 @@ void RequestHeader::Reset() {
   chunked_ = expect_continue_ = connection_close_ = false;
   connection_keep_alive_ = upgrade_ = false;
   host_count_ = 0;
-  te_present_ = te_chunked_last_ = te_other_ = false;
-  te_chunked_count_ = 0;
+  te_ = {};
 }
 
 ParseResult RequestHeader::Parse(std::string_view buf) {
-  if (scanned_ != 0) {
-    // A previous call found no end of header: look only at the new bytes.
-    ParseError error = ParseError::kNone;
-    size_t end = FindHeaderEnd(buf, scanned_ > 3 ? scanned_ - 3 : 0, error);
-    if (error != ParseError::kNone) {
-      return ParseResult::Error(error);
-    }
-    if (end == 0) {
-      if (buf.size() > limits_.max_header_bytes) {
-        return ParseResult::Error(ParseError::kHeaderTooLarge);
-      }
-      scanned_ = buf.size();
-      return ParseResult::Incomplete();
-    }
-  }
-  ParseResult r = ParseComplete(buf);
-  if (r.incomplete()) {
-    if (buf.size() > limits_.max_header_bytes) {
-      return ParseResult::Error(ParseError::kHeaderTooLarge);
-    }
-    scanned_ = buf.size();
-  } else if (r.done() && r.consumed > limits_.max_header_bytes) {
-    return ParseResult::Error(ParseError::kHeaderTooLarge);
-  }
-  return r;
+  return http_internal::ParseIncrementally(
+      buf, scanned_, limits_.max_header_bytes,
+      [this](std::string_view b) { return ParseComplete(b); });
 }
 
 ParseResult RequestHeader::ParseComplete(std::string_view buf) {
@@ -184,7 +161,6 @@ ParseResult RequestHeader::ParseComplete(std::string_view buf) {
   if (e != ParseError::kNone) {
     return ParseResult::Error(e);
   }
-  scanned_ = 0;
   return ParseResult::Done(static_cast<size_t>(p - base));
 }
 
@@ -232,14 +208,7 @@ ParseError RequestHeader::OnField(std::string_view name, std::string_view value,
       break;
     case 17:
       if (http_internal::TokenEqualsLowercase(name, "transfer-encoding")) {
-        http_internal::TransferCodings te{te_present_, te_chunked_last_,
-                                          te_other_, te_chunked_count_};
-        ParseError e = http_internal::OnTransferEncoding(value, te);
-        te_present_ = te.present;
-        te_chunked_last_ = te.chunked_last;
-        te_other_ = te.other;
-        te_chunked_count_ = te.chunked_count;
-        return e;
+        return http_internal::OnTransferEncoding(value, te_);
       }
       break;
     default:
@@ -253,7 +222,7 @@ ParseError RequestHeader::Finish() {
   if (http_minor_ == 1 && host_count_ == 0) {
     return ParseError::kMissingHost;
   }
-  if (te_present_) {
+  if (te_.present) {
     // RFC 9112 §6.1: TE in an HTTP/1.0 message means faulty framing.
     if (http_minor_ == 0) {
       return ParseError::kBadTransferEncoding;
@@ -263,11 +232,11 @@ ParseError RequestHeader::Finish() {
       return ParseError::kContentLengthWithTransferEncoding;
     }
     // RFC 9112 §6.3: the final coding of a request must be chunked.
-    if (!te_chunked_last_ || te_chunked_count_ > 1) {
+    if (!te_.chunked_last || te_.chunked_count > 1) {
       return ParseError::kBadTransferEncoding;
     }
     // brisk decodes no transfer coding but chunked (RFC 9112 §6.1: 501).
-    if (te_other_) {
+    if (te_.other) {
       return ParseError::kUnsupportedTransferEncoding;
     }
     chunked_ = true;
@@ -351,14 +320,13 @@ void RequestHeader::Reindex() {
   chunked_ = expect_continue_ = connection_close_ = false;
   connection_keep_alive_ = upgrade_ = false;
   host_count_ = 0;
-  te_present_ = te_chunked_last_ = te_other_ = false;
-  te_chunked_count_ = 0;
+  te_ = {};
   for (size_t i = 0; i < fields_.size(); ++i) {
     HeaderFields::Field f = fields_[i];
     // Values set by code are trusted to be well-formed; errors are ignored.
     (void)OnField(f.name, f.value, i);
   }
-  chunked_ = te_present_ && te_chunked_last_;
+  chunked_ = te_.present && te_.chunked_last;
 }
 
 void RequestHeader::AppendTo(bytes::ByteBuffer& out) const {

@@ -42,6 +42,7 @@
 
 #include "bytes/byte_buffer.h"
 #include "http/header_fields.h"
+#include "http/internal/field_parser.h"
 #include "http/method.h"
 #include "http/parse_error.h"
 
@@ -176,10 +177,7 @@ class RequestHeader {
   bool upgrade_ = false;
   bool keep_name_case_ = false;
   int host_count_ = 0;
-  bool te_present_ = false;
-  bool te_chunked_last_ = false;
-  bool te_other_ = false;
-  int te_chunked_count_ = 0;
+  http_internal::TransferCodings te_;
 };
 
 }  // namespace brisk::http

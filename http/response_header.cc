@@ -18,36 +18,13 @@ void ResponseHeader::Reset() {
   content_length_ = -1;
   keep_alive_timeout_ = -1;
   chunked_ = connection_close_ = connection_keep_alive_ = false;
-  te_present_ = te_chunked_last_ = te_other_ = false;
-  te_chunked_count_ = 0;
+  te_ = {};
 }
 
 ParseResult ResponseHeader::Parse(std::string_view buf) {
-  if (scanned_ != 0) {
-    ParseError error = ParseError::kNone;
-    size_t end = http_internal::FindHeaderEnd(
-        buf, scanned_ > 3 ? scanned_ - 3 : 0, error);
-    if (error != ParseError::kNone) {
-      return ParseResult::Error(error);
-    }
-    if (end == 0) {
-      if (buf.size() > limits_.max_header_bytes) {
-        return ParseResult::Error(ParseError::kHeaderTooLarge);
-      }
-      scanned_ = buf.size();
-      return ParseResult::Incomplete();
-    }
-  }
-  ParseResult r = ParseComplete(buf);
-  if (r.incomplete()) {
-    if (buf.size() > limits_.max_header_bytes) {
-      return ParseResult::Error(ParseError::kHeaderTooLarge);
-    }
-    scanned_ = buf.size();
-  } else if (r.done() && r.consumed > limits_.max_header_bytes) {
-    return ParseResult::Error(ParseError::kHeaderTooLarge);
-  }
-  return r;
+  return http_internal::ParseIncrementally(
+      buf, scanned_, limits_.max_header_bytes,
+      [this](std::string_view b) { return ParseComplete(b); });
 }
 
 ParseResult ResponseHeader::ParseComplete(std::string_view buf) {
@@ -134,19 +111,18 @@ ParseResult ResponseHeader::ParseComplete(std::string_view buf) {
   if (incomplete) {
     return ParseResult::Incomplete();
   }
-  if (te_present_) {
+  if (te_.present) {
     if (content_length_ >= 0) {
       return ParseResult::Error(ParseError::kContentLengthWithTransferEncoding);
     }
-    if (te_chunked_count_ > 1) {
+    if (te_.chunked_count > 1) {
       return ParseResult::Error(ParseError::kBadTransferEncoding);
     }
-    if (te_chunked_last_ && te_other_) {
+    if (te_.chunked_last && te_.other) {
       return ParseResult::Error(ParseError::kUnsupportedTransferEncoding);
     }
-    chunked_ = te_chunked_last_;
+    chunked_ = te_.chunked_last;
   }
-  scanned_ = 0;
   return ParseResult::Done(static_cast<size_t>(p - base));
 }
 
@@ -192,14 +168,7 @@ ParseError ResponseHeader::OnField(std::string_view name,
       break;
     case 17:
       if (http_internal::TokenEqualsLowercase(name, "transfer-encoding")) {
-        http_internal::TransferCodings te{te_present_, te_chunked_last_,
-                                          te_other_, te_chunked_count_};
-        ParseError e = http_internal::OnTransferEncoding(value, te);
-        te_present_ = te.present;
-        te_chunked_last_ = te.chunked_last;
-        te_other_ = te.other;
-        te_chunked_count_ = te.chunked_count;
-        return e;
+        return http_internal::OnTransferEncoding(value, te_);
       }
       break;
     default:
@@ -215,7 +184,7 @@ BodyFraming ResponseHeader::framing(bool head_request) const {
   if (chunked_) {
     return BodyFraming::kChunked;
   }
-  if (te_present_) {
+  if (te_.present) {
     return BodyFraming::kUntilClose;  // RFC 9112 §6.3 rule 4
   }
   if (content_length_ == 0) {
@@ -282,13 +251,12 @@ void ResponseHeader::Reindex() {
   content_length_ = -1;
   keep_alive_timeout_ = -1;
   chunked_ = connection_close_ = connection_keep_alive_ = false;
-  te_present_ = te_chunked_last_ = te_other_ = false;
-  te_chunked_count_ = 0;
+  te_ = {};
   for (size_t i = 0; i < fields_.size(); ++i) {
     HeaderFields::Field f = fields_[i];
     (void)OnField(f.name, f.value, i);
   }
-  chunked_ = te_present_ && te_chunked_last_;
+  chunked_ = te_.present && te_.chunked_last;
 }
 
 void ResponseHeader::AppendTo(bytes::ByteBuffer& out) const {

@@ -21,6 +21,7 @@
 
 #include "bytes/byte_buffer.h"
 #include "http/header_fields.h"
+#include "http/internal/field_parser.h"
 #include "http/parse_error.h"
 #include "http/request_header.h"
 
@@ -105,10 +106,7 @@ class ResponseHeader {
   bool connection_close_ = false;
   bool connection_keep_alive_ = false;
   bool keep_name_case_ = false;
-  bool te_present_ = false;
-  bool te_chunked_last_ = false;
-  bool te_other_ = false;
-  int te_chunked_count_ = 0;
+  http_internal::TransferCodings te_;
 };
 
 }  // namespace brisk::http

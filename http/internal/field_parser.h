@@ -54,6 +54,43 @@ inline size_t FindHeaderEnd(std::string_view buf, size_t from,
   return 0;
 }
 
+// The incremental protocol shared by both headers: while a header is
+// incomplete only the new bytes are searched for its end (`scanned` keeps
+// how far a previous call got); `parse_complete(buf)` runs when the end may
+// be there. Enforces `max_header_bytes` on complete and incomplete headers.
+template <typename ParseComplete>
+ParseResult ParseIncrementally(std::string_view buf, size_t& scanned,
+                               size_t max_header_bytes,
+                               ParseComplete&& parse_complete) {
+  if (scanned != 0) {
+    ParseError error = ParseError::kNone;
+    size_t end = FindHeaderEnd(buf, scanned > 3 ? scanned - 3 : 0, error);
+    if (error != ParseError::kNone) {
+      return ParseResult::Error(error);
+    }
+    if (end == 0) {
+      if (buf.size() > max_header_bytes) {
+        return ParseResult::Error(ParseError::kHeaderTooLarge);
+      }
+      scanned = buf.size();
+      return ParseResult::Incomplete();
+    }
+  }
+  ParseResult r = parse_complete(buf);
+  if (r.incomplete()) {
+    if (buf.size() > max_header_bytes) {
+      return ParseResult::Error(ParseError::kHeaderTooLarge);
+    }
+    scanned = buf.size();
+  } else {
+    scanned = 0;
+    if (r.done() && r.consumed > max_header_bytes) {
+      return ParseResult::Error(ParseError::kHeaderTooLarge);
+    }
+  }
+  return r;
+}
+
 // Checks `HTTP/d.d` at p (8 bytes available). Sets `minor` for HTTP/1.x.
 inline ParseError ParseVersion(const char* p, int& minor) {
   if (std::string_view(p, 5) != "HTTP/" || p[6] != '.' ||
