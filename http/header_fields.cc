@@ -43,6 +43,11 @@ void HeaderFields::Set(std::string_view name, std::string_view value) {
   }
 }
 
+void HeaderFields::SetUint(std::string_view name, uint64_t value) {
+  char digits[bytes::kMaxUintDigits];
+  Set(name, std::string_view(digits, bytes::FormatUint(value, digits)));
+}
+
 int HeaderFields::Del(std::string_view name) {
   int removed = 0;
   for (int i = Find(name); i >= 0; i = Find(name, i)) {

@@ -64,6 +64,8 @@ class HeaderFields {
   // Replaces every field named `name` with one field (at the first one's
   // place, or at the end).
   void Set(std::string_view name, std::string_view value);
+  // Set() with a decimal value, formatted without allocating.
+  void SetUint(std::string_view name, uint64_t value);
   // Removes every field named `name`; returns how many.
   int Del(std::string_view name);
 

@@ -14,24 +14,9 @@ using http_internal::FindHeaderEnd;
 using http_internal::FindTargetStop;
 using http_internal::FindTokenStop;
 
-constexpr std::array<bool, 256> MakeHostTable() {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) {
-    t[c] = true;
-  }
-  for (int c = 'a'; c <= 'z'; ++c) {
-    t[c] = true;
-  }
-  for (int c = 'A'; c <= 'Z'; ++c) {
-    t[c] = true;
-  }
-  for (char c : {'-', '.', '_', '~', '%', '!', '$', '&', '\'', '(', ')', '*',
-                 '+', ',', ';', '=', ':', '[', ']'}) {
-    t[static_cast<unsigned char>(c)] = true;
-  }
-  return t;
-}
-constexpr std::array<bool, 256> kHostByte = MakeHostTable();
+// Bytes of a Host value: reg-name or IP-literal characters and a port.
+constexpr std::array<bool, 256> kHostByte =
+    http_internal::MakeAlnumTable("-._~%!$&'()*+,;=:[]");
 
 bool IsValidHost(std::string_view host) {
   for (char c : host) {
@@ -307,10 +292,8 @@ void RequestHeader::SetContentLength(int64_t length) {
     Del("Content-Length");
     return;
   }
-  char digits[bytes::kMaxUintDigits];
-  size_t n = bytes::FormatUint(static_cast<uint64_t>(length), digits);
   // The cache is updated directly: a full Reindex() per response is waste.
-  fields_.Set("Content-Length", std::string_view(digits, n));
+  fields_.SetUint("Content-Length", static_cast<uint64_t>(length));
   content_length_ = length;
 }
 

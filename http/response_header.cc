@@ -239,10 +239,8 @@ void ResponseHeader::SetContentLength(int64_t length) {
     Del("Content-Length");
     return;
   }
-  char digits[bytes::kMaxUintDigits];
-  size_t n = bytes::FormatUint(static_cast<uint64_t>(length), digits);
   // The cache is updated directly: a full Reindex() per response is waste.
-  fields_.Set("Content-Length", std::string_view(digits, n));
+  fields_.SetUint("Content-Length", static_cast<uint64_t>(length));
   content_length_ = length;
 }
 

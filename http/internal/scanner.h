@@ -19,25 +19,22 @@
 
 namespace brisk::http::http_internal {
 
-// RFC 9110 §5.6.2 tchar.
-constexpr std::array<bool, 256> MakeTcharTable() {
+// A 256-entry membership table: ASCII letters and digits plus `extra`.
+constexpr std::array<bool, 256> MakeAlnumTable(std::string_view extra) {
   std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) {
-    t[c] = true;
+  for (int c = 0; c < 256; ++c) {
+    t[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z');
   }
-  for (int c = 'a'; c <= 'z'; ++c) {
-    t[c] = true;
-  }
-  for (int c = 'A'; c <= 'Z'; ++c) {
-    t[c] = true;
-  }
-  for (char c : {'!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_',
-                 '`', '|', '~'}) {
+  for (char c : extra) {
     t[static_cast<unsigned char>(c)] = true;
   }
   return t;
 }
-inline constexpr std::array<bool, 256> kTchar = MakeTcharTable();
+
+// RFC 9110 §5.6.2 tchar.
+inline constexpr std::array<bool, 256> kTchar =
+    MakeAlnumTable("!#$%&'*+-.^_`|~");
 
 inline bool IsTchar(char c) {
   return kTchar[static_cast<unsigned char>(c)];
