@@ -22,6 +22,8 @@
 #include <optional>
 #include <string_view>
 
+#include "absl/strings/string_view.h"
+
 #include "bytes/byte_buffer.h"
 #include "bytes/internal/char_tables.h"
 
@@ -131,6 +133,12 @@ inline std::optional<uint64_t> ParseUint(std::string_view s) {
     v = v * 10 + d;
   }
   return v;
+}
+
+// Debian's abseil is built with its own absl::string_view class, not an
+// alias of std::string_view: this converts for StrCat and friends.
+inline absl::string_view ToAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
 }
 
 }  // namespace brisk::bytes

@@ -51,7 +51,26 @@ absl::Status Validate(const ServerOptions& o) {
   if (o.max_requests_per_conn < 0) {
     return Bad("max_requests_per_conn", "must be 0 (no limit) or more");
   }
+  if (o.blocking_handler &&
+      (o.blocking_threads == 0 || o.blocking_queue == 0)) {
+    return Bad("blocking_threads",
+               "blocking handlers need threads and a queue");
+  }
   return absl::OkStatus();
+}
+
+std::string_view ToString(ConnState s) {
+  switch (s) {
+    case ConnState::kNew:
+      return "new";
+    case ConnState::kActive:
+      return "active";
+    case ConnState::kIdle:
+      return "idle";
+    case ConnState::kClosed:
+      return "closed";
+  }
+  return "unknown";
 }
 
 int EffectiveThreads(const ServerOptions& o) {

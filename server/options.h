@@ -12,12 +12,34 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "boost/asio/ip/tcp.hpp"
+
+#include "http/message.h"
+#include "http/parse_error.h"
 
 namespace brisk::server {
+
+// The states a connection goes through, for ServerOptions::on_conn_state.
+enum class ConnState : uint8_t {
+  kNew,     // accepted (and admitted by the limits)
+  kActive,  // a request is being read or answered
+  kIdle,    // keep-alive: waiting for the next request, holding no worker
+  kClosed,  // closed; reported exactly once per kNew
+};
+std::string_view ToString(ConnState s);
+
+// What an error response is about, for ServerOptions::error_handler.
+struct ErrorInfo {
+  int status = 400;  // 400, 408, 413, 414, 431, 500, 501, 503, 505, 429
+  http::ParseError parse_error = http::ParseError::kNone;  // if a parse error
+  std::string_view detail;  // short English reason (what the default sends)
+};
 
 struct ServerOptions {
   // Server header value; empty sends none. fasthttp: "fasthttp".
@@ -71,6 +93,27 @@ struct ServerOptions {
   // Time a refused or failed connection is drained after the error response
   // is written, so the client reads it (lingering close).
   absl::Duration linger_timeout = absl::Seconds(1);
+  // Run the handler on a BlockingPool thread instead of the event loop, for
+  // handlers that block (fasthttp has none: Go's scheduler hides blocking).
+  // A full pool queue answers 503.
+  bool blocking_handler = false;
+  size_t blocking_threads = 16;
+  size_t blocking_queue = 1024;
+
+  // Called on the connection's loop thread at each state change; must not
+  // block. Empty: no calls (and no cost).
+  std::function<void(uint64_t conn_id, const boost::asio::ip::tcp::endpoint&,
+                     ConnState)>
+      on_conn_state = nullptr;
+  // Receives one line per notable event (handler exception, accept failure,
+  // shutdown report). Empty: lines go to stderr. Called from loop threads.
+  std::function<void(std::string_view line)> logger = nullptr;
+  // Fills the response the server sends for an error it answers itself
+  // (parse errors, limits, timeouts, handler exceptions). The response comes
+  // with the status set and a text/plain body of `detail`; the handler may
+  // replace the body and add fields. Connection handling is the server's.
+  std::function<void(const ErrorInfo&, http::Response&)> error_handler =
+      nullptr;
 };
 
 // InvalidArgument naming the first field that cannot work (negative limits,

@@ -39,6 +39,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -102,6 +103,13 @@ class WorkerPool {
     std::chrono::steady_clock::time_point idle_since;
   };
 
+  static StateFactory DefaultFactory() {
+    if constexpr (std::is_default_constructible_v<State>) {
+      return [] { return std::make_unique<State>(); };
+    } else {
+      return nullptr;  // a factory is required
+    }
+  }
   asio::awaitable<void> Run(std::unique_ptr<Worker> w, Job job);
   asio::awaitable<std::optional<Job>> NextJob(Worker* w);
   void Wake(Worker* w, std::optional<Job> job);
@@ -134,9 +142,7 @@ WorkerPool<Job, State>::WorkerPool(asio::any_io_executor executor,
     : executor_(executor),
       limit_(limit),
       handler_(std::move(handler)),
-      factory_(factory ? std::move(factory) : StateFactory([] {
-        return std::make_unique<State>();
-      })),
+      factory_(factory ? std::move(factory) : DefaultFactory()),
       options_(options),
       sweep_(executor) {}
 

@@ -1,0 +1,249 @@
+// File: server/internal/loop.h
+//
+// The server's moving parts, shared by server.cc and request_ctx.cc. Not a
+// public header: include server/server.h.
+//
+// Ownership of a connection (Conn) is always with exactly one of: the idle
+// wait (a pending async_wait callback), a worker serving it, or the
+// lingering-close drain. Timers never free a Conn: the tick cancels its
+// pending operation and the owner's completion closes it.
+
+#ifndef BRISK_SERVER_INTERNAL_LOOP_H_
+#define BRISK_SERVER_INTERNAL_LOOP_H_
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "boost/asio/any_completion_handler.hpp"
+#include "boost/asio/awaitable.hpp"
+#include "boost/asio/basic_socket_acceptor.hpp"
+#include "boost/asio/basic_stream_socket.hpp"
+#include "boost/asio/basic_waitable_timer.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+
+#include "bytes/byte_buffer.h"
+#include "bytes/mutex.h"
+#include "http/body_reader.h"
+#include "server/options.h"
+#include "server/request_ctx.h"
+#include "server/server.h"
+#include "workerpool/blocking_pool.h"
+#include "workerpool/concurrency_limit.h"
+#include "workerpool/worker_pool.h"
+
+namespace brisk::server::server_internal {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
+using Timer =
+    asio::basic_waitable_timer<std::chrono::steady_clock,
+                               asio::wait_traits<std::chrono::steady_clock>,
+                               Executor>;
+
+class Loop;
+
+// Monotonic nanoseconds from the coarse clock (a few ns; ~4 ms resolution,
+// fine for timeouts of 10 ms and up).
+int64_t CoarseNowNs();
+
+// A stats counter written by one loop thread and read by any: a relaxed
+// load and store, no read-modify-write on the hot path.
+struct Counter {
+  std::atomic<uint64_t> v{0};
+  void Inc(uint64_t n = 1) {
+    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  uint64_t Get() const { return v.load(std::memory_order_relaxed); }
+};
+
+// Which deadline list a connection is on.
+enum class Where : uint8_t { kNone, kFresh, kIdle, kTimed };
+
+struct Conn {
+  Conn(Loop* l, Socket s, const tcp::endpoint& r, uint64_t i)
+      : socket(std::move(s)), remote(r), loop(l), id(i) {}
+
+  Socket socket;
+  tcp::endpoint remote;
+  Loop* loop;
+  // Deadline list links (fresh, idle or timed) and the all-connections list.
+  Conn* prev = nullptr;
+  Conn* next = nullptr;
+  Conn* all_prev = nullptr;
+  Conn* all_next = nullptr;
+  int64_t deadline = 0;
+  uint64_t id;
+  uint64_t requests = 0;
+  Where where = Where::kNone;
+  bool timed_out = false;
+  bool ip_counted = false;
+};
+
+// An intrusive doubly linked list through Conn::prev/next.
+struct ConnList {
+  Conn* head = nullptr;
+  Conn* tail = nullptr;
+  void PushBack(Conn* c);
+  void Remove(Conn* c);
+  bool empty() const { return head == nullptr; }
+};
+
+// Server-wide state shared by the loops.
+struct Shared {
+  Shared(const ServerOptions& o, const Handler& h);
+
+  const ServerOptions& options;
+  const Handler& handler;
+  workerpool::ConcurrencyLimit limit;
+  std::atomic<int64_t> open_connections{0};
+  std::atomic<uint64_t> next_conn_id{1};
+  std::unique_ptr<workerpool::BlockingPool> blocking;
+  // Precomputed response lines.
+  std::string server_line;      // "Server: brisk\r\n" or empty
+  std::string keep_alive_line;  // "Keep-Alive: timeout=60\r\n"
+
+  // Per-IP connection counts (only with max_conns_per_ip).
+  bytes::Mutex ip_mu;
+  absl::flat_hash_map<std::array<uint8_t, 16>, int> per_ip
+      ABSL_GUARDED_BY(ip_mu);
+
+  void Log(std::string_view line) const;
+};
+
+// One worker's warm state: buffers and the request context. A keep-alive
+// connection holds none of it between requests.
+struct Session {
+  explicit Session(Loop* l);
+
+  Loop* loop;
+  Conn* conn = nullptr;
+  bytes::ByteBuffer in;       // received bytes; [pos, size) not yet used
+  size_t pos = 0;
+  bytes::ByteBuffer body_in;  // body bytes read after the header's buffer
+  bytes::ByteBuffer out;      // responses waiting for one write
+  RequestCtx ctx;
+  http::BodyReader body;
+
+  // Detached requests: commands posted by the DetachedCtx.
+  enum class Cmd : uint8_t { kNone, kWrite, kFinish };
+  Cmd cmd = Cmd::kNone;
+  std::optional<asio::any_completion_handler<void()>> waiter;
+  std::string_view write_data;
+  std::function<void(absl::Status)> write_done;
+  bool write_busy = false;
+
+  // Called on the loop thread: records `c` and resumes the waiting worker.
+  void Deliver(Cmd c);
+  // Posts Deliver() to the loop (any thread).
+  void Post(Cmd c);
+};
+
+class Loop {
+ public:
+  Loop(Shared& shared, int index);
+  ~Loop();
+
+  absl::Status Bind(const tcp::endpoint& ep, int shared_fd);
+  uint16_t port() const;
+  int native_listen_fd() { return acceptor_.native_handle(); }
+  // Thread body: accepts and runs until shut down and drained.
+  void Run();
+  // Posted from Server::Shutdown.
+  void BeginShutdown();
+  void HardClose();
+
+  asio::io_context& io() { return io_; }
+  Shared& shared() { return shared_; }
+
+  // Stats.
+  Counter accepted, requests, parse_errors, timeouts, refused, refused_per_ip,
+      handler_exceptions, hard_closed;
+
+ private:
+  friend struct Session;
+  friend class brisk::server::RequestCtx;
+
+  void Accept();
+  void OnAccept(const boost::system::error_code& ec, Socket socket);
+  // Hands a readable connection to a worker (or refuses with 503).
+  void Dispatch(Conn* c);
+  // Waits for readability holding nothing but the socket.
+  void WaitIdle(Conn* c, bool fresh);
+  void OnReadable(Conn* c, const boost::system::error_code& ec);
+  // Writes a canned error response (no worker) and lingers.
+  void Refuse(Conn* c, int status, std::string_view detail);
+  // Shuts the write side and drains input until EOF or linger_timeout.
+  void Linger(Conn* c);
+  void Drain(Conn* c);
+  void CloseConn(Conn* c);
+  void Track(Conn* c, Where where, int64_t deadline);
+  void Untrack(Conn* c);
+  void ArmTick();
+  void Tick();
+  void Notify(Conn* c, ConnState s);
+  bool stopping() const { return stopping_; }
+
+  // The worker's job: serve `c` until it goes idle or closes.
+  asio::awaitable<void> Serve(Session& s, Conn* c);
+  asio::awaitable<bool> ReadMore(Session& s, Conn* c, bytes::ByteBuffer& buf,
+                                 int64_t deadline);
+  asio::awaitable<bool> FlushSlow(Session& s, Conn* c, size_t written);
+  asio::awaitable<void> ServeDetached(Session& s, Conn* c, bool head,
+                                      bool& keep);
+  asio::awaitable<void> AnswerError(Session& s, Conn* c, int status,
+                                    http::ParseError pe,
+                                    std::string_view detail);
+  asio::awaitable<void> RunBlocking(Session& s);
+  // Writes s.out without blocking; true when all of it left.
+  bool TryFlush(Session& s, Conn* c, size_t& written, bool& failed);
+  // How AppendHead frames the body: by the body's size, by the length the
+  // handler stated (streams), or chunked.
+  enum class Framing : uint8_t { kBody, kStated, kChunked };
+  void AppendResponse(http::Response& resp, bool head, bool keep_alive,
+                      int request_minor, bytes::ByteBuffer& out);
+  void AppendHead(http::Response& resp, bool head, bool keep_alive,
+                  int request_minor, Framing framing, bytes::ByteBuffer& out);
+  void FillError(http::Response& resp, int status, http::ParseError pe,
+                 std::string_view detail);
+  void ResetRequest(Session& s);
+  void HandlerThrew(RequestCtx& ctx, std::string_view what);
+
+  Shared& shared_;
+  const ServerOptions& options_;
+  int index_;
+  asio::io_context io_{1};
+  Acceptor acceptor_;
+  Timer tick_;
+  Timer accept_backoff_;
+  workerpool::WorkerPool<Conn*, Session> pool_;
+  ConnList fresh_;  // accepted, no byte yet: header_read_timeout
+  ConnList idle_;   // keep-alive: idle_timeout
+  ConnList timed_;  // serving or lingering with a deadline: any order
+  Conn* all_ = nullptr;
+  tcp::endpoint peer_;
+  bool tick_armed_ = false;
+  bool stopping_ = false;
+  int64_t tick_ns_;
+  int64_t header_timeout_ns_, idle_timeout_ns_, linger_ns_;
+  int64_t read_timeout_ns_, write_timeout_ns_;  // 0: none
+  http::Response scratch_response_;
+  bytes::ByteBuffer scratch_out_;
+  std::array<char, 4096> drain_buf_;
+};
+
+}  // namespace brisk::server::server_internal
+
+#endif  // BRISK_SERVER_INTERNAL_LOOP_H_

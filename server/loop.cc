@@ -1,0 +1,1015 @@
+// The event loop of one server thread: accept, idle waits, deadlines, and the
+// worker's serving coroutine. See server/internal/loop.h for ownership.
+
+#include "server/internal/loop.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/async_result.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/socket_base.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "boost/asio/write.hpp"
+
+#include "bytes/conv.h"
+#include "http/chunked.h"
+#include "http/date.h"
+#include "http/header_fields.h"
+#include "http/status_code.h"
+
+namespace brisk::server::server_internal {
+namespace {
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view kDefaultContentType =
+    "Content-Type: text/plain; charset=utf-8\r\n";
+
+int64_t ToNs(absl::Duration d) {
+  return d == absl::InfiniteDuration() ? 0 : absl::ToInt64Nanoseconds(d);
+}
+
+std::array<uint8_t, 16> IpKey(const tcp::endpoint& ep) {
+  asio::ip::address a = ep.address();
+  if (a.is_v4()) {
+    return asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4())
+        .to_bytes();
+  }
+  return a.to_v6().to_bytes();
+}
+
+absl::Time CoarseWallNow() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return absl::TimeFromTimespec(ts);
+}
+
+}  // namespace
+
+int64_t CoarseNowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void ConnList::PushBack(Conn* c) {
+  c->prev = tail;
+  c->next = nullptr;
+  if (tail != nullptr) {
+    tail->next = c;
+  } else {
+    head = c;
+  }
+  tail = c;
+}
+
+void ConnList::Remove(Conn* c) {
+  if (c->prev != nullptr) {
+    c->prev->next = c->next;
+  } else {
+    head = c->next;
+  }
+  if (c->next != nullptr) {
+    c->next->prev = c->prev;
+  } else {
+    tail = c->prev;
+  }
+  c->prev = c->next = nullptr;
+}
+
+Shared::Shared(const ServerOptions& o, const Handler& h)
+    : options(o), handler(h), limit(o.concurrency) {
+  if (!o.name.empty()) {
+    server_line = absl::StrCat("Server: ", o.name, "\r\n");
+  }
+  keep_alive_line = absl::StrCat(
+      "Keep-Alive: timeout=",
+      std::max<int64_t>(1, absl::ToInt64Seconds(o.idle_timeout)), "\r\n");
+  if (o.blocking_handler) {
+    blocking = std::make_unique<workerpool::BlockingPool>(
+        workerpool::BlockingPoolOptions{.threads = o.blocking_threads,
+                                        .max_queue = o.blocking_queue});
+  }
+}
+
+void Shared::Log(std::string_view line) const {
+  if (options.logger) {
+    options.logger(line);
+  } else {
+    std::fprintf(stderr, "brisk server: %.*s\n", static_cast<int>(line.size()),
+                 line.data());
+  }
+}
+
+Session::Session(Loop* l) : loop(l) {
+  const ServerOptions& o = l->options_;
+  http::HeaderLimits limits{.max_header_bytes = o.max_header_bytes,
+                            .max_uri_bytes = o.max_uri_bytes};
+  ctx.request_.header().set_limits(limits);
+  ctx.session_ = this;
+  in.Reserve(o.read_buffer_size);
+  out.Reserve(o.read_buffer_size);
+}
+
+void Session::Deliver(Cmd c) {
+  cmd = c;
+  if (waiter) {
+    auto h = std::move(*waiter);
+    waiter.reset();
+    std::move(h)();
+  }
+}
+
+void Session::Post(Cmd c) {
+  asio::post(loop->io_, [this, c] { Deliver(c); });
+}
+
+Loop::Loop(Shared& shared, int index)
+    : shared_(shared),
+      options_(shared.options),
+      index_(index),
+      acceptor_(io_.get_executor()),
+      tick_(io_.get_executor()),
+      accept_backoff_(io_.get_executor()),
+      pool_(
+          io_.get_executor(), shared.limit,
+          [this](Session& s, Conn* c) { return Serve(s, c); },
+          [this] { return std::make_unique<Session>(this); },
+          workerpool::WorkerPoolOptions{
+              .max_idle_worker_duration = options_.max_idle_worker_duration}) {
+  header_timeout_ns_ = ToNs(options_.header_read_timeout);
+  idle_timeout_ns_ = ToNs(options_.idle_timeout);
+  linger_ns_ = ToNs(options_.linger_timeout);
+  read_timeout_ns_ = ToNs(options_.read_timeout);
+  write_timeout_ns_ = ToNs(options_.write_timeout);
+  // Deadlines are checked every tick: a quarter of the shortest timeout,
+  // between 10 ms and 1 s.
+  int64_t shortest = std::min({header_timeout_ns_, idle_timeout_ns_,
+                               linger_ns_});
+  for (int64_t t : {read_timeout_ns_, write_timeout_ns_}) {
+    if (t > 0) {
+      shortest = std::min(shortest, t);
+    }
+  }
+  tick_ns_ = std::clamp<int64_t>(shortest / 4, 10'000'000, 1'000'000'000);
+}
+
+Loop::~Loop() = default;
+
+absl::Status Loop::Bind(const tcp::endpoint& ep, int shared_fd) {
+  boost::system::error_code ec;
+  if (shared_fd >= 0) {
+    int fd = ::dup(shared_fd);
+    if (fd < 0) {
+      return absl::InternalError("dup of the listening socket failed");
+    }
+    acceptor_.assign(ep.protocol(), fd, ec);
+    if (ec) {
+      ::close(fd);
+      return absl::InternalError(absl::StrCat("listen: ", ec.message()));
+    }
+    return absl::OkStatus();
+  }
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) {
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  }
+  if (!ec && options_.reuseport) {
+    int one = 1;
+    if (::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one,
+                     sizeof(one)) != 0) {
+      return absl::InternalError("setsockopt(SO_REUSEPORT) failed");
+    }
+  }
+  if (!ec) {
+    // Wake the acceptor only when the first request bytes are there, so the
+    // first read after accept finds them (bounded at 1 s by the kernel).
+    int secs = 1;
+    ::setsockopt(acceptor_.native_handle(), IPPROTO_TCP, TCP_DEFER_ACCEPT,
+                 &secs, sizeof(secs));
+    acceptor_.bind(ep, ec);
+  }
+  if (!ec) {
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "listen on ", ep.address().to_string(), ":", ep.port(), ": ",
+        ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+uint16_t Loop::port() const {
+  boost::system::error_code ec;
+  return acceptor_.local_endpoint(ec).port();
+}
+
+void Loop::Run() {
+  if (acceptor_.is_open()) {
+    Accept();
+  }
+  io_.run();
+}
+
+void Loop::Accept() {
+  acceptor_.async_accept(
+      peer_, [this](const boost::system::error_code& ec, Socket socket) {
+        OnAccept(ec, std::move(socket));
+      });
+}
+
+void Loop::OnAccept(const boost::system::error_code& ec, Socket socket) {
+  if (stopping_ || ec == asio::error::operation_aborted) {
+    return;
+  }
+  if (ec) {
+    if (ec == asio::error::no_descriptors ||
+        ec == asio::error::no_buffer_space || ec.value() == ENFILE) {
+      // Out of descriptors: back off instead of spinning on accept.
+      shared_.Log(absl::StrCat("accept: ", ec.message(), "; retrying"));
+      accept_backoff_.expires_after(std::chrono::milliseconds(50));
+      accept_backoff_.async_wait([this](const boost::system::error_code& e) {
+        if (!e && !stopping_) {
+          Accept();
+        }
+      });
+      return;
+    }
+    Accept();
+    return;
+  }
+  Accept();
+  accepted.Inc();
+  int64_t open =
+      shared_.open_connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  if (options_.tcp_nodelay) {
+    socket.set_option(tcp::no_delay(true), ignored);
+  }
+  if (options_.tcp_keepalive) {
+    socket.set_option(asio::socket_base::keep_alive(true), ignored);
+  }
+  auto* c = new Conn(
+      this, std::move(socket), peer_,
+      shared_.next_conn_id.fetch_add(1, std::memory_order_relaxed));
+  c->all_next = all_;
+  if (all_ != nullptr) {
+    all_->all_prev = c;
+  }
+  all_ = c;
+  if (open > options_.max_connections) {
+    refused.Inc();
+    Refuse(c, 503, "too many open connections");
+    return;
+  }
+  if (options_.max_conns_per_ip > 0) {
+    bool over;
+    {
+      bytes::MutexLock lock(&shared_.ip_mu);
+      int& n = shared_.per_ip[IpKey(c->remote)];
+      over = n >= options_.max_conns_per_ip;
+      if (!over) {
+        ++n;
+      }
+    }
+    if (over) {
+      refused_per_ip.Inc();
+      Refuse(c, 429, "too many connections from this address");
+      return;
+    }
+    c->ip_counted = true;
+  }
+  Notify(c, ConnState::kNew);
+  Dispatch(c);
+}
+
+void Loop::Notify(Conn* c, ConnState s) {
+  if (options_.on_conn_state) {
+    options_.on_conn_state(c->id, c->remote, s);
+  }
+}
+
+void Loop::Dispatch(Conn* c) {
+  Notify(c, ConnState::kActive);
+  if (!pool_.Serve(c)) {
+    refused.Inc();
+    Refuse(c, 503, stopping_ ? "server shutting down" : "server busy");
+  }
+}
+
+void Loop::WaitIdle(Conn* c, bool fresh) {
+  if (stopping_) {
+    CloseConn(c);
+    return;
+  }
+  Track(c, fresh ? Where::kFresh : Where::kIdle,
+        CoarseNowNs() + (fresh ? header_timeout_ns_ : idle_timeout_ns_));
+  Notify(c, ConnState::kIdle);
+  c->socket.async_wait(Socket::wait_read,
+                       [c](const boost::system::error_code& ec) {
+                         c->loop->OnReadable(c, ec);
+                       });
+}
+
+void Loop::OnReadable(Conn* c, const boost::system::error_code& ec) {
+  Untrack(c);
+  if (ec || stopping_) {
+    if (c->timed_out) {
+      timeouts.Inc();
+    }
+    CloseConn(c);
+    return;
+  }
+  Dispatch(c);
+}
+
+void Loop::Track(Conn* c, Where where, int64_t deadline) {
+  Untrack(c);
+  c->where = where;
+  c->deadline = deadline;
+  switch (where) {
+    case Where::kFresh:
+      fresh_.PushBack(c);
+      break;
+    case Where::kIdle:
+      idle_.PushBack(c);
+      break;
+    case Where::kTimed:
+      timed_.PushBack(c);
+      break;
+    case Where::kNone:
+      break;
+  }
+  ArmTick();
+}
+
+void Loop::Untrack(Conn* c) {
+  switch (c->where) {
+    case Where::kFresh:
+      fresh_.Remove(c);
+      break;
+    case Where::kIdle:
+      idle_.Remove(c);
+      break;
+    case Where::kTimed:
+      timed_.Remove(c);
+      break;
+    case Where::kNone:
+      break;
+  }
+  c->where = Where::kNone;
+}
+
+void Loop::ArmTick() {
+  if (tick_armed_) {
+    return;
+  }
+  tick_armed_ = true;
+  tick_.expires_after(std::chrono::nanoseconds(tick_ns_));
+  tick_.async_wait([this](const boost::system::error_code&) {
+    tick_armed_ = false;
+    Tick();
+  });
+}
+
+void Loop::Tick() {
+  const int64_t now = CoarseNowNs();
+  auto expire = [now](ConnList& list, bool ordered) {
+    for (Conn* c = list.head; c != nullptr;) {
+      Conn* next = c->next;
+      if (c->deadline <= now) {
+        // The owner's completion (operation_aborted) closes or answers it.
+        c->timed_out = true;
+        list.Remove(c);
+        c->where = Where::kNone;
+        boost::system::error_code ignored;
+        c->socket.cancel(ignored);
+      } else if (ordered) {
+        break;
+      }
+      c = next;
+    }
+  };
+  expire(fresh_, true);
+  expire(idle_, true);
+  expire(timed_, false);
+  if (!fresh_.empty() || !idle_.empty() || !timed_.empty()) {
+    ArmTick();
+  }
+}
+
+void Loop::CloseConn(Conn* c) {
+  Untrack(c);
+  boost::system::error_code ignored;
+  c->socket.close(ignored);
+  if (c->ip_counted) {
+    bytes::MutexLock lock(&shared_.ip_mu);
+    auto it = shared_.per_ip.find(IpKey(c->remote));
+    if (it != shared_.per_ip.end() && --it->second == 0) {
+      shared_.per_ip.erase(it);
+    }
+  }
+  if (c->all_prev != nullptr) {
+    c->all_prev->all_next = c->all_next;
+  } else {
+    all_ = c->all_next;
+  }
+  if (c->all_next != nullptr) {
+    c->all_next->all_prev = c->all_prev;
+  }
+  shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+  Notify(c, ConnState::kClosed);
+  delete c;
+}
+
+void Loop::FillError(http::Response& resp, int status, http::ParseError pe,
+                     std::string_view detail) {
+  resp.Reset();
+  resp.SetStatusCode(status);
+  resp.SetContentType("text/plain; charset=utf-8");
+  resp.SetBody(detail);
+  resp.AppendBody("\n");
+  if (options_.error_handler) {
+    ErrorInfo info{.status = status, .parse_error = pe, .detail = detail};
+    try {
+      options_.error_handler(info, resp);
+    } catch (const std::exception& e) {
+      shared_.Log(absl::StrCat("error_handler threw: ", e.what()));
+    } catch (...) {
+      shared_.Log("error_handler threw");
+    }
+  }
+}
+
+void Loop::Refuse(Conn* c, int status, std::string_view detail) {
+  FillError(scratch_response_, status, http::ParseError::kNone, detail);
+  scratch_out_.Reset();
+  AppendResponse(scratch_response_, false, false, 1, scratch_out_);
+  // A fresh socket's send buffer takes a short response whole; whatever does
+  // not fit is dropped with the connection.
+  boost::system::error_code ignored;
+  c->socket.write_some(asio::buffer(scratch_out_.data(), scratch_out_.size()),
+                       ignored);
+  Linger(c);
+}
+
+void Loop::Linger(Conn* c) {
+  boost::system::error_code ignored;
+  c->socket.shutdown(Socket::shutdown_send, ignored);
+  Track(c, Where::kTimed, CoarseNowNs() + linger_ns_);
+  Drain(c);
+}
+
+void Loop::Drain(Conn* c) {
+  c->socket.async_read_some(
+      asio::buffer(drain_buf_),
+      [c](const boost::system::error_code& ec, size_t) {
+        if (ec) {
+          c->loop->CloseConn(c);  // EOF, reset, or the linger deadline
+        } else {
+          c->loop->Drain(c);
+        }
+      });
+}
+
+void Loop::AppendResponse(http::Response& resp, bool head, bool keep_alive,
+                          int request_minor, bytes::ByteBuffer& out) {
+  AppendHead(resp, head, keep_alive, request_minor, Framing::kBody, out);
+  if (!head && !http::StatusHasNoBody(resp.status_code())) {
+    out.Append(resp.body());
+  }
+}
+
+void Loop::AppendHead(http::Response& resp, bool head, bool keep_alive,
+                      int request_minor, Framing framing,
+                      bytes::ByteBuffer& out) {
+  const http::ResponseHeader& h = resp.header();
+  const int code = h.status_code();
+  std::string_view reason = h.reason();
+  std::string_view line = reason.empty() ? http::StatusLine(code) : "";
+  if (!line.empty()) {
+    out.Append(line);
+  } else {
+    out.Append("HTTP/1.1 ");
+    bytes::AppendUint(out, static_cast<uint64_t>(code));
+    out.Append(' ');
+    out.Append(reason.empty() ? http::StatusText(code) : reason);
+    out.Append("\r\n");
+  }
+  bool has_server = false;
+  bool has_date = false;
+  bool has_type = false;
+  const http::HeaderFields& fields = h.fields();
+  for (size_t i = 0; i < fields.size(); ++i) {
+    http::HeaderFields::Field f = fields[i];
+    // The framing and connection fields are the server's.
+    switch (f.name.size()) {
+      case 4:
+        has_date |= bytes::EqualsIgnoreCase(f.name, "date");
+        break;
+      case 6:
+        has_server |= bytes::EqualsIgnoreCase(f.name, "server");
+        break;
+      case 10:
+        if (bytes::EqualsIgnoreCase(f.name, "connection") ||
+            bytes::EqualsIgnoreCase(f.name, "keep-alive")) {
+          continue;
+        }
+        break;
+      case 12:
+        has_type |= bytes::EqualsIgnoreCase(f.name, "content-type");
+        break;
+      case 14:
+        if (bytes::EqualsIgnoreCase(f.name, "content-length")) {
+          continue;
+        }
+        break;
+      case 17:
+        if (bytes::EqualsIgnoreCase(f.name, "transfer-encoding")) {
+          continue;
+        }
+        break;
+      default:
+        break;
+    }
+    http::AppendCanonicalName(out, f.name);
+    out.Append(": ");
+    out.Append(f.value);
+    out.Append("\r\n");
+  }
+  if (!has_server) {
+    out.Append(shared_.server_line);
+  }
+  if (!has_date) {
+    out.Append("Date: ");
+    out.Append(http::CurrentHttpDate());
+    out.Append("\r\n");
+  }
+  const bool no_body = http::StatusHasNoBody(code);
+  std::string_view body = resp.body();
+  if (!no_body) {
+    if (!has_type && !body.empty()) {
+      out.Append(kDefaultContentType);
+    }
+    if (framing == Framing::kChunked) {
+      out.Append("Transfer-Encoding: chunked\r\n");
+    } else {
+      // A HEAD handler or a stream may state the length without the body.
+      uint64_t length = body.size();
+      if ((head || framing == Framing::kStated) && body.empty() &&
+          h.content_length() > 0) {
+        length = static_cast<uint64_t>(h.content_length());
+      }
+      out.Append("Content-Length: ");
+      bytes::AppendUint(out, length);
+      out.Append("\r\n");
+    }
+  }
+  if (!keep_alive) {
+    out.Append("Connection: close\r\n");
+  } else {
+    if (request_minor == 0) {
+      out.Append("Connection: keep-alive\r\n");
+    }
+    out.Append(shared_.keep_alive_line);
+  }
+  out.Append("\r\n");
+}
+
+bool Loop::TryFlush(Session& s, Conn* c, size_t& written, bool& failed) {
+  written = 0;
+  failed = false;
+  if (s.out.empty()) {
+    return true;
+  }
+  boost::system::error_code ec;
+  size_t n =
+      c->socket.write_some(asio::buffer(s.out.data(), s.out.size()), ec);
+  if (ec && ec != asio::error::would_block) {
+    failed = true;
+    return false;
+  }
+  if (!ec && n == s.out.size()) {
+    s.out.Reset();
+    return true;
+  }
+  written = ec ? 0 : n;
+  return false;
+}
+
+asio::awaitable<bool> Loop::FlushSlow(Session& s, Conn* c, size_t written) {
+  if (write_timeout_ns_ > 0) {
+    Track(c, Where::kTimed, CoarseNowNs() + write_timeout_ns_);
+  }
+  auto [ec, n] = co_await asio::async_write(
+      c->socket,
+      asio::buffer(s.out.data() + written, s.out.size() - written), kAwait);
+  Untrack(c);
+  s.out.Reset();
+  if (c->timed_out) {
+    timeouts.Inc();
+  }
+  co_return !ec && !c->timed_out;
+}
+
+asio::awaitable<bool> Loop::ReadMore(Session& s, Conn* c,
+                                     bytes::ByteBuffer& buf,
+                                     int64_t deadline) {
+  (void)s;
+  if (deadline > 0) {
+    Track(c, Where::kTimed, deadline);
+  }
+  char* p = buf.PrepareAppend(options_.read_buffer_size);
+  auto [ec, n] = co_await c->socket.async_read_some(
+      asio::buffer(p, buf.available()), kAwait);
+  Untrack(c);
+  if (ec || c->timed_out) {
+    co_return false;
+  }
+  buf.CommitAppend(n);
+  co_return true;
+}
+
+void Loop::HandlerThrew(RequestCtx& ctx, std::string_view what) {
+  handler_exceptions.Inc();
+  shared_.Log(absl::StrCat("handler threw: ", bytes::ToAbsl(what)));
+  // A detached response belongs to its handle (destroyed by the unwinding,
+  // it answers 500 itself); otherwise the server answers 500.
+  if (!ctx.detached_) {
+    FillError(ctx.response_, 500, http::ParseError::kNone,
+              "internal server error");
+  }
+}
+
+void Loop::ResetRequest(Session& s) {
+  RequestCtx& ctx = s.ctx;
+  ctx.live_ = false;
+  ctx.detached_ = false;
+  ctx.request_.Reset();
+  ctx.response_.Reset();
+  ctx.user_values_.clear();
+}
+
+asio::awaitable<void> Loop::AnswerError(Session& s, Conn* c, int status,
+                                        http::ParseError pe,
+                                        std::string_view detail) {
+  parse_errors.Inc();
+  FillError(s.ctx.response_, status, pe, detail);
+  AppendResponse(s.ctx.response_, false, false, 1, s.out);
+  ResetRequest(s);
+  size_t written;
+  bool failed;
+  bool ok = TryFlush(s, c, written, failed);
+  if (!ok && !failed) {
+    ok = co_await FlushSlow(s, c, written);
+  }
+  s.out.Reset();
+  s.in.Reset();
+  s.pos = 0;
+  if (!ok) {
+    CloseConn(c);
+  } else {
+    Linger(c);
+  }
+}
+
+asio::awaitable<void> Loop::RunBlocking(Session& s) {
+  RequestCtx& ctx = s.ctx;
+  const Handler& handler = shared_.handler;
+  absl::StatusOr<bool> r = co_await shared_.blocking->Run([&] {
+    handler(ctx);
+    return true;
+  });
+  if (!r.ok()) {
+    const bool full = absl::IsResourceExhausted(r.status()) ||
+                      absl::IsUnavailable(r.status());
+    if (!full) {
+      handler_exceptions.Inc();
+      shared_.Log(absl::StrCat("handler failed: ", r.status().message()));
+    }
+    FillError(ctx.response_, full ? 503 : 500, http::ParseError::kNone,
+              full ? "server busy" : "internal server error");
+  }
+}
+
+asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
+                                          bool& keep) {
+  // Earlier pipelined responses go first.
+  size_t written;
+  bool failed;
+  bool gone = false;
+  if (!TryFlush(s, c, written, failed)) {
+    gone = failed || !(co_await FlushSlow(s, c, written));
+  }
+  bool streaming = false;
+  bool chunked = false;
+  uint64_t streamed = 0;
+  http::Response& resp = s.ctx.response_;
+  const int minor = s.ctx.request_.header().http_minor();
+  for (;;) {
+    if (s.cmd == Session::Cmd::kNone) {
+      co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+          [&s](auto handler) { s.waiter.emplace(std::move(handler)); },
+          asio::use_awaitable);
+    }
+    Session::Cmd cmd = std::exchange(s.cmd, Session::Cmd::kNone);
+    if (cmd == Session::Cmd::kFinish) {
+      break;
+    }
+    // kWrite: one chunk of a streamed body.
+    absl::Status status;
+    if (gone) {
+      status = absl::UnavailableError("client gone");
+    } else {
+      if (!streaming) {
+        // Content-Length when the handler stated one, chunked otherwise.
+        streaming = true;
+        keep = keep && !resp.header().connection_close() && !stopping_;
+        chunked = resp.header().content_length() < 0;
+        resp.body_buffer().Reset();
+        AppendHead(resp, head, keep, minor,
+                   chunked ? Framing::kChunked : Framing::kStated, s.out);
+      }
+      streamed += s.write_data.size();
+      if (!head) {
+        if (chunked) {
+          http::AppendChunk(s.out, s.write_data);
+        } else {
+          s.out.Append(s.write_data);
+        }
+      }
+      if (!TryFlush(s, c, written, failed)) {
+        gone = failed || !(co_await FlushSlow(s, c, written));
+      }
+      if (gone) {
+        status = absl::UnavailableError("client gone");
+      }
+    }
+    s.write_busy = false;
+    auto done = std::move(s.write_done);
+    s.write_done = nullptr;
+    if (done) {
+      done(status);
+    }
+  }
+  if (gone) {
+    keep = false;
+    s.out.Reset();
+    co_return;
+  }
+  if (!streaming) {
+    keep = keep && !resp.header().connection_close() && !stopping_;
+  }
+  if (streaming) {
+    if (chunked && !head) {
+      http::AppendLastChunk(s.out);
+    }
+    // A Content-Length body that came out short or long cannot be framed:
+    // the connection ends with it.
+    if (!chunked && !head &&
+        streamed != static_cast<uint64_t>(resp.header().content_length())) {
+      keep = false;
+    }
+  } else {
+    AppendResponse(resp, head, keep, minor, s.out);
+  }
+}
+
+asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
+  s.conn = c;
+  RequestCtx& ctx = s.ctx;
+  http::Request& req = ctx.request_;
+  size_t written = 0;
+  bool failed = false;
+  boost::system::error_code ec;
+  // We were woken by readability (or by accept): read what is there.
+  {
+    char* p = s.in.PrepareAppend(options_.read_buffer_size);
+    size_t n = c->socket.read_some(asio::buffer(p, s.in.available()), ec);
+    if (ec == asio::error::would_block) {
+      WaitIdle(c, c->requests == 0);
+      co_return;
+    }
+    if (ec) {
+      s.in.Reset();
+      CloseConn(c);
+      co_return;
+    }
+    s.in.CommitAppend(n);
+  }
+  int64_t header_deadline = CoarseNowNs() + header_timeout_ns_;
+  for (;;) {
+    std::string_view avail = s.in.view().substr(s.pos);
+    http::ParseResult pr = req.header().Parse(avail);
+    if (pr.incomplete()) {
+      // Pipelined responses do not wait for the next request.
+      if (!TryFlush(s, c, written, failed)) {
+        if (failed || !(co_await FlushSlow(s, c, written))) {
+          break;
+        }
+      }
+      if (avail.empty()) {
+        const bool full = s.in.available() == 0;
+        s.in.Reset();
+        s.pos = 0;
+        if (stopping_) {
+          break;
+        }
+        if (full) {
+          // The last read filled the buffer: more may be waiting.
+          char* p = s.in.PrepareAppend(options_.read_buffer_size);
+          size_t n =
+              c->socket.read_some(asio::buffer(p, s.in.available()), ec);
+          if (!ec) {
+            s.in.CommitAppend(n);
+            header_deadline = CoarseNowNs() + header_timeout_ns_;
+            continue;
+          }
+          if (ec != asio::error::would_block) {
+            break;
+          }
+        }
+        WaitIdle(c, false);
+        co_return;
+      }
+      if (s.pos > 0) {
+        s.in.DiscardPrefix(s.pos);
+        s.pos = 0;
+      }
+      if (!(co_await ReadMore(s, c, s.in, header_deadline))) {
+        if (c->timed_out) {
+          timeouts.Inc();
+          c->timed_out = false;
+          co_await AnswerError(s, c, 408, http::ParseError::kNone,
+                               "request header timeout");
+          co_return;
+        }
+        break;  // EOF or error mid-header: nothing to answer
+      }
+      continue;
+    }
+    if (pr.failed()) {
+      if (!TryFlush(s, c, written, failed) && !failed) {
+        co_await FlushSlow(s, c, written);
+      }
+      co_await AnswerError(s, c, http::StatusCodeFor(pr.error), pr.error,
+                           http::ToString(pr.error));
+      co_return;
+    }
+    // A complete header.
+    ++c->requests;
+    s.pos += pr.consumed;
+    const http::RequestHeader& h = req.header();
+    const bool head = h.method_id() == http::Method::kHead;
+    bool body_spilled = false;  // body read beyond `in` into body_in
+    const http::BodyFraming framing = h.framing();
+    if (framing != http::BodyFraming::kNone) {
+      http::ParseError e = s.body.Start(framing, h.content_length(),
+                                        options_.max_request_body_size);
+      if (e != http::ParseError::kNone) {
+        co_await AnswerError(s, c, http::StatusCodeFor(e), e,
+                             http::ToString(e));
+        co_return;
+      }
+      http::DecodeResult d =
+          s.body.Read(s.in.view().substr(s.pos), req.body_buffer());
+      s.pos += d.consumed;
+      if (!d.failed() && !d.done()) {
+        if (h.expect_continue()) {
+          s.out.Append(kContinue);
+        }
+        if (!TryFlush(s, c, written, failed)) {
+          if (failed || !(co_await FlushSlow(s, c, written))) {
+            break;
+          }
+        }
+        body_spilled = true;
+        s.body_in.Reset();
+        size_t body_pos = 0;
+        const int64_t deadline =
+            read_timeout_ns_ > 0 ? CoarseNowNs() + read_timeout_ns_ : 0;
+        while (!d.failed() && !s.body.done()) {
+          if (body_pos == s.body_in.size()) {
+            s.body_in.Reset();
+            body_pos = 0;
+          }
+          if (!(co_await ReadMore(s, c, s.body_in, deadline))) {
+            if (c->timed_out) {
+              timeouts.Inc();
+              c->timed_out = false;
+              co_await AnswerError(s, c, 408, http::ParseError::kNone,
+                                   "request body timeout");
+              co_return;
+            }
+            d = s.body.Close();
+            break;
+          }
+          d = s.body.Read(s.body_in.view().substr(body_pos),
+                          req.body_buffer());
+          body_pos += d.consumed;
+        }
+        // What follows the body (pipelined bytes) becomes `in` once the
+        // handler is done with the header's views.
+        s.body_in.DiscardPrefix(body_pos);
+      }
+      if (d.failed()) {
+        if (d.error == http::ParseError::kTruncatedBody) {
+          break;  // the client left: nobody to answer
+        }
+        co_await AnswerError(s, c, http::StatusCodeFor(d.error), d.error,
+                             http::ToString(d.error));
+        co_return;
+      }
+    }
+    // The handler.
+    bool keep = h.keep_alive() && !options_.disable_keepalive && !stopping_ &&
+                (options_.max_requests_per_conn == 0 ||
+                 c->requests <
+                     static_cast<uint64_t>(options_.max_requests_per_conn));
+    ctx.live_ = true;
+    ctx.start_time_ = CoarseWallNow();
+    requests.Inc();
+    if (shared_.blocking) {
+      co_await RunBlocking(s);
+    } else {
+      try {
+        shared_.handler(ctx);
+      } catch (const std::exception& e) {
+        HandlerThrew(ctx, e.what());
+      } catch (...) {
+        HandlerThrew(ctx, "a non-exception");
+      }
+    }
+    if (ctx.detached_) {
+      // The response belongs to the handle until it finishes.
+      co_await ServeDetached(s, c, head, keep);
+    } else {
+      keep = keep && !ctx.response_.header().connection_close() && !stopping_;
+      AppendResponse(ctx.response_, head, keep, h.http_minor(), s.out);
+    }
+    ResetRequest(s);
+    if (body_spilled) {
+      s.in.Reset();
+      s.in.Append(s.body_in.view());
+      s.pos = 0;
+      s.body_in.Reset();
+    }
+    if (!keep) {
+      if (!TryFlush(s, c, written, failed) && !failed) {
+        co_await FlushSlow(s, c, written);
+      }
+      break;
+    }
+    if (s.out.size() >= 64 * 1024) {
+      if (!TryFlush(s, c, written, failed)) {
+        if (failed || !(co_await FlushSlow(s, c, written))) {
+          break;
+        }
+      }
+    }
+    header_deadline = CoarseNowNs() + header_timeout_ns_;
+  }
+  // Close: a finished exchange, a gone client or a failed write.
+  ResetRequest(s);
+  s.in.Reset();
+  s.out.Reset();
+  s.body_in.Reset();
+  s.pos = 0;
+  CloseConn(c);
+}
+
+void Loop::BeginShutdown() {
+  stopping_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  accept_backoff_.cancel();
+  // Idle connections close at once (their waits complete aborted).
+  for (ConnList* list : {&fresh_, &idle_}) {
+    for (Conn* c = list->head; c != nullptr; c = c->next) {
+      c->socket.cancel(ignored);
+    }
+  }
+  pool_.Stop([] {});
+}
+
+void Loop::HardClose() {
+  boost::system::error_code ignored;
+  for (Conn* c = all_; c != nullptr; c = c->all_next) {
+    hard_closed.Inc();
+    c->socket.close(ignored);
+  }
+}
+
+}  // namespace brisk::server::server_internal

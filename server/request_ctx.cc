@@ -1,0 +1,133 @@
+#include "server/request_ctx.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "server/internal/loop.h"
+
+namespace brisk::server {
+
+using server_internal::Session;
+
+const boost::asio::ip::tcp::endpoint& RequestCtx::remote_endpoint() const {
+  CheckLive();
+  return session_->conn->remote;
+}
+
+boost::asio::ip::tcp::endpoint RequestCtx::local_endpoint() const {
+  CheckLive();
+  boost::system::error_code ec;
+  return session_->conn->socket.local_endpoint(ec);
+}
+
+uint64_t RequestCtx::connection_id() const {
+  CheckLive();
+  return session_->conn->id;
+}
+
+uint64_t RequestCtx::request_number() const {
+  CheckLive();
+  return session_->conn->requests;
+}
+
+bool RequestCtx::is_head() const {
+  CheckLive();
+  return request_.header().method_id() == http::Method::kHead;
+}
+
+void RequestCtx::Error(int code, std::string_view message) {
+  http::Response& r = response();
+  r.Reset();
+  r.SetStatusCode(code);
+  r.SetContentType("text/plain; charset=utf-8");
+  r.SetBody(message);
+}
+
+void RequestCtx::SetUserValue(std::string_view key, std::any value) {
+  CheckLive();
+  for (auto& [k, v] : user_values_) {
+    if (k == key) {
+      v = std::move(value);
+      return;
+    }
+  }
+  user_values_.emplace_back(std::string(key), std::move(value));
+}
+
+const std::any* RequestCtx::UserValue(std::string_view key) const {
+  CheckLive();
+  for (const auto& [k, v] : user_values_) {
+    if (k == key) {
+      return &v;
+    }
+  }
+  return nullptr;
+}
+
+DetachedCtx RequestCtx::Detach() {
+  CheckLive();
+  if (detached_) {
+    std::fprintf(stderr, "brisk: RequestCtx::Detach() called twice\n");
+    std::abort();
+  }
+  detached_ = true;
+  return DetachedCtx(session_);
+}
+
+void RequestCtx::DieNotLive() const {
+  std::fprintf(stderr,
+               "brisk: RequestCtx used after its handler returned; it now "
+               "belongs to another request. Call ctx.Detach() to answer "
+               "later.\n");
+  std::abort();
+}
+
+DetachedCtx& DetachedCtx::operator=(DetachedCtx&& other) noexcept {
+  if (this != &other) {
+    this->~DetachedCtx();
+    session_ = std::exchange(other.session_, nullptr);
+  }
+  return *this;
+}
+
+DetachedCtx::~DetachedCtx() {
+  if (session_ != nullptr) {
+    http::Response& r = session_->ctx.response_;
+    r.Reset();
+    r.SetStatusCode(500);
+    r.SetContentType("text/plain; charset=utf-8");
+    r.SetBody("request abandoned by its handler\n");
+    Finish();
+  }
+}
+
+http::Request& DetachedCtx::request() { return session_->ctx.request_; }
+
+http::Response& DetachedCtx::response() { return session_->ctx.response_; }
+
+void DetachedCtx::StreamWrite(std::string_view data,
+                              std::function<void(absl::Status)> done) {
+  Session* s = session_;
+  // write_busy is only written by this handle's thread before the post and
+  // by the loop after `done`, which the caller waits for.
+  if (s->write_busy) {
+    if (done) {
+      done(absl::FailedPreconditionError(
+          "StreamWrite before the previous write's callback"));
+    }
+    return;
+  }
+  s->write_busy = true;
+  s->write_data = data;
+  s->write_done = std::move(done);
+  s->Post(Session::Cmd::kWrite);
+}
+
+void DetachedCtx::Finish() {
+  Session* s = std::exchange(session_, nullptr);
+  if (s != nullptr) {
+    s->Post(Session::Cmd::kFinish);
+  }
+}
+
+}  // namespace brisk::server

@@ -1,0 +1,165 @@
+// File: server/request_ctx.h
+//
+// RequestCtx is what a handler gets: the request, the response it fills, and
+// facts about the connection. fasthttp's RequestCtx, with its lifetime made
+// explicit:
+//
+//   - A RequestCtx& is valid only during the handler call. The server reuses
+//     it (and the buffers its views point into) for the next request on a
+//     warm worker. Touching it after the handler returned aborts with a
+//     message naming the mistake, instead of reading another request's data.
+//   - A handler that answers later calls Detach() and keeps the returned
+//     DetachedCtx: the connection waits (the worker with it) until Finish(),
+//     which may be called from any thread. A DetachedCtx destroyed without
+//     Finish() answers 500 and the connection goes on.
+//   - Views (request().header().method(), body(), ...) point into the
+//     connection's read buffer: copy what must outlive the call.
+//
+// Allocation: none per request once warm, unless the handler grows the
+// response beyond what earlier requests used or stores user values.
+//
+// Example:
+//   server.SetHandler([](RequestCtx& ctx) {
+//     ctx.response().SetContentType("text/plain");
+//     ctx.response().SetBody("Hello, World!");
+//   });
+
+#ifndef BRISK_SERVER_REQUEST_CTX_H_
+#define BRISK_SERVER_REQUEST_CTX_H_
+
+#include <any>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "boost/asio/ip/tcp.hpp"
+
+#include "http/message.h"
+
+namespace brisk::server {
+
+namespace server_internal {
+struct Session;
+class Loop;
+}  // namespace server_internal
+
+class DetachedCtx;
+
+class RequestCtx {
+ public:
+  RequestCtx() = default;
+  RequestCtx(const RequestCtx&) = delete;
+  RequestCtx& operator=(const RequestCtx&) = delete;
+
+  http::Request& request() {
+    CheckLive();
+    return request_;
+  }
+  http::Response& response() {
+    CheckLive();
+    return response_;
+  }
+
+  // The client's address (from accept; no system call).
+  const boost::asio::ip::tcp::endpoint& remote_endpoint() const;
+  // The server's address of this connection (one getsockname call).
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  // Unique per server run.
+  uint64_t connection_id() const;
+  // 1 for the first request on the connection.
+  uint64_t request_number() const;
+  // When the request's first bytes were read (coarse clock, ~4 ms).
+  absl::Time start_time() const {
+    CheckLive();
+    return start_time_;
+  }
+  // Whether the request is HEAD (the server drops the body it writes).
+  bool is_head() const;
+
+  // Shorthands for the response.
+  void SetStatusCode(int code) { response().SetStatusCode(code); }
+  void SetContentType(std::string_view type) {
+    response().SetContentType(type);
+  }
+  void SetBody(std::string_view body) { response().SetBody(body); }
+  // Replaces the response with `code` and a text/plain `message`.
+  void Error(int code, std::string_view message);
+  // Closes the connection after this response.
+  void SetConnectionClose() { response().header().SetConnectionClose(); }
+
+  // Values a handler chain passes along (cleared after each request).
+  // Storing allocates; keep the keys short.
+  void SetUserValue(std::string_view key, std::any value);
+  // nullptr when absent.
+  const std::any* UserValue(std::string_view key) const;
+
+  // See the file comment. At most once per request.
+  [[nodiscard]] DetachedCtx Detach();
+
+ private:
+  friend struct server_internal::Session;
+  friend class server_internal::Loop;
+  friend class DetachedCtx;
+
+  void CheckLive() const {
+    if (!live_) [[unlikely]] {
+      DieNotLive();
+    }
+  }
+  [[noreturn]] void DieNotLive() const;
+
+  http::Request request_;
+  http::Response response_;
+  server_internal::Session* session_ = nullptr;
+  absl::Time start_time_;
+  std::vector<std::pair<std::string, std::any>> user_values_;
+  bool live_ = false;
+  bool detached_ = false;
+};
+
+// The owning handle of a request answered later (see RequestCtx::Detach).
+// Move-only. All methods may be called from any thread, one at a time.
+class DetachedCtx {
+ public:
+  DetachedCtx() = default;
+  DetachedCtx(DetachedCtx&& other) noexcept
+      : session_(std::exchange(other.session_, nullptr)) {}
+  DetachedCtx& operator=(DetachedCtx&& other) noexcept;
+  DetachedCtx(const DetachedCtx&) = delete;
+  DetachedCtx& operator=(const DetachedCtx&) = delete;
+  // Without Finish(): the response becomes 500 and is sent.
+  ~DetachedCtx();
+
+  explicit operator bool() const { return session_ != nullptr; }
+
+  // The request and response, valid until Finish().
+  http::Request& request();
+  http::Response& response();
+
+  // Streams the body instead of sending response().body(): the first call
+  // sends the head (Content-Length if the response has one, otherwise
+  // chunked), then `data`. `done` runs on the connection's loop thread when
+  // `data` was written (it must stay valid until then) or with Unavailable
+  // when the client is gone; call again only after `done` (back-pressure:
+  // FailedPrecondition otherwise). Finish() ends the body.
+  void StreamWrite(std::string_view data,
+                   std::function<void(absl::Status)> done);
+
+  // Sends the response (or ends the stream); the handle becomes empty.
+  void Finish();
+
+ private:
+  friend class RequestCtx;
+  explicit DetachedCtx(server_internal::Session* s) : session_(s) {}
+
+  server_internal::Session* session_ = nullptr;
+};
+
+}  // namespace brisk::server
+
+#endif  // BRISK_SERVER_REQUEST_CTX_H_

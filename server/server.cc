@@ -1,0 +1,210 @@
+#include "server/server.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "boost/asio/ip/address.hpp"
+#include "boost/asio/post.hpp"
+
+#include "bytes/conv.h"
+#include "server/internal/loop.h"
+
+namespace brisk::server {
+namespace {
+
+using server_internal::tcp;
+
+absl::StatusOr<tcp::endpoint> ParseAddr(std::string_view addr) {
+  size_t colon = addr.rfind(':');
+  if (colon == std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("address \"", bytes::ToAbsl(addr), "\" has no :port"));
+  }
+  std::string_view host = addr.substr(0, colon);
+  uint32_t port = 0;
+  if (!absl::SimpleAtoi(bytes::ToAbsl(addr.substr(colon + 1)), &port) || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("address \"", bytes::ToAbsl(addr), "\" has a bad port"));
+  }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) {
+    host = "0.0.0.0";
+  } else if (host == "localhost") {
+    host = "127.0.0.1";
+  }
+  boost::system::error_code ec;
+  auto ip = boost::asio::ip::make_address(std::string(host), ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("address \"", bytes::ToAbsl(addr), "\": \"", bytes::ToAbsl(host),
+                     "\" is not an IP address"));
+  }
+  return tcp::endpoint(ip, static_cast<uint16_t>(port));
+}
+
+}  // namespace
+
+namespace server_internal {
+// Loop threads finishing, for Wait() and Shutdown().
+struct Done {
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t finished = 0;
+};
+}  // namespace server_internal
+
+Server::Server(ServerOptions options, Handler handler)
+    : options_(std::move(options)), handler_(std::move(handler)) {}
+
+Server::~Server() {
+  if (started_ && !stopped_) {
+    Shutdown();
+  }
+  for (auto& t : threads_) {
+    if (t.joinable()) {
+      t.join();
+    }
+  }
+  if (!started_) {
+    // Loops that never ran still own stopped-never-started pools.
+    for (auto& loop : loops_) {
+      loop->BeginShutdown();
+      loop->io().run();
+    }
+  }
+}
+
+absl::Status Server::Listen(std::string_view addr) {
+  if (!loops_.empty()) {
+    return absl::FailedPreconditionError("Listen() called twice");
+  }
+  if (absl::Status s = Validate(options_); !s.ok()) {
+    return s;
+  }
+  if (!handler_) {
+    return absl::InvalidArgumentError("no handler");
+  }
+  absl::StatusOr<tcp::endpoint> ep = ParseAddr(addr);
+  if (!ep.ok()) {
+    return ep.status();
+  }
+  shared_ = std::make_unique<server_internal::Shared>(options_, handler_);
+  const int n = EffectiveThreads(options_);
+  for (int i = 0; i < n; ++i) {
+    loops_.push_back(std::make_unique<server_internal::Loop>(*shared_, i));
+  }
+  tcp::endpoint bind_ep = *ep;
+  absl::Status s = loops_[0]->Bind(bind_ep, -1);
+  if (s.ok()) {
+    port_ = loops_[0]->port();
+    bind_ep.port(port_);
+    for (int i = 1; i < n && s.ok(); ++i) {
+      s = loops_[i]->Bind(bind_ep, options_.reuseport
+                                       ? -1
+                                       : loops_[0]->native_listen_fd());
+    }
+  }
+  if (!s.ok()) {
+    for (auto& loop : loops_) {
+      loop->BeginShutdown();
+      loop->io().run();
+    }
+    loops_.clear();
+    shared_.reset();
+  }
+  return s;
+}
+
+void Server::Start() {
+  if (started_ || loops_.empty()) {
+    return;
+  }
+  started_ = true;
+  done_ = std::make_unique<server_internal::Done>();
+  for (auto& loop : loops_) {
+    server_internal::Loop* l = loop.get();
+    threads_.emplace_back([l, done = done_.get()] {
+      l->Run();
+      std::lock_guard<std::mutex> lock(done->mu);
+      ++done->finished;
+      done->cv.notify_all();
+    });
+  }
+}
+
+void Server::Wait() {
+  if (!started_) {
+    return;
+  }
+  std::unique_lock<std::mutex> lock(done_->mu);
+  done_->cv.wait(lock, [&] { return done_->finished == loops_.size(); });
+}
+
+ShutdownReport Server::Shutdown(absl::Duration timeout) {
+  ShutdownReport report;
+  if (!started_ || stopped_) {
+    return report;
+  }
+  stopped_ = true;
+  for (auto& loop : loops_) {
+    server_internal::Loop* l = loop.get();
+    boost::asio::post(l->io(), [l] { l->BeginShutdown(); });
+  }
+  {
+    std::unique_lock<std::mutex> lock(done_->mu);
+    auto all_done = [&] { return done_->finished == loops_.size(); };
+    if (timeout == absl::InfiniteDuration()) {
+      done_->cv.wait(lock, all_done);
+    } else if (!done_->cv.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                                   all_done)) {
+      report.drained = false;
+      for (auto& loop : loops_) {
+        server_internal::Loop* l = loop.get();
+        boost::asio::post(l->io(), [l] { l->HardClose(); });
+      }
+      // Detached requests still have to be finished by their handles.
+      done_->cv.wait(lock, all_done);
+    }
+  }
+  for (auto& t : threads_) {
+    t.join();
+  }
+  threads_.clear();
+  for (auto& loop : loops_) {
+    report.hard_closed += loop->hard_closed.Get();
+  }
+  if (!report.drained) {
+    shared_->Log(absl::StrCat("shutdown deadline: hard-closed ",
+                              report.hard_closed, " connections"));
+  }
+  if (shared_->blocking) {
+    shared_->blocking->Shutdown();
+  }
+  return report;
+}
+
+ServerStats Server::stats() const {
+  ServerStats st;
+  for (const auto& loop : loops_) {
+    st.accepted += loop->accepted.Get();
+    st.requests += loop->requests.Get();
+    st.parse_errors += loop->parse_errors.Get();
+    st.timeouts += loop->timeouts.Get();
+    st.refused += loop->refused.Get();
+    st.refused_per_ip += loop->refused_per_ip.Get();
+    st.handler_exceptions += loop->handler_exceptions.Get();
+    st.hard_closed += loop->hard_closed.Get();
+  }
+  if (shared_) {
+    int64_t open = shared_->open_connections.load(std::memory_order_relaxed);
+    st.open_connections = open > 0 ? static_cast<uint64_t>(open) : 0;
+  }
+  return st;
+}
+
+}  // namespace brisk::server

@@ -1,0 +1,119 @@
+// File: server/server.h
+//
+// Server: fasthttp's Server on Asio. One event loop per thread, each with its
+// own SO_REUSEPORT acceptor and its own WorkerPool shard, so the per-request
+// path takes no lock.
+//
+//   - A keep-alive connection waiting for its next request holds no worker
+//     and no buffer: it waits for readability (a zero-byte wait), then takes
+//     a warm worker (buffers, RequestCtx) from the loop's pool.
+//   - Pipelined requests are answered in order; the responses to every
+//     request already in the buffer leave in one write.
+//   - Limits answer for themselves: over `concurrency` or `max_connections`
+//     503, over `max_conns_per_ip` 429, parse errors 400/413/414/431/501/505,
+//     a slow header 408, a throwing handler 500. Error responses end with a
+//     lingering close (write side shut, input drained briefly) so the client
+//     reads the status instead of a reset.
+//   - Shutdown() stops accepting, closes idle connections at once, lets
+//     in-flight requests finish with `Connection: close` and returns when
+//     drained; with a deadline it hard-closes what remains then.
+//
+// Thread-safety: Listen/Start/Shutdown/Wait from one controlling thread (not
+// from a handler); stats() from any thread. The handler runs on the loop
+// thread of its connection (or a blocking-pool thread, see ServerOptions).
+//
+// Example:
+//   Server server({.threads = 2}, [](RequestCtx& ctx) { ctx.SetBody("hi"); });
+//   if (absl::Status s = server.Listen("127.0.0.1:8080"); !s.ok()) ...
+//   server.Start();
+//   ...
+//   server.Shutdown(absl::Seconds(5));
+
+#ifndef BRISK_SERVER_SERVER_H_
+#define BRISK_SERVER_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+#include "server/options.h"
+#include "server/request_ctx.h"
+
+namespace brisk::server {
+
+using Handler = std::function<void(RequestCtx&)>;
+
+namespace server_internal {
+class Loop;
+struct Shared;
+struct Done;
+}  // namespace server_internal
+
+// Totals since Start(), summed over the loops. Approximate while running.
+struct ServerStats {
+  uint64_t accepted = 0;          // connections accepted
+  uint64_t open_connections = 0;  // open now (idle ones included)
+  uint64_t requests = 0;          // requests answered by the handler
+  uint64_t parse_errors = 0;      // 4xx/5xx answered for bad input
+  uint64_t timeouts = 0;          // 408s and idle/read/write expiries
+  uint64_t refused = 0;           // 503 (concurrency, max_connections)
+  uint64_t refused_per_ip = 0;    // 429
+  uint64_t handler_exceptions = 0;
+  uint64_t hard_closed = 0;       // closed by a Shutdown deadline
+};
+
+// What Shutdown() did.
+struct ShutdownReport {
+  bool drained = true;        // every connection ended before the deadline
+  uint64_t hard_closed = 0;   // connections closed at the deadline
+};
+
+class Server {
+ public:
+  // `options` must pass Validate() (Listen() reports it otherwise).
+  Server(ServerOptions options, Handler handler);
+  // Shuts down (no deadline) if still running.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds `addr` ("127.0.0.1:8080", "[::1]:0", ":8080" for all IPv4
+  // interfaces) on every loop. Port 0 picks one (see port()).
+  absl::Status Listen(std::string_view addr);
+  // The bound port (after Listen).
+  uint16_t port() const { return port_; }
+
+  // Runs the loops on their threads; returns at once.
+  void Start();
+  // Blocks until Shutdown() completes (from another thread or a signal
+  // watcher).
+  void Wait();
+
+  // See the file comment. Infinite: wait for every in-flight request.
+  ShutdownReport Shutdown(absl::Duration timeout = absl::InfiniteDuration());
+
+  ServerStats stats() const;
+  const ServerOptions& options() const { return options_; }
+
+ private:
+  ServerOptions options_;
+  Handler handler_;
+  std::unique_ptr<server_internal::Shared> shared_;
+  std::vector<std::unique_ptr<server_internal::Loop>> loops_;
+  std::vector<std::thread> threads_;
+  std::unique_ptr<server_internal::Done> done_;
+  uint16_t port_ = 0;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace brisk::server
+
+#endif  // BRISK_SERVER_SERVER_H_

@@ -1,0 +1,97 @@
+#include "server/server_test_util.h"
+
+#include <utility>
+
+#include "bytes/conv.h"
+
+namespace brisk::server {
+
+std::string Reply::Header(std::string_view name) const {
+  size_t line = head.find("\r\n");
+  while (line != std::string::npos && line + 2 < head.size()) {
+    size_t start = line + 2;
+    size_t end = head.find("\r\n", start);
+    if (end == std::string::npos) {
+      end = head.size();
+    }
+    std::string_view field(head.data() + start, end - start);
+    size_t colon = field.find(':');
+    if (colon != std::string_view::npos &&
+        bytes::EqualsIgnoreCase(field.substr(0, colon), name)) {
+      std::string_view v = field.substr(colon + 1);
+      while (!v.empty() && v.front() == ' ') {
+        v.remove_prefix(1);
+      }
+      return std::string(v);
+    }
+    line = end;
+  }
+  return "";
+}
+
+bool Reply::Has(std::string_view name) const {
+  std::string needle = "\r\n" + std::string(name) + ":";
+  std::string lower_head = head;
+  for (char& ch : lower_head) {
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  for (char& ch : needle) {
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  return lower_head.find(needle) != std::string::npos;
+}
+
+Reply ReadReply(testing::RawConn& conn, bool head_request) {
+  Reply r;
+  for (;;) {
+    http::Response resp;
+    http::ParseResult pr = resp.Parse(conn.buffer(), head_request);
+    if (pr.done()) {
+      r.ok = true;
+      r.status = resp.status_code();
+      size_t head_end = conn.buffer().find("\r\n\r\n");
+      r.head = conn.buffer().substr(0, head_end);
+      r.body = std::string(resp.body());
+      conn.Take(pr.consumed);
+      return r;
+    }
+    if (pr.failed()) {
+      ADD_FAILURE() << "malformed response: " << http::ToString(pr.error)
+                    << "\n"
+                    << conn.buffer();
+      return r;
+    }
+    if (conn.ReadSome() <= 0) {
+      return r;
+    }
+  }
+}
+
+Reply RoundTrip(uint16_t port, std::string_view request) {
+  testing::RawConn conn;
+  if (!conn.Connect(port) || !conn.Send(request)) {
+    ADD_FAILURE() << "cannot reach 127.0.0.1:" << port;
+    return {};
+  }
+  return ReadReply(conn);
+}
+
+TestServer::TestServer(ServerOptions options, Handler handler) {
+  if (options.threads == 0) {
+    options.threads = 1;
+  }
+  server_ = std::make_unique<Server>(std::move(options), std::move(handler));
+  absl::Status s = server_->Listen("127.0.0.1:0");
+  EXPECT_TRUE(s.ok()) << s;
+  server_->Start();
+}
+
+TestServer::~TestServer() { server_->Shutdown(absl::Seconds(10)); }
+
+testing::RawConn TestServer::Connect() {
+  testing::RawConn c;
+  EXPECT_TRUE(c.Connect(port()));
+  return c;
+}
+
+}  // namespace brisk::server

@@ -1,0 +1,58 @@
+// Shared by the server's tests: a server on 127.0.0.1:0 and a response
+// reader over testing::RawConn.
+
+#ifndef BRISK_SERVER_SERVER_TEST_UTIL_H_
+#define BRISK_SERVER_SERVER_TEST_UTIL_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "gtest/gtest.h"
+#include "http/message.h"
+#include "server/server.h"
+#include "testing/loopback.h"
+
+namespace brisk::server {
+
+// One response read from a raw connection, copied out of its buffer.
+struct Reply {
+  bool ok = false;  // a complete response arrived
+  int status = 0;
+  std::string head;  // status line and fields
+  std::string body;
+
+  // Value of the first field `name` (case-insensitive), or "".
+  std::string Header(std::string_view name) const;
+  bool Has(std::string_view name) const;
+};
+
+// Reads one response (bounded wait). `head_request`: no body follows.
+Reply ReadReply(testing::RawConn& conn, bool head_request = false);
+
+// Sends `request` on a new connection and reads one response.
+Reply RoundTrip(uint16_t port, std::string_view request);
+
+inline std::string Get(std::string_view path,
+                       std::string_view extra_fields = "") {
+  return std::string("GET ") + std::string(path) +
+         " HTTP/1.1\r\nHost: t\r\n" + std::string(extra_fields) + "\r\n";
+}
+
+// Starts a server on 127.0.0.1:0 (one thread unless set) and shuts it down
+// when destroyed.
+class TestServer {
+ public:
+  TestServer(ServerOptions options, Handler handler);
+  ~TestServer();
+  Server& server() { return *server_; }
+  uint16_t port() const { return server_->port(); }
+  testing::RawConn Connect();
+
+ private:
+  std::unique_ptr<Server> server_;
+};
+
+}  // namespace brisk::server
+
+#endif  // BRISK_SERVER_SERVER_TEST_UTIL_H_
