@@ -42,8 +42,7 @@ int64_t ToNs(absl::Duration d) {
 std::array<uint8_t, 16> IpKey(const tcp::endpoint& ep) {
   asio::ip::address a = ep.address();
   if (a.is_v4()) {
-    return asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4())
-        .to_bytes();
+    return asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()).to_bytes();
   }
   return a.to_v6().to_bytes();
 }
@@ -154,8 +153,8 @@ Loop::Loop(Shared& shared, int index)
   write_timeout_ns_ = ToNs(options_.write_timeout);
   // Deadlines are checked every tick: a quarter of the shortest timeout,
   // between 10 ms and 1 s.
-  int64_t shortest = std::min({header_timeout_ns_, idle_timeout_ns_,
-                               linger_ns_});
+  int64_t shortest =
+      std::min({header_timeout_ns_, idle_timeout_ns_, linger_ns_});
   for (int64_t t : {read_timeout_ns_, write_timeout_ns_}) {
     if (t > 0) {
       shortest = std::min(shortest, t);
@@ -203,9 +202,9 @@ absl::Status Loop::Bind(const tcp::endpoint& ep, int shared_fd) {
     acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "listen on ", ep.address().to_string(), ":", ep.port(), ": ",
-        ec.message()));
+    return absl::UnavailableError(absl::StrCat("listen on ",
+                                               ep.address().to_string(), ":",
+                                               ep.port(), ": ", ec.message()));
   }
   return absl::OkStatus();
 }
@@ -261,9 +260,9 @@ void Loop::OnAccept(const boost::system::error_code& ec, Socket socket) {
   if (options_.tcp_keepalive) {
     socket.set_option(asio::socket_base::keep_alive(true), ignored);
   }
-  auto* c = new Conn(
-      this, std::move(socket), peer_,
-      shared_.next_conn_id.fetch_add(1, std::memory_order_relaxed));
+  auto* c =
+      new Conn(this, std::move(socket), peer_,
+               shared_.next_conn_id.fetch_add(1, std::memory_order_relaxed));
   c->all_next = all_;
   if (all_ != nullptr) {
     all_->all_prev = c;
@@ -317,10 +316,9 @@ void Loop::WaitIdle(Conn* c, bool fresh) {
   Track(c, fresh ? Where::kFresh : Where::kIdle,
         CoarseNowNs() + (fresh ? header_timeout_ns_ : idle_timeout_ns_));
   Notify(c, ConnState::kIdle);
-  c->socket.async_wait(Socket::wait_read,
-                       [c](const boost::system::error_code& ec) {
-                         c->loop->OnReadable(c, ec);
-                       });
+  c->socket.async_wait(
+      Socket::wait_read,
+      [c](const boost::system::error_code& ec) { c->loop->OnReadable(c, ec); });
 }
 
 void Loop::OnReadable(Conn* c, const boost::system::error_code& ec) {
@@ -595,8 +593,7 @@ bool Loop::TryFlush(Session& s, Conn* c, size_t& written, bool& failed) {
     return true;
   }
   boost::system::error_code ec;
-  size_t n =
-      c->socket.write_some(asio::buffer(s.out.data(), s.out.size()), ec);
+  size_t n = c->socket.write_some(asio::buffer(s.out.data(), s.out.size()), ec);
   if (ec && ec != asio::error::would_block) {
     failed = true;
     return false;
@@ -614,8 +611,8 @@ asio::awaitable<bool> Loop::FlushSlow(Session& s, Conn* c, size_t written) {
     Track(c, Where::kTimed, CoarseNowNs() + write_timeout_ns_);
   }
   auto [ec, n] = co_await asio::async_write(
-      c->socket,
-      asio::buffer(s.out.data() + written, s.out.size() - written), kAwait);
+      c->socket, asio::buffer(s.out.data() + written, s.out.size() - written),
+      kAwait);
   Untrack(c);
   s.out.Reset();
   if (c->timed_out) {
@@ -625,8 +622,7 @@ asio::awaitable<bool> Loop::FlushSlow(Session& s, Conn* c, size_t written) {
 }
 
 asio::awaitable<bool> Loop::ReadMore(Session& s, Conn* c,
-                                     bytes::ByteBuffer& buf,
-                                     int64_t deadline) {
+                                     bytes::ByteBuffer& buf, int64_t deadline) {
   (void)s;
   if (deadline > 0) {
     Track(c, Where::kTimed, deadline);
@@ -830,8 +826,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
         if (full) {
           // The last read filled the buffer: more may be waiting.
           char* p = s.in.PrepareAppend(options_.read_buffer_size);
-          size_t n =
-              c->socket.read_some(asio::buffer(p, s.in.available()), ec);
+          size_t n = c->socket.read_some(asio::buffer(p, s.in.available()), ec);
           if (!ec) {
             s.in.CommitAppend(n);
             header_deadline = CoarseNowNs() + header_timeout_ns_;
@@ -916,8 +911,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
             d = s.body.Close();
             break;
           }
-          d = s.body.Read(s.body_in.view().substr(body_pos),
-                          req.body_buffer());
+          d = s.body.Read(s.body_in.view().substr(body_pos), req.body_buffer());
           body_pos += d.consumed;
         }
         // What follows the body (pipelined bytes) becomes `in` once the
@@ -934,10 +928,10 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
       }
     }
     // The handler.
-    bool keep = h.keep_alive() && !options_.disable_keepalive && !stopping_ &&
-                (options_.max_requests_per_conn == 0 ||
-                 c->requests <
-                     static_cast<uint64_t>(options_.max_requests_per_conn));
+    bool keep =
+        h.keep_alive() && !options_.disable_keepalive && !stopping_ &&
+        (options_.max_requests_per_conn == 0 ||
+         c->requests < static_cast<uint64_t>(options_.max_requests_per_conn));
     ctx.live_ = true;
     ctx.start_time_ = CoarseWallNow();
     requests.Inc();

@@ -101,9 +101,13 @@ DetachedCtx::~DetachedCtx() {
   }
 }
 
-http::Request& DetachedCtx::request() { return session_->ctx.request_; }
+http::Request& DetachedCtx::request() {
+  return session_->ctx.request_;
+}
 
-http::Response& DetachedCtx::response() { return session_->ctx.response_; }
+http::Response& DetachedCtx::response() {
+  return session_->ctx.response_;
+}
 
 void DetachedCtx::StreamWrite(std::string_view data,
                               std::function<void(absl::Status)> done) {

@@ -25,7 +25,8 @@ absl::StatusOr<tcp::endpoint> ParseAddr(std::string_view addr) {
   }
   std::string_view host = addr.substr(0, colon);
   uint32_t port = 0;
-  if (!absl::SimpleAtoi(bytes::ToAbsl(addr.substr(colon + 1)), &port) || port > 65535) {
+  if (!absl::SimpleAtoi(bytes::ToAbsl(addr.substr(colon + 1)), &port) ||
+      port > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("address \"", bytes::ToAbsl(addr), "\" has a bad port"));
   }
@@ -41,8 +42,8 @@ absl::StatusOr<tcp::endpoint> ParseAddr(std::string_view addr) {
   auto ip = boost::asio::ip::make_address(std::string(host), ec);
   if (ec) {
     return absl::InvalidArgumentError(
-        absl::StrCat("address \"", bytes::ToAbsl(addr), "\": \"", bytes::ToAbsl(host),
-                     "\" is not an IP address"));
+        absl::StrCat("address \"", bytes::ToAbsl(addr), "\": \"",
+                     bytes::ToAbsl(host), "\" is not an IP address"));
   }
   return tcp::endpoint(ip, static_cast<uint16_t>(port));
 }
@@ -104,9 +105,8 @@ absl::Status Server::Listen(std::string_view addr) {
     port_ = loops_[0]->port();
     bind_ep.port(port_);
     for (int i = 1; i < n && s.ok(); ++i) {
-      s = loops_[i]->Bind(bind_ep, options_.reuseport
-                                       ? -1
-                                       : loops_[0]->native_listen_fd());
+      s = loops_[i]->Bind(
+          bind_ep, options_.reuseport ? -1 : loops_[0]->native_listen_fd());
     }
   }
   if (!s.ok()) {

@@ -66,13 +66,13 @@ struct ServerStats {
   uint64_t refused = 0;           // 503 (concurrency, max_connections)
   uint64_t refused_per_ip = 0;    // 429
   uint64_t handler_exceptions = 0;
-  uint64_t hard_closed = 0;       // closed by a Shutdown deadline
+  uint64_t hard_closed = 0;  // closed by a Shutdown deadline
 };
 
 // What Shutdown() did.
 struct ShutdownReport {
-  bool drained = true;        // every connection ended before the deadline
-  uint64_t hard_closed = 0;   // connections closed at the deadline
+  bool drained = true;       // every connection ended before the deadline
+  uint64_t hard_closed = 0;  // connections closed at the deadline
 };
 
 class Server {

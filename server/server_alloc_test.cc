@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+
 #include "server/server.h"
 #include "server/server_test_util.h"
 #include "testing/counting_allocator.h"

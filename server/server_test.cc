@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <any>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -11,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+
 #include "server/server_test_util.h"
 #include "testing/loopback.h"
 
@@ -167,14 +169,16 @@ TEST(ServerTest, HeadHasTheLengthButNoBody) {
 TEST(ServerTest, BodiesArriveInPiecesAndChunked) {
   TestServer ts({}, Routes);
   testing::RawConn c = ts.Connect();
-  ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n"
-                     "\r\n0123"));
+  ASSERT_TRUE(
+      c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n"
+             "\r\n0123"));
   std::this_thread::sleep_for(milliseconds(30));
   ASSERT_TRUE(c.Send("456789"));
   EXPECT_EQ(ReadReply(c).body, "0123456789");
 
-  ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: t\r\n"
-                     "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /echo HTTP/1.1\r\nHost: t\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"));
   std::this_thread::sleep_for(milliseconds(30));
   ASSERT_TRUE(c.Send("6\r\n world\r\n0\r\n\r\n" + Get("/num")));
   EXPECT_EQ(ReadReply(c).body, "hello world");
@@ -185,8 +189,9 @@ TEST(ServerTest, BodiesArriveInPiecesAndChunked) {
 TEST(ServerTest, ExpectContinueGetsAnInterimResponse) {
   TestServer ts({}, Routes);
   testing::RawConn c = ts.Connect();
-  ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
-                     "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
+             "Expect: 100-continue\r\n\r\n"));
   ASSERT_TRUE(c.ReadUntil("\r\n\r\n"));
   EXPECT_EQ(c.Take(c.buffer().find("\r\n\r\n") + 4),
             "HTTP/1.1 100 Continue\r\n\r\n");
@@ -297,6 +302,32 @@ TEST(ServerTest, HandlerExceptionIs500AndTheConnectionGoesOn) {
   std::lock_guard<std::mutex> lock(mu);
   ASSERT_EQ(log.size(), 2u);
   EXPECT_NE(log[0].find("boom"), std::string::npos);
+}
+
+TEST(ServerTest, CtxKnowsItsConnectionAndCarriesUserValues) {
+  TestServer ts({}, [](RequestCtx& ctx) {
+    EXPECT_EQ(ctx.UserValue("user"), nullptr);
+    ctx.SetUserValue("user", std::string("ada"));
+    ctx.SetUserValue("user", std::string("grace"));  // replaces
+    ctx.SetUserValue("n", 7);
+    const std::any* user = ctx.UserValue("user");
+    const std::any* n = ctx.UserValue("n");
+    ASSERT_NE(user, nullptr);
+    ASSERT_NE(n, nullptr);
+    EXPECT_TRUE(ctx.remote_endpoint().address().is_loopback());
+    EXPECT_NE(ctx.local_endpoint().port(), 0);
+    EXPECT_LE(absl::AbsDuration(absl::Now() - ctx.start_time()),
+              absl::Seconds(5));
+    ctx.SetBody(absl::StrCat(std::any_cast<std::string>(*user), ",",
+                             std::any_cast<int>(*n), ",",
+                             ctx.local_endpoint().address().to_string()));
+  });
+  testing::RawConn c = ts.Connect();
+  // Values do not leak from one request to the next (the lambda checks).
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(c.Send(Get("/")));
+    EXPECT_EQ(ReadReply(c).body, "grace,7,127.0.0.1");
+  }
 }
 
 TEST(ServerTest, CustomStatusAndUnknownReason) {
@@ -524,8 +555,8 @@ TEST(ServerTest, ConnectionStateHooksSeeTheLifecycle) {
     EXPECT_TRUE(c.ReadUntilClose());
   }
   std::lock_guard<std::mutex> lock(mu);
-  std::vector<ConnState> want = {ConnState::kNew,    ConnState::kActive,
-                                 ConnState::kIdle,   ConnState::kActive,
+  std::vector<ConnState> want = {ConnState::kNew, ConnState::kActive,
+                                 ConnState::kIdle, ConnState::kActive,
                                  ConnState::kClosed};
   EXPECT_EQ(seen, want);
 }

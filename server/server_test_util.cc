@@ -86,7 +86,9 @@ TestServer::TestServer(ServerOptions options, Handler handler) {
   server_->Start();
 }
 
-TestServer::~TestServer() { server_->Shutdown(absl::Seconds(10)); }
+TestServer::~TestServer() {
+  server_->Shutdown(absl::Seconds(10));
+}
 
 testing::RawConn TestServer::Connect() {
   testing::RawConn c;

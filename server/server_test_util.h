@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "gtest/gtest.h"
+
 #include "http/message.h"
 #include "server/server.h"
 #include "testing/loopback.h"
@@ -35,8 +36,8 @@ Reply RoundTrip(uint16_t port, std::string_view request);
 
 inline std::string Get(std::string_view path,
                        std::string_view extra_fields = "") {
-  return std::string("GET ") + std::string(path) +
-         " HTTP/1.1\r\nHost: t\r\n" + std::string(extra_fields) + "\r\n";
+  return std::string("GET ") + std::string(path) + " HTTP/1.1\r\nHost: t\r\n" +
+         std::string(extra_fields) + "\r\n";
 }
 
 // Starts a server on 127.0.0.1:0 (one thread unless set) and shuts it down

@@ -13,7 +13,9 @@
 
 namespace brisk::testing {
 
-RawConn::~RawConn() { Close(); }
+RawConn::~RawConn() {
+  Close();
+}
 
 RawConn::RawConn(RawConn&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),

@@ -130,7 +130,7 @@ struct Session {
 
   Loop* loop;
   Conn* conn = nullptr;
-  bytes::ByteBuffer in;       // received bytes; [pos, size) not yet used
+  bytes::ByteBuffer in;  // received bytes; [pos, size) not yet used
   size_t pos = 0;
   bytes::ByteBuffer body_in;  // body bytes read after the header's buffer
   bytes::ByteBuffer out;      // responses waiting for one write

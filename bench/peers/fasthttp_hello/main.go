@@ -1,0 +1,27 @@
+// fasthttp_hello: the fasthttp peer of brisk's helloserver, for side-by-side
+// benchmarks. Built from Debian's golang-github-valyala-fasthttp-dev with
+// GO111MODULE=off (no download).
+package main
+
+import (
+	"flag"
+	"log"
+
+	"github.com/valyala/fasthttp"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8081", "listen address")
+	flag.Parse()
+	hello := []byte("Hello, World!")
+	handler := func(ctx *fasthttp.RequestCtx) {
+		if string(ctx.Path()) == "/echo" {
+			ctx.SetBody(ctx.PostBody())
+			return
+		}
+		ctx.SetContentType("text/plain")
+		ctx.SetBody(hello)
+	}
+	s := &fasthttp.Server{Handler: handler, Name: "fasthttp"}
+	log.Fatal(s.ListenAndServe(*addr))
+}
