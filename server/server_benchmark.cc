@@ -7,6 +7,7 @@
 #include <string>
 
 #include "benchmark/benchmark.h"
+
 #include "server/server.h"
 #include "testing/loopback.h"
 

@@ -15,6 +15,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+
 #include "server/server.h"
 
 ABSL_FLAG(std::string, addr, "127.0.0.1:8080",
@@ -66,7 +67,8 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "helloserver: signal %d, shutting down\n", sig);
   brisk::server::ShutdownReport report = server.Shutdown(absl::Seconds(5));
   if (!report.drained) {
-    std::fprintf(stderr, "helloserver: closed %llu connections at the deadline\n",
+    std::fprintf(stderr,
+                 "helloserver: closed %llu connections at the deadline\n",
                  static_cast<unsigned long long>(report.hard_closed));
   }
   return 0;
