@@ -10,10 +10,15 @@
 #ifndef BRISK_TESTING_LOOPBACK_H_
 #define BRISK_TESTING_LOOPBACK_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace brisk::testing {
 
@@ -25,6 +30,9 @@ class RawConn {
   RawConn& operator=(RawConn&& other) noexcept;
   RawConn(const RawConn&) = delete;
   RawConn& operator=(const RawConn&) = delete;
+
+  // Takes ownership of a connected socket.
+  explicit RawConn(int fd) : fd_(fd) {}
 
   // Connects to 127.0.0.1:port; false on failure.
   bool Connect(uint16_t port);
@@ -65,6 +73,35 @@ class RawConn {
 
 // Open file descriptors of this process (to check for leaks).
 int OpenFileDescriptors();
+
+// A scripted TCP server on 127.0.0.1:0 for client tests: each accepted
+// connection runs `script` on its own thread (answer, stall, reset, close
+// early: whatever the test needs). The destructor stops accepting, shuts
+// every connection down (so blocked scripts return) and joins the threads.
+class FakeServer {
+ public:
+  explicit FakeServer(std::function<void(RawConn&, int index)> script);
+  ~FakeServer();
+  FakeServer(const FakeServer&) = delete;
+  FakeServer& operator=(const FakeServer&) = delete;
+
+  uint16_t port() const { return port_; }
+  // Connections accepted so far.
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  void AcceptLoop();
+
+  std::function<void(RawConn&, int)> script_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> accepted_{0};
+  std::mutex mu_;
+  std::vector<int> fds_;
+  std::vector<std::thread> threads_;
+  std::thread acceptor_;
+};
 
 }  // namespace brisk::testing
 
