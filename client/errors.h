@@ -1,0 +1,74 @@
+// File: client/errors.h
+//
+// The client's error kinds. Every failed call returns an absl::Status whose
+// kind is one of these (read it with KindOf or a predicate, never by matching
+// the message) and whose message names the phase that failed and how many
+// attempts were made, e.g.
+//   "brisk client: timeout in read after 1 attempt (example.com:80)".
+
+#ifndef BRISK_CLIENT_ERRORS_H_
+#define BRISK_CLIENT_ERRORS_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace brisk::client {
+
+enum class ErrorKind : uint8_t {
+  kNone = 0,
+  // Every connection was busy for max_conn_wait_timeout (fasthttp's
+  // ErrNoFreeConns). Status code ResourceExhausted.
+  kNoFreeConns,
+  // The call's deadline passed; the connection it used was closed.
+  // DeadlineExceeded.
+  kTimeout,
+  // The server closed the connection before a complete response (and the
+  // request could not be retried). Unavailable.
+  kConnectionClosed,
+  // The response body is larger than max_response_body_size. OutOfRange.
+  kBodyTooLarge,
+  // More redirects than allowed. FailedPrecondition.
+  kTooManyRedirects,
+  // Name resolution or connect failed. Unavailable.
+  kDial,
+  // The response is not valid HTTP/1.1. DataLoss.
+  kMalformedResponse,
+  // The caller cancelled the call. Cancelled.
+  kCancelled,
+  // The request cannot be sent (bad URI, no host). InvalidArgument.
+  kInvalidRequest,
+  // The client is shutting down. Unavailable.
+  kClosed,
+};
+
+// Where a call was when it failed.
+enum class Phase : uint8_t { kQueue, kResolve, kConnect, kWrite, kRead };
+
+std::string_view ToString(ErrorKind k);
+std::string_view ToString(Phase p);
+
+// Builds the status for `kind` (see the file comment for the message).
+absl::Status MakeError(ErrorKind kind, Phase phase, int attempts,
+                       std::string_view host, std::string_view detail = "");
+
+// kNone for OK or for a status the client did not make.
+ErrorKind KindOf(const absl::Status& s);
+
+inline bool IsNoFreeConns(const absl::Status& s) {
+  return KindOf(s) == ErrorKind::kNoFreeConns;
+}
+inline bool IsTimeout(const absl::Status& s) {
+  return KindOf(s) == ErrorKind::kTimeout;
+}
+inline bool IsConnectionClosed(const absl::Status& s) {
+  return KindOf(s) == ErrorKind::kConnectionClosed;
+}
+inline bool IsBodyTooLarge(const absl::Status& s) {
+  return KindOf(s) == ErrorKind::kBodyTooLarge;
+}
+
+}  // namespace brisk::client
+
+#endif  // BRISK_CLIENT_ERRORS_H_

@@ -1,0 +1,108 @@
+#include "client/host_client.h"
+
+#include <utility>
+
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/post.hpp"
+
+#include "client/internal/host_pool.h"
+
+namespace brisk::client {
+
+namespace asio = boost::asio;
+
+HostClient::HostClient(HostClientOptions options)
+    : options_(std::move(options)),
+      status_(Validate(options_)),
+      own_loop_(std::make_unique<asio::io_context>(1)),
+      loop_(own_loop_.get()) {
+  if (!status_.ok()) {
+    return;
+  }
+  pool_ = std::make_unique<client_internal::HostPool>(options_, *loop_);
+  pool_->Start();
+  thread_ = std::thread([this] {
+    auto guard = asio::make_work_guard(*loop_);
+    (void)guard;
+    loop_->run();
+  });
+}
+
+HostClient::HostClient(HostClientOptions options, asio::io_context& loop)
+    : options_(std::move(options)), status_(Validate(options_)), loop_(&loop) {
+  if (!status_.ok()) {
+    return;
+  }
+  pool_ = std::make_unique<client_internal::HostPool>(options_, *loop_);
+  pool_->Start();
+}
+
+HostClient::~HostClient() {
+  if (!pool_) {
+    return;
+  }
+  if (thread_.joinable()) {
+    asio::post(*loop_, [p = pool_.get(), loop = loop_] {
+      p->Close();
+      // Let in-flight calls finish failing, then end the loop.
+      asio::post(*loop, [loop] { loop->stop(); });
+    });
+    thread_.join();
+    // Completions still queued (closed sockets) run here, off the thread.
+    loop_->restart();
+    loop_->poll();
+  } else {
+    pool_->Close();
+  }
+}
+
+absl::Status HostClient::Do(http::Request& req, http::Response& resp) {
+  return DoDeadline(req, resp, absl::InfiniteFuture());
+}
+
+absl::Status HostClient::DoTimeout(http::Request& req, http::Response& resp,
+                                   absl::Duration timeout) {
+  return DoDeadline(req, resp, absl::Now() + timeout);
+}
+
+absl::Status HostClient::DoDeadline(http::Request& req, http::Response& resp,
+                                    absl::Time deadline) {
+  if (!status_.ok()) {
+    return status_;
+  }
+  if (loop_->get_executor().running_in_this_thread()) {
+    return absl::FailedPreconditionError(
+        "HostClient::Do called on the client's own loop thread (it would "
+        "deadlock); use AsyncDo there");
+  }
+  client_internal::Call call;
+  call.req = &req;
+  call.resp = &resp;
+  call.deadline = deadline;
+  pool_->Submit(&call);
+  call.done.wait(0, std::memory_order_acquire);
+  return std::move(call.result);
+}
+
+absl::Status HostClient::Get(std::string_view path_and_query,
+                             http::Response& resp) {
+  http::Request req;
+  req.header().SetMethod("GET");
+  req.header().SetRequestUri(path_and_query);
+  return Do(req, resp);
+}
+
+asio::awaitable<absl::Status> HostClient::AsyncDo(http::Request& req,
+                                                  http::Response& resp,
+                                                  absl::Time deadline) {
+  if (!status_.ok()) {
+    co_return status_;
+  }
+  co_return co_await pool_->Exchange(req, resp, deadline);
+}
+
+HostClientStats HostClient::stats() const {
+  return pool_ ? pool_->stats() : HostClientStats{};
+}
+
+}  // namespace brisk::client

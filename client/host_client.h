@@ -1,0 +1,108 @@
+// File: client/host_client.h
+//
+// HostClient: fasthttp's HostClient for one host (one or more addresses used
+// round-robin), with the two problems its users report most fixed by design:
+//
+//   - A connection the server closed is never reused: an idle connection is
+//     watched for readability, so the server's FIN or RST evicts it at once,
+//     and a server's `Keep-Alive: timeout=N` lowers that connection's idle
+//     limit to N minus a margin. A request that still fails on a reused
+//     connection before any response byte arrived is retried on a fresh one
+//     when that is safe (idempotent method, nothing written, or retry_if).
+//   - A timeout really cancels: DoTimeout/DoDeadline put one deadline on the
+//     queue wait, resolve, connect, write and read; at expiry the connection
+//     is closed and its slot freed at once, so slow hosts cannot fill the
+//     pool. When all max_conns are busy a request waits in a FIFO queue (up to
+//     max_conn_wait_timeout or its deadline) instead of failing at once.
+//
+// Threads: the client runs on one io_context: its own thread (the first
+// constructor) or the caller's loop (the second). Do/DoTimeout/DoDeadline
+// block the calling thread and may be called from any thread except the
+// client's loop thread; AsyncDo is awaited on the loop thread. The request and
+// response belong to the caller and must outlive the call; the response owns
+// everything it holds when the call returns (no views into client buffers).
+//
+// Allocation: none per call in steady state (warm connections, warm request
+// and response objects).
+//
+// Errors: see client/errors.h (kind, phase, attempts in every status).
+
+#ifndef BRISK_CLIENT_HOST_CLIENT_H_
+#define BRISK_CLIENT_HOST_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "boost/asio/awaitable.hpp"
+#include "boost/asio/io_context.hpp"
+
+#include "client/errors.h"
+#include "client/options.h"
+#include "http/message.h"
+
+namespace brisk::client {
+
+namespace client_internal {
+class HostPool;
+}  // namespace client_internal
+
+struct HostClientStats {
+  uint64_t open_conns = 0;   // busy + idle + dialing
+  uint64_t idle_conns = 0;
+  uint64_t waiting = 0;      // calls queued for a connection
+  uint64_t dials = 0;        // connections opened so far
+  uint64_t reuses = 0;       // calls served on a reused connection
+  uint64_t retries = 0;      // attempts after the first
+  uint64_t evicted_by_server = 0;  // idle connections the server closed
+  uint64_t timeouts = 0;
+};
+
+class HostClient {
+ public:
+  // Runs on its own thread. Check status() before use: options that fail
+  // Validate() make every call return that error.
+  explicit HostClient(HostClientOptions options);
+  // Runs on `loop`, which must outlive the client and be run by the caller.
+  HostClient(HostClientOptions options, boost::asio::io_context& loop);
+  // Closes every connection; calls in flight fail with kClosed.
+  ~HostClient();
+  HostClient(const HostClient&) = delete;
+  HostClient& operator=(const HostClient&) = delete;
+
+  absl::Status status() const { return status_; }
+
+  // Sends `req` and reads the answer into `resp` (Reset() first). No
+  // deadline beyond the options' read/write/dial timeouts.
+  absl::Status Do(http::Request& req, http::Response& resp);
+  absl::Status DoTimeout(http::Request& req, http::Response& resp,
+                         absl::Duration timeout);
+  absl::Status DoDeadline(http::Request& req, http::Response& resp,
+                          absl::Time deadline);
+  // GET `path_and_query` into `resp`.
+  absl::Status Get(std::string_view path_and_query, http::Response& resp);
+
+  // On the client's loop thread only.
+  boost::asio::awaitable<absl::Status> AsyncDo(
+      http::Request& req, http::Response& resp,
+      absl::Time deadline = absl::InfiniteFuture());
+
+  HostClientStats stats() const;
+  const HostClientOptions& options() const { return options_; }
+  boost::asio::io_context& loop() { return *loop_; }
+
+ private:
+  HostClientOptions options_;
+  absl::Status status_;
+  std::unique_ptr<boost::asio::io_context> own_loop_;
+  boost::asio::io_context* loop_;
+  std::unique_ptr<client_internal::HostPool> pool_;
+  std::thread thread_;
+};
+
+}  // namespace brisk::client
+
+#endif  // BRISK_CLIENT_HOST_CLIENT_H_

@@ -1,0 +1,421 @@
+#include "client/host_client.h"
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "http/message.h"
+#include "testing/loopback.h"
+
+namespace brisk::client {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::FakeServer;
+using testing::RawConn;
+
+// Reads one request (header and Content-Length body) off `c`; false at EOF.
+bool ReadRequest(RawConn& c, std::string* method = nullptr) {
+  for (;;) {
+    http::Request req;
+    http::ParseResult r = req.Parse(c.buffer());
+    if (r.done()) {
+      if (method != nullptr) {
+        *method = std::string(req.header().method());
+      }
+      c.Take(r.consumed);
+      return true;
+    }
+    if (r.failed() || c.ReadSome(std::chrono::seconds(10)) <= 0) {
+      return false;
+    }
+  }
+}
+
+std::string Ok(std::string_view body, std::string_view extra = "") {
+  return absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: ", body.size(),
+                      "\r\n", std::string(extra), "\r\n", std::string(body));
+}
+
+HostClientOptions For(const FakeServer& s) {
+  HostClientOptions o;
+  o.addrs = {absl::StrCat("127.0.0.1:", s.port())};
+  return o;
+}
+
+http::Request MakeGet(std::string_view path = "/") {
+  http::Request req;
+  req.header().SetMethod("GET");
+  req.header().SetRequestUri(path);
+  return req;
+}
+
+// Answers every request on every connection with "hi".
+void Answer(RawConn& c, int) {
+  while (ReadRequest(c)) {
+    c.Send(Ok("hi", "X-Test: yes\r\n"));
+  }
+}
+
+TEST(HostClientTest, ReusesOneKeepAliveConnection) {
+  FakeServer s(Answer);
+  HostClient client(For(s));
+  ASSERT_TRUE(client.status().ok());
+  http::Response resp;
+  for (int i = 0; i < 5; ++i) {
+    http::Request req = MakeGet();
+    ASSERT_TRUE(client.Do(req, resp).ok());
+    EXPECT_EQ(resp.status_code(), 200);
+    EXPECT_EQ(resp.body(), "hi");
+    EXPECT_EQ(req.header().host(), "127.0.0.1");
+  }
+  EXPECT_EQ(s.accepted(), 1);
+  EXPECT_EQ(client.stats().reuses, 4u);
+  // The response owns its header: still readable after more calls.
+  http::Response kept;
+  http::Request req = MakeGet();
+  ASSERT_TRUE(client.Do(req, kept).ok());
+  ASSERT_TRUE(client.Do(req, resp).ok());
+  EXPECT_EQ(kept.header().Peek("X-Test"), "yes");
+}
+
+TEST(HostClientTest, ServerClosedIdleConnectionIsNeverReused) {
+  // Each connection answers one request, then the server closes it after
+  // 50 ms (shorter than the client's idle limit), without a Keep-Alive hint.
+  FakeServer s([](RawConn& c, int) {
+    if (ReadRequest(c)) {
+      c.Send(Ok("one"));
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  });
+  HostClient client(For(s));
+  http::Response resp;
+  for (int i = 0; i < 3; ++i) {
+    http::Request req = MakeGet();
+    absl::Status st = client.Do(req, resp);
+    ASSERT_TRUE(st.ok()) << st;
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  EXPECT_EQ(s.accepted(), 3);
+  EXPECT_EQ(client.stats().retries, 0u) << "a closed connection was reused";
+  EXPECT_GE(client.stats().evicted_by_server, 2u);
+}
+
+TEST(HostClientTest, KeepAliveHintLowersTheIdleLimit) {
+  // The server announces timeout=2 and really closes after 1.5 s; with a
+  // 1 s margin the client keeps each connection idle at most 1 s.
+  FakeServer s([](RawConn& c, int) {
+    while (ReadRequest(c)) {
+      c.Send(Ok("k", "Keep-Alive: timeout=2\r\n"));
+      if (c.ReadSome(milliseconds(1500)) < 0) {
+        return;  // idle too long: close, as announced (a bit early)
+      }
+    }
+  });
+  HostClientOptions o = For(s);
+  o.keep_alive_margin = absl::Seconds(1);
+  HostClient client(o);
+  http::Response resp;
+  http::Request req = MakeGet();
+  ASSERT_TRUE(client.Do(req, resp).ok());
+  std::this_thread::sleep_for(milliseconds(300));
+  ASSERT_TRUE(client.Do(req, resp).ok());  // reused: within 1 s
+  EXPECT_EQ(s.accepted(), 1);
+  std::this_thread::sleep_for(milliseconds(1200));
+  ASSERT_TRUE(client.Do(req, resp).ok());  // past 1 s: a new connection
+  EXPECT_EQ(s.accepted(), 2);
+  EXPECT_EQ(client.stats().retries, 0u);
+}
+
+// First connection: answers one request, then reads the next and closes
+// without answering (the server's close raced the client's reuse).
+void CloseOnSecond(RawConn& c, int index) {
+  if (index == 0) {
+    if (ReadRequest(c)) {
+      c.Send(Ok("first"));
+    }
+    ReadRequest(c);
+    return;
+  }
+  Answer(c, index);
+}
+
+TEST(HostClientTest, IdempotentRequestIsRetriedOnAFreshConnection) {
+  FakeServer s(CloseOnSecond);
+  HostClient client(For(s));
+  http::Response resp;
+  http::Request req = MakeGet();
+  ASSERT_TRUE(client.Do(req, resp).ok());
+  absl::Status st = client.Do(req, resp);
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(resp.body(), "hi");
+  EXPECT_EQ(client.stats().retries, 1u);
+}
+
+TEST(HostClientTest, PostIsNotRetriedUnlessAllowed) {
+  FakeServer s(CloseOnSecond);
+  HostClient client(For(s));
+  http::Response resp;
+  http::Request get = MakeGet();
+  ASSERT_TRUE(client.Do(get, resp).ok());
+  http::Request post;
+  post.header().SetMethod("POST");
+  post.header().SetRequestUri("/");
+  post.SetBody("payload");
+  absl::Status st = client.Do(post, resp);
+  EXPECT_TRUE(IsConnectionClosed(st)) << st;
+  EXPECT_NE(st.message().find("read"), std::string_view::npos) << st;
+
+  FakeServer s2(CloseOnSecond);
+  HostClientOptions o = For(s2);
+  o.retry_if = [](const http::Request&) { return true; };
+  HostClient retrying(o);
+  ASSERT_TRUE(retrying.Do(get, resp).ok());
+  st = retrying.Do(post, resp);
+  EXPECT_TRUE(st.ok()) << st;
+}
+
+TEST(HostClientTest, TimeoutsReallyCancelAndFreeTheSlot) {
+  std::atomic<bool> answer{false};
+  FakeServer s([&](RawConn& c, int) {
+    while (ReadRequest(c)) {
+      if (answer.load()) {
+        c.Send(Ok("late"));
+      }  // otherwise never answer
+    }
+  });
+  HostClientOptions o = For(s);
+  o.max_conns = 4;
+  HostClient client(o);
+  std::vector<std::thread> threads;
+  std::atomic<int> timeouts{0};
+  std::atomic<int> other{0};
+  for (int t = 0; t < 10; ++t) {
+    threads.emplace_back([&] {
+      http::Response resp;
+      for (int i = 0; i < 10; ++i) {
+        http::Request req = MakeGet();
+        absl::Status st =
+            client.DoTimeout(req, resp, absl::Milliseconds(50));
+        (IsTimeout(st) ? timeouts : other)++;
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(timeouts.load(), 100);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(client.stats().open_conns, 0u) << "timed-out calls kept slots";
+  answer = true;
+  http::Request req = MakeGet();
+  http::Response resp;
+  absl::Status st = client.DoTimeout(req, resp, absl::Seconds(5));
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(resp.body(), "late");
+}
+
+TEST(HostClientTest, NoFreeConnsOnlyAfterTheWait) {
+  FakeServer s([](RawConn& c, int) {
+    while (ReadRequest(c)) {
+      std::this_thread::sleep_for(milliseconds(400));
+      c.Send(Ok("slow"));
+    }
+  });
+  HostClientOptions o = For(s);
+  o.max_conns = 1;
+  o.max_conn_wait_timeout = absl::Milliseconds(100);
+  HostClient client(o);
+  std::thread busy([&] {
+    http::Request req = MakeGet();
+    http::Response resp;
+    EXPECT_TRUE(client.Do(req, resp).ok());
+  });
+  std::this_thread::sleep_for(milliseconds(100));
+  http::Request req = MakeGet();
+  http::Response resp;
+  absl::Status st = client.Do(req, resp);
+  EXPECT_TRUE(IsNoFreeConns(st)) << st;
+  EXPECT_NE(st.message().find("queue"), std::string_view::npos) << st;
+  busy.join();
+}
+
+TEST(HostClientTest, WaitersGetConnectionsInTurnWithoutLostWakeups) {
+  FakeServer s(Answer);
+  HostClientOptions o = For(s);
+  o.max_conns = 2;
+  o.max_conn_wait_timeout = absl::Seconds(30);
+  HostClient client(o);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      http::Response resp;
+      for (int i = 0; i < 50; ++i) {
+        http::Request req = MakeGet();
+        absl::Status st = client.Do(req, resp);
+        EXPECT_TRUE(st.ok()) << st;
+        ok += st.ok();
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(ok.load(), 400);
+  EXPECT_LE(s.accepted(), 2);
+}
+
+TEST(HostClientTest, BodiesChunkedUntilCloseAndTooLarge) {
+  FakeServer s([](RawConn& c, int index) {
+    if (!ReadRequest(c)) {
+      return;
+    }
+    switch (index) {
+      case 0:
+        c.Send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n");
+        break;
+      case 1:
+        c.Send("HTTP/1.1 200 OK\r\n\r\nuntil");
+        std::this_thread::sleep_for(milliseconds(20));
+        c.Send(" close");
+        return;  // closes
+      default:
+        c.Send(Ok(std::string(100, 'x')));
+        break;
+    }
+    ReadRequest(c);
+  });
+  HostClientOptions o = For(s);
+  HostClient client(o);
+  http::Response resp;
+  http::Request req = MakeGet();
+  req.header().Set("Connection", "close");
+  ASSERT_TRUE(client.Do(req, resp).ok());
+  EXPECT_EQ(resp.body(), "abcdef");
+  absl::Status st = client.Do(req, resp);
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(resp.body(), "until close");
+
+  HostClientOptions small = o;
+  small.max_response_body_size = 10;
+  HostClient limited(small);
+  st = limited.Do(req, resp);
+  EXPECT_TRUE(IsBodyTooLarge(st)) << st;
+}
+
+TEST(HostClientTest, MalformedAndTruncatedResponses) {
+  FakeServer s([](RawConn& c, int index) {
+    if (!ReadRequest(c)) {
+      return;
+    }
+    if (index == 0) {
+      c.Send("HTTP/1.1 200 OK\nbare-lf: yes\n\n");
+    } else {
+      c.Send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");  // then EOF
+    }
+  });
+  HostClient client(For(s));
+  http::Response resp;
+  http::Request req = MakeGet();
+  absl::Status st = client.Do(req, resp);
+  EXPECT_EQ(KindOf(st), ErrorKind::kMalformedResponse) << st;
+  st = client.Do(req, resp);
+  EXPECT_TRUE(IsConnectionClosed(st)) << st;
+  EXPECT_NE(st.message().find("mid-response"), std::string_view::npos) << st;
+}
+
+TEST(HostClientTest, OneBytePerIntervalHitsTheDeadline) {
+  FakeServer s([](RawConn& c, int) {
+    if (!ReadRequest(c)) {
+      return;
+    }
+    std::string r = Ok("slow body");
+    for (char ch : r) {
+      if (!c.Send(std::string_view(&ch, 1))) {
+        return;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  });
+  HostClient client(For(s));
+  http::Response resp;
+  http::Request req = MakeGet();
+  absl::Status st = client.DoTimeout(req, resp, absl::Milliseconds(150));
+  EXPECT_TRUE(IsTimeout(st)) << st;
+  EXPECT_EQ(client.stats().open_conns, 0u);
+}
+
+TEST(HostClientTest, ServerThatNeverReadsTimesOutTheWrite) {
+  FakeServer s([](RawConn& c, int) {
+    c.ReadSome(std::chrono::seconds(10));  // reads one chunk, then stalls
+    std::this_thread::sleep_for(milliseconds(600));
+  });
+  HostClient client(For(s));
+  http::Request req;
+  req.header().SetMethod("POST");
+  req.header().SetRequestUri("/upload");
+  req.SetBody(std::string(32 << 20, 'u'));
+  http::Response resp;
+  absl::Status st = client.DoTimeout(req, resp, absl::Milliseconds(200));
+  EXPECT_TRUE(IsTimeout(st)) << st;
+  EXPECT_NE(st.message().find("write"), std::string_view::npos) << st;
+}
+
+TEST(HostClientTest, DialFailuresAndBadOptions) {
+  uint16_t closed_port;
+  {
+    FakeServer s(Answer);
+    closed_port = s.port();
+  }
+  HostClientOptions o;
+  o.addrs = {absl::StrCat("127.0.0.1:", closed_port)};
+  HostClient client(o);
+  http::Request req = MakeGet();
+  http::Response resp;
+  absl::Status st = client.Do(req, resp);
+  EXPECT_EQ(KindOf(st), ErrorKind::kDial) << st;
+  EXPECT_NE(st.message().find("connect"), std::string_view::npos) << st;
+  EXPECT_EQ(client.stats().open_conns, 0u);
+
+  HostClient no_addr(HostClientOptions{});
+  EXPECT_EQ(no_addr.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(no_addr.Do(req, resp).code(), absl::StatusCode::kInvalidArgument);
+  HostClientOptions bad;
+  bad.addrs = {"no-port"};
+  EXPECT_FALSE(Validate(bad).ok());
+  bad.addrs = {"h:1"};
+  bad.max_conns = 0;
+  EXPECT_FALSE(Validate(bad).ok());
+}
+
+TEST(HostClientTest, ResolvesNames) {
+  FakeServer s(Answer);
+  HostClientOptions o;
+  o.addrs = {absl::StrCat("localhost:", s.port())};
+  HostClient client(o);
+  http::Request req = MakeGet();
+  http::Response resp;
+  absl::Status st = client.Do(req, resp);
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(req.header().host(), "localhost");
+}
+
+TEST(HostClientTest, ErrorsCarryKindPhaseAndAttempts) {
+  absl::Status st =
+      MakeError(ErrorKind::kTimeout, Phase::kRead, 2, "h:1", "slow");
+  EXPECT_EQ(st.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(st.message(),
+            "brisk client: timeout in read after 2 attempts (h:1): slow");
+  EXPECT_TRUE(IsTimeout(st));
+  EXPECT_EQ(KindOf(absl::DeadlineExceededError("other")), ErrorKind::kNone);
+  EXPECT_EQ(KindOf(absl::OkStatus()), ErrorKind::kNone);
+}
+
+}  // namespace
+}  // namespace brisk::client

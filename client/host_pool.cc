@@ -1,0 +1,768 @@
+#include "client/internal/host_pool.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/async_result.hpp"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/connect.hpp"
+#include "boost/asio/ip/address.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "boost/asio/write.hpp"
+
+#include "http/method.h"
+#include "http/status_code.h"
+
+namespace brisk::client::client_internal {
+namespace {
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      absl::ToChronoNanoseconds(d));
+}
+
+// now + d, or max() for an infinite duration.
+std::chrono::steady_clock::time_point After(absl::Duration d) {
+  if (d == absl::InfiniteDuration()) {
+    return std::chrono::steady_clock::time_point::max();
+  }
+  return std::chrono::steady_clock::now() + ToChrono(d);
+}
+
+}  // namespace
+
+HostPool::HostPool(const HostClientOptions& options, asio::io_context& io)
+    : options_(options), io_(io), cleaner_(io), event_(io) {
+  for (const std::string& a : options_.addrs) {
+    size_t colon = a.rfind(':');
+    std::string host = a.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    hosts_.push_back(host);
+    ports_.push_back(a.substr(colon + 1));
+  }
+  idle_.reserve(static_cast<size_t>(options_.max_conns));
+  event_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (event_fd_ >= 0) {
+    boost::system::error_code ec;
+    event_.assign(event_fd_, ec);
+  }
+}
+
+HostPool::~HostPool() {
+  for (Conn* c : idle_) {
+    if (!c->watch_pending) {
+      delete c;
+    }
+  }
+}
+
+void HostPool::Start() {
+  if (!event_.is_open()) {
+    return;
+  }
+  event_.async_wait(asio::posix::stream_descriptor::wait_read,
+                    [this](const boost::system::error_code& ec) {
+                      if (!ec) {
+                        OnSubmit();
+                      }
+                    });
+}
+
+void HostPool::Submit(Call* call) {
+  bool wake = false;
+  bool closed = false;
+  {
+    bytes::MutexLock lock(&submit_mu_);
+    closed = !event_.is_open();
+    if (!closed) {
+      call->next = nullptr;
+      if (submit_tail_ != nullptr) {
+        submit_tail_->next = call;
+      } else {
+        submit_head_ = call;
+      }
+      submit_tail_ = call;
+      wake = !wake_pending_;
+      wake_pending_ = true;
+    }
+  }
+  if (closed) {
+    call->result = MakeError(ErrorKind::kClosed, Phase::kQueue, 0,
+                             options_.addrs.front());
+    call->done.store(1, std::memory_order_release);
+    call->done.notify_one();
+    return;
+  }
+  if (wake) {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(event_fd_, &one, sizeof(one));
+  }
+}
+
+void HostPool::OnSubmit() {
+  uint64_t value;
+  [[maybe_unused]] ssize_t n = ::read(event_fd_, &value, sizeof(value));
+  Call* list;
+  {
+    bytes::MutexLock lock(&submit_mu_);
+    list = submit_head_;
+    submit_head_ = submit_tail_ = nullptr;
+    wake_pending_ = false;
+  }
+  while (list != nullptr) {
+    Call* call = list;
+    list = list->next;
+    asio::co_spawn(io_, Exchange(*call->req, *call->resp, call->deadline),
+                   [call](std::exception_ptr e, absl::Status s) {
+                     if (e) {
+                       s = absl::InternalError("client call threw");
+                     }
+                     call->result = std::move(s);
+                     call->done.store(1, std::memory_order_release);
+                     call->done.notify_one();
+                   });
+  }
+  if (!closed_) {
+    Start();
+  }
+}
+
+CallCtx* HostPool::NewCtx() {
+  if (free_ctx_.empty()) {
+    ctx_store_.push_back(std::make_unique<CallCtx>(io_));
+    free_ctx_.push_back(ctx_store_.back().get());
+  }
+  CallCtx* cc = free_ctx_.back();
+  free_ctx_.pop_back();
+  cc->conn = nullptr;
+  cc->waiting = cc->fired = cc->granted_slot = cc->closed = false;
+  cc->granted_conn = nullptr;
+  cc->in_use = true;
+  return cc;
+}
+
+void HostPool::FreeCtx(CallCtx* cc) {
+  Disarm(cc);
+  cc->in_use = false;
+  cc->conn = nullptr;
+  free_ctx_.push_back(cc);
+}
+
+void HostPool::Arm(CallCtx* cc, Clock::time_point at) {
+  if (at == Clock::time_point::max()) {
+    Disarm(cc);
+    return;
+  }
+  if (cc->timer_armed && cc->armed_at == at) {
+    return;
+  }
+  const uint64_t gen = ++cc->gen;
+  cc->timer_armed = true;
+  cc->armed_at = at;
+  cc->timer.expires_at(at);
+  cc->timer.async_wait([this, cc, gen](const boost::system::error_code& ec) {
+    if (!ec) {
+      OnDeadline(cc, gen);
+    }
+  });
+}
+
+void HostPool::Disarm(CallCtx* cc) {
+  if (cc->timer_armed) {
+    ++cc->gen;
+    cc->timer_armed = false;
+    cc->timer.cancel();
+  }
+}
+
+void HostPool::OnDeadline(CallCtx* cc, uint64_t gen) {
+  if (cc->gen != gen || !cc->in_use) {
+    return;  // a later phase re-armed, or the call ended
+  }
+  cc->timer_armed = false;
+  cc->fired = true;
+  if (cc->waiting) {
+    Unqueue(cc);
+    auto h = std::move(*cc->wake);
+    cc->wake.reset();
+    asio::post(io_, std::move(h));
+  } else if (cc->conn != nullptr) {
+    // Really cancel: the socket goes, its pending operation completes with
+    // an error, and the call frees its slot at once.
+    boost::system::error_code ignored;
+    cc->conn->socket.close(ignored);
+  }
+}
+
+void HostPool::Unqueue(CallCtx* cc) {
+  if (cc->prev != nullptr) {
+    cc->prev->next = cc->next;
+  } else {
+    wait_head_ = cc->next;
+  }
+  if (cc->next != nullptr) {
+    cc->next->prev = cc->prev;
+  } else {
+    wait_tail_ = cc->prev;
+  }
+  cc->prev = cc->next = nullptr;
+  cc->waiting = false;
+  --waiting_;
+  waiting_stat_.store(waiting_, std::memory_order_relaxed);
+}
+
+Conn* HostPool::TakeIdle() {
+  const Clock::time_point now = Clock::now();
+  while (!idle_.empty()) {
+    Conn* c = idle_.back();
+    idle_.pop_back();
+    c->idle = false;
+    idle_stat_.store(idle_.size(), std::memory_order_relaxed);
+    if (now >= c->idle_deadline) {
+      CloseConn(c);
+      continue;
+    }
+    boost::system::error_code ignored;
+    c->socket.cancel(ignored);  // the idle watch
+    return c;
+  }
+  return nullptr;
+}
+
+asio::awaitable<Conn*> HostPool::Acquire(CallCtx* cc,
+                                         Clock::time_point call_deadline,
+                                         bool& reused, absl::Status& error) {
+  if (Conn* c = TakeIdle()) {
+    reused = true;
+    co_return c;
+  }
+  if (open_ < options_.max_conns) {
+    ++open_;
+    open_stat_.store(static_cast<uint64_t>(open_), std::memory_order_relaxed);
+    reused = false;
+    co_return nullptr;  // a slot: the caller dials
+  }
+  // Every connection is busy: wait in FIFO order.
+  cc->waiting = true;
+  cc->prev = wait_tail_;
+  cc->next = nullptr;
+  if (wait_tail_ != nullptr) {
+    wait_tail_->next = cc;
+  } else {
+    wait_head_ = cc;
+  }
+  wait_tail_ = cc;
+  ++waiting_;
+  waiting_stat_.store(waiting_, std::memory_order_relaxed);
+  Arm(cc, std::min(call_deadline, After(options_.max_conn_wait_timeout)));
+  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [cc](auto handler) { cc->wake.emplace(std::move(handler)); },
+      asio::use_awaitable);
+  Disarm(cc);
+  if (cc->granted_conn != nullptr) {
+    reused = true;
+    co_return std::exchange(cc->granted_conn, nullptr);
+  }
+  if (cc->granted_slot) {
+    cc->granted_slot = false;
+    reused = false;
+    co_return nullptr;
+  }
+  if (cc->closed) {
+    error = MakeError(ErrorKind::kClosed, Phase::kQueue, 1,
+                      options_.addrs.front());
+  } else if (Clock::now() >= call_deadline) {
+    error = MakeError(ErrorKind::kTimeout, Phase::kQueue, 1,
+                      options_.addrs.front(), "while waiting for a connection");
+  } else {
+    error = MakeError(ErrorKind::kNoFreeConns, Phase::kQueue, 1,
+                      options_.addrs.front(),
+                      absl::StrCat("all ", options_.max_conns,
+                                   " connections busy for ",
+                                   absl::FormatDuration(
+                                       options_.max_conn_wait_timeout)));
+  }
+  co_return nullptr;
+}
+
+asio::awaitable<absl::Status> HostPool::Dial(CallCtx* cc, Conn* c,
+                                             Clock::time_point call_deadline) {
+  c->addr = next_addr_++ % options_.addrs.size();
+  const std::string& host = hosts_[c->addr];
+  const std::string& addr = options_.addrs[c->addr];
+  Arm(cc, std::min(call_deadline, After(options_.dial_timeout)));
+  cc->conn = c;
+  boost::system::error_code ec;
+  asio::ip::address ip = asio::ip::make_address(
+      host == "localhost" ? std::string("127.0.0.1") : host, ec);
+  if (ec) {
+    // A name: resolve it (off the loop, in Asio's resolver thread).
+    asio::ip::basic_resolver<tcp, Executor> resolver(io_);
+    auto [rec, results] = co_await resolver.async_resolve(
+        host, ports_[c->addr], kAwait);
+    if (cc->fired || rec) {
+      co_return MakeError(
+          cc->fired && Clock::now() >= call_deadline ? ErrorKind::kTimeout
+                                                      : ErrorKind::kDial,
+          Phase::kResolve, 1, addr,
+          cc->fired ? "timed out" : rec.message());
+    }
+    auto [cec, ep] = co_await asio::async_connect(c->socket, results, kAwait);
+    ec = cec;
+  } else {
+    uint16_t port = static_cast<uint16_t>(std::stoi(ports_[c->addr]));
+    auto [cec] = co_await c->socket.async_connect(tcp::endpoint(ip, port),
+                                                   kAwait);
+    ec = cec;
+  }
+  if (cc->fired || ec) {
+    co_return MakeError(
+        cc->fired && Clock::now() >= call_deadline ? ErrorKind::kTimeout
+                                                    : ErrorKind::kDial,
+        Phase::kConnect, 1, addr,
+        cc->fired ? "timed out" : ec.message());
+  }
+  boost::system::error_code ignored;
+  c->socket.set_option(tcp::no_delay(true), ignored);
+  c->socket.non_blocking(true, ignored);
+  c->created = Clock::now();
+  c->idle_limit = ToChrono(options_.max_idle_conn_duration);
+  c->header.set_limits(
+      http::HeaderLimits{.max_header_bytes = options_.max_header_bytes});
+  dials_.fetch_add(1, std::memory_order_relaxed);
+  co_return absl::OkStatus();
+}
+
+void HostPool::Watch(Conn* c) {
+  c->watch_pending = true;
+  c->socket.async_wait(Socket::wait_read,
+                       [this, c](const boost::system::error_code& ec) {
+                         OnWatch(c, ec);
+                       });
+}
+
+void HostPool::OnWatch(Conn* c, const boost::system::error_code& ec) {
+  c->watch_pending = false;
+  if (c->dead) {
+    delete c;
+    return;
+  }
+  if (ec || !c->idle) {
+    return;  // cancelled for reuse
+  }
+  // Readable while idle: the server closed it (FIN or RST) or sent bytes
+  // nobody asked for. Either way it must not be reused.
+  evicted_.fetch_add(1, std::memory_order_relaxed);
+  CloseConn(c);
+}
+
+void HostPool::Release(Conn* c, bool keep) {
+  if (!keep || closed_) {
+    CloseConn(c);
+    return;
+  }
+  if (wait_head_ != nullptr) {
+    // Hand it straight to the longest waiter.
+    CallCtx* w = wait_head_;
+    Unqueue(w);
+    w->granted_conn = c;
+    auto h = std::move(*w->wake);
+    w->wake.reset();
+    asio::post(io_, std::move(h));
+    return;
+  }
+  c->idle = true;
+  c->idle_deadline = Clock::now() + c->idle_limit;
+  idle_.push_back(c);
+  idle_stat_.store(idle_.size(), std::memory_order_relaxed);
+  Watch(c);
+  ArmCleaner();
+}
+
+void HostPool::CloseConn(Conn* c) {
+  boost::system::error_code ignored;
+  c->socket.close(ignored);
+  if (c->idle) {
+    auto it = std::find(idle_.begin(), idle_.end(), c);
+    if (it != idle_.end()) {
+      idle_.erase(it);
+    }
+    c->idle = false;
+    idle_stat_.store(idle_.size(), std::memory_order_relaxed);
+  }
+  if (c->watch_pending) {
+    c->dead = true;  // OnWatch frees it
+  } else {
+    delete c;
+  }
+  GrantSlot();
+}
+
+// A connection slot became free: the longest waiter dials with it.
+void HostPool::GrantSlot() {
+  if (wait_head_ != nullptr && !closed_) {
+    CallCtx* w = wait_head_;
+    Unqueue(w);
+    w->granted_slot = true;
+    auto h = std::move(*w->wake);
+    w->wake.reset();
+    asio::post(io_, std::move(h));
+    return;
+  }
+  --open_;
+  open_stat_.store(static_cast<uint64_t>(open_), std::memory_order_relaxed);
+}
+
+void HostPool::ArmCleaner() {
+  if (cleaner_armed_ || closed_) {
+    return;
+  }
+  cleaner_armed_ = true;
+  auto period = std::min(ToChrono(options_.max_idle_conn_duration) / 2,
+                         Clock::duration(std::chrono::seconds(1)));
+  cleaner_.expires_after(std::max(
+      period, Clock::duration(std::chrono::milliseconds(10))));
+  cleaner_.async_wait([this](const boost::system::error_code& ec) {
+    cleaner_armed_ = false;
+    if (!ec && !closed_) {
+      Clean();
+    }
+  });
+}
+
+void HostPool::Clean() {
+  const Clock::time_point now = Clock::now();
+  // idle_ is ordered by last use, oldest first; deadlines may differ per
+  // connection (Keep-Alive hints), so check them all.
+  for (size_t i = 0; i < idle_.size();) {
+    if (now >= idle_[i]->idle_deadline) {
+      CloseConn(idle_[i]);  // erases idle_[i]
+    } else {
+      ++i;
+    }
+  }
+  if (!idle_.empty()) {
+    ArmCleaner();
+  }
+}
+
+void HostPool::Close() {
+  if (closed_) {
+    return;
+  }
+  closed_ = true;
+  cleaner_.cancel();
+  Call* pending;
+  {
+    bytes::MutexLock lock(&submit_mu_);
+    boost::system::error_code ignored;
+    event_.close(ignored);
+    event_fd_ = -1;
+    pending = submit_head_;
+    submit_head_ = submit_tail_ = nullptr;
+  }
+  while (pending != nullptr) {
+    Call* call = pending;
+    pending = pending->next;
+    call->result = MakeError(ErrorKind::kClosed, Phase::kQueue, 0,
+                             options_.addrs.front());
+    call->done.store(1, std::memory_order_release);
+    call->done.notify_one();
+  }
+  while (!idle_.empty()) {
+    CloseConn(idle_.back());
+  }
+  while (wait_head_ != nullptr) {
+    CallCtx* w = wait_head_;
+    Unqueue(w);
+    w->closed = true;
+    auto h = std::move(*w->wake);
+    w->wake.reset();
+    asio::post(io_, std::move(h));
+  }
+  for (const auto& cc : ctx_store_) {
+    if (cc->in_use && cc->conn != nullptr) {
+      boost::system::error_code ignored;
+      cc->conn->socket.close(ignored);
+    }
+  }
+}
+
+HostClientStats HostPool::stats() const {
+  HostClientStats s;
+  s.open_conns = open_stat_.load(std::memory_order_relaxed);
+  s.idle_conns = idle_stat_.load(std::memory_order_relaxed);
+  s.waiting = waiting_stat_.load(std::memory_order_relaxed);
+  s.dials = dials_.load(std::memory_order_relaxed);
+  s.reuses = reuses_.load(std::memory_order_relaxed);
+  s.retries = retries_.load(std::memory_order_relaxed);
+  s.evicted_by_server = evicted_.load(std::memory_order_relaxed);
+  s.timeouts = timeouts_.load(std::memory_order_relaxed);
+  return s;
+}
+
+asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
+                                                 http::Response& resp,
+                                                 absl::Time deadline) {
+  resp.Reset();
+  const std::string& any_addr = options_.addrs.front();
+  if (closed_) {
+    co_return MakeError(ErrorKind::kClosed, Phase::kQueue, 0, any_addr);
+  }
+  const Clock::time_point call_deadline =
+      deadline == absl::InfiniteFuture()
+          ? Clock::time_point::max()
+          : Clock::now() + ToChrono(std::max(deadline - absl::Now(),
+                                             absl::ZeroDuration()));
+  http::RequestHeader& h = req.header();
+  h.set_keep_name_case(!options_.normalize_header_names);
+  if (!options_.user_agent.empty() && h.user_agent().empty()) {
+    h.Set("User-Agent", options_.user_agent);
+  }
+  const bool head = h.method_id() == http::Method::kHead;
+  const bool idempotent = http::IsIdempotent(h.method_id());
+  CallCtx* cc = NewCtx();
+  absl::Status result;
+  int attempt = 0;
+  for (;;) {
+    ++attempt;
+    bool reused = false;
+    absl::Status error;
+    Conn* c = co_await Acquire(cc, call_deadline, reused, error);
+    if (!error.ok()) {
+      result = std::move(error);
+      break;
+    }
+    if (c == nullptr) {
+      c = new Conn(io_);
+      absl::Status dial = co_await Dial(cc, c, call_deadline);
+      cc->conn = nullptr;
+      if (!dial.ok()) {
+        CloseConn(c);
+        result = std::move(dial);
+        break;
+      }
+    } else {
+      reuses_.fetch_add(1, std::memory_order_relaxed);
+    }
+    cc->conn = c;
+    ++c->uses;
+    // A request that fails on a reused connection before any response byte
+    // may be sent again on a fresh one, when that is safe.
+    auto may_retry = [&](bool wrote_any) {
+      return reused && attempt < options_.max_idempotent_call_attempts &&
+             (idempotent || !wrote_any ||
+              (options_.retry_if && options_.retry_if(req)));
+    };
+    auto timed_out = [&](Phase phase) {
+      timeouts_.fetch_add(1, std::memory_order_relaxed);
+      return MakeError(ErrorKind::kTimeout, phase, attempt,
+                       options_.addrs[c->addr]);
+    };
+
+    // Write.
+    if (h.host().empty()) {
+      h.Set("Host", hosts_[c->addr]);
+    }
+    c->out.Reset();
+    req.AppendTo(c->out);
+    Arm(cc, std::min(call_deadline, After(options_.write_timeout)));
+    bool wrote_any = false;
+    bool write_ok = true;
+    {
+      boost::system::error_code ec;
+      size_t n =
+          c->socket.write_some(asio::buffer(c->out.data(), c->out.size()), ec);
+      if (ec && ec != asio::error::would_block) {
+        write_ok = false;
+      } else {
+        n = ec ? 0 : n;
+        wrote_any = n > 0;
+        if (n < c->out.size()) {
+          auto [wec, m] = co_await asio::async_write(
+              c->socket,
+              asio::buffer(c->out.data() + n, c->out.size() - n), kAwait);
+          wrote_any = wrote_any || m > 0;
+          write_ok = !wec && !cc->fired;
+        }
+      }
+    }
+    if (!write_ok) {
+      if (cc->fired) {
+        result = timed_out(Phase::kWrite);
+      } else if (may_retry(wrote_any)) {
+        cc->conn = nullptr;
+        CloseConn(c);
+        retries_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      } else {
+        result = MakeError(ErrorKind::kConnectionClosed, Phase::kWrite,
+                           attempt, options_.addrs[c->addr]);
+      }
+      cc->conn = nullptr;
+      CloseConn(c);
+      break;
+    }
+
+    // Read the header (skipping 1xx interim responses).
+    Arm(cc, std::min(call_deadline, After(options_.read_timeout)));
+    c->in.Reset();
+    c->header.Reset();
+    size_t start = 0;  // where this response begins in c->in
+    bool got_any = false;
+    enum class End { kNone, kTimeout, kClosed, kMalformed, kTooLarge };
+    End end = End::kNone;
+    http::ParseError perr = http::ParseError::kNone;
+    http::ParseResult pr;
+    for (;;) {
+      if (c->in.size() > start) {
+        pr = c->header.Parse(c->in.view().substr(start));
+        if (pr.done()) {
+          const int code = c->header.status_code();
+          if (code >= 100 && code < 200 && code != 101) {
+            start += pr.consumed;
+            c->header.Reset();
+            continue;
+          }
+          break;
+        }
+        if (pr.failed()) {
+          end = End::kMalformed;
+          perr = pr.error;
+          break;
+        }
+      }
+      char* p = c->in.PrepareAppend(options_.read_buffer_size);
+      auto [ec, n] = co_await c->socket.async_read_some(
+          asio::buffer(p, c->in.available()), kAwait);
+      if (cc->fired) {
+        end = End::kTimeout;
+        break;
+      }
+      if (ec) {
+        end = End::kClosed;
+        break;
+      }
+      got_any = true;
+      c->in.CommitAppend(n);
+    }
+    if (end == End::kClosed && !got_any && may_retry(true)) {
+      cc->conn = nullptr;
+      CloseConn(c);
+      retries_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    bool keep = false;
+    if (end == End::kNone) {
+      // The response owns its header from here on (no views into c->in).
+      c->header.CopyTo(resp.header());
+      size_t pos = start + pr.consumed;
+      http::BodyReader body;
+      const http::BodyFraming framing = c->header.framing(head);
+      http::ParseError e = body.Start(framing, c->header.content_length(),
+                                      options_.max_response_body_size);
+      http::DecodeResult d;
+      if (e != http::ParseError::kNone) {
+        end = e == http::ParseError::kBodyTooLarge ? End::kTooLarge
+                                                   : End::kMalformed;
+        perr = e;
+      } else {
+        d = body.Read(c->in.view().substr(pos), resp.body_buffer());
+        pos += d.consumed;
+        while (!d.failed() && !body.done()) {
+          c->in.Reset();
+          pos = 0;
+          char* p = c->in.PrepareAppend(options_.read_buffer_size);
+          auto [ec, n] = co_await c->socket.async_read_some(
+              asio::buffer(p, c->in.available()), kAwait);
+          if (cc->fired) {
+            end = End::kTimeout;
+            break;
+          }
+          if (ec) {
+            d = body.Close();
+            if (!d.failed()) {
+              break;  // a body delimited by the end of the connection
+            }
+            end = End::kClosed;
+            break;
+          }
+          c->in.CommitAppend(n);
+          d = body.Read(c->in.view(), resp.body_buffer());
+          pos = d.consumed;
+        }
+        if (end == End::kNone && d.failed()) {
+          end = d.error == http::ParseError::kBodyTooLarge ? End::kTooLarge
+                                                            : End::kMalformed;
+          perr = d.error;
+        }
+      }
+      if (end == End::kNone) {
+        // Reusable only when the response was delimited, nothing extra
+        // arrived, and both sides keep the connection.
+        keep = framing != http::BodyFraming::kUntilClose &&
+               pos == c->in.size() && c->header.keep_alive() &&
+               !req.header().connection_close();
+        if (keep && options_.max_conn_duration != absl::InfiniteDuration() &&
+            Clock::now() - c->created >= ToChrono(options_.max_conn_duration)) {
+          keep = false;
+        }
+        const int hint = c->header.keep_alive_timeout();
+        if (keep && hint >= 0) {
+          // The server's idle timeout, minus a margin: never reuse a
+          // connection the server is about to close.
+          auto limit = ToChrono(absl::Seconds(hint) - options_.keep_alive_margin);
+          if (limit <= Clock::duration::zero()) {
+            keep = false;
+          } else {
+            c->idle_limit = std::min(c->idle_limit, limit);
+          }
+        }
+      }
+    }
+    switch (end) {
+      case End::kNone:
+        result = absl::OkStatus();
+        break;
+      case End::kTimeout:
+        result = timed_out(Phase::kRead);
+        break;
+      case End::kClosed:
+        result = MakeError(ErrorKind::kConnectionClosed, Phase::kRead, attempt,
+                           options_.addrs[c->addr],
+                           got_any ? "mid-response" : "before the response");
+        break;
+      case End::kMalformed:
+        result = MakeError(ErrorKind::kMalformedResponse, Phase::kRead,
+                           attempt, options_.addrs[c->addr],
+                           http::ToString(perr));
+        break;
+      case End::kTooLarge:
+        result = MakeError(ErrorKind::kBodyTooLarge, Phase::kRead, attempt,
+                           options_.addrs[c->addr],
+                           absl::StrCat("limit ",
+                                        options_.max_response_body_size,
+                                        " bytes"));
+        break;
+    }
+    cc->conn = nullptr;
+    Disarm(cc);
+    Release(c, keep && end == End::kNone);
+    break;
+  }
+  FreeCtx(cc);
+  co_return result;
+}
+
+}  // namespace brisk::client::client_internal

@@ -1,0 +1,175 @@
+// File: client/internal/host_pool.h
+//
+// The connection pool behind HostClient. Lives on one io_context; every
+// member function runs on its thread except Submit().
+//
+// Lifetimes: a Conn is deleted only when no idle watch is pending on it (a
+// closed watched connection is marked dead and freed by the watch's
+// completion). CallCtx objects (deadline timer, queue links) are pooled and
+// freed only with the HostPool, so a late timer completion can check its
+// generation instead of touching freed memory.
+
+#ifndef BRISK_CLIENT_INTERNAL_HOST_POOL_H_
+#define BRISK_CLIENT_INTERNAL_HOST_POOL_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "boost/asio/any_completion_handler.hpp"
+#include "boost/asio/awaitable.hpp"
+#include "boost/asio/basic_stream_socket.hpp"
+#include "boost/asio/basic_waitable_timer.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/posix/stream_descriptor.hpp"
+
+#include "bytes/byte_buffer.h"
+#include "bytes/mutex.h"
+#include "client/errors.h"
+#include "client/host_client.h"
+#include "client/options.h"
+#include "http/body_reader.h"
+#include "http/message.h"
+#include "http/response_header.h"
+
+namespace brisk::client::client_internal {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Timer =
+    asio::basic_waitable_timer<std::chrono::steady_clock,
+                               asio::wait_traits<std::chrono::steady_clock>,
+                               Executor>;
+
+struct Conn {
+  explicit Conn(asio::io_context& io) : socket(io) {}
+  Socket socket;
+  bytes::ByteBuffer in;
+  bytes::ByteBuffer out;
+  http::ResponseHeader header;  // parsed here, then copied to the response
+  size_t addr = 0;              // index into options.addrs
+  std::chrono::steady_clock::time_point created;
+  std::chrono::steady_clock::time_point idle_deadline;
+  std::chrono::steady_clock::duration idle_limit;
+  uint64_t uses = 0;
+  bool watch_pending = false;
+  bool idle = false;
+  bool dead = false;
+};
+
+// One call's state on the loop: pooled (see the file comment).
+struct CallCtx {
+  explicit CallCtx(asio::io_context& io) : timer(io) {}
+  Timer timer;
+  uint64_t gen = 0;
+  bool timer_armed = false;
+  std::chrono::steady_clock::time_point armed_at;
+  // What the deadline must interrupt.
+  Conn* conn = nullptr;
+  bool waiting = false;
+  bool fired = false;  // the armed deadline passed
+  // FIFO wait queue links and the grant.
+  CallCtx* prev = nullptr;
+  CallCtx* next = nullptr;
+  std::optional<asio::any_completion_handler<void()>> wake;
+  Conn* granted_conn = nullptr;
+  bool granted_slot = false;
+  bool closed = false;  // the pool shut down while waiting
+  bool in_use = false;  // a call owns it (not in the free list)
+};
+
+// A blocking call handed to the loop by Submit().
+struct Call {
+  http::Request* req = nullptr;
+  http::Response* resp = nullptr;
+  absl::Time deadline;
+  absl::Status result;
+  std::atomic<uint32_t> done{0};
+  Call* next = nullptr;
+};
+
+class HostPool {
+ public:
+  HostPool(const HostClientOptions& options, asio::io_context& io);
+  ~HostPool();
+
+  // Any thread: queues `call` for the loop (no allocation) and returns; the
+  // loop sets call->result and call->done.
+  void Submit(Call* call);
+  // Loop thread: the exchange with retries.
+  asio::awaitable<absl::Status> Exchange(http::Request& req,
+                                         http::Response& resp,
+                                         absl::Time deadline);
+  // Loop thread: closes everything; waiting and later calls get kClosed.
+  void Close();
+  // Starts watching the submission eventfd (loop thread or before run).
+  void Start();
+
+  HostClientStats stats() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  enum class Io { kOk, kEof, kError, kFired };
+
+  CallCtx* NewCtx();
+  void FreeCtx(CallCtx* cc);
+  // Arms the call's timer for `at` (no-op when already armed for it).
+  void Arm(CallCtx* cc, Clock::time_point at);
+  void Disarm(CallCtx* cc);
+  void OnDeadline(CallCtx* cc, uint64_t gen);
+
+  // Acquire: an idle connection, a new slot, or a wait in the queue.
+  Conn* TakeIdle();
+  asio::awaitable<Conn*> Acquire(CallCtx* cc, Clock::time_point call_deadline,
+                                 bool& reused, absl::Status& error);
+  asio::awaitable<absl::Status> Dial(CallCtx* cc, Conn* c,
+                                     Clock::time_point call_deadline);
+  void Release(Conn* c, bool keep);
+  void CloseConn(Conn* c);
+  void GrantSlot();
+  void Watch(Conn* c);
+  void OnWatch(Conn* c, const boost::system::error_code& ec);
+  void ArmCleaner();
+  void Clean();
+  void OnSubmit();
+  void Unqueue(CallCtx* cc);
+
+  const HostClientOptions& options_;
+  asio::io_context& io_;
+  std::vector<std::string> hosts_;  // host part of each address
+  std::vector<std::string> ports_;
+  size_t next_addr_ = 0;
+  std::vector<Conn*> idle_;  // back() is the most recently used
+  int open_ = 0;
+  CallCtx* wait_head_ = nullptr;
+  CallCtx* wait_tail_ = nullptr;
+  size_t waiting_ = 0;
+  std::vector<std::unique_ptr<CallCtx>> ctx_store_;
+  std::vector<CallCtx*> free_ctx_;
+  Timer cleaner_;
+  bool cleaner_armed_ = false;
+  bool closed_ = false;
+  // Submission from other threads.
+  int event_fd_ = -1;
+  asio::posix::basic_stream_descriptor<Executor> event_;
+  bytes::Mutex submit_mu_;
+  Call* submit_head_ ABSL_GUARDED_BY(submit_mu_) = nullptr;
+  Call* submit_tail_ ABSL_GUARDED_BY(submit_mu_) = nullptr;
+  bool wake_pending_ ABSL_GUARDED_BY(submit_mu_) = false;
+  // Stats: written on the loop, read anywhere.
+  std::atomic<uint64_t> dials_{0}, reuses_{0}, retries_{0}, evicted_{0},
+      timeouts_{0}, open_stat_{0}, idle_stat_{0}, waiting_stat_{0};
+};
+
+}  // namespace brisk::client::client_internal
+
+#endif  // BRISK_CLIENT_INTERNAL_HOST_POOL_H_

@@ -1,0 +1,56 @@
+#include "client/options.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace brisk::client {
+namespace {
+
+absl::Status Bad(const char* field, const char* why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("HostClientOptions.", field, ": ", why));
+}
+
+}  // namespace
+
+absl::Status Validate(const HostClientOptions& o) {
+  if (o.addrs.empty()) {
+    return Bad("addrs", "needs at least one host:port");
+  }
+  for (const std::string& a : o.addrs) {
+    size_t colon = a.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == a.size()) {
+      return Bad("addrs", "each address must be host:port");
+    }
+  }
+  if (o.max_conns <= 0) {
+    return Bad("max_conns", "must be positive");
+  }
+  if (o.max_idempotent_call_attempts <= 0) {
+    return Bad("max_idempotent_call_attempts", "must be positive");
+  }
+  for (auto [name, d] :
+       {std::pair{"max_conn_wait_timeout", o.max_conn_wait_timeout},
+        std::pair{"max_idle_conn_duration", o.max_idle_conn_duration},
+        std::pair{"max_conn_duration", o.max_conn_duration},
+        std::pair{"dial_timeout", o.dial_timeout},
+        std::pair{"read_timeout", o.read_timeout},
+        std::pair{"write_timeout", o.write_timeout}}) {
+    if (d <= absl::ZeroDuration()) {
+      return Bad(name, "must be positive");
+    }
+  }
+  if (o.keep_alive_margin < absl::ZeroDuration()) {
+    return Bad("keep_alive_margin", "must not be negative");
+  }
+  if (o.read_buffer_size < 64) {
+    return Bad("read_buffer_size", "must be at least 64");
+  }
+  if (o.max_header_bytes < 64) {
+    return Bad("max_header_bytes", "must be at least 64");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace brisk::client
