@@ -90,13 +90,13 @@ absl::Status MakeError(ErrorKind kind, Phase phase, int attempts,
   std::string msg = absl::StrCat(
       "brisk client: ", bytes::ToAbsl(ToString(kind)), " in ",
       bytes::ToAbsl(ToString(phase)), " after ", attempts,
-      attempts == 1 ? " attempt" : " attempts", " (", bytes::ToAbsl(host),
-      ")");
+      attempts == 1 ? " attempt" : " attempts", " (", bytes::ToAbsl(host), ")");
   if (!detail.empty()) {
     absl::StrAppend(&msg, ": ", bytes::ToAbsl(detail));
   }
   absl::Status s(CodeFor(kind), msg);
-  s.SetPayload(kPayloadUrl, absl::Cord(std::string(1, static_cast<char>(kind))));
+  s.SetPayload(kPayloadUrl,
+               absl::Cord(std::string(1, static_cast<char>(kind))));
   return s;
 }
 

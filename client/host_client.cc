@@ -92,13 +92,13 @@ absl::Status HostClient::Get(std::string_view path_and_query,
   return Do(req, resp);
 }
 
-asio::awaitable<absl::Status> HostClient::AsyncDo(http::Request& req,
-                                                  http::Response& resp,
-                                                  absl::Time deadline) {
+asio::awaitable<absl::Status> HostClient::AsyncDo(
+    http::Request& req, http::Response& resp, absl::Time deadline,
+    asio::cancellation_slot cancel) {
   if (!status_.ok()) {
     co_return status_;
   }
-  co_return co_await pool_->Exchange(req, resp, deadline);
+  co_return co_await pool_->Exchange(req, resp, deadline, cancel);
 }
 
 HostClientStats HostClient::stats() const {

@@ -38,6 +38,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "boost/asio/awaitable.hpp"
+#include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/io_context.hpp"
 
 #include "client/errors.h"
@@ -51,12 +52,12 @@ class HostPool;
 }  // namespace client_internal
 
 struct HostClientStats {
-  uint64_t open_conns = 0;   // busy + idle + dialing
+  uint64_t open_conns = 0;  // busy + idle + dialing
   uint64_t idle_conns = 0;
-  uint64_t waiting = 0;      // calls queued for a connection
-  uint64_t dials = 0;        // connections opened so far
-  uint64_t reuses = 0;       // calls served on a reused connection
-  uint64_t retries = 0;      // attempts after the first
+  uint64_t waiting = 0;            // calls queued for a connection
+  uint64_t dials = 0;              // connections opened so far
+  uint64_t reuses = 0;             // calls served on a reused connection
+  uint64_t retries = 0;            // attempts after the first
   uint64_t evicted_by_server = 0;  // idle connections the server closed
   uint64_t timeouts = 0;
 };
@@ -85,10 +86,13 @@ class HostClient {
   // GET `path_and_query` into `resp`.
   absl::Status Get(std::string_view path_and_query, http::Response& resp);
 
-  // On the client's loop thread only.
+  // On the client's loop thread only. `cancel` (a cancellation_signal's
+  // slot, used by this call alone) interrupts it at once: the connection is
+  // closed or the queue left, and the call returns kCancelled.
   boost::asio::awaitable<absl::Status> AsyncDo(
       http::Request& req, http::Response& resp,
-      absl::Time deadline = absl::InfiniteFuture());
+      absl::Time deadline = absl::InfiniteFuture(),
+      boost::asio::cancellation_slot cancel = {});
 
   HostClientStats stats() const;
   const HostClientOptions& options() const { return options_; }

@@ -8,8 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/post.hpp"
-#include "client/host_client.h"
 #include "gtest/gtest.h"
+
+#include "client/host_client.h"
 #include "http/message.h"
 #include "testing/counting_allocator.h"
 #include "testing/loopback.h"

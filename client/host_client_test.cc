@@ -7,7 +7,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "boost/asio/cancellation_signal.hpp"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/detached.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "gtest/gtest.h"
+
 #include "http/message.h"
 #include "testing/loopback.h"
 
@@ -199,8 +205,7 @@ TEST(HostClientTest, TimeoutsReallyCancelAndFreeTheSlot) {
       http::Response resp;
       for (int i = 0; i < 10; ++i) {
         http::Request req = MakeGet();
-        absl::Status st =
-            client.DoTimeout(req, resp, absl::Milliseconds(50));
+        absl::Status st = client.DoTimeout(req, resp, absl::Milliseconds(50));
         (IsTimeout(st) ? timeouts : other)++;
       }
     });
@@ -277,8 +282,9 @@ TEST(HostClientTest, BodiesChunkedUntilCloseAndTooLarge) {
     }
     switch (index) {
       case 0:
-        c.Send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-               "3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n");
+        c.Send(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n");
         break;
       case 1:
         c.Send("HTTP/1.1 200 OK\r\n\r\nuntil");
@@ -415,6 +421,76 @@ TEST(HostClientTest, ErrorsCarryKindPhaseAndAttempts) {
   EXPECT_TRUE(IsTimeout(st));
   EXPECT_EQ(KindOf(absl::DeadlineExceededError("other")), ErrorKind::kNone);
   EXPECT_EQ(KindOf(absl::OkStatus()), ErrorKind::kNone);
+}
+
+}  // namespace
+}  // namespace brisk::client
+
+namespace brisk::client {
+namespace {
+
+// AsyncDo on the caller's loop, cancelled through a cancellation slot.
+TEST(HostClientAsyncTest, AsyncDoOnTheLoopAndCancellation) {
+  std::atomic<bool> answer{true};
+  FakeServer s([&](RawConn& c, int) {
+    while (ReadRequest(c)) {
+      if (answer.load()) {
+        c.Send(Ok("async"));
+      }
+    }
+  });
+  boost::asio::io_context io;
+  HostClientOptions o = For(s);
+  o.max_conns = 1;
+  HostClient client(o, io);
+  http::Request req = MakeGet();
+  http::Response resp;
+  absl::Status first = absl::UnknownError("not run");
+  absl::Status cancelled = first;
+  absl::Status queued = first;
+  // The client keeps work on the loop (its submission and idle watches):
+  // run until the condition, bounded.
+  auto run_until = [&](auto done) {
+    for (int i = 0; i < 500 && !done(); ++i) {
+      io.run_for(std::chrono::milliseconds(10));
+    }
+  };
+  boost::asio::cancellation_signal cancel_read, cancel_queue;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        first = co_await client.AsyncDo(req, resp);
+        answer = false;
+      },
+      boost::asio::detached);
+  run_until([&] { return first.code() != absl::StatusCode::kUnknown; });
+  ASSERT_TRUE(first.ok()) << first;
+  EXPECT_EQ(resp.body(), "async");
+
+  // One call waits for a response that never comes; a second waits in the
+  // queue for the only connection. Both are cancelled.
+  http::Request req2 = MakeGet();
+  http::Response resp2;
+  boost::asio::co_spawn(
+      io, client.AsyncDo(req, resp, absl::InfiniteFuture(), cancel_read.slot()),
+      [&](std::exception_ptr, absl::Status st) { cancelled = st; });
+  boost::asio::co_spawn(
+      io,
+      client.AsyncDo(req2, resp2, absl::InfiniteFuture(), cancel_queue.slot()),
+      [&](std::exception_ptr, absl::Status st) { queued = st; });
+  boost::asio::steady_timer t(io, std::chrono::milliseconds(100));
+  t.async_wait([&](boost::system::error_code) {
+    EXPECT_EQ(client.stats().waiting, 1u);
+    cancel_queue.emit(boost::asio::cancellation_type::terminal);
+    cancel_read.emit(boost::asio::cancellation_type::terminal);
+  });
+  run_until([&] {
+    return cancelled.code() != absl::StatusCode::kUnknown &&
+           queued.code() != absl::StatusCode::kUnknown;
+  });
+  EXPECT_EQ(KindOf(cancelled), ErrorKind::kCancelled) << cancelled;
+  EXPECT_EQ(KindOf(queued), ErrorKind::kCancelled) << queued;
+  EXPECT_EQ(client.stats().open_conns, 0u);
 }
 
 }  // namespace

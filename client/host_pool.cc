@@ -98,8 +98,8 @@ void HostPool::Submit(Call* call) {
     }
   }
   if (closed) {
-    call->result = MakeError(ErrorKind::kClosed, Phase::kQueue, 0,
-                             options_.addrs.front());
+    call->result =
+        MakeError(ErrorKind::kClosed, Phase::kQueue, 0, options_.addrs.front());
     call->done.store(1, std::memory_order_release);
     call->done.notify_one();
     return;
@@ -149,6 +149,7 @@ CallCtx* HostPool::NewCtx() {
   cc->waiting = cc->fired = cc->granted_slot = cc->closed = false;
   cc->granted_conn = nullptr;
   cc->in_use = true;
+  cc->cancelled = false;
   return cc;
 }
 
@@ -192,6 +193,14 @@ void HostPool::OnDeadline(CallCtx* cc, uint64_t gen) {
   }
   cc->timer_armed = false;
   cc->fired = true;
+  Interrupt(cc);
+}
+
+bool HostPool::Interrupted(CallCtx* cc) {
+  return cc->fired || cc->cancelled;
+}
+
+void HostPool::Interrupt(CallCtx* cc) {
   if (cc->waiting) {
     Unqueue(cc);
     auto h = std::move(*cc->wake);
@@ -203,6 +212,15 @@ void HostPool::OnDeadline(CallCtx* cc, uint64_t gen) {
     boost::system::error_code ignored;
     cc->conn->socket.close(ignored);
   }
+}
+
+absl::Status HostPool::InterruptError(CallCtx* cc, Phase phase, int attempt,
+                                      const std::string& addr) {
+  if (cc->cancelled) {
+    return MakeError(ErrorKind::kCancelled, phase, attempt, addr);
+  }
+  timeouts_.fetch_add(1, std::memory_order_relaxed);
+  return MakeError(ErrorKind::kTimeout, phase, attempt, addr);
 }
 
 void HostPool::Unqueue(CallCtx* cc) {
@@ -280,18 +298,19 @@ asio::awaitable<Conn*> HostPool::Acquire(CallCtx* cc,
     co_return nullptr;
   }
   if (cc->closed) {
-    error = MakeError(ErrorKind::kClosed, Phase::kQueue, 1,
+    error =
+        MakeError(ErrorKind::kClosed, Phase::kQueue, 1, options_.addrs.front());
+  } else if (cc->cancelled) {
+    error = MakeError(ErrorKind::kCancelled, Phase::kQueue, 1,
                       options_.addrs.front());
   } else if (Clock::now() >= call_deadline) {
     error = MakeError(ErrorKind::kTimeout, Phase::kQueue, 1,
                       options_.addrs.front(), "while waiting for a connection");
   } else {
-    error = MakeError(ErrorKind::kNoFreeConns, Phase::kQueue, 1,
-                      options_.addrs.front(),
-                      absl::StrCat("all ", options_.max_conns,
-                                   " connections busy for ",
-                                   absl::FormatDuration(
-                                       options_.max_conn_wait_timeout)));
+    error = MakeError(
+        ErrorKind::kNoFreeConns, Phase::kQueue, 1, options_.addrs.front(),
+        absl::StrCat("all ", options_.max_conns, " connections busy for ",
+                     absl::FormatDuration(options_.max_conn_wait_timeout)));
   }
   co_return nullptr;
 }
@@ -309,29 +328,29 @@ asio::awaitable<absl::Status> HostPool::Dial(CallCtx* cc, Conn* c,
   if (ec) {
     // A name: resolve it (off the loop, in Asio's resolver thread).
     asio::ip::basic_resolver<tcp, Executor> resolver(io_);
-    auto [rec, results] = co_await resolver.async_resolve(
-        host, ports_[c->addr], kAwait);
-    if (cc->fired || rec) {
-      co_return MakeError(
-          cc->fired && Clock::now() >= call_deadline ? ErrorKind::kTimeout
-                                                      : ErrorKind::kDial,
-          Phase::kResolve, 1, addr,
-          cc->fired ? "timed out" : rec.message());
+    auto [rec, results] =
+        co_await resolver.async_resolve(host, ports_[c->addr], kAwait);
+    if (Interrupted(cc) || rec) {
+      if (cc->cancelled || (cc->fired && Clock::now() >= call_deadline)) {
+        co_return InterruptError(cc, Phase::kResolve, 1, addr);
+      }
+      co_return MakeError(ErrorKind::kDial, Phase::kResolve, 1, addr,
+                          cc->fired ? "timed out" : rec.message());
     }
     auto [cec, ep] = co_await asio::async_connect(c->socket, results, kAwait);
     ec = cec;
   } else {
     uint16_t port = static_cast<uint16_t>(std::stoi(ports_[c->addr]));
-    auto [cec] = co_await c->socket.async_connect(tcp::endpoint(ip, port),
-                                                   kAwait);
+    auto [cec] =
+        co_await c->socket.async_connect(tcp::endpoint(ip, port), kAwait);
     ec = cec;
   }
-  if (cc->fired || ec) {
-    co_return MakeError(
-        cc->fired && Clock::now() >= call_deadline ? ErrorKind::kTimeout
-                                                    : ErrorKind::kDial,
-        Phase::kConnect, 1, addr,
-        cc->fired ? "timed out" : ec.message());
+  if (Interrupted(cc) || ec) {
+    if (cc->cancelled || (cc->fired && Clock::now() >= call_deadline)) {
+      co_return InterruptError(cc, Phase::kConnect, 1, addr);
+    }
+    co_return MakeError(ErrorKind::kDial, Phase::kConnect, 1, addr,
+                        cc->fired ? "timed out" : ec.message());
   }
   boost::system::error_code ignored;
   c->socket.set_option(tcp::no_delay(true), ignored);
@@ -346,10 +365,9 @@ asio::awaitable<absl::Status> HostPool::Dial(CallCtx* cc, Conn* c,
 
 void HostPool::Watch(Conn* c) {
   c->watch_pending = true;
-  c->socket.async_wait(Socket::wait_read,
-                       [this, c](const boost::system::error_code& ec) {
-                         OnWatch(c, ec);
-                       });
+  c->socket.async_wait(
+      Socket::wait_read,
+      [this, c](const boost::system::error_code& ec) { OnWatch(c, ec); });
 }
 
 void HostPool::OnWatch(Conn* c, const boost::system::error_code& ec) {
@@ -431,8 +449,8 @@ void HostPool::ArmCleaner() {
   cleaner_armed_ = true;
   auto period = std::min(ToChrono(options_.max_idle_conn_duration) / 2,
                          Clock::duration(std::chrono::seconds(1)));
-  cleaner_.expires_after(std::max(
-      period, Clock::duration(std::chrono::milliseconds(10))));
+  cleaner_.expires_after(
+      std::max(period, Clock::duration(std::chrono::milliseconds(10))));
   cleaner_.async_wait([this](const boost::system::error_code& ec) {
     cleaner_armed_ = false;
     if (!ec && !closed_) {
@@ -475,8 +493,8 @@ void HostPool::Close() {
   while (pending != nullptr) {
     Call* call = pending;
     pending = pending->next;
-    call->result = MakeError(ErrorKind::kClosed, Phase::kQueue, 0,
-                             options_.addrs.front());
+    call->result =
+        MakeError(ErrorKind::kClosed, Phase::kQueue, 0, options_.addrs.front());
     call->done.store(1, std::memory_order_release);
     call->done.notify_one();
   }
@@ -512,9 +530,9 @@ HostClientStats HostPool::stats() const {
   return s;
 }
 
-asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
-                                                 http::Response& resp,
-                                                 absl::Time deadline) {
+asio::awaitable<absl::Status> HostPool::Exchange(
+    http::Request& req, http::Response& resp, absl::Time deadline,
+    asio::cancellation_slot cancel) {
   resp.Reset();
   const std::string& any_addr = options_.addrs.front();
   if (closed_) {
@@ -533,6 +551,14 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
   const bool head = h.method_id() == http::Method::kHead;
   const bool idempotent = http::IsIdempotent(h.method_id());
   CallCtx* cc = NewCtx();
+  if (cancel.is_connected()) {
+    cancel.assign([this, cc](asio::cancellation_type) {
+      if (cc->in_use && !cc->cancelled) {
+        cc->cancelled = true;
+        Interrupt(cc);
+      }
+    });
+  }
   absl::Status result;
   int attempt = 0;
   for (;;) {
@@ -566,9 +592,7 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
               (options_.retry_if && options_.retry_if(req)));
     };
     auto timed_out = [&](Phase phase) {
-      timeouts_.fetch_add(1, std::memory_order_relaxed);
-      return MakeError(ErrorKind::kTimeout, phase, attempt,
-                       options_.addrs[c->addr]);
+      return InterruptError(cc, phase, attempt, options_.addrs[c->addr]);
     };
 
     // Write.
@@ -591,15 +615,15 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         wrote_any = n > 0;
         if (n < c->out.size()) {
           auto [wec, m] = co_await asio::async_write(
-              c->socket,
-              asio::buffer(c->out.data() + n, c->out.size() - n), kAwait);
+              c->socket, asio::buffer(c->out.data() + n, c->out.size() - n),
+              kAwait);
           wrote_any = wrote_any || m > 0;
-          write_ok = !wec && !cc->fired;
+          write_ok = !Interrupted(cc) && !wec;
         }
       }
     }
     if (!write_ok) {
-      if (cc->fired) {
+      if (Interrupted(cc)) {
         result = timed_out(Phase::kWrite);
       } else if (may_retry(wrote_any)) {
         cc->conn = nullptr;
@@ -607,8 +631,8 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         retries_.fetch_add(1, std::memory_order_relaxed);
         continue;
       } else {
-        result = MakeError(ErrorKind::kConnectionClosed, Phase::kWrite,
-                           attempt, options_.addrs[c->addr]);
+        result = MakeError(ErrorKind::kConnectionClosed, Phase::kWrite, attempt,
+                           options_.addrs[c->addr]);
       }
       cc->conn = nullptr;
       CloseConn(c);
@@ -646,7 +670,7 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
       char* p = c->in.PrepareAppend(options_.read_buffer_size);
       auto [ec, n] = co_await c->socket.async_read_some(
           asio::buffer(p, c->in.available()), kAwait);
-      if (cc->fired) {
+      if (Interrupted(cc)) {
         end = End::kTimeout;
         break;
       }
@@ -686,7 +710,7 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
           char* p = c->in.PrepareAppend(options_.read_buffer_size);
           auto [ec, n] = co_await c->socket.async_read_some(
               asio::buffer(p, c->in.available()), kAwait);
-          if (cc->fired) {
+          if (Interrupted(cc)) {
             end = End::kTimeout;
             break;
           }
@@ -704,7 +728,7 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         }
         if (end == End::kNone && d.failed()) {
           end = d.error == http::ParseError::kBodyTooLarge ? End::kTooLarge
-                                                            : End::kMalformed;
+                                                           : End::kMalformed;
           perr = d.error;
         }
       }
@@ -722,7 +746,8 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         if (keep && hint >= 0) {
           // The server's idle timeout, minus a margin: never reuse a
           // connection the server is about to close.
-          auto limit = ToChrono(absl::Seconds(hint) - options_.keep_alive_margin);
+          auto limit =
+              ToChrono(absl::Seconds(hint) - options_.keep_alive_margin);
           if (limit <= Clock::duration::zero()) {
             keep = false;
           } else {
@@ -744,22 +769,23 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
                            got_any ? "mid-response" : "before the response");
         break;
       case End::kMalformed:
-        result = MakeError(ErrorKind::kMalformedResponse, Phase::kRead,
-                           attempt, options_.addrs[c->addr],
-                           http::ToString(perr));
+        result = MakeError(ErrorKind::kMalformedResponse, Phase::kRead, attempt,
+                           options_.addrs[c->addr], http::ToString(perr));
         break;
       case End::kTooLarge:
-        result = MakeError(ErrorKind::kBodyTooLarge, Phase::kRead, attempt,
-                           options_.addrs[c->addr],
-                           absl::StrCat("limit ",
-                                        options_.max_response_body_size,
-                                        " bytes"));
+        result = MakeError(
+            ErrorKind::kBodyTooLarge, Phase::kRead, attempt,
+            options_.addrs[c->addr],
+            absl::StrCat("limit ", options_.max_response_body_size, " bytes"));
         break;
     }
     cc->conn = nullptr;
     Disarm(cc);
     Release(c, keep && end == End::kNone);
     break;
+  }
+  if (cancel.is_connected()) {
+    cancel.clear();
   }
   FreeCtx(cc);
   co_return result;

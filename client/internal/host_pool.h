@@ -26,6 +26,7 @@
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/basic_stream_socket.hpp"
 #include "boost/asio/basic_waitable_timer.hpp"
+#include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/posix/stream_descriptor.hpp"
@@ -83,8 +84,9 @@ struct CallCtx {
   std::optional<asio::any_completion_handler<void()>> wake;
   Conn* granted_conn = nullptr;
   bool granted_slot = false;
-  bool closed = false;  // the pool shut down while waiting
-  bool in_use = false;  // a call owns it (not in the free list)
+  bool closed = false;     // the pool shut down while waiting
+  bool in_use = false;     // a call owns it (not in the free list)
+  bool cancelled = false;  // the caller's cancellation signal fired
 };
 
 // A blocking call handed to the loop by Submit().
@@ -106,9 +108,11 @@ class HostPool {
   // loop sets call->result and call->done.
   void Submit(Call* call);
   // Loop thread: the exchange with retries.
-  asio::awaitable<absl::Status> Exchange(http::Request& req,
-                                         http::Response& resp,
-                                         absl::Time deadline);
+  // `cancel`, if connected, interrupts the call like its deadline (with
+  // kCancelled); the slot is cleared before the call completes.
+  asio::awaitable<absl::Status> Exchange(
+      http::Request& req, http::Response& resp, absl::Time deadline,
+      asio::cancellation_slot cancel = asio::cancellation_slot());
   // Loop thread: closes everything; waiting and later calls get kClosed.
   void Close();
   // Starts watching the submission eventfd (loop thread or before run).
@@ -126,6 +130,14 @@ class HostPool {
   void Arm(CallCtx* cc, Clock::time_point at);
   void Disarm(CallCtx* cc);
   void OnDeadline(CallCtx* cc, uint64_t gen);
+  // Whether the deadline fired or the caller cancelled (checked after each
+  // suspension).
+  bool Interrupted(CallCtx* cc);
+  // Stops what the call is doing: leaves the queue or closes the socket.
+  void Interrupt(CallCtx* cc);
+  // kCancelled or kTimeout for an interrupted phase.
+  absl::Status InterruptError(CallCtx* cc, Phase phase, int attempt,
+                              const std::string& addr);
 
   // Acquire: an idle connection, a new slot, or a wait in the queue.
   Conn* TakeIdle();
