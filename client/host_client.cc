@@ -67,6 +67,11 @@ absl::Status HostClient::DoTimeout(http::Request& req, http::Response& resp,
 
 absl::Status HostClient::DoDeadline(http::Request& req, http::Response& resp,
                                     absl::Time deadline) {
+  return Run(req, resp, deadline, nullptr);
+}
+
+absl::Status HostClient::Run(http::Request& req, http::Response& resp,
+                             absl::Time deadline, const BodySink* sink) {
   if (!status_.ok()) {
     return status_;
   }
@@ -79,9 +84,15 @@ absl::Status HostClient::DoDeadline(http::Request& req, http::Response& resp,
   call.req = &req;
   call.resp = &resp;
   call.deadline = deadline;
+  call.sink = sink;
   pool_->Submit(&call);
   call.done.wait(0, std::memory_order_acquire);
   return std::move(call.result);
+}
+
+absl::Status HostClient::DoStream(http::Request& req, http::Response& resp,
+                                  const BodySink& sink, absl::Time deadline) {
+  return Run(req, resp, deadline, &sink);
 }
 
 absl::Status HostClient::Get(std::string_view path_and_query,

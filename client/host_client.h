@@ -31,6 +31,7 @@
 #define BRISK_CLIENT_HOST_CLIENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <thread>
@@ -50,6 +51,9 @@ namespace brisk::client {
 namespace client_internal {
 class HostPool;
 }  // namespace client_internal
+
+// Receives a streamed response body (see HostClient::DoStream).
+using BodySink = std::function<absl::Status(std::string_view piece)>;
 
 struct HostClientStats {
   uint64_t open_conns = 0;  // busy + idle + dialing
@@ -83,6 +87,13 @@ class HostClient {
                          absl::Duration timeout);
   absl::Status DoDeadline(http::Request& req, http::Response& resp,
                           absl::Time deadline);
+  // Like DoDeadline, but the body goes to `sink` piece by piece as it
+  // arrives (resp gets the header, and an empty body), so a large response
+  // is never held whole. `sink` runs on the client's loop thread; a non-OK
+  // return stops the transfer (the connection is closed) and is returned.
+  absl::Status DoStream(http::Request& req, http::Response& resp,
+                        const BodySink& sink,
+                        absl::Time deadline = absl::InfiniteFuture());
   // GET `path_and_query` into `resp`.
   absl::Status Get(std::string_view path_and_query, http::Response& resp);
 
@@ -99,6 +110,9 @@ class HostClient {
   boost::asio::io_context& loop() { return *loop_; }
 
  private:
+  absl::Status Run(http::Request& req, http::Response& resp,
+                   absl::Time deadline, const BodySink* sink);
+
   HostClientOptions options_;
   absl::Status status_;
   std::unique_ptr<boost::asio::io_context> own_loop_;

@@ -495,3 +495,51 @@ TEST(HostClientAsyncTest, AsyncDoOnTheLoopAndCancellation) {
 
 }  // namespace
 }  // namespace brisk::client
+
+namespace brisk::client {
+namespace {
+
+TEST(HostClientStreamTest, LargeBodyArrivesInPiecesAndTheSinkCanStop) {
+  const std::string big(1 << 20, 'b');
+  FakeServer s([&](RawConn& c, int) {
+    while (ReadRequest(c)) {
+      c.Send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+      for (int i = 0; i < 16; ++i) {
+        c.Send(absl::StrCat("10000\r\n", big.substr(0, 65536), "\r\n"));
+      }
+      c.Send("0\r\n\r\n");
+    }
+  });
+  HostClient client(For(s));
+  http::Request req = MakeGet("/big");
+  http::Response resp;
+  size_t total = 0;
+  size_t pieces = 0;
+  size_t largest = 0;
+  absl::Status st = client.DoStream(req, resp, [&](std::string_view piece) {
+    total += piece.size();
+    ++pieces;
+    largest = std::max(largest, piece.size());
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(total, big.size());
+  EXPECT_EQ(resp.body(), "");
+  EXPECT_EQ(resp.header().Peek("Transfer-Encoding"), "chunked");
+  EXPECT_GT(pieces, 1u);
+  EXPECT_LE(largest, 64u * 1024) << "the body was buffered whole";
+
+  // A sink that stops: its status comes back, the connection is dropped.
+  st = client.DoStream(req, resp, [&](std::string_view) {
+    return absl::AbortedError("enough");
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(client.stats().idle_conns, 0u);
+  // And the client goes on.
+  st = client.DoStream(req, resp,
+                       [](std::string_view) { return absl::OkStatus(); });
+  EXPECT_TRUE(st.ok()) << st;
+}
+
+}  // namespace
+}  // namespace brisk::client

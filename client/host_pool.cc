@@ -123,7 +123,9 @@ void HostPool::OnSubmit() {
   while (list != nullptr) {
     Call* call = list;
     list = list->next;
-    asio::co_spawn(io_, Exchange(*call->req, *call->resp, call->deadline),
+    asio::co_spawn(io_,
+                   Exchange(*call->req, *call->resp, call->deadline,
+                            asio::cancellation_slot(), call->sink),
                    [call](std::exception_ptr e, absl::Status s) {
                      if (e) {
                        s = absl::InternalError("client call threw");
@@ -365,17 +367,18 @@ asio::awaitable<absl::Status> HostPool::Dial(CallCtx* cc, Conn* c,
 
 void HostPool::Watch(Conn* c) {
   c->watch_pending = true;
-  c->socket.async_wait(
-      Socket::wait_read,
-      [this, c](const boost::system::error_code& ec) { OnWatch(c, ec); });
+  c->socket.async_wait(Socket::wait_read,
+                       [this, c](const boost::system::error_code& ec) {
+                         c->watch_pending = false;
+                         if (c->dead) {
+                           delete c;  // the pool may be gone: touch only c
+                           return;
+                         }
+                         OnWatch(c, ec);
+                       });
 }
 
 void HostPool::OnWatch(Conn* c, const boost::system::error_code& ec) {
-  c->watch_pending = false;
-  if (c->dead) {
-    delete c;
-    return;
-  }
   if (ec || !c->idle) {
     return;  // cancelled for reuse
   }
@@ -452,8 +455,11 @@ void HostPool::ArmCleaner() {
   cleaner_.expires_after(
       std::max(period, Clock::duration(std::chrono::milliseconds(10))));
   cleaner_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) {
+      return;  // cancelled: the pool may be gone
+    }
     cleaner_armed_ = false;
-    if (!ec && !closed_) {
+    if (!closed_) {
       Clean();
     }
   });
@@ -530,9 +536,11 @@ HostClientStats HostPool::stats() const {
   return s;
 }
 
-asio::awaitable<absl::Status> HostPool::Exchange(
-    http::Request& req, http::Response& resp, absl::Time deadline,
-    asio::cancellation_slot cancel) {
+asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
+                                                 http::Response& resp,
+                                                 absl::Time deadline,
+                                                 asio::cancellation_slot cancel,
+                                                 const BodySink* sink) {
   resp.Reset();
   const std::string& any_addr = options_.addrs.front();
   if (closed_) {
@@ -645,7 +653,7 @@ asio::awaitable<absl::Status> HostPool::Exchange(
     c->header.Reset();
     size_t start = 0;  // where this response begins in c->in
     bool got_any = false;
-    enum class End { kNone, kTimeout, kClosed, kMalformed, kTooLarge };
+    enum class End { kNone, kTimeout, kClosed, kMalformed, kTooLarge, kSink };
     End end = End::kNone;
     http::ParseError perr = http::ParseError::kNone;
     http::ParseResult pr;
@@ -702,9 +710,23 @@ asio::awaitable<absl::Status> HostPool::Exchange(
                                                    : End::kMalformed;
         perr = e;
       } else {
-        d = body.Read(c->in.view().substr(pos), resp.body_buffer());
+        // Into the response, or piece by piece into the sink.
+        bytes::ByteBuffer& dst = sink ? c->piece : resp.body_buffer();
+        absl::Status sink_status;
+        auto deliver = [&] {
+          if (sink && !c->piece.empty()) {
+            sink_status = (*sink)(c->piece.view());
+            c->piece.Reset();
+          }
+          return sink_status.ok();
+        };
+        c->piece.Reset();
+        d = body.Read(c->in.view().substr(pos), dst);
         pos += d.consumed;
-        while (!d.failed() && !body.done()) {
+        if (!deliver()) {
+          end = End::kSink;
+        }
+        while (end == End::kNone && !d.failed() && !body.done()) {
           c->in.Reset();
           pos = 0;
           char* p = c->in.PrepareAppend(options_.read_buffer_size);
@@ -717,14 +739,21 @@ asio::awaitable<absl::Status> HostPool::Exchange(
           if (ec) {
             d = body.Close();
             if (!d.failed()) {
+              deliver();
               break;  // a body delimited by the end of the connection
             }
             end = End::kClosed;
             break;
           }
           c->in.CommitAppend(n);
-          d = body.Read(c->in.view(), resp.body_buffer());
+          d = body.Read(c->in.view(), dst);
           pos = d.consumed;
+          if (!deliver()) {
+            end = End::kSink;
+          }
+        }
+        if (end == End::kSink) {
+          result = sink_status;
         }
         if (end == End::kNone && d.failed()) {
           end = d.error == http::ParseError::kBodyTooLarge ? End::kTooLarge
@@ -760,6 +789,8 @@ asio::awaitable<absl::Status> HostPool::Exchange(
       case End::kNone:
         result = absl::OkStatus();
         break;
+      case End::kSink:
+        break;  // the sink's own status
       case End::kTimeout:
         result = timed_out(Phase::kRead);
         break;

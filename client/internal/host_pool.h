@@ -56,6 +56,7 @@ struct Conn {
   Socket socket;
   bytes::ByteBuffer in;
   bytes::ByteBuffer out;
+  bytes::ByteBuffer piece;      // streamed body bytes on their way to a sink
   http::ResponseHeader header;  // parsed here, then copied to the response
   size_t addr = 0;              // index into options.addrs
   std::chrono::steady_clock::time_point created;
@@ -94,6 +95,7 @@ struct Call {
   http::Request* req = nullptr;
   http::Response* resp = nullptr;
   absl::Time deadline;
+  const BodySink* sink = nullptr;
   absl::Status result;
   std::atomic<uint32_t> done{0};
   Call* next = nullptr;
@@ -110,9 +112,12 @@ class HostPool {
   // Loop thread: the exchange with retries.
   // `cancel`, if connected, interrupts the call like its deadline (with
   // kCancelled); the slot is cleared before the call completes.
+  // `sink`, if set, receives the body piece by piece (on the loop thread)
+  // instead of resp.body().
   asio::awaitable<absl::Status> Exchange(
       http::Request& req, http::Response& resp, absl::Time deadline,
-      asio::cancellation_slot cancel = asio::cancellation_slot());
+      asio::cancellation_slot cancel = asio::cancellation_slot(),
+      const BodySink* sink = nullptr);
   // Loop thread: closes everything; waiting and later calls get kClosed.
   void Close();
   // Starts watching the submission eventfd (loop thread or before run).

@@ -1,0 +1,299 @@
+#include "client/client.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/post.hpp"
+
+#include "bytes/conv.h"
+#include "http/method.h"
+
+namespace brisk::client {
+namespace {
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() &&
+         bytes::EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
+}
+
+absl::Status BadUrl(std::string_view url, std::string_view why) {
+  return MakeError(ErrorKind::kInvalidRequest, Phase::kQueue, 0, url, why);
+}
+
+bool IsRedirect(int code) {
+  return code == 301 || code == 302 || code == 303 || code == 307 ||
+         code == 308;
+}
+
+}  // namespace
+
+absl::Status SplitUrl(std::string_view url, std::string& host_port,
+                      std::string& host, std::string& target) {
+  std::string_view rest;
+  if (StartsWithNoCase(url, "http://")) {
+    rest = url.substr(7);
+  } else if (StartsWithNoCase(url, "https://")) {
+    return BadUrl(url, "https is not supported");
+  } else {
+    return BadUrl(url, "not an absolute http:// URL");
+  }
+  size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view path =
+      end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  if (size_t hash = path.find('#'); hash != std::string_view::npos) {
+    path = path.substr(0, hash);
+  }
+  if (authority.empty() || authority.find('@') != std::string_view::npos) {
+    return BadUrl(url, "bad authority");
+  }
+  std::string_view port = "80";
+  std::string_view name = authority;
+  if (authority.front() == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return BadUrl(url, "bad IPv6 address");
+    }
+    name = authority.substr(0, close + 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') {
+        return BadUrl(url, "bad authority");
+      }
+      port = authority.substr(close + 2);
+    }
+  } else if (size_t colon = authority.rfind(':');
+             colon != std::string_view::npos) {
+    name = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (name.empty() || bytes::ParseUint(port).value_or(0) == 0 ||
+      bytes::ParseUint(port).value_or(0) > 65535) {
+    return BadUrl(url, "bad host or port");
+  }
+  host_port = absl::StrCat(bytes::ToAbsl(name), ":", bytes::ToAbsl(port));
+  host = port == "80" ? std::string(name) : std::string(authority);
+  if (path.empty()) {
+    target = "/";
+  } else if (path.front() == '?') {
+    target = absl::StrCat("/", bytes::ToAbsl(path));
+  } else {
+    target = std::string(path);
+  }
+  return absl::OkStatus();
+}
+
+Client::Client(ClientOptions options)
+    : options_(std::move(options)), guard_(loop_.get_executor()) {
+  thread_ = std::thread([this] { loop_.run(); });
+}
+
+Client::~Client() {
+  // HostClients on a shared loop are closed on that loop.
+  std::vector<std::unique_ptr<HostClient>> all;
+  {
+    bytes::MutexLock lock(&mu_);
+    for (auto& [key, host] : hosts_) {
+      all.push_back(std::move(host.client));
+    }
+    hosts_.clear();
+  }
+  boost::asio::post(loop_, [all = std::move(all)]() mutable { all.clear(); });
+  guard_.reset();
+  boost::asio::post(loop_, [this] {
+    // Let aborted completions of the closed clients run, then stop.
+    boost::asio::post(loop_, [this] { loop_.stop(); });
+  });
+  thread_.join();
+}
+
+absl::StatusOr<HostClient*> Client::Route(http::Request& req,
+                                          std::string& key) {
+  http::RequestHeader& h = req.header();
+  std::string_view uri = h.request_uri();
+  if (StartsWithNoCase(uri, "http://") || StartsWithNoCase(uri, "https://")) {
+    std::string host, target;
+    if (absl::Status s = SplitUrl(uri, key, host, target); !s.ok()) {
+      return s;
+    }
+    h.Set("Host", host);
+    h.SetRequestUri(target);
+  } else {
+    std::string_view host = h.host();
+    if (host.empty()) {
+      return BadUrl(uri, "no absolute URL and no Host header");
+    }
+    bool has_port = host.front() == '['
+                        ? host.find("]:") != std::string_view::npos
+                        : host.find(':') != std::string_view::npos;
+    key = has_port ? std::string(host)
+                   : absl::StrCat(bytes::ToAbsl(host), ":80");
+  }
+  const absl::Time now = absl::Now();
+  bytes::MutexLock lock(&mu_);
+  auto it = hosts_.find(key);
+  if (it == hosts_.end()) {
+    DropIdleHosts(now);
+    HostClientOptions o = options_.host;
+    o.addrs = {key};
+    Host host;
+    host.client = std::make_unique<HostClient>(std::move(o), loop_);
+    it = hosts_.emplace(key, std::move(host)).first;
+  }
+  it->second.last_used = now;
+  ++it->second.in_flight;
+  if (!it->second.client->status().ok()) {
+    --it->second.in_flight;
+    return it->second.client->status();
+  }
+  return it->second.client.get();
+}
+
+void Client::Done(const std::string& key) {
+  bytes::MutexLock lock(&mu_);
+  auto it = hosts_.find(key);
+  if (it != hosts_.end()) {
+    --it->second.in_flight;
+  }
+}
+
+void Client::DropIdleHosts(absl::Time now) {
+  std::vector<std::unique_ptr<HostClient>> dropped;
+  // Expired hosts first; then, at the bound, the least recently used idle.
+  for (auto it = hosts_.begin(); it != hosts_.end();) {
+    if (it->second.in_flight == 0 &&
+        now - it->second.last_used >= options_.max_idle_host_duration) {
+      dropped.push_back(std::move(it->second.client));
+      hosts_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  while (hosts_.size() >= options_.max_hosts) {
+    auto oldest = hosts_.end();
+    for (auto it = hosts_.begin(); it != hosts_.end(); ++it) {
+      if (it->second.in_flight == 0 &&
+          (oldest == hosts_.end() ||
+           it->second.last_used < oldest->second.last_used)) {
+        oldest = it;
+      }
+    }
+    if (oldest == hosts_.end()) {
+      break;  // every host is busy: allow one more
+    }
+    dropped.push_back(std::move(oldest->second.client));
+    hosts_.erase(oldest);
+  }
+  if (!dropped.empty()) {
+    boost::asio::post(loop_, [d = std::move(dropped)]() mutable { d.clear(); });
+  }
+}
+
+size_t Client::hosts() const {
+  bytes::MutexLock lock(&mu_);
+  return hosts_.size();
+}
+
+absl::Status Client::Do(http::Request& req, http::Response& resp) {
+  return DoDeadline(req, resp, absl::InfiniteFuture());
+}
+
+absl::Status Client::DoTimeout(http::Request& req, http::Response& resp,
+                               absl::Duration timeout) {
+  return DoDeadline(req, resp, absl::Now() + timeout);
+}
+
+absl::Status Client::DoDeadline(http::Request& req, http::Response& resp,
+                                absl::Time deadline) {
+  std::string key;
+  absl::StatusOr<HostClient*> hc = Route(req, key);
+  if (!hc.ok()) {
+    return hc.status();
+  }
+  absl::Status s = (*hc)->DoDeadline(req, resp, deadline);
+  Done(key);
+  return s;
+}
+
+absl::Status Client::DoRedirects(http::Request& req, http::Response& resp,
+                                 int max_redirects, absl::Time deadline) {
+  if (max_redirects < 0) {
+    max_redirects = options_.max_redirects;
+  }
+  for (int redirects = 0;; ++redirects) {
+    absl::Status s = DoDeadline(req, resp, deadline);
+    if (!s.ok() || !IsRedirect(resp.status_code())) {
+      return s;
+    }
+    std::string_view location = resp.header().Peek("Location");
+    if (location.empty()) {
+      return s;  // nothing to follow: the 3xx is the answer
+    }
+    if (redirects == max_redirects) {
+      return MakeError(ErrorKind::kTooManyRedirects, Phase::kRead,
+                       redirects + 1, req.header().host(),
+                       absl::StrCat("more than ", max_redirects));
+    }
+    // The next target, absolute or relative to the current one.
+    std::string next;
+    const std::string old_host(req.header().host());
+    if (StartsWithNoCase(location, "http://") ||
+        StartsWithNoCase(location, "https://")) {
+      next = std::string(location);
+    } else if (location.substr(0, 2) == "//") {
+      next = absl::StrCat("http:", bytes::ToAbsl(location));
+    } else if (location.front() == '/') {
+      next = absl::StrCat("http://", old_host, bytes::ToAbsl(location));
+    } else {
+      std::string_view cur = req.header().request_uri();
+      cur = cur.substr(0, cur.find('?'));
+      size_t slash = cur.rfind('/');
+      std::string_view dir =
+          slash == std::string_view::npos ? "/" : cur.substr(0, slash + 1);
+      next = absl::StrCat("http://", old_host, bytes::ToAbsl(dir),
+                          bytes::ToAbsl(location));
+    }
+    const int code = resp.status_code();
+    http::RequestHeader& h = req.header();
+    if ((code == 303 && h.method_id() != http::Method::kHead) ||
+        ((code == 301 || code == 302) &&
+         h.method_id() == http::Method::kPost)) {
+      h.SetMethod("GET");
+      req.SetBody("");
+      h.Del("Content-Length");
+      h.Del("Content-Type");
+      h.Del("Transfer-Encoding");
+    }
+    h.SetRequestUri(next);
+    std::string key, host, target;
+    if (absl::Status u = SplitUrl(next, key, host, target); !u.ok()) {
+      return u;
+    }
+    if (host != old_host) {
+      // Credentials are for the host they were given to.
+      h.Del("Authorization");
+      h.Del("Cookie");
+    }
+  }
+}
+
+absl::Status Client::Get(std::string_view url, http::Response& resp) {
+  http::Request req;
+  req.header().SetMethod("GET");
+  req.header().SetRequestUri(url);
+  return DoRedirects(req, resp);
+}
+
+absl::Status Client::Post(std::string_view url, std::string_view content_type,
+                          std::string_view body, http::Response& resp) {
+  http::Request req;
+  req.header().SetMethod("POST");
+  req.header().SetRequestUri(url);
+  if (!content_type.empty()) {
+    req.header().Set("Content-Type", content_type);
+  }
+  req.SetBody(body);
+  return DoRedirects(req, resp);
+}
+
+}  // namespace brisk::client

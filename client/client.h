@@ -1,0 +1,108 @@
+// File: client/client.h
+//
+// Client: requests to any host (fasthttp's Client). A HostClient is made on
+// demand per "host:port" and they all share one event loop thread; hosts not
+// used for max_idle_host_duration are dropped, and at most max_hosts are
+// kept (the least recently used idle one goes first), so a crawler cannot
+// grow the map without bound.
+//
+// The request names its target either as an absolute URL in its request
+// line (`http://example.com:8080/path?q`) or as a path plus a Host header;
+// the client sends origin-form (`/path?q`) with the Host header set. Only
+// plain http is supported: an https URL is kInvalidRequest.
+//
+// Thread-safe: Do and friends may be called from any thread except the
+// client's own loop.
+//
+//   Client c;
+//   http::Response resp;
+//   absl::Status s = c.Get("http://127.0.0.1:8080/", resp);
+
+#ifndef BRISK_CLIENT_CLIENT_H_
+#define BRISK_CLIENT_CLIENT_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+
+#include "bytes/mutex.h"
+#include "client/host_client.h"
+#include "client/options.h"
+#include "http/message.h"
+
+namespace brisk::client {
+
+struct ClientOptions {
+  // Options for every per-host client (`addrs` is filled in per host).
+  HostClientOptions host;
+  // Hosts kept at once (fasthttp: unbounded, cleaned every 10 s).
+  size_t max_hosts = 1024;
+  // A host unused this long is dropped with its connections.
+  absl::Duration max_idle_host_duration = absl::Seconds(60);
+  // DoRedirects' default limit (fasthttp: 16).
+  int max_redirects = 16;
+};
+
+class Client {
+ public:
+  explicit Client(ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  absl::Status Do(http::Request& req, http::Response& resp);
+  absl::Status DoTimeout(http::Request& req, http::Response& resp,
+                         absl::Duration timeout);
+  absl::Status DoDeadline(http::Request& req, http::Response& resp,
+                          absl::Time deadline);
+  // Follows 301, 302, 303, 307 and 308 up to `max_redirects` (the option's
+  // value when negative); 303, and 301/302 after a POST, continue as GET
+  // without a body. kTooManyRedirects past the limit.
+  absl::Status DoRedirects(http::Request& req, http::Response& resp,
+                           int max_redirects = -1,
+                           absl::Time deadline = absl::InfiniteFuture());
+  absl::Status Get(std::string_view url, http::Response& resp);
+  absl::Status Post(std::string_view url, std::string_view content_type,
+                    std::string_view body, http::Response& resp);
+
+  size_t hosts() const;
+
+ private:
+  // The HostClient for the request's target; rewrites the request line to
+  // origin-form and sets Host.
+  absl::StatusOr<HostClient*> Route(http::Request& req, std::string& key);
+  void Done(const std::string& key);
+  void DropIdleHosts(absl::Time now);
+
+  struct Host {
+    std::unique_ptr<HostClient> client;
+    absl::Time last_used;
+    int in_flight = 0;
+  };
+
+  const ClientOptions options_;
+  boost::asio::io_context loop_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type>
+      guard_;
+  std::thread thread_;
+  mutable bytes::Mutex mu_;
+  absl::flat_hash_map<std::string, Host> hosts_ ABSL_GUARDED_BY(mu_);
+};
+
+// Splits an absolute http URL into "host:port" and origin-form target.
+// InvalidArgument (with kInvalidRequest) for other schemes or bad URLs.
+absl::Status SplitUrl(std::string_view url, std::string& host_port,
+                      std::string& host, std::string& target);
+
+}  // namespace brisk::client
+
+#endif  // BRISK_CLIENT_CLIENT_H_

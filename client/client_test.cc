@@ -1,0 +1,188 @@
+#include "client/client.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "http/message.h"
+#include "testing/loopback.h"
+
+namespace brisk::client {
+namespace {
+
+using testing::FakeServer;
+using testing::RawConn;
+
+// Reads one request; returns "METHOD target host body" or "" at EOF.
+std::string ReadRequest(RawConn& c) {
+  for (;;) {
+    http::Request req;
+    http::ParseResult r = req.Parse(c.buffer());
+    if (r.done()) {
+      std::string line = absl::StrCat(
+          std::string(req.header().method()), " ",
+          std::string(req.header().request_uri()), " ",
+          std::string(req.header().host()), " ", std::string(req.body()),
+          req.header().Peek("Authorization").empty() ? "" : " auth");
+      c.Take(r.consumed);
+      return line;
+    }
+    if (r.failed() || c.ReadSome(std::chrono::seconds(10)) <= 0) {
+      return "";
+    }
+  }
+}
+
+std::string Reply(int code, std::string_view body,
+                  std::string_view extra = "") {
+  return absl::StrCat("HTTP/1.1 ", code, " X\r\nContent-Length: ",
+                      body.size(), "\r\n", std::string(extra), "\r\n",
+                      std::string(body));
+}
+
+TEST(SplitUrlTest, AbsoluteHttpUrls) {
+  std::string key, host, target;
+  ASSERT_TRUE(SplitUrl("http://example.com/a?b#frag", key, host, target).ok());
+  EXPECT_EQ(key, "example.com:80");
+  EXPECT_EQ(host, "example.com");
+  EXPECT_EQ(target, "/a?b");
+  ASSERT_TRUE(SplitUrl("HTTP://[::1]:8080", key, host, target).ok());
+  EXPECT_EQ(key, "[::1]:8080");
+  EXPECT_EQ(host, "[::1]:8080");
+  EXPECT_EQ(target, "/");
+  ASSERT_TRUE(SplitUrl("http://h:81?q=1", key, host, target).ok());
+  EXPECT_EQ(target, "/?q=1");
+  for (const char* bad : {"https://h/", "ftp://h/", "http://", "http://h:0/",
+                          "http://h:99999/", "http://user@h/", "/path"}) {
+    absl::Status s = SplitUrl(bad, key, host, target);
+    EXPECT_EQ(KindOf(s), ErrorKind::kInvalidRequest) << bad;
+  }
+}
+
+TEST(ClientTest, RoutesByUrlAndHostHeaderOneClientPerHost) {
+  FakeServer a([](RawConn& c, int) {
+    for (std::string r; !(r = ReadRequest(c)).empty();) {
+      c.Send(Reply(200, "a:" + r));
+    }
+  });
+  FakeServer b([](RawConn& c, int) {
+    for (std::string r; !(r = ReadRequest(c)).empty();) {
+      c.Send(Reply(200, "b:" + r));
+    }
+  });
+  Client client;
+  http::Response resp;
+  ASSERT_TRUE(
+      client.Get(absl::StrCat("http://127.0.0.1:", a.port(), "/x?y"), resp)
+          .ok());
+  EXPECT_EQ(resp.body(), absl::StrCat("a:GET /x?y 127.0.0.1:", a.port(), " "));
+  http::Request req;
+  req.header().SetMethod("GET");
+  req.header().SetRequestUri("/by-host");
+  req.header().Set("Host", absl::StrCat("127.0.0.1:", b.port()));
+  ASSERT_TRUE(client.Do(req, resp).ok());
+  EXPECT_EQ(resp.body(),
+            absl::StrCat("b:GET /by-host 127.0.0.1:", b.port(), " "));
+  ASSERT_TRUE(client.Post(absl::StrCat("http://127.0.0.1:", a.port(), "/p"),
+                          "text/plain", "data", resp)
+                  .ok());
+  EXPECT_EQ(resp.body(),
+            absl::StrCat("a:POST /p 127.0.0.1:", a.port(), " data"));
+  EXPECT_EQ(client.hosts(), 2u);
+  EXPECT_EQ(a.accepted(), 1);
+
+  http::Request none;
+  none.header().SetRequestUri("/no-host");
+  EXPECT_EQ(KindOf(client.Do(none, resp)), ErrorKind::kInvalidRequest);
+  EXPECT_EQ(KindOf(client.Get("https://127.0.0.1/", resp)),
+            ErrorKind::kInvalidRequest);
+}
+
+TEST(ClientTest, FollowsRedirectsWithinTheLimit) {
+  FakeServer b([](RawConn& c, int) {
+    for (std::string r; !(r = ReadRequest(c)).empty();) {
+      c.Send(Reply(200, "b:" + r));
+    }
+  });
+  std::string b_url = absl::StrCat("http://127.0.0.1:", b.port());
+  FakeServer a([&](RawConn& c, int) {
+    for (std::string r; !(r = ReadRequest(c)).empty();) {
+      if (r.rfind("GET /dir/rel ", 0) == 0) {
+        c.Send(Reply(302, "", "Location: next\r\n"));
+      } else if (r.rfind("GET /dir/next ", 0) == 0) {
+        c.Send(Reply(200, "relative ok"));
+      } else if (r.rfind("POST /form ", 0) == 0) {
+        c.Send(Reply(303, "", "Location: /done\r\n"));
+      } else if (r.rfind("GET /done ", 0) == 0) {
+        c.Send(Reply(200, "after 303: " + r));
+      } else if (r.rfind("GET /away ", 0) == 0) {
+        c.Send(Reply(307, "", "Location: " + b_url + "/there\r\n"));
+      } else if (r.rfind("GET /loop ", 0) == 0) {
+        c.Send(Reply(302, "", "Location: /loop\r\n"));
+      } else {
+        c.Send(Reply(404, "?"));
+      }
+    }
+  });
+  std::string a_url = absl::StrCat("http://127.0.0.1:", a.port());
+  Client client;
+  http::Response resp;
+  ASSERT_TRUE(client.Get(a_url + "/dir/rel", resp).ok());
+  EXPECT_EQ(resp.body(), "relative ok");
+
+  ASSERT_TRUE(client.Post(a_url + "/form", "text/plain", "x=1", resp).ok());
+  EXPECT_EQ(resp.body(),
+            absl::StrCat("after 303: GET /done 127.0.0.1:", a.port(), " "));
+
+  http::Request req;
+  req.header().SetMethod("GET");
+  req.header().SetRequestUri(a_url + "/away");
+  req.header().Set("Authorization", "secret");
+  ASSERT_TRUE(client.DoRedirects(req, resp).ok());
+  // Another host: the credentials stayed behind.
+  EXPECT_EQ(resp.body(),
+            absl::StrCat("b:GET /there 127.0.0.1:", b.port(), " "));
+
+  absl::Status s = client.Get(a_url + "/loop", resp);
+  EXPECT_EQ(KindOf(s), ErrorKind::kTooManyRedirects) << s;
+  http::Request loop;
+  loop.header().SetMethod("GET");
+  loop.header().SetRequestUri(a_url + "/loop");
+  s = client.DoRedirects(loop, resp, 3);
+  EXPECT_EQ(KindOf(s), ErrorKind::kTooManyRedirects) << s;
+  EXPECT_NE(s.message().find("more than 3"), std::string_view::npos) << s;
+}
+
+TEST(ClientTest, HostMapIsBounded) {
+  std::vector<std::unique_ptr<FakeServer>> servers;
+  for (int i = 0; i < 5; ++i) {
+    servers.push_back(std::make_unique<FakeServer>([](RawConn& c, int) {
+      while (!ReadRequest(c).empty()) {
+        c.Send(Reply(200, "ok"));
+      }
+    }));
+  }
+  ClientOptions o;
+  o.max_hosts = 2;
+  Client client(o);
+  http::Response resp;
+  for (auto& s : servers) {
+    ASSERT_TRUE(
+        client.Get(absl::StrCat("http://127.0.0.1:", s->port(), "/"), resp)
+            .ok());
+    EXPECT_LE(client.hosts(), 2u);
+  }
+  o.max_hosts = 100;
+  o.max_idle_host_duration = absl::Milliseconds(1);
+  Client expiring(o);
+  for (auto& s : servers) {
+    ASSERT_TRUE(
+        expiring.Get(absl::StrCat("http://127.0.0.1:", s->port(), "/"), resp)
+            .ok());
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_LE(expiring.hosts(), 1u);
+}
+
+}  // namespace
+}  // namespace brisk::client
