@@ -126,8 +126,8 @@ absl::StatusOr<HostClient*> Client::Route(http::Request& req,
     bool has_port = host.front() == '['
                         ? host.find("]:") != std::string_view::npos
                         : host.find(':') != std::string_view::npos;
-    key = has_port ? std::string(host)
-                   : absl::StrCat(bytes::ToAbsl(host), ":80");
+    key =
+        has_port ? std::string(host) : absl::StrCat(bytes::ToAbsl(host), ":80");
   }
   const absl::Time now = absl::Now();
   bytes::MutexLock lock(&mu_);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+
 #include "http/message.h"
 #include "testing/loopback.h"
 
@@ -35,9 +36,8 @@ std::string ReadRequest(RawConn& c) {
 
 std::string Reply(int code, std::string_view body,
                   std::string_view extra = "") {
-  return absl::StrCat("HTTP/1.1 ", code, " X\r\nContent-Length: ",
-                      body.size(), "\r\n", std::string(extra), "\r\n",
-                      std::string(body));
+  return absl::StrCat("HTTP/1.1 ", code, " X\r\nContent-Length: ", body.size(),
+                      "\r\n", std::string(extra), "\r\n", std::string(body));
 }
 
 TEST(SplitUrlTest, AbsoluteHttpUrls) {
@@ -83,8 +83,9 @@ TEST(ClientTest, RoutesByUrlAndHostHeaderOneClientPerHost) {
   ASSERT_TRUE(client.Do(req, resp).ok());
   EXPECT_EQ(resp.body(),
             absl::StrCat("b:GET /by-host 127.0.0.1:", b.port(), " "));
-  ASSERT_TRUE(client.Post(absl::StrCat("http://127.0.0.1:", a.port(), "/p"),
-                          "text/plain", "data", resp)
+  ASSERT_TRUE(client
+                  .Post(absl::StrCat("http://127.0.0.1:", a.port(), "/p"),
+                        "text/plain", "data", resp)
                   .ok());
   EXPECT_EQ(resp.body(),
             absl::StrCat("a:POST /p 127.0.0.1:", a.port(), " data"));

@@ -86,8 +86,7 @@ absl::Status HostClient::Run(http::Request& req, http::Response& resp,
   call.deadline = deadline;
   call.sink = sink;
   pool_->Submit(&call);
-  call.done.wait(0, std::memory_order_acquire);
-  return std::move(call.result);
+  return call.Wait();
 }
 
 absl::Status HostClient::DoStream(http::Request& req, http::Response& resp,

@@ -43,6 +43,7 @@
 #include "boost/asio/io_context.hpp"
 
 #include "client/errors.h"
+#include "client/internal/submitter.h"
 #include "client/options.h"
 #include "http/message.h"
 
@@ -52,8 +53,8 @@ namespace client_internal {
 class HostPool;
 }  // namespace client_internal
 
-// Receives a streamed response body (see HostClient::DoStream).
-using BodySink = std::function<absl::Status(std::string_view piece)>;
+// BodySink (client/internal/submitter.h): receives a streamed response
+// body, std::function<absl::Status(std::string_view piece)>.
 
 struct HostClientStats {
   uint64_t open_conns = 0;  // busy + idle + dialing

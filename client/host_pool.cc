@@ -1,8 +1,5 @@
 #include "client/internal/host_pool.h"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <exception>
 #include <utility>
@@ -41,7 +38,19 @@ std::chrono::steady_clock::time_point After(absl::Duration d) {
 }  // namespace
 
 HostPool::HostPool(const HostClientOptions& options, asio::io_context& io)
-    : options_(options), io_(io), cleaner_(io), event_(io) {
+    : options_(options),
+      io_(io),
+      cleaner_(io),
+      submitter_(io, [this](Call* call) {
+        asio::co_spawn(
+            io_,
+            Exchange(*call->req, *call->resp, call->deadline,
+                     asio::cancellation_slot(), call->sink),
+            [call](std::exception_ptr e, absl::Status s) {
+              call->Complete(e ? absl::InternalError("client call threw")
+                               : std::move(s));
+            });
+      }) {
   for (const std::string& a : options_.addrs) {
     size_t colon = a.rfind(':');
     std::string host = a.substr(0, colon);
@@ -52,11 +61,6 @@ HostPool::HostPool(const HostClientOptions& options, asio::io_context& io)
     ports_.push_back(a.substr(colon + 1));
   }
   idle_.reserve(static_cast<size_t>(options_.max_conns));
-  event_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (event_fd_ >= 0) {
-    boost::system::error_code ec;
-    event_.assign(event_fd_, ec);
-  }
 }
 
 HostPool::~HostPool() {
@@ -68,76 +72,11 @@ HostPool::~HostPool() {
 }
 
 void HostPool::Start() {
-  if (!event_.is_open()) {
-    return;
-  }
-  event_.async_wait(asio::posix::stream_descriptor::wait_read,
-                    [this](const boost::system::error_code& ec) {
-                      if (!ec) {
-                        OnSubmit();
-                      }
-                    });
+  submitter_.Start();
 }
 
 void HostPool::Submit(Call* call) {
-  bool wake = false;
-  bool closed = false;
-  {
-    bytes::MutexLock lock(&submit_mu_);
-    closed = !event_.is_open();
-    if (!closed) {
-      call->next = nullptr;
-      if (submit_tail_ != nullptr) {
-        submit_tail_->next = call;
-      } else {
-        submit_head_ = call;
-      }
-      submit_tail_ = call;
-      wake = !wake_pending_;
-      wake_pending_ = true;
-    }
-  }
-  if (closed) {
-    call->result =
-        MakeError(ErrorKind::kClosed, Phase::kQueue, 0, options_.addrs.front());
-    call->done.store(1, std::memory_order_release);
-    call->done.notify_one();
-    return;
-  }
-  if (wake) {
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(event_fd_, &one, sizeof(one));
-  }
-}
-
-void HostPool::OnSubmit() {
-  uint64_t value;
-  [[maybe_unused]] ssize_t n = ::read(event_fd_, &value, sizeof(value));
-  Call* list;
-  {
-    bytes::MutexLock lock(&submit_mu_);
-    list = submit_head_;
-    submit_head_ = submit_tail_ = nullptr;
-    wake_pending_ = false;
-  }
-  while (list != nullptr) {
-    Call* call = list;
-    list = list->next;
-    asio::co_spawn(io_,
-                   Exchange(*call->req, *call->resp, call->deadline,
-                            asio::cancellation_slot(), call->sink),
-                   [call](std::exception_ptr e, absl::Status s) {
-                     if (e) {
-                       s = absl::InternalError("client call threw");
-                     }
-                     call->result = std::move(s);
-                     call->done.store(1, std::memory_order_release);
-                     call->done.notify_one();
-                   });
-  }
-  if (!closed_) {
-    Start();
-  }
+  submitter_.Submit(call);
 }
 
 CallCtx* HostPool::NewCtx() {
@@ -487,23 +426,8 @@ void HostPool::Close() {
   }
   closed_ = true;
   cleaner_.cancel();
-  Call* pending;
-  {
-    bytes::MutexLock lock(&submit_mu_);
-    boost::system::error_code ignored;
-    event_.close(ignored);
-    event_fd_ = -1;
-    pending = submit_head_;
-    submit_head_ = submit_tail_ = nullptr;
-  }
-  while (pending != nullptr) {
-    Call* call = pending;
-    pending = pending->next;
-    call->result =
-        MakeError(ErrorKind::kClosed, Phase::kQueue, 0, options_.addrs.front());
-    call->done.store(1, std::memory_order_release);
-    call->done.notify_one();
-  }
+  submitter_.Close(
+      MakeError(ErrorKind::kClosed, Phase::kQueue, 0, options_.addrs.front()));
   while (!idle_.empty()) {
     CloseConn(idle_.back());
   }

@@ -29,12 +29,12 @@
 #include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
-#include "boost/asio/posix/stream_descriptor.hpp"
 
 #include "bytes/byte_buffer.h"
 #include "bytes/mutex.h"
 #include "client/errors.h"
 #include "client/host_client.h"
+#include "client/internal/submitter.h"
 #include "client/options.h"
 #include "http/body_reader.h"
 #include "http/message.h"
@@ -88,17 +88,6 @@ struct CallCtx {
   bool closed = false;     // the pool shut down while waiting
   bool in_use = false;     // a call owns it (not in the free list)
   bool cancelled = false;  // the caller's cancellation signal fired
-};
-
-// A blocking call handed to the loop by Submit().
-struct Call {
-  http::Request* req = nullptr;
-  http::Response* resp = nullptr;
-  absl::Time deadline;
-  const BodySink* sink = nullptr;
-  absl::Status result;
-  std::atomic<uint32_t> done{0};
-  Call* next = nullptr;
 };
 
 class HostPool {
@@ -157,7 +146,6 @@ class HostPool {
   void OnWatch(Conn* c, const boost::system::error_code& ec);
   void ArmCleaner();
   void Clean();
-  void OnSubmit();
   void Unqueue(CallCtx* cc);
 
   const HostClientOptions& options_;
@@ -175,13 +163,8 @@ class HostPool {
   Timer cleaner_;
   bool cleaner_armed_ = false;
   bool closed_ = false;
-  // Submission from other threads.
-  int event_fd_ = -1;
-  asio::posix::basic_stream_descriptor<Executor> event_;
-  bytes::Mutex submit_mu_;
-  Call* submit_head_ ABSL_GUARDED_BY(submit_mu_) = nullptr;
-  Call* submit_tail_ ABSL_GUARDED_BY(submit_mu_) = nullptr;
-  bool wake_pending_ ABSL_GUARDED_BY(submit_mu_) = false;
+  // Blocking calls from other threads.
+  Submitter submitter_;
   // Stats: written on the loop, read anywhere.
   std::atomic<uint64_t> dials_{0}, reuses_{0}, retries_{0}, evicted_{0},
       timeouts_{0}, open_stat_{0}, idle_stat_{0}, waiting_stat_{0};

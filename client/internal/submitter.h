@@ -1,0 +1,81 @@
+// File: client/internal/submitter.h
+//
+// Hands blocking calls from any thread to a client's event loop without
+// allocating: the caller's Call (on its stack) joins an intrusive list under
+// a mutex, an eventfd wakes the loop (once per batch), and the caller waits
+// on an atomic (a futex) until the loop completes it.
+
+#ifndef BRISK_CLIENT_INTERNAL_SUBMITTER_H_
+#define BRISK_CLIENT_INTERNAL_SUBMITTER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/posix/stream_descriptor.hpp"
+
+#include "bytes/mutex.h"
+#include "http/message.h"
+
+namespace brisk::client {
+using BodySink = std::function<absl::Status(std::string_view piece)>;
+}  // namespace brisk::client
+
+namespace brisk::client::client_internal {
+
+// A blocking call on its way to the loop.
+struct Call {
+  http::Request* req = nullptr;
+  http::Response* resp = nullptr;
+  absl::Time deadline;
+  const BodySink* sink = nullptr;
+  absl::Status result;
+  std::atomic<uint32_t> done{0};
+  Call* next = nullptr;
+
+  // Loop side: stores the result and wakes the caller.
+  void Complete(absl::Status s);
+  // Caller side: blocks until Complete().
+  absl::Status Wait();
+};
+
+class Submitter {
+ public:
+  // `on_call` runs on the loop thread for each submitted call.
+  Submitter(boost::asio::io_context& io, std::function<void(Call*)> on_call);
+  ~Submitter();
+  Submitter(const Submitter&) = delete;
+  Submitter& operator=(const Submitter&) = delete;
+
+  // Starts watching (call once, on the loop thread or before it runs).
+  void Start();
+  // Any thread. After Close(), completes `call` at once with the close
+  // status.
+  void Submit(Call* call);
+  // Loop thread: stops watching and completes queued calls with `status`.
+  void Close(absl::Status status);
+
+ private:
+  void Arm();
+  void OnWake();
+
+  boost::asio::io_context& io_;
+  std::function<void(Call*)> on_call_;
+  int fd_ = -1;
+  boost::asio::posix::basic_stream_descriptor<
+      boost::asio::io_context::executor_type>
+      event_;
+  bytes::Mutex mu_;
+  Call* head_ ABSL_GUARDED_BY(mu_) = nullptr;
+  Call* tail_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool wake_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status closed_status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace brisk::client::client_internal
+
+#endif  // BRISK_CLIENT_INTERNAL_SUBMITTER_H_
