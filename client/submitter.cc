@@ -30,7 +30,9 @@ Submitter::Submitter(boost::asio::io_context& io,
 
 Submitter::~Submitter() = default;  // event_ closes the descriptor
 
-void Submitter::Start() { Arm(); }
+void Submitter::Start() {
+  Arm();
+}
 
 void Submitter::Arm() {
   if (!event_.is_open()) {

@@ -1,0 +1,498 @@
+#include "client/pipeline_client.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/basic_stream_socket.hpp"
+#include "boost/asio/basic_waitable_timer.hpp"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/connect.hpp"
+#include "boost/asio/detached.hpp"
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "boost/asio/write.hpp"
+
+#include "bytes/byte_buffer.h"
+#include "client/internal/submitter.h"
+#include "http/body_reader.h"
+#include "http/method.h"
+#include "http/response_header.h"
+
+namespace brisk::client {
+namespace client_internal {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using Executor = asio::io_context::executor_type;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+struct Pending {
+  Call* call = nullptr;  // nullptr once the caller gave up (timeout)
+  bool head = false;
+  Clock::time_point deadline;
+};
+
+struct PConn {
+  explicit PConn(asio::io_context& io, size_t ring) : socket(io), ring(ring) {}
+  asio::basic_stream_socket<tcp, Executor> socket;
+  bytes::ByteBuffer in, out, queued;
+  std::vector<Pending> ring;  // pending requests, oldest at `first`
+  size_t first = 0;
+  size_t count = 0;
+  http::ResponseHeader header;
+  http::Response scratch;  // where abandoned responses go
+  Clock::time_point dial_deadline = Clock::time_point::max();
+  Clock::time_point idle_since;
+  bool dialing = true;
+  bool writing = false;
+  bool reading = false;  // the reader coroutine runs
+  bool failed = false;
+
+  Pending& front() { return ring[first]; }
+  void Push(const Pending& p) {
+    ring[(first + count) % ring.size()] = p;
+    ++count;
+  }
+  void Pop() {
+    ring[first] = Pending{};
+    first = (first + 1) % ring.size();
+    --count;
+  }
+};
+
+class Pipeline {
+ public:
+  Pipeline(const PipelineClientOptions& o)
+      : o_(o),
+        work_(io_.get_executor()),
+        tick_(io_),
+        submitter_(io_, [this](Call* call) { OnCall(call); }) {
+    size_t colon = o_.addr.rfind(':');
+    host_ = o_.addr.substr(0, colon);
+    port_ = o_.addr.substr(colon + 1);
+    if (host_.size() >= 2 && host_.front() == '[') {
+      host_ = host_.substr(1, host_.size() - 2);
+    }
+    submitter_.Start();
+  }
+
+  ~Pipeline() {
+    for (PConn* c : conns_) {
+      delete c;
+    }
+  }
+
+  void Run() { io_.run(); }
+
+  void Stop() {
+    asio::post(io_, [this] {
+      closed_ = true;
+      absl::Status s =
+          MakeError(ErrorKind::kClosed, Phase::kQueue, 0, o_.addr);
+      submitter_.Close(s);
+      tick_.cancel();
+      for (PConn* c : conns_) {
+        Fail(c, s);
+      }
+      work_.reset();
+    });
+  }
+
+  void Submit(Call* call) { submitter_.Submit(call); }
+
+  PipelineClientStats stats() const {
+    PipelineClientStats s;
+    s.conns = conns_stat_.load(std::memory_order_relaxed);
+    s.pending = pending_stat_.load(std::memory_order_relaxed);
+    s.writes = writes_.load(std::memory_order_relaxed);
+    s.discarded = discarded_.load(std::memory_order_relaxed);
+    return s;
+  }
+
+ private:
+  void OnCall(Call* call) {
+    if (closed_) {
+      call->Complete(MakeError(ErrorKind::kClosed, Phase::kQueue, 0, o_.addr));
+      return;
+    }
+    // The connection with the fewest pending requests that has room.
+    PConn* best = nullptr;
+    for (PConn* c : conns_) {
+      if (!c->failed && c->count < static_cast<size_t>(o_.max_pending_requests) &&
+          (best == nullptr || c->count < best->count)) {
+        best = c;
+      }
+    }
+    if (best == nullptr || (best->count > 0 &&
+                            conns_.size() < static_cast<size_t>(o_.max_conns))) {
+      if (conns_.size() < static_cast<size_t>(o_.max_conns)) {
+        best = Open();
+      }
+    }
+    if (best == nullptr) {
+      call->Complete(MakeError(
+          ErrorKind::kNoFreeConns, Phase::kQueue, 1, o_.addr,
+          absl::StrCat("all ", o_.max_conns, " connections have ",
+                       o_.max_pending_requests, " requests pending")));
+      return;
+    }
+    http::RequestHeader& h = call->req->header();
+    if (h.host().empty()) {
+      h.Set("Host", host_);
+    }
+    if (!o_.user_agent.empty() && h.user_agent().empty()) {
+      h.Set("User-Agent", o_.user_agent);
+    }
+    call->resp->Reset();
+    call->req->AppendTo(best->queued);
+    const Clock::time_point deadline =
+        call->deadline == absl::InfiniteFuture()
+            ? Clock::time_point::max()
+            : Clock::now() +
+                  std::chrono::duration_cast<Clock::duration>(
+                      absl::ToChronoNanoseconds(std::max(
+                          call->deadline - absl::Now(), absl::ZeroDuration())));
+    best->Push({call, h.method_id() == http::Method::kHead, deadline});
+    pending_stat_.fetch_add(1, std::memory_order_relaxed);
+    if (deadline != Clock::time_point::max()) {
+      ArmTick();
+    }
+    Write(best);
+  }
+
+  PConn* Open() {
+    auto* c = new PConn(io_, static_cast<size_t>(o_.max_pending_requests));
+    c->header.set_limits(
+        http::HeaderLimits{.max_header_bytes = o_.max_header_bytes});
+    c->dial_deadline =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                           absl::ToChronoNanoseconds(o_.dial_timeout));
+    conns_.push_back(c);
+    conns_stat_.store(conns_.size(), std::memory_order_relaxed);
+    c->reading = true;
+    ArmTick();
+    asio::co_spawn(io_, Reader(c), asio::detached);
+    return c;
+  }
+
+  void Write(PConn* c) {
+    if (c->writing || c->dialing || c->failed || c->queued.empty()) {
+      return;
+    }
+    std::swap(c->out, c->queued);
+    c->writing = true;
+    writes_.fetch_add(1, std::memory_order_relaxed);
+    asio::async_write(c->socket, asio::buffer(c->out.data(), c->out.size()),
+                      [this, c](const boost::system::error_code& ec, size_t) {
+                        c->writing = false;
+                        c->out.Reset();
+                        if (ec) {
+                          Fail(c, MakeError(ErrorKind::kConnectionClosed,
+                                            Phase::kWrite, 1, o_.addr,
+                                            ec.message()));
+                        } else {
+                          Write(c);
+                        }
+                        MaybeFree(c);
+                      });
+  }
+
+  // Every pending call fails with `s`; the connection closes.
+  void Fail(PConn* c, const absl::Status& s) {
+    c->failed = true;
+    boost::system::error_code ignored;
+    c->socket.close(ignored);
+    while (c->count > 0) {
+      if (Call* call = c->front().call) {
+        call->Complete(s);
+      }
+      c->Pop();
+      pending_stat_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    c->queued.Reset();
+  }
+
+  void MaybeFree(PConn* c) {
+    if (!c->failed || c->writing || c->reading) {
+      return;
+    }
+    conns_.erase(std::find(conns_.begin(), conns_.end(), c));
+    conns_stat_.store(conns_.size(), std::memory_order_relaxed);
+    delete c;
+  }
+
+  void Complete(PConn* c, absl::Status s) {
+    if (Call* call = c->front().call) {
+      call->Complete(std::move(s));
+    } else {
+      discarded_.fetch_add(1, std::memory_order_relaxed);
+    }
+    c->Pop();
+    pending_stat_.fetch_sub(1, std::memory_order_relaxed);
+    if (c->count == 0) {
+      c->idle_since = Clock::now();
+    }
+  }
+
+  asio::awaitable<void> Reader(PConn* c) {
+    // Dial.
+    boost::system::error_code ec;
+    asio::ip::address ip = asio::ip::make_address(
+        host_ == "localhost" ? std::string("127.0.0.1") : host_, ec);
+    if (ec) {
+      asio::ip::basic_resolver<tcp, Executor> resolver(io_);
+      auto [rec, results] = co_await resolver.async_resolve(host_, port_, kAwait);
+      ec = rec;
+      if (!ec) {
+        auto [cec, ep] = co_await asio::async_connect(c->socket, results, kAwait);
+        ec = cec;
+      }
+    } else {
+      auto [cec] = co_await c->socket.async_connect(
+          tcp::endpoint(ip, static_cast<uint16_t>(std::stoi(port_))), kAwait);
+      ec = cec;
+    }
+    c->dialing = false;
+    c->dial_deadline = Clock::time_point::max();
+    if (ec || c->failed) {
+      Fail(c, MakeError(ErrorKind::kDial, Phase::kConnect, 1, o_.addr,
+                        c->failed ? "timed out" : ec.message()));
+      c->reading = false;
+      MaybeFree(c);
+      co_return;
+    }
+    c->socket.set_option(tcp::no_delay(true), ec);
+    Write(c);
+    // Read responses in order.
+    size_t pos = 0;
+    bool in_body = false;
+    http::BodyReader body;
+    for (;;) {
+      while (c->count > 0 && !c->failed) {
+        Pending& p = c->front();
+        http::Response* target = p.call ? p.call->resp : &c->scratch;
+        if (!in_body) {
+          http::ParseResult pr = c->header.Parse(c->in.view().substr(pos));
+          if (pr.incomplete()) {
+            break;
+          }
+          if (pr.failed()) {
+            Fail(c, MakeError(ErrorKind::kMalformedResponse, Phase::kRead, 1,
+                              o_.addr, http::ToString(pr.error)));
+            break;
+          }
+          pos += pr.consumed;
+          const int code = c->header.status_code();
+          if (code >= 100 && code < 200) {
+            c->header.Reset();
+            continue;  // interim
+          }
+          if (!p.call) {
+            c->scratch.Reset();
+          }
+          c->header.CopyTo(target->header());
+          http::ParseError e =
+              body.Start(c->header.framing(p.head), c->header.content_length(),
+                         o_.max_response_body_size);
+          if (e != http::ParseError::kNone) {
+            Fail(c, MakeError(e == http::ParseError::kBodyTooLarge
+                                  ? ErrorKind::kBodyTooLarge
+                                  : ErrorKind::kMalformedResponse,
+                              Phase::kRead, 1, o_.addr, http::ToString(e)));
+            break;
+          }
+          in_body = true;
+        }
+        http::DecodeResult d =
+            body.Read(c->in.view().substr(pos), target->body_buffer());
+        pos += d.consumed;
+        if (d.failed()) {
+          Fail(c, MakeError(d.error == http::ParseError::kBodyTooLarge
+                                ? ErrorKind::kBodyTooLarge
+                                : ErrorKind::kMalformedResponse,
+                            Phase::kRead, 1, o_.addr, http::ToString(d.error)));
+          break;
+        }
+        if (!body.done()) {
+          break;
+        }
+        in_body = false;
+        const bool close = !c->header.keep_alive();
+        c->header.Reset();
+        Complete(c, absl::OkStatus());
+        if (close) {
+          Fail(c, MakeError(ErrorKind::kConnectionClosed, Phase::kRead, 1,
+                            o_.addr, "the server closed the pipeline"));
+        }
+      }
+      if (c->failed) {
+        break;
+      }
+      if (pos == c->in.size()) {
+        c->in.Reset();
+      } else if (pos > 0) {
+        c->in.DiscardPrefix(pos);
+      }
+      pos = 0;
+      char* buf = c->in.PrepareAppend(o_.read_buffer_size);
+      auto [rec, n] = co_await c->socket.async_read_some(
+          asio::buffer(buf, c->in.available()), kAwait);
+      if (rec) {
+        if (in_body && c->count > 0) {
+          http::DecodeResult d = body.Close();
+          if (!d.failed()) {
+            Complete(c, absl::OkStatus());  // delimited by the close
+          }
+        }
+        Fail(c, MakeError(ErrorKind::kConnectionClosed, Phase::kRead, 1,
+                          o_.addr, rec.message()));
+        break;
+      }
+      c->in.CommitAppend(n);
+      if (c->count == 0) {
+        Fail(c, MakeError(ErrorKind::kMalformedResponse, Phase::kRead, 1,
+                          o_.addr, "bytes nobody asked for"));
+        break;
+      }
+    }
+    c->reading = false;
+    MaybeFree(c);
+  }
+
+  void ArmTick() {
+    if (tick_armed_ || closed_) {
+      return;
+    }
+    tick_armed_ = true;
+    tick_.expires_after(std::chrono::milliseconds(5));
+    tick_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) {
+        return;
+      }
+      tick_armed_ = false;
+      Tick();
+    });
+  }
+
+  // Deadlines of pending calls and dials; idle connections.
+  void Tick() {
+    const Clock::time_point now = Clock::now();
+    const auto idle_limit = std::chrono::duration_cast<Clock::duration>(
+        absl::ToChronoNanoseconds(o_.max_idle_conn_duration));
+    bool again = false;
+    for (size_t i = 0; i < conns_.size(); ++i) {
+      PConn* c = conns_[i];
+      if (c->failed) {
+        continue;
+      }
+      if (c->dialing) {
+        if (now >= c->dial_deadline) {
+          c->failed = true;  // the dial completes aborted and fails it
+          boost::system::error_code ignored;
+          c->socket.close(ignored);
+        }
+        again = true;
+        continue;
+      }
+      for (size_t k = 0; k < c->count; ++k) {
+        Pending& p = c->ring[(c->first + k) % c->ring.size()];
+        if (p.call != nullptr && now >= p.deadline) {
+          // The request stays on the wire; its answer will be discarded.
+          p.call->Complete(
+              MakeError(ErrorKind::kTimeout, Phase::kRead, 1, o_.addr,
+                        "pipelined; its response will be discarded"));
+          p.call = nullptr;
+        } else if (p.call != nullptr &&
+                   p.deadline != Clock::time_point::max()) {
+          again = true;
+        }
+      }
+      if (c->count == 0 && now - c->idle_since >= idle_limit) {
+        Fail(c, absl::OkStatus());
+      } else if (c->count == 0) {
+        again = true;
+      }
+    }
+    if (again) {
+      ArmTick();
+    }
+  }
+
+  const PipelineClientOptions& o_;
+  asio::io_context io_{1};
+  asio::executor_work_guard<Executor> work_;
+  asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor> tick_;
+  Submitter submitter_;
+  std::string host_, port_;
+  std::vector<PConn*> conns_;
+  bool tick_armed_ = false;
+  bool closed_ = false;
+  std::atomic<uint64_t> conns_stat_{0}, pending_stat_{0}, writes_{0},
+      discarded_{0};
+};
+
+}  // namespace client_internal
+
+PipelineClient::PipelineClient(PipelineClientOptions options)
+    : options_(std::move(options)) {
+  if (options_.addr.rfind(':') == std::string::npos ||
+      options_.addr.rfind(':') + 1 == options_.addr.size()) {
+    status_ = absl::InvalidArgumentError(
+        "PipelineClientOptions.addr: must be host:port");
+  } else if (options_.max_conns <= 0 || options_.max_pending_requests <= 0) {
+    status_ = absl::InvalidArgumentError(
+        "PipelineClientOptions: max_conns and max_pending_requests must be "
+        "positive");
+  }
+  if (!status_.ok()) {
+    return;
+  }
+  impl_ = std::make_unique<client_internal::Pipeline>(options_);
+  thread_ = std::thread([p = impl_.get()] { p->Run(); });
+}
+
+PipelineClient::~PipelineClient() {
+  if (impl_) {
+    impl_->Stop();
+    thread_.join();
+  }
+}
+
+absl::Status PipelineClient::Do(http::Request& req, http::Response& resp) {
+  return DoDeadline(req, resp, absl::InfiniteFuture());
+}
+
+absl::Status PipelineClient::DoTimeout(http::Request& req,
+                                       http::Response& resp,
+                                       absl::Duration timeout) {
+  return DoDeadline(req, resp, absl::Now() + timeout);
+}
+
+absl::Status PipelineClient::DoDeadline(http::Request& req,
+                                        http::Response& resp,
+                                        absl::Time deadline) {
+  if (!status_.ok()) {
+    return status_;
+  }
+  client_internal::Call call;
+  call.req = &req;
+  call.resp = &resp;
+  call.deadline = deadline;
+  impl_->Submit(&call);
+  return call.Wait();
+}
+
+PipelineClientStats PipelineClient::stats() const {
+  return impl_ ? impl_->stats() : PipelineClientStats{};
+}
+
+}  // namespace brisk::client

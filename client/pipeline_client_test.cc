@@ -1,0 +1,161 @@
+#include "client/pipeline_client.h"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "http/message.h"
+#include "testing/loopback.h"
+
+namespace brisk::client {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::FakeServer;
+using testing::RawConn;
+
+// Answers each request with its path, in order; "/slow" after 300 ms and
+// "/bye" by closing the connection without an answer.
+void EchoPath(RawConn& c, int) {
+  for (;;) {
+    http::Request req;
+    http::ParseResult r = req.Parse(c.buffer());
+    if (r.incomplete()) {
+      if (c.ReadSome(std::chrono::seconds(10)) <= 0) {
+        return;
+      }
+      continue;
+    }
+    if (r.failed()) {
+      return;
+    }
+    std::string path(req.header().request_uri());
+    c.Take(r.consumed);
+    if (path == "/bye") {
+      return;
+    }
+    if (path == "/slow") {
+      std::this_thread::sleep_for(milliseconds(300));
+    }
+    c.Send(absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: ", path.size(),
+                        "\r\n\r\n", path));
+  }
+}
+
+http::Request MakeGet(std::string_view path) {
+  http::Request req;
+  req.header().SetMethod("GET");
+  req.header().SetRequestUri(path);
+  return req;
+}
+
+PipelineClientOptions For(const FakeServer& s) {
+  PipelineClientOptions o;
+  o.addr = absl::StrCat("127.0.0.1:", s.port());
+  return o;
+}
+
+TEST(PipelineClientTest, ManyThreadsShareOneConnectionInOrder) {
+  FakeServer s(EchoPath);
+  PipelineClient client(For(s));
+  ASSERT_TRUE(client.status().ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      http::Response resp;
+      for (int i = 0; i < 100; ++i) {
+        std::string path = absl::StrCat("/", t, "/", i);
+        http::Request req = MakeGet(path);
+        absl::Status st = client.DoTimeout(req, resp, absl::Seconds(10));
+        EXPECT_TRUE(st.ok()) << st;
+        EXPECT_EQ(resp.body(), path);
+        ok += st.ok() && resp.body() == path;
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(ok.load(), 800);
+  EXPECT_EQ(s.accepted(), 1);
+  EXPECT_LE(client.stats().writes, 800u);
+  EXPECT_EQ(client.stats().pending, 0u);
+}
+
+TEST(PipelineClientTest, TimedOutCallReturnsAndItsResponseIsDiscarded) {
+  FakeServer s(EchoPath);
+  PipelineClient client(For(s));
+  http::Response resp;
+  http::Request slow = MakeGet("/slow");
+  absl::Status st = client.DoTimeout(slow, resp, absl::Milliseconds(50));
+  EXPECT_TRUE(IsTimeout(st)) << st;
+  http::Request fast = MakeGet("/fast");
+  st = client.DoTimeout(fast, resp, absl::Seconds(5));
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(resp.body(), "/fast");
+  EXPECT_EQ(client.stats().discarded, 1u);
+  EXPECT_EQ(s.accepted(), 1);
+}
+
+TEST(PipelineClientTest, ServerCloseFailsPendingThenRecovers) {
+  FakeServer s(EchoPath);
+  PipelineClient client(For(s));
+  http::Response resp;
+  http::Request bye = MakeGet("/bye");
+  absl::Status st = client.DoTimeout(bye, resp, absl::Seconds(5));
+  EXPECT_TRUE(IsConnectionClosed(st)) << st;
+  http::Request again = MakeGet("/again");
+  st = client.DoTimeout(again, resp, absl::Seconds(5));
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(resp.body(), "/again");
+  EXPECT_EQ(s.accepted(), 2);
+}
+
+TEST(PipelineClientTest, OverflowIsNoFreeConns) {
+  FakeServer s(EchoPath);
+  PipelineClientOptions o = For(s);
+  o.max_pending_requests = 2;
+  PipelineClient client(o);
+  std::vector<std::thread> slow;
+  for (int i = 0; i < 2; ++i) {
+    slow.emplace_back([&] {
+      http::Request req = MakeGet("/slow");
+      http::Response resp;
+      EXPECT_TRUE(client.DoTimeout(req, resp, absl::Seconds(5)).ok());
+    });
+  }
+  for (int i = 0; i < 100 && client.stats().pending < 2; ++i) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  http::Request req = MakeGet("/third");
+  http::Response resp;
+  absl::Status st = client.Do(req, resp);
+  EXPECT_TRUE(IsNoFreeConns(st)) << st;
+  for (auto& t : slow) {
+    t.join();
+  }
+}
+
+TEST(PipelineClientTest, DialFailureAndBadOptions) {
+  uint16_t port;
+  {
+    FakeServer s(EchoPath);
+    port = s.port();
+  }
+  PipelineClientOptions o;
+  o.addr = absl::StrCat("127.0.0.1:", port);
+  PipelineClient client(o);
+  http::Request req = MakeGet("/");
+  http::Response resp;
+  EXPECT_EQ(KindOf(client.Do(req, resp)), ErrorKind::kDial);
+  PipelineClient bad(PipelineClientOptions{});
+  EXPECT_FALSE(bad.status().ok());
+  EXPECT_FALSE(bad.Do(req, resp).ok());
+}
+
+}  // namespace
+}  // namespace brisk::client
