@@ -96,8 +96,7 @@ class Pipeline {
   void Stop() {
     asio::post(io_, [this] {
       closed_ = true;
-      absl::Status s =
-          MakeError(ErrorKind::kClosed, Phase::kQueue, 0, o_.addr);
+      absl::Status s = MakeError(ErrorKind::kClosed, Phase::kQueue, 0, o_.addr);
       submitter_.Close(s);
       tick_.cancel();
       for (PConn* c : conns_) {
@@ -127,13 +126,15 @@ class Pipeline {
     // The connection with the fewest pending requests that has room.
     PConn* best = nullptr;
     for (PConn* c : conns_) {
-      if (!c->failed && c->count < static_cast<size_t>(o_.max_pending_requests) &&
+      if (!c->failed &&
+          c->count < static_cast<size_t>(o_.max_pending_requests) &&
           (best == nullptr || c->count < best->count)) {
         best = c;
       }
     }
-    if (best == nullptr || (best->count > 0 &&
-                            conns_.size() < static_cast<size_t>(o_.max_conns))) {
+    if (best == nullptr ||
+        (best->count > 0 &&
+         conns_.size() < static_cast<size_t>(o_.max_conns))) {
       if (conns_.size() < static_cast<size_t>(o_.max_conns)) {
         best = Open();
       }
@@ -191,19 +192,19 @@ class Pipeline {
     std::swap(c->out, c->queued);
     c->writing = true;
     writes_.fetch_add(1, std::memory_order_relaxed);
-    asio::async_write(c->socket, asio::buffer(c->out.data(), c->out.size()),
-                      [this, c](const boost::system::error_code& ec, size_t) {
-                        c->writing = false;
-                        c->out.Reset();
-                        if (ec) {
-                          Fail(c, MakeError(ErrorKind::kConnectionClosed,
-                                            Phase::kWrite, 1, o_.addr,
-                                            ec.message()));
-                        } else {
-                          Write(c);
-                        }
-                        MaybeFree(c);
-                      });
+    asio::async_write(
+        c->socket, asio::buffer(c->out.data(), c->out.size()),
+        [this, c](const boost::system::error_code& ec, size_t) {
+          c->writing = false;
+          c->out.Reset();
+          if (ec) {
+            Fail(c, MakeError(ErrorKind::kConnectionClosed, Phase::kWrite, 1,
+                              o_.addr, ec.message()));
+          } else {
+            Write(c);
+          }
+          MaybeFree(c);
+        });
   }
 
   // Every pending call fails with `s`; the connection closes.
@@ -250,10 +251,12 @@ class Pipeline {
         host_ == "localhost" ? std::string("127.0.0.1") : host_, ec);
     if (ec) {
       asio::ip::basic_resolver<tcp, Executor> resolver(io_);
-      auto [rec, results] = co_await resolver.async_resolve(host_, port_, kAwait);
+      auto [rec, results] =
+          co_await resolver.async_resolve(host_, port_, kAwait);
       ec = rec;
       if (!ec) {
-        auto [cec, ep] = co_await asio::async_connect(c->socket, results, kAwait);
+        auto [cec, ep] =
+            co_await asio::async_connect(c->socket, results, kAwait);
         ec = cec;
       }
     } else {
@@ -471,8 +474,7 @@ absl::Status PipelineClient::Do(http::Request& req, http::Response& resp) {
   return DoDeadline(req, resp, absl::InfiniteFuture());
 }
 
-absl::Status PipelineClient::DoTimeout(http::Request& req,
-                                       http::Response& resp,
+absl::Status PipelineClient::DoTimeout(http::Request& req, http::Response& resp,
                                        absl::Duration timeout) {
   return DoDeadline(req, resp, absl::Now() + timeout);
 }

@@ -58,9 +58,9 @@ struct PipelineClientOptions {
 
 struct PipelineClientStats {
   uint64_t conns = 0;
-  uint64_t pending = 0;     // requests in flight
-  uint64_t writes = 0;      // write system calls (batches)
-  uint64_t discarded = 0;   // responses of timed-out calls
+  uint64_t pending = 0;    // requests in flight
+  uint64_t writes = 0;     // write system calls (batches)
+  uint64_t discarded = 0;  // responses of timed-out calls
 };
 
 namespace client_internal {
