@@ -31,6 +31,8 @@ LAYERS = {
     "tools": {"server", "client", "workerpool", "http", "pool", "bytes"},
     "bench": {"server", "client", "workerpool", "http", "pool", "bytes", "tools"},
     "testing": {"bytes"},
+    # Tests of the server and the client together; nothing depends on it.
+    "e2e": {"server", "client", "workerpool", "http", "pool", "bytes"},
     "ci": set(),
     # The root package holds only the public aliases for other workspaces.
     "": {"bytes", "pool", "http", "workerpool", "client", "server"},

@@ -336,6 +336,23 @@ TEST(HostClientTest, MalformedAndTruncatedResponses) {
   EXPECT_NE(st.message().find("mid-response"), std::string_view::npos) << st;
 }
 
+TEST(HostClientTest, ResetMidResponseIsConnectionClosed) {
+  FakeServer s([](RawConn& c, int) {
+    if (ReadRequest(c)) {
+      c.Send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
+      std::this_thread::sleep_for(milliseconds(20));
+      c.Reset();  // RST, not FIN
+    }
+  });
+  HostClient client(For(s));
+  http::Request req = MakeGet();
+  http::Response resp;
+  absl::Status st = client.Do(req, resp);
+  EXPECT_TRUE(IsConnectionClosed(st)) << st;
+  EXPECT_EQ(client.stats().retries, 0u) << "response bytes had arrived";
+  EXPECT_EQ(client.stats().open_conns, 0u);
+}
+
 TEST(HostClientTest, OneBytePerIntervalHitsTheDeadline) {
   FakeServer s([](RawConn& c, int) {
     if (!ReadRequest(c)) {
