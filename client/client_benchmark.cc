@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+
 #include "client/host_client.h"
 #include "client/pipeline_client.h"
 #include "http/message.h"

@@ -143,10 +143,7 @@ bool HostPool::Interrupted(CallCtx* cc) {
 
 void HostPool::Interrupt(CallCtx* cc) {
   if (cc->waiting) {
-    Unqueue(cc);
-    auto h = std::move(*cc->wake);
-    cc->wake.reset();
-    asio::post(io_, std::move(h));
+    WakeWaiter(cc);
   } else if (cc->conn != nullptr) {
     // Really cancel: the socket goes, its pending operation completes with
     // an error, and the call frees its slot at once.
@@ -162,6 +159,13 @@ absl::Status HostPool::InterruptError(CallCtx* cc, Phase phase, int attempt,
   }
   timeouts_.fetch_add(1, std::memory_order_relaxed);
   return MakeError(ErrorKind::kTimeout, phase, attempt, addr);
+}
+
+void HostPool::WakeWaiter(CallCtx* cc) {
+  Unqueue(cc);
+  auto h = std::move(*cc->wake);
+  cc->wake.reset();
+  asio::post(io_, std::move(h));
 }
 
 void HostPool::Unqueue(CallCtx* cc) {
@@ -335,11 +339,8 @@ void HostPool::Release(Conn* c, bool keep) {
   if (wait_head_ != nullptr) {
     // Hand it straight to the longest waiter.
     CallCtx* w = wait_head_;
-    Unqueue(w);
     w->granted_conn = c;
-    auto h = std::move(*w->wake);
-    w->wake.reset();
-    asio::post(io_, std::move(h));
+    WakeWaiter(w);
     return;
   }
   c->idle = true;
@@ -373,11 +374,8 @@ void HostPool::CloseConn(Conn* c) {
 void HostPool::GrantSlot() {
   if (wait_head_ != nullptr && !closed_) {
     CallCtx* w = wait_head_;
-    Unqueue(w);
     w->granted_slot = true;
-    auto h = std::move(*w->wake);
-    w->wake.reset();
-    asio::post(io_, std::move(h));
+    WakeWaiter(w);
     return;
   }
   --open_;
@@ -432,12 +430,8 @@ void HostPool::Close() {
     CloseConn(idle_.back());
   }
   while (wait_head_ != nullptr) {
-    CallCtx* w = wait_head_;
-    Unqueue(w);
-    w->closed = true;
-    auto h = std::move(*w->wake);
-    w->wake.reset();
-    asio::post(io_, std::move(h));
+    wait_head_->closed = true;
+    WakeWaiter(wait_head_);
   }
   for (const auto& cc : ctx_store_) {
     if (cc->in_use && cc->conn != nullptr) {

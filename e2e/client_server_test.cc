@@ -8,10 +8,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
 #include "client/client.h"
 #include "client/host_client.h"
 #include "client/pipeline_client.h"
-#include "gtest/gtest.h"
 #include "http/message.h"
 #include "server/server.h"
 

@@ -147,6 +147,8 @@ class HostPool {
   void ArmCleaner();
   void Clean();
   void Unqueue(CallCtx* cc);
+  // Takes `cc` off the wait queue and resumes it (posted).
+  void WakeWaiter(CallCtx* cc);
 
   const HostClientOptions& options_;
   asio::io_context& io_;
