@@ -376,9 +376,11 @@ void Loop::ArmTick() {
   }
   tick_armed_ = true;
   tick_.expires_after(std::chrono::nanoseconds(tick_ns_));
-  tick_.async_wait([this](const boost::system::error_code&) {
+  tick_.async_wait([this](const boost::system::error_code& ec) {
     tick_armed_ = false;
-    Tick();
+    if (!ec) {
+      Tick();
+    }
   });
 }
 
@@ -430,6 +432,9 @@ void Loop::CloseConn(Conn* c) {
   shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
   Notify(c, ConnState::kClosed);
   delete c;
+  if (stopping_ && all_ == nullptr) {
+    tick_.cancel();  // nothing left to time: let the loop drain now
+  }
 }
 
 void Loop::FillError(http::Response& resp, int status, http::ParseError pe,
@@ -996,6 +1001,9 @@ void Loop::BeginShutdown() {
     }
   }
   pool_.Stop([] {});
+  if (all_ == nullptr) {
+    tick_.cancel();
+  }
 }
 
 void Loop::HardClose() {

@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cxx_files() { git ls-files '*.h' '*.cc' '*.hpp' '*.cpp'; }
+# Tracked files and new ones not yet added (so a check before commit sees them).
+cxx_files() { git ls-files --cached --others --exclude-standard '*.h' '*.cc' '*.hpp' '*.cpp'; }
 
 case "${1:-}" in
   "")

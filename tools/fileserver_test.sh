@@ -1,0 +1,35 @@
+#!/bin/bash
+# fileserver end to end: by default it serves the directory `bazel run` was
+# started from (BUILD_WORKING_DIRECTORY); --root overrides; a path outside
+# the root is never served; SIGTERM exits 0.
+set -u
+source "$(dirname "$0")/smoke_lib.sh"
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+dir=$(mktemp -d)
+mkdir -p "$dir/site"
+echo "hello from the working directory" >"$dir/site/hello.txt"
+echo "secret" >"$dir/secret.txt"
+
+# Default root: the user's working directory, as under `bazel run`.
+BUILD_WORKING_DIRECTORY="$dir/site" start_server "$bin" --addr=127.0.0.1:0
+grep -q "Serving $dir/site at http://127.0.0.1:" "$LOG" || fail "banner: $(cat "$LOG")"
+reply=$(exchange 'GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')
+echo "$reply" | grep -q 'hello from the working directory' || fail "file: $reply"
+echo "$reply" | grep -q 'Content-Type: text/plain' || fail "type: $reply"
+reply=$(exchange 'GET /../secret.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')
+echo "$reply" | grep -q 'secret' && fail "left the root: $reply"
+reply=$(exchange 'GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')
+echo "$reply" | grep -q 'hello.txt' || fail "listing: $reply"
+stop_server
+
+# --root wins; a missing root is a clear error (exit 2).
+start_server "$bin" --addr=127.0.0.1:0 --root="$dir" --listing=false
+reply=$(exchange 'GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')
+echo "$reply" | grep -q '403' || fail "listing should be off: $reply"
+stop_server
+"$bin" --root="$dir/none" --addr=127.0.0.1:0 >/dev/null 2>"$dir/err"
+rc=$?
+[ $rc -eq 2 ] || fail "missing root exit code $rc"
+grep -q "root" "$dir/err" || fail "missing root message: $(cat "$dir/err")"
+rm -rf "$dir"
+echo PASS

@@ -1,0 +1,679 @@
+#include "tools/fs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+#include "bytes/byte_buffer.h"
+#include "bytes/conv.h"
+#include "http/date.h"
+#include "http/method.h"
+#include "http/uri.h"
+
+namespace brisk::tools {
+namespace {
+
+struct TypeEntry {
+  std::string_view ext;
+  std::string_view type;
+};
+
+constexpr TypeEntry kTypes[] = {
+    {"html", "text/html; charset=utf-8"},
+    {"htm", "text/html; charset=utf-8"},
+    {"css", "text/css; charset=utf-8"},
+    {"js", "text/javascript; charset=utf-8"},
+    {"mjs", "text/javascript; charset=utf-8"},
+    {"json", "application/json"},
+    {"map", "application/json"},
+    {"txt", "text/plain; charset=utf-8"},
+    {"md", "text/markdown; charset=utf-8"},
+    {"csv", "text/csv; charset=utf-8"},
+    {"xml", "application/xml"},
+    {"svg", "image/svg+xml"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},
+    {"webp", "image/webp"},
+    {"avif", "image/avif"},
+    {"ico", "image/x-icon"},
+    {"pdf", "application/pdf"},
+    {"wasm", "application/wasm"},
+    {"woff", "font/woff"},
+    {"woff2", "font/woff2"},
+    {"ttf", "font/ttf"},
+    {"otf", "font/otf"},
+    {"mp4", "video/mp4"},
+    {"webm", "video/webm"},
+    {"mp3", "audio/mpeg"},
+    {"ogg", "audio/ogg"},
+    {"wav", "audio/wav"},
+    {"zip", "application/zip"},
+    {"gz", "application/gzip"},
+    {"tar", "application/x-tar"},
+};
+
+bool StartsWith(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+
+// Whether the client takes gzip (Accept-Encoding: gzip, not with q=0).
+bool AcceptsGzip(std::string_view accept) {
+  while (!accept.empty()) {
+    size_t comma = accept.find(',');
+    std::string_view item = bytes::TrimOws(accept.substr(0, comma));
+    accept = comma == std::string_view::npos ? std::string_view()
+                                             : accept.substr(comma + 1);
+    size_t semi = item.find(';');
+    std::string_view coding = bytes::TrimOws(item.substr(0, semi));
+    if (!bytes::EqualsIgnoreCase(coding, "gzip") && coding != "*") {
+      continue;
+    }
+    if (semi == std::string_view::npos) {
+      return true;
+    }
+    std::string_view q = bytes::TrimOws(item.substr(semi + 1));
+    // q=0, q=0.0, q=0.00 refuse; anything else accepts.
+    if (StartsWith(q, "q=0") &&
+        q.find_first_not_of("0.", 2) == std::string_view::npos) {
+      continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+// A single byte range of a `size`-byte file. Returns 0 for none/ignored
+// (the whole file), 1 for a range in [first, last], -1 for unsatisfiable.
+int ParseRange(std::string_view h, uint64_t size, uint64_t& first,
+               uint64_t& last) {
+  if (!StartsWith(h, "bytes=")) {
+    return 0;
+  }
+  std::string_view spec = bytes::TrimOws(h.substr(6));
+  if (spec.find(',') != std::string_view::npos) {
+    return 0;  // several ranges: the whole file (RFC 9110 §14.2)
+  }
+  size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) {
+    return 0;
+  }
+  std::string_view a = spec.substr(0, dash);
+  std::string_view b = spec.substr(dash + 1);
+  if (a.empty()) {  // suffix: the last n bytes
+    std::optional<uint64_t> n = bytes::ParseUint(b);
+    if (!n) {
+      return 0;
+    }
+    if (*n == 0 || size == 0) {
+      return -1;
+    }
+    first = *n >= size ? 0 : size - *n;
+    last = size - 1;
+    return 1;
+  }
+  std::optional<uint64_t> f = bytes::ParseUint(a);
+  if (!f) {
+    return 0;
+  }
+  if (*f >= size) {
+    return -1;
+  }
+  first = *f;
+  if (b.empty()) {
+    last = size - 1;
+    return 1;
+  }
+  std::optional<uint64_t> l = bytes::ParseUint(b);
+  if (!l || *l < *f) {
+    return 0;
+  }
+  last = std::min(*l, size - 1);
+  return 1;
+}
+
+bool EtagMatches(std::string_view list, std::string_view etag) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = bytes::TrimOws(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view()
+                                           : list.substr(comma + 1);
+    if (StartsWith(item, "W/")) {
+      item.remove_prefix(2);  // weak comparison (RFC 9110 §13.1.2)
+    }
+    if (item == "*" || item == etag) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void AppendHtmlEscaped(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+void AppendUrlEscaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+        c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+}
+
+std::string HttpDate(int64_t t) {
+  char buf[http::kHttpDateSize];
+  http::FormatHttpDate(t, buf);
+  return std::string(buf, sizeof(buf));
+}
+
+bool ReadWhole(const std::string& path, uint64_t size, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  out.resize(size);
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n =
+        ::pread(fd, out.data() + got, size - got, static_cast<off_t>(got));
+    if (n <= 0) {
+      break;
+    }
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  out.resize(got);
+  return got == size;
+}
+
+std::string Gzip(std::string_view in) {
+  z_stream z{};
+  deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+               Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, in.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// A large file sent in pieces through a detached request.
+struct Stream {
+  server::DetachedCtx d;
+  int fd = -1;
+  uint64_t off = 0;
+  uint64_t end = 0;
+  size_t chunk = 0;
+  std::string buf;
+  ~Stream() {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+};
+
+void Pump(std::shared_ptr<Stream> st) {
+  const size_t n =
+      static_cast<size_t>(std::min<uint64_t>(st->chunk, st->end - st->off));
+  if (n == 0) {
+    st->d.Finish();
+    return;
+  }
+  st->buf.resize(n);
+  ssize_t r = ::pread(st->fd, st->buf.data(), n, static_cast<off_t>(st->off));
+  if (r <= 0) {
+    // The file shrank: the announced length cannot be met, so the server
+    // ends the connection after what was sent.
+    st->d.Finish();
+    return;
+  }
+  st->buf.resize(static_cast<size_t>(r));
+  st->off += static_cast<uint64_t>(r);
+  Stream* raw = st.get();
+  raw->d.StreamWrite(raw->buf, [st = std::move(st)](absl::Status s) mutable {
+    if (!s.ok()) {
+      st->d.Finish();  // the client is gone
+      return;
+    }
+    Pump(std::move(st));
+  });
+}
+
+}  // namespace
+
+struct FileServer::Entry {
+  std::string real;  // resolved path inside the root
+  bool is_dir = false;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string etag;
+  std::string last_modified;
+  std::string_view content_type;
+  std::shared_ptr<const std::string> content;  // small files
+  std::shared_ptr<const std::string> gz;       // gzip copy, made once
+  absl::Time checked;
+  size_t charged = 0;  // bytes counted against the cache
+};
+
+std::string_view ContentTypeFor(std::string_view name) {
+  size_t slash = name.rfind('/');
+  std::string_view base =
+      slash == std::string_view::npos ? name : name.substr(slash + 1);
+  size_t dot = base.rfind('.');
+  if (dot != std::string_view::npos && dot + 1 < base.size()) {
+    std::string_view ext = base.substr(dot + 1);
+    for (const TypeEntry& t : kTypes) {
+      if (bytes::EqualsIgnoreCase(ext, t.ext)) {
+        return t.type;
+      }
+    }
+  }
+  return "application/octet-stream";
+}
+
+bool Compressible(std::string_view type) {
+  return StartsWith(type, "text/") || StartsWith(type, "application/json") ||
+         StartsWith(type, "application/xml") ||
+         StartsWith(type, "image/svg+xml") ||
+         StartsWith(type, "application/wasm");
+}
+
+absl::StatusOr<std::unique_ptr<FileServer>> FileServer::Create(
+    FsOptions options) {
+  char buf[PATH_MAX];
+  if (::realpath(options.root.c_str(), buf) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("root \"", options.root, "\": ", std::strerror(errno)));
+  }
+  struct stat st;
+  if (::stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("root \"", options.root, "\" is not a directory"));
+  }
+  if (::access(buf, R_OK | X_OK) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("root \"", options.root, "\" is not readable"));
+  }
+  std::string root(buf);
+  if (root.size() > 1 && root.back() == '/') {
+    root.pop_back();
+  }
+  return std::unique_ptr<FileServer>(
+      new FileServer(std::move(options), std::move(root)));
+}
+
+FileServer::FileServer(FsOptions options, std::string root)
+    : options_(std::move(options)), root_(std::move(root)) {}
+
+FileServer::~FileServer() = default;
+
+FsStats FileServer::stats() const {
+  return {hits_.load(), misses_.load(), compressions_.load(), streamed_.load(),
+          refused_.load()};
+}
+
+void FileServer::Evict(size_t need) {
+  while (cache_bytes_ + need > options_.max_cache_bytes && !lru_.empty()) {
+    auto it = cache_.find(lru_.back());
+    if (it != cache_.end()) {
+      cache_bytes_ -= it->second->charged;
+      cache_.erase(it);
+    }
+    lru_.pop_back();
+  }
+}
+
+std::shared_ptr<FileServer::Entry> FileServer::Load(const std::string& path,
+                                                    int& status) {
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  const std::string full = root_ + path;
+  char buf[PATH_MAX];
+  if (::realpath(full.c_str(), buf) == nullptr) {
+    status = errno == EACCES ? 403 : 404;
+    return nullptr;
+  }
+  std::string real(buf);
+  // A symlink may point anywhere; only what stays inside the root is served.
+  if (real != root_ && !(real.size() > root_.size() &&
+                         real.compare(0, root_.size(), root_) == 0 &&
+                         (root_ == "/" || real[root_.size()] == '/'))) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    status = 403;
+    return nullptr;
+  }
+  struct stat st;
+  if (::stat(real.c_str(), &st) != 0) {
+    status = 404;
+    return nullptr;
+  }
+  auto e = std::make_shared<Entry>();
+  e->real = std::move(real);
+  e->checked = absl::Now();
+  if (S_ISDIR(st.st_mode)) {
+    e->is_dir = true;
+    return e;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    status = 403;  // devices, sockets, fifos
+    return nullptr;
+  }
+  if (::access(e->real.c_str(), R_OK) != 0) {
+    status = 403;
+    return nullptr;
+  }
+  e->size = static_cast<uint64_t>(st.st_size);
+  e->mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                st.st_mtim.tv_nsec;
+  e->etag =
+      absl::StrCat("\"", absl::Hex(e->size), "-", absl::Hex(e->mtime_ns), "\"");
+  e->last_modified = HttpDate(st.st_mtim.tv_sec);
+  e->content_type = ContentTypeFor(path);
+  if (e->size <= options_.max_cached_file_bytes) {
+    auto content = std::make_shared<std::string>();
+    if (!ReadWhole(e->real, e->size, *content)) {
+      status = 404;  // changed under us; the next request tries again
+      return nullptr;
+    }
+    e->content = std::move(content);
+  }
+  return e;
+}
+
+std::shared_ptr<FileServer::Entry> FileServer::Lookup(std::string_view path,
+                                                      int& status) {
+  const std::string key(path);
+  const absl::Time now = absl::Now();
+  {
+    bytes::MutexLock lock(&mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end() &&
+        now - it->second->checked < options_.cache_duration) {
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      return it->second;
+    }
+  }
+  std::shared_ptr<Entry> e = Load(key, status);
+  bytes::MutexLock lock(&mu_);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) {
+    cache_bytes_ -= it->second->charged;
+    cache_.erase(it);
+    lru_.remove(key);
+  }
+  if (e != nullptr) {
+    e->charged = key.size() + sizeof(Entry) + (e->content ? e->size : 0);
+    Evict(e->charged);
+    cache_bytes_ += e->charged;
+    cache_[key] = e;
+    lru_.push_front(key);
+  }
+  return e;
+}
+
+std::shared_ptr<const std::string> FileServer::Gzipped(
+    const std::shared_ptr<Entry>& e) {
+  {
+    bytes::MutexLock lock(&mu_);
+    if (e->gz) {
+      return e->gz;
+    }
+  }
+  std::string original;
+  if (e->content) {
+    original = *e->content;
+  } else if (!ReadWhole(e->real, e->size, original)) {
+    return nullptr;
+  }
+  auto gz = std::make_shared<const std::string>(Gzip(original));
+  compressions_.fetch_add(1, std::memory_order_relaxed);
+  bytes::MutexLock lock(&mu_);
+  if (!e->gz) {
+    e->gz = gz;
+    e->charged += gz->size();
+    cache_bytes_ += gz->size();
+  }
+  return e->gz;
+}
+
+void FileServer::Handle(server::RequestCtx& ctx) {
+  http::Request& req = ctx.request();
+  const http::RequestHeader& h = req.header();
+  const http::Method m = h.method_id();
+  if (m != http::Method::kGet && m != http::Method::kHead) {
+    ctx.Error(405, "method not allowed\n");
+    ctx.response().header().Set("Allow", "GET, HEAD");
+    return;
+  }
+  if (req.uri_error() != http::ParseError::kNone) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    ctx.Error(400, "bad request path\n");
+    return;
+  }
+  const std::string_view path = req.uri().path();
+  if (path.empty() || path.front() != '/' ||
+      path.find('\\') != std::string_view::npos ||
+      path.find('\0') != std::string_view::npos) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    ctx.Error(400, "bad request path\n");
+    return;
+  }
+  int status = 404;
+  std::shared_ptr<Entry> e = Lookup(path, status);
+  if (e == nullptr) {
+    ctx.Error(status, status == 403 ? "forbidden\n" : "not found\n");
+    return;
+  }
+  if (!e->is_dir) {
+    ServeFile(ctx, e);
+    return;
+  }
+  if (path.back() != '/') {
+    // Relative links in the page resolve against the directory.
+    std::string location = absl::StrCat(bytes::ToAbsl(path), "/");
+    if (std::string_view q = req.uri().query_string(); !q.empty()) {
+      absl::StrAppend(&location, "?", bytes::ToAbsl(q));
+    }
+    ctx.SetStatusCode(301);
+    ctx.response().header().Set("Location", location);
+    return;
+  }
+  int index_status = 404;
+  std::shared_ptr<Entry> index =
+      Lookup(absl::StrCat(bytes::ToAbsl(path), "index.html"), index_status);
+  if (index != nullptr && !index->is_dir) {
+    ServeFile(ctx, index);
+    return;
+  }
+  if (!options_.listing) {
+    ctx.Error(403, "directory listing is off\n");
+    return;
+  }
+  ServeListing(ctx, path, e->real);
+}
+
+void FileServer::ServeFile(server::RequestCtx& ctx,
+                           const std::shared_ptr<Entry>& e) {
+  const http::RequestHeader& h = ctx.request().header();
+  http::Response& resp = ctx.response();
+  http::ResponseHeader& rh = resp.header();
+  rh.Set("Last-Modified", e->last_modified);
+  rh.Set("ETag", e->etag);
+  rh.Set("Accept-Ranges", "bytes");
+  rh.SetContentType(e->content_type);
+  const bool compressible = options_.compress && Compressible(e->content_type);
+  if (compressible) {
+    rh.Set("Vary", "Accept-Encoding");
+  }
+  // Conditional requests (RFC 9110 §13.2.2: If-None-Match wins).
+  if (std::string_view inm = h.Peek("If-None-Match"); !inm.empty()) {
+    if (EtagMatches(inm, e->etag)) {
+      resp.SetStatusCode(304);
+      return;
+    }
+  } else if (std::string_view ims = h.Peek("If-Modified-Since"); !ims.empty()) {
+    std::optional<int64_t> t = http::ParseHttpDate(ims);
+    if (t && e->mtime_ns / 1'000'000'000 <= *t) {
+      resp.SetStatusCode(304);
+      return;
+    }
+  }
+  uint64_t first = 0;
+  uint64_t last = e->size == 0 ? 0 : e->size - 1;
+  int range = 0;
+  if (std::string_view r = h.Peek("Range"); !r.empty()) {
+    range = ParseRange(r, e->size, first, last);
+  }
+  if (range < 0) {
+    resp.SetStatusCode(416);
+    rh.Set("Content-Range", absl::StrCat("bytes */", e->size));
+    return;
+  }
+  if (range == 0 && compressible && e->size >= 256 &&
+      e->size <= options_.max_compress_bytes &&
+      AcceptsGzip(h.Peek("Accept-Encoding"))) {
+    if (std::shared_ptr<const std::string> gz = Gzipped(e)) {
+      rh.Set("Content-Encoding", "gzip");
+      resp.SetBody(*gz);
+      return;
+    }
+  }
+  const uint64_t length = e->size == 0 ? 0 : last - first + 1;
+  if (range > 0) {
+    resp.SetStatusCode(206);
+    rh.Set("Content-Range",
+           absl::StrCat("bytes ", first, "-", last, "/", e->size));
+  }
+  if (e->content) {
+    resp.SetBody(std::string_view(*e->content).substr(first, length));
+    if (ctx.is_head() && length == 0) {
+      rh.SetContentLength(0);
+    }
+    return;
+  }
+  rh.SetContentLength(static_cast<int64_t>(length));
+  if (ctx.is_head()) {
+    return;  // the server writes the head with this length and no body
+  }
+  auto st = std::make_shared<Stream>();
+  st->fd = ::open(e->real.c_str(), O_RDONLY | O_CLOEXEC);
+  if (st->fd < 0) {
+    ctx.Error(404, "not found\n");
+    return;
+  }
+  st->off = first;
+  st->end = first + length;
+  st->chunk = options_.chunk_bytes;
+  streamed_.fetch_add(1, std::memory_order_relaxed);
+  st->d = ctx.Detach();
+  Pump(std::move(st));
+}
+
+void FileServer::ServeListing(server::RequestCtx& ctx,
+                              std::string_view url_path,
+                              const std::string& dir) {
+  struct Item {
+    std::string name;
+    bool is_dir;
+    uint64_t size;
+    int64_t mtime;
+  };
+  std::vector<Item> items;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* de = ::readdir(d)) {
+      std::string_view name = de->d_name;
+      if (name == "." || name == "..") {
+        continue;
+      }
+      struct stat st;
+      std::string p = absl::StrCat(dir, "/", bytes::ToAbsl(name));
+      if (::stat(p.c_str(), &st) != 0) {
+        continue;  // a dangling symlink
+      }
+      items.push_back({std::string(name), S_ISDIR(st.st_mode),
+                       static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec});
+    }
+    ::closedir(d);
+  } else {
+    ctx.Error(403, "forbidden\n");
+    return;
+  }
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    return a.is_dir != b.is_dir ? a.is_dir : a.name < b.name;
+  });
+  std::string html =
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of ";
+  AppendHtmlEscaped(html, url_path);
+  html += "</title></head>\n<body><h1>Index of ";
+  AppendHtmlEscaped(html, url_path);
+  html += "</h1>\n<table>\n";
+  if (url_path != "/") {
+    html += "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
+  }
+  for (const Item& it : items) {
+    html += "<tr><td><a href=\"";
+    std::string href;
+    AppendUrlEscaped(href, it.name);
+    AppendHtmlEscaped(html, href);
+    if (it.is_dir) {
+      html += "/";
+    }
+    html += "\">";
+    AppendHtmlEscaped(html, it.name);
+    if (it.is_dir) {
+      html += "/";
+    }
+    html += "</a></td><td>";
+    html += it.is_dir ? "-" : std::to_string(it.size);
+    html += "</td><td>";
+    html += HttpDate(it.mtime);
+    html += "</td></tr>\n";
+  }
+  html += "</table>\n</body></html>\n";
+  ctx.SetContentType("text/html; charset=utf-8");
+  ctx.SetBody(html);
+}
+
+}  // namespace brisk::tools

@@ -1,0 +1,118 @@
+// File: tools/fs.h
+//
+// FileServer: fasthttp's FS for brisk's server — a static file handler.
+//
+//   - GET and HEAD (others: 405 with Allow). Content-Type from the file
+//     extension; `index.html` for a directory (a directory URL without the
+//     trailing slash is redirected to it, 301); an HTML listing with escaped
+//     names when `listing` is on, 403 otherwise.
+//   - One byte range (`Range: bytes=a-b`, `a-`, `-n`) gives 206 with
+//     Content-Range; an unsatisfiable one 416. Several ranges in one request
+//     are answered with the whole file (200), as RFC 9110 §14.2 allows.
+//   - ETag (size and mtime) and Last-Modified; If-None-Match and
+//     If-Modified-Since give 304.
+//   - gzip for compressible types when the client accepts it; the
+//     compressed copy is cached and invalidated when the file changes.
+//   - Small files are served from a bounded in-memory cache (entries are
+//     re-checked with stat() after `cache_duration`); large files are
+//     streamed in `chunk_bytes` pieces, never read whole.
+//   - Security: the URL path is decoded and normalized (no `..` survives,
+//     encoded or not); a path with a backslash or NUL is refused (400); a
+//     symlink is followed only when its target stays inside the root
+//     (403 otherwise). Dot-files are served (nginx does too).
+//
+// Thread-safe: one FileServer serves every loop of a server (the cache has
+// a mutex). Reads happen on the loop thread (they usually hit the page
+// cache); run the server with blocking_handler for slow disks.
+
+#ifndef BRISK_TOOLS_FS_H_
+#define BRISK_TOOLS_FS_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+#include "bytes/mutex.h"
+#include "server/request_ctx.h"
+
+namespace brisk::tools {
+
+struct FsOptions {
+  std::string root = ".";
+  // gzip compressible types for clients that accept it (fasthttp: Compress).
+  bool compress = true;
+  // HTML listings of directories without an index (fasthttp:
+  // GenerateIndexPages, off).
+  bool listing = true;
+  // How long a cached file is trusted before stat() again (fasthttp:
+  // CacheDuration, 10 s).
+  absl::Duration cache_duration = absl::Seconds(10);
+  // Files up to this size are kept in memory; larger ones are streamed.
+  size_t max_cached_file_bytes = 256 * 1024;
+  // Total bytes of the memory cache (originals and gzip copies).
+  size_t max_cache_bytes = 64 * 1024 * 1024;
+  // Largest file that is compressed (in memory, once per version).
+  size_t max_compress_bytes = 8 * 1024 * 1024;
+  // Streaming piece size for large files.
+  size_t chunk_bytes = 64 * 1024;
+};
+
+struct FsStats {
+  uint64_t hits = 0;    // answered from the memory cache
+  uint64_t misses = 0;  // needed stat/open
+  uint64_t compressions = 0;
+  uint64_t streamed = 0;  // large files sent in pieces
+  uint64_t refused = 0;   // 400/403 for paths that try to leave the root
+};
+
+// The Content-Type for a file name ("a.css" -> "text/css; charset=utf-8"),
+// application/octet-stream when unknown.
+std::string_view ContentTypeFor(std::string_view name);
+// Whether gzip helps for this Content-Type (text, JSON, JS, SVG, ...).
+bool Compressible(std::string_view content_type);
+
+class FileServer {
+ public:
+  // InvalidArgument when the root is not a readable directory.
+  static absl::StatusOr<std::unique_ptr<FileServer>> Create(FsOptions options);
+  ~FileServer();
+
+  void Handle(server::RequestCtx& ctx);
+  FsStats stats() const;
+  const std::string& root() const { return root_; }
+
+ private:
+  struct Entry;
+  explicit FileServer(FsOptions options, std::string root);
+  // The cached entry for a root-relative path (nullptr with `status` set to
+  // the HTTP status to answer: 403, 404).
+  std::shared_ptr<Entry> Lookup(std::string_view path, int& status);
+  std::shared_ptr<Entry> Load(const std::string& path, int& status);
+  void Evict(size_t need);
+  void ServeFile(server::RequestCtx& ctx, const std::shared_ptr<Entry>& e);
+  void ServeListing(server::RequestCtx& ctx, std::string_view url_path,
+                    const std::string& dir);
+  std::shared_ptr<const std::string> Gzipped(const std::shared_ptr<Entry>& e);
+
+  const FsOptions options_;
+  const std::string root_;  // realpath, no trailing slash
+  mutable bytes::Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<Entry>> cache_
+      ABSL_GUARDED_BY(mu_);
+  std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);  // front: newest
+  size_t cache_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<uint64_t> hits_{0}, misses_{0}, compressions_{0}, streamed_{0},
+      refused_{0};
+};
+
+}  // namespace brisk::tools
+
+#endif  // BRISK_TOOLS_FS_H_

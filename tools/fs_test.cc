@@ -1,0 +1,275 @@
+#include "tools/fs.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+#include "server/server_test_util.h"
+#include "testing/loopback.h"
+
+namespace brisk::tools {
+namespace {
+
+using server::Get;
+using server::Reply;
+using server::TestServer;
+
+void Write(const std::string& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+std::string Gunzip(const std::string& in) {
+  z_stream z{};
+  inflateInit2(&z, 15 + 16);
+  std::string out(1 << 20, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  inflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  return out;
+}
+
+class FsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    base_ = absl::StrCat(tmp ? tmp : "/tmp", "/fs_test_", ::getpid());
+    root_ = base_ + "/root";
+    ::mkdir(base_.c_str(), 0755);
+    ::mkdir(root_.c_str(), 0755);
+    ::mkdir((root_ + "/sub").c_str(), 0755);
+    Write(root_ + "/index.html", "<h1>home</h1>");
+    text_ = std::string(2000, 'a') + "the end";
+    Write(root_ + "/a.txt", text_);
+    big_.resize(3 << 20);
+    for (size_t i = 0; i < big_.size(); ++i) {
+      big_[i] = static_cast<char>('A' + (i * 7) % 26);
+    }
+    Write(root_ + "/big.bin", big_);
+    Write(root_ + "/sub/we<ird>&name.txt", "odd");
+    Write(base_ + "/secret", "TOP SECRET");
+    ASSERT_EQ(
+        ::symlink((root_ + "/a.txt").c_str(), (root_ + "/link-in.txt").c_str()),
+        0);
+    ASSERT_EQ(
+        ::symlink((base_ + "/secret").c_str(), (root_ + "/link-out").c_str()),
+        0);
+    ASSERT_EQ(::symlink(base_.c_str(), (root_ + "/dir-out").c_str()), 0);
+  }
+  void TearDown() override {
+    std::string cmd = "rm -rf '" + base_ + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+
+  std::unique_ptr<TestServer> Serve(FsOptions o = {}) {
+    o.root = root_;
+    auto fs = FileServer::Create(o);
+    EXPECT_TRUE(fs.ok()) << fs.status();
+    fs_ = std::move(*fs);
+    FileServer* f = fs_.get();
+    return std::make_unique<TestServer>(
+        server::ServerOptions{},
+        [f](server::RequestCtx& ctx) { f->Handle(ctx); });
+  }
+
+  std::string base_, root_, text_, big_;
+  std::unique_ptr<FileServer> fs_;
+};
+
+TEST_F(FsTest, ServesIndexFilesAndTypes) {
+  auto ts = Serve();
+  Reply r = server::RoundTrip(ts->port(), Get("/"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "<h1>home</h1>");
+  EXPECT_EQ(r.Header("Content-Type"), "text/html; charset=utf-8");
+  r = server::RoundTrip(ts->port(), Get("/a.txt"));
+  EXPECT_EQ(r.body, text_);
+  EXPECT_EQ(r.Header("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(r.Header("Accept-Ranges"), "bytes");
+  EXPECT_FALSE(r.Header("ETag").empty());
+  EXPECT_EQ(r.Header("Last-Modified").size(), 29u);
+  EXPECT_EQ(server::RoundTrip(ts->port(), Get("/missing")).status, 404);
+  EXPECT_EQ(server::RoundTrip(ts->port(), Get("/link-in.txt")).body, text_);
+  r = server::RoundTrip(ts->port(),
+                        "POST /a.txt HTTP/1.1\r\nHost: t\r\nContent-Length: "
+                        "0\r\n\r\n");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.Header("Allow"), "GET, HEAD");
+  EXPECT_EQ(ContentTypeFor("x/y.JS"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(ContentTypeFor("noext"), "application/octet-stream");
+}
+
+TEST_F(FsTest, HeadHasLengthWithoutBody) {
+  auto ts = Serve();
+  testing::RawConn c = ts->Connect();
+  ASSERT_TRUE(
+      c.Send("HEAD /a.txt HTTP/1.1\r\nHost: t\r\n\r\n"
+             "HEAD /big.bin HTTP/1.1\r\nHost: t\r\n\r\n" +
+             Get("/index.html")));
+  Reply a = server::ReadReply(c, true);
+  EXPECT_EQ(a.Header("Content-Length"), std::to_string(text_.size()));
+  EXPECT_EQ(a.body, "");
+  Reply big = server::ReadReply(c, true);
+  EXPECT_EQ(big.Header("Content-Length"), std::to_string(big_.size()));
+  EXPECT_EQ(server::ReadReply(c).body, "<h1>home</h1>");
+}
+
+TEST_F(FsTest, ConditionalRequestsGet304) {
+  auto ts = Serve();
+  Reply r = server::RoundTrip(ts->port(), Get("/a.txt"));
+  std::string etag = r.Header("ETag");
+  std::string lm = r.Header("Last-Modified");
+  Reply c1 = server::RoundTrip(
+      ts->port(), Get("/a.txt", "If-None-Match: \"x\", " + etag + "\r\n"));
+  EXPECT_EQ(c1.status, 304);
+  EXPECT_EQ(c1.body, "");
+  EXPECT_EQ(server::RoundTrip(
+                ts->port(), Get("/a.txt", "If-None-Match: W/" + etag + "\r\n"))
+                .status,
+            304);
+  EXPECT_EQ(server::RoundTrip(
+                ts->port(), Get("/a.txt", "If-Modified-Since: " + lm + "\r\n"))
+                .status,
+            304);
+  EXPECT_EQ(server::RoundTrip(ts->port(),
+                              Get("/a.txt", "If-None-Match: \"other\"\r\n"))
+                .status,
+            200);
+  EXPECT_EQ(
+      server::RoundTrip(
+          ts->port(),
+          Get("/a.txt", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"))
+          .status,
+      200);
+}
+
+TEST_F(FsTest, ByteRanges) {
+  auto ts = Serve();
+  const std::string size = std::to_string(text_.size());
+  Reply r =
+      server::RoundTrip(ts->port(), Get("/a.txt", "Range: bytes=0-4\r\n"));
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, "aaaaa");
+  EXPECT_EQ(r.Header("Content-Range"), "bytes 0-4/" + size);
+  r = server::RoundTrip(ts->port(), Get("/a.txt", "Range: bytes=-7\r\n"));
+  EXPECT_EQ(r.body, "the end");
+  r = server::RoundTrip(ts->port(), Get("/a.txt", "Range: bytes=2000-\r\n"));
+  EXPECT_EQ(r.body, "the end");
+  r = server::RoundTrip(ts->port(), Get("/a.txt", "Range: bytes=99999-\r\n"));
+  EXPECT_EQ(r.status, 416);
+  EXPECT_EQ(r.Header("Content-Range"), "bytes */" + size);
+  r = server::RoundTrip(ts->port(), Get("/a.txt", "Range: bytes=0-1,5-6\r\n"));
+  EXPECT_EQ(r.status, 200);  // several ranges: the whole file
+  EXPECT_EQ(r.body, text_);
+  // A range of a streamed file.
+  r = server::RoundTrip(ts->port(),
+                        Get("/big.bin", "Range: bytes=1000000-1000009\r\n"));
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, big_.substr(1000000, 10));
+}
+
+TEST_F(FsTest, LargeFilesAreStreamedWhole) {
+  auto ts = Serve();
+  Reply r = server::RoundTrip(ts->port(), Get("/big.bin"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.size(), big_.size());
+  EXPECT_TRUE(r.body == big_);
+  EXPECT_EQ(fs_->stats().streamed, 1u);
+}
+
+TEST_F(FsTest, GzipWhenAcceptedAndRefreshedWhenTheFileChanges) {
+  FsOptions o;
+  o.cache_duration = absl::Milliseconds(1);
+  auto ts = Serve(o);
+  Reply r = server::RoundTrip(
+      ts->port(), Get("/a.txt", "Accept-Encoding: br, gzip;q=0.8\r\n"));
+  EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(r.Header("Vary"), "Accept-Encoding");
+  EXPECT_LT(r.body.size(), text_.size());
+  EXPECT_EQ(Gunzip(r.body), text_);
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt", "Accept-Encoding: gzip;q=0\r\n"));
+  EXPECT_FALSE(r.Has("Content-Encoding"));
+  EXPECT_EQ(r.body, text_);
+  // Images are not compressed.
+  Write(root_ + "/p.png", std::string(1000, 'p'));
+  r = server::RoundTrip(ts->port(), Get("/p.png", "Accept-Encoding: gzip\r\n"));
+  EXPECT_FALSE(r.Has("Content-Encoding"));
+  // The file changes: a new ETag and a new compressed copy.
+  std::string old_etag =
+      server::RoundTrip(ts->port(), Get("/a.txt")).Header("ETag");
+  ::usleep(20'000);
+  std::string changed = std::string(3000, 'z') + "changed";
+  Write(root_ + "/a.txt", changed);
+  r = server::RoundTrip(ts->port(), Get("/a.txt", "Accept-Encoding: gzip\r\n"));
+  EXPECT_EQ(Gunzip(r.body), changed);
+  EXPECT_NE(r.Header("ETag"), old_etag);
+  EXPECT_EQ(fs_->stats().compressions, 2u);
+}
+
+TEST_F(FsTest, DirectoriesRedirectAndList) {
+  auto ts = Serve();
+  Reply r = server::RoundTrip(ts->port(), Get("/sub?x=1"));
+  EXPECT_EQ(r.status, 301);
+  EXPECT_EQ(r.Header("Location"), "/sub/?x=1");
+  r = server::RoundTrip(ts->port(), Get("/sub/"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("we&lt;ird&gt;&amp;name.txt"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("href=\"we%3Cird%3E%26name.txt\""), std::string::npos)
+      << r.body;
+  EXPECT_EQ(r.body.find("<ird>"), std::string::npos);
+  EXPECT_EQ(
+      server::RoundTrip(ts->port(), Get("/sub/we%3Cird%3E%26name.txt")).body,
+      "odd");
+}
+
+TEST_F(FsTest, ListingCanBeOff) {
+  FsOptions o;
+  o.listing = false;
+  auto ts = Serve(o);
+  EXPECT_EQ(server::RoundTrip(ts->port(), Get("/sub/")).status, 403);
+}
+
+TEST_F(FsTest, NoPathLeavesTheRoot) {
+  auto ts = Serve();
+  const char* attacks[] = {
+      "/../secret",        "/..%2fsecret",
+      "/%2e%2e/secret",    "/%2e%2e%2fsecret",
+      "/sub/../../secret", "/sub/%2e%2e/%2e%2e/secret",
+      "/..%5csecret",      "/sub\\..\\..\\secret",
+      "/%00/a.txt",        "/a.txt%00.html",
+      "/link-out",         "/dir-out/secret",
+      "//../secret",       "/./../secret",
+  };
+  for (const char* path : attacks) {
+    Reply r = server::RoundTrip(ts->port(), Get(path));
+    EXPECT_TRUE(r.ok) << path;
+    EXPECT_NE(r.status, 200) << path;
+    EXPECT_EQ(r.body.find("TOP SECRET"), std::string::npos) << path;
+  }
+  EXPECT_EQ(server::RoundTrip(ts->port(), Get("/link-out")).status, 403);
+  EXPECT_EQ(server::RoundTrip(ts->port(), Get("/..%5csecret")).status, 400);
+  EXPECT_GE(fs_->stats().refused, 3u);
+}
+
+TEST_F(FsTest, BadRootIsAnError) {
+  FsOptions o;
+  o.root = root_ + "/nope";
+  EXPECT_FALSE(FileServer::Create(o).ok());
+  o.root = root_ + "/a.txt";
+  EXPECT_FALSE(FileServer::Create(o).ok());
+}
+
+}  // namespace
+}  // namespace brisk::tools
