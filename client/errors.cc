@@ -95,8 +95,8 @@ absl::Status MakeError(ErrorKind kind, Phase phase, int attempts,
     absl::StrAppend(&msg, ": ", bytes::ToAbsl(detail));
   }
   absl::Status s(CodeFor(kind), msg);
-  s.SetPayload(kPayloadUrl,
-               absl::Cord(std::string(1, static_cast<char>(kind))));
+  const char payload[2] = {static_cast<char>(kind), static_cast<char>(phase)};
+  s.SetPayload(kPayloadUrl, absl::Cord(std::string(payload, 2)));
   return s;
 }
 
@@ -105,10 +105,21 @@ ErrorKind KindOf(const absl::Status& s) {
     return ErrorKind::kNone;
   }
   auto p = s.GetPayload(kPayloadUrl);
-  if (!p || p->size() != 1) {
+  if (!p || p->size() != 2) {
     return ErrorKind::kNone;
   }
   return static_cast<ErrorKind>(static_cast<uint8_t>((*p)[0]));
+}
+
+Phase PhaseOf(const absl::Status& s) {
+  if (s.ok()) {
+    return Phase::kQueue;
+  }
+  auto p = s.GetPayload(kPayloadUrl);
+  if (!p || p->size() != 2) {
+    return Phase::kQueue;
+  }
+  return static_cast<Phase>(static_cast<uint8_t>((*p)[1]));
 }
 
 }  // namespace brisk::client

@@ -55,6 +55,8 @@ absl::Status MakeError(ErrorKind kind, Phase phase, int attempts,
 
 // kNone for OK or for a status the client did not make.
 ErrorKind KindOf(const absl::Status& s);
+// The phase a client error happened in (kQueue for other statuses).
+Phase PhaseOf(const absl::Status& s);
 
 inline bool IsNoFreeConns(const absl::Status& s) {
   return KindOf(s) == ErrorKind::kNoFreeConns;

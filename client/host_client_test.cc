@@ -436,6 +436,7 @@ TEST(HostClientTest, ErrorsCarryKindPhaseAndAttempts) {
   EXPECT_EQ(st.message(),
             "brisk client: timeout in read after 2 attempts (h:1): slow");
   EXPECT_TRUE(IsTimeout(st));
+  EXPECT_EQ(PhaseOf(st), Phase::kRead);
   EXPECT_EQ(KindOf(absl::DeadlineExceededError("other")), ErrorKind::kNone);
   EXPECT_EQ(KindOf(absl::OkStatus()), ErrorKind::kNone);
 }

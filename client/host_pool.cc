@@ -89,6 +89,7 @@ CallCtx* HostPool::NewCtx() {
   cc->conn = nullptr;
   cc->waiting = cc->fired = cc->granted_slot = cc->closed = false;
   cc->granted_conn = nullptr;
+  cc->resolve = nullptr;
   cc->in_use = true;
   cc->cancelled = false;
   return cc;
@@ -144,6 +145,10 @@ bool HostPool::Interrupted(CallCtx* cc) {
 void HostPool::Interrupt(CallCtx* cc) {
   if (cc->waiting) {
     WakeWaiter(cc);
+  } else if (cc->resolve != nullptr && cc->resolve->waiter) {
+    auto h = std::move(*cc->resolve->waiter);
+    cc->resolve->waiter.reset();
+    asio::post(io_, std::move(h));
   } else if (cc->conn != nullptr) {
     // Really cancel: the socket goes, its pending operation completes with
     // an error, and the call frees its slot at once.
@@ -271,10 +276,32 @@ asio::awaitable<absl::Status> HostPool::Dial(CallCtx* cc, Conn* c,
   asio::ip::address ip = asio::ip::make_address(
       host == "localhost" ? std::string("127.0.0.1") : host, ec);
   if (ec) {
-    // A name: resolve it (off the loop, in Asio's resolver thread).
-    asio::ip::basic_resolver<tcp, Executor> resolver(io_);
-    auto [rec, results] =
-        co_await resolver.async_resolve(host, ports_[c->addr], kAwait);
+    // A name: resolve it in Asio's resolver thread. getaddrinfo cannot be
+    // interrupted, so the call waits on its own hand-off: a deadline or a
+    // cancellation resumes it at once and the late result is dropped.
+    auto rs = std::make_shared<Resolve>(io_);
+    rs->resolver.async_resolve(
+        host, ports_[c->addr],
+        [rs](const boost::system::error_code& rec, Resolve::Results results) {
+          rs->ec = rec;
+          rs->results = std::move(results);
+          rs->done = true;
+          if (rs->waiter) {
+            auto h = std::move(*rs->waiter);
+            rs->waiter.reset();
+            std::move(h)();
+          }
+        });
+    cc->resolve = rs.get();
+    if (!rs->done) {
+      co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+          [&rs](auto handler) { rs->waiter.emplace(std::move(handler)); },
+          asio::use_awaitable);
+    }
+    cc->resolve = nullptr;
+    const boost::system::error_code rec =
+        rs->done ? rs->ec : asio::error::operation_aborted;
+    Resolve::Results results = rs->results;
     if (Interrupted(cc) || rec) {
       if (cc->cancelled || (cc->fired && Clock::now() >= call_deadline)) {
         co_return InterruptError(cc, Phase::kResolve, 1, addr);

@@ -68,6 +68,18 @@ struct Conn {
   bool dead = false;
 };
 
+// A name resolution in flight; shared with its completion, which may come
+// after the call gave up.
+struct Resolve {
+  using Results = asio::ip::basic_resolver<tcp, Executor>::results_type;
+  explicit Resolve(asio::io_context& io) : resolver(io) {}
+  asio::ip::basic_resolver<tcp, Executor> resolver;
+  bool done = false;
+  boost::system::error_code ec;
+  Results results;
+  std::optional<asio::any_completion_handler<void()>> waiter;
+};
+
 // One call's state on the loop: pooled (see the file comment).
 struct CallCtx {
   explicit CallCtx(asio::io_context& io) : timer(io) {}
@@ -77,6 +89,7 @@ struct CallCtx {
   std::chrono::steady_clock::time_point armed_at;
   // What the deadline must interrupt.
   Conn* conn = nullptr;
+  Resolve* resolve = nullptr;
   bool waiting = false;
   bool fired = false;  // the armed deadline passed
   // FIFO wait queue links and the grant.

@@ -1,0 +1,230 @@
+// fetch: a curl-like one-shot HTTP/1.1 client on brisk's Client.
+//
+//   ./bazelw run //tools:fetch -- [-X METHOD] [-H 'K: V']... [-d DATA|@FILE]
+//       [-o FILE] [-i] [--timeout SECONDS] [-L] [--max-redirs N] [--fail] URL
+//
+// Exit codes (curl's numbers where curl has one):
+//   0 success   2 bad arguments   6 name not resolved   7 connect failed
+//   22 HTTP status >= 400 with --fail   26 a file could not be read
+//   23 output could not be written   28 timeout   47 too many redirects
+//   56 the connection failed mid-exchange   1 anything else
+// Each failure prints one line on stderr.
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/time/time.h"
+
+#include "bytes/conv.h"
+#include "client/client.h"
+#include "client/errors.h"
+#include "http/message.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: fetch [-X METHOD] [-H 'Name: value']... [-d DATA|@FILE] "
+    "[-o FILE] [-i] [--timeout SECONDS] [-L] [--max-redirs N] [--fail] URL";
+
+struct Args {
+  std::string method;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::optional<std::string> data;
+  std::string output;
+  bool include = false;
+  bool follow = false;
+  bool fail = false;
+  int max_redirs = 16;
+  double timeout_s = 0;
+  std::string url;
+};
+
+int Bad(const std::string& why) {
+  std::fprintf(stderr, "fetch: %s\n%s\n", why.c_str(), kUsage);
+  return 2;
+}
+
+// Parses argv; returns an exit code when it cannot go on (-1 otherwise).
+int Parse(int argc, char** argv, Args& a) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) {
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (arg == "-h" || arg == "--help") {
+      std::printf("%s\n", kUsage);
+      return 0;
+    } else if (arg == "-X" || arg == "--request") {
+      if (!value(a.method) || a.method.empty()) {
+        return Bad("-X needs a method");
+      }
+    } else if (arg == "-H" || arg == "--header") {
+      if (!value(v)) {
+        return Bad("-H needs 'Name: value'");
+      }
+      size_t colon = v.find(':');
+      if (colon == std::string::npos || colon == 0) {
+        return Bad("-H \"" + v + "\" is not 'Name: value'");
+      }
+      std::string name = v.substr(0, colon);
+      std::string val = v.substr(colon + 1);
+      val.erase(0, val.find_first_not_of(" \t"));
+      a.headers.emplace_back(name, val);
+    } else if (arg == "-d" || arg == "--data") {
+      if (!value(v)) {
+        return Bad("-d needs data or @file");
+      }
+      if (!v.empty() && v[0] == '@') {
+        std::ifstream f(v.substr(1), std::ios::binary);
+        if (!f) {
+          std::fprintf(stderr, "fetch: cannot read %s\n", v.c_str() + 1);
+          return 26;
+        }
+        a.data = std::string(std::istreambuf_iterator<char>(f), {});
+      } else {
+        a.data = v;
+      }
+    } else if (arg == "-o" || arg == "--output") {
+      if (!value(a.output)) {
+        return Bad("-o needs a file");
+      }
+    } else if (arg == "-i" || arg == "--include") {
+      a.include = true;
+    } else if (arg == "-L" || arg == "--location") {
+      a.follow = true;
+    } else if (arg == "--fail" || arg == "-f") {
+      a.fail = true;
+    } else if (arg == "--timeout" || arg == "-m" || arg == "--max-time") {
+      if (!value(v) || !absl::SimpleAtod(v, &a.timeout_s) || a.timeout_s <= 0) {
+        return Bad("--timeout needs a positive number of seconds");
+      }
+    } else if (arg == "--max-redirs") {
+      if (!value(v) || !absl::SimpleAtoi(v, &a.max_redirs) ||
+          a.max_redirs < 0) {
+        return Bad("--max-redirs needs a count");
+      }
+    } else if (!arg.empty() && arg[0] == '-') {
+      return Bad("unknown option " + std::string(arg));
+    } else if (a.url.empty()) {
+      a.url = std::string(arg);
+    } else {
+      return Bad("more than one URL");
+    }
+  }
+  if (a.url.empty()) {
+    return Bad("no URL");
+  }
+  if (a.url.find("://") == std::string::npos) {
+    a.url = "http://" + a.url;
+  }
+  return -1;
+}
+
+int ExitCodeFor(const absl::Status& s) {
+  using brisk::client::ErrorKind;
+  using brisk::client::Phase;
+  switch (brisk::client::KindOf(s)) {
+    case ErrorKind::kDial:
+      return brisk::client::PhaseOf(s) == Phase::kResolve ? 6 : 7;
+    case ErrorKind::kTimeout:
+      return 28;
+    case ErrorKind::kTooManyRedirects:
+      return 47;
+    case ErrorKind::kInvalidRequest:
+      return 2;
+    case ErrorKind::kConnectionClosed:
+      return 56;
+    default:
+      return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (int code = Parse(argc, argv, a); code >= 0) {
+    return code;
+  }
+  brisk::http::Request req;
+  std::string method = a.method;
+  if (method.empty()) {
+    method = a.data ? "POST" : "GET";
+  }
+  req.header().SetMethod(method);
+  req.header().SetRequestUri(a.url);
+  bool has_type = false;
+  for (const auto& [name, value] : a.headers) {
+    req.header().Add(name, value);
+    has_type = has_type || brisk::bytes::EqualsIgnoreCase(name, "content-type");
+  }
+  if (a.data) {
+    if (!has_type) {
+      req.header().Set("Content-Type", "application/x-www-form-urlencoded");
+    }
+    req.SetBody(*a.data);
+  }
+  brisk::client::Client client;
+  brisk::http::Response resp;
+  const absl::Time deadline = a.timeout_s > 0
+                                  ? absl::Now() + absl::Seconds(a.timeout_s)
+                                  : absl::InfiniteFuture();
+  absl::Status s = a.follow
+                       ? client.DoRedirects(req, resp, a.max_redirs, deadline)
+                       : client.DoDeadline(req, resp, deadline);
+  if (!s.ok()) {
+    std::fprintf(stderr, "fetch: %s\n", std::string(s.message()).c_str());
+    return ExitCodeFor(s);
+  }
+  std::FILE* out = stdout;
+  if (!a.output.empty()) {
+    out = std::fopen(a.output.c_str(), "wb");
+    if (out == nullptr) {
+      std::fprintf(stderr, "fetch: cannot write %s\n", a.output.c_str());
+      return 23;
+    }
+  }
+  std::string head;
+  if (a.include) {
+    const brisk::http::ResponseHeader& h = resp.header();
+    head = "HTTP/1." + std::to_string(h.http_minor()) + " " +
+           std::to_string(h.status_code()) + " " + std::string(h.reason()) +
+           "\r\n";
+    for (size_t i = 0; i < h.fields().size(); ++i) {
+      auto f = h.fields()[i];
+      head += std::string(f.name) + ": " + std::string(f.value) + "\r\n";
+    }
+    head += "\r\n";
+  }
+  const bool failed = a.fail && resp.status_code() >= 400;
+  if (!failed) {
+    std::string_view body = resp.body();
+    if (std::fwrite(head.data(), 1, head.size(), out) != head.size() ||
+        std::fwrite(body.data(), 1, body.size(), out) != body.size()) {
+      std::fprintf(stderr, "fetch: cannot write the output\n");
+      return 23;
+    }
+  }
+  if (out != stdout) {
+    std::fclose(out);
+  }
+  if (failed) {
+    std::fprintf(stderr, "fetch: the server answered %d\n", resp.status_code());
+    return 22;
+  }
+  return 0;
+}

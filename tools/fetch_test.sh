@@ -1,0 +1,63 @@
+#!/bin/bash
+# fetch against a server that redirects, stalls and fails; each failure kind
+# has its own exit code and a one-line message.
+set -u
+fetch="$1"
+peer="$2"
+fail() { echo "FAIL: $*"; exit 1; }
+out=$(mktemp -d)
+python3 "$peer" >"$out/peer.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$out"' EXIT
+port=""
+for _ in $(seq 100); do
+  port=$(awk '/^port/ {print $2}' "$out/peer.log")
+  [ -n "$port" ] && break
+  sleep 0.05
+done
+[ -n "$port" ] || fail "peer did not start: $(cat "$out/peer.log")"
+url="http://127.0.0.1:$port"
+
+# expect CODE ARGS...: runs fetch, checks the exit code, keeps stdout/stderr.
+expect() {
+  local want=$1
+  shift
+  "$fetch" "$@" >"$out/stdout" 2>"$out/stderr"
+  local rc=$?
+  [ $rc -eq "$want" ] || fail "fetch $* exited $rc, want $want: $(cat "$out/stderr")"
+}
+
+expect 0 "$url/hello"
+[ "$(cat "$out/stdout")" = "hello" ] || fail "body: $(cat "$out/stdout")"
+expect 0 -i "127.0.0.1:$port/hello"
+grep -q "^HTTP/1.1 200" "$out/stdout" || fail "-i: $(cat "$out/stdout")"
+expect 0 "$url/redirect"
+[ -z "$(cat "$out/stdout")" ] || fail "followed without -L"
+expect 0 -L "$url/redirect"
+[ "$(cat "$out/stdout")" = "hello" ] || fail "-L: $(cat "$out/stdout")"
+expect 47 -L --max-redirs 3 "$url/loop"
+grep -q "too many redirects" "$out/stderr" || fail "47 message: $(cat "$out/stderr")"
+expect 28 --timeout 0.3 "$url/slow"
+[ "$(wc -l <"$out/stderr")" -eq 1 ] || fail "one line: $(cat "$out/stderr")"
+expect 22 --fail "$url/fail"
+[ -z "$(cat "$out/stdout")" ] || fail "--fail printed a body"
+expect 0 "$url/fail"
+[ "$(cat "$out/stdout")" = "boom" ] || fail "body of 500"
+expect 0 -d 'a=1' "$url/echo"
+[ "$(cat "$out/stdout")" = "POST application/x-www-form-urlencoded a=1" ] ||
+  fail "-d: $(cat "$out/stdout")"
+printf 'from a file' >"$out/data"
+expect 0 -X PUT -H 'Content-Type: text/plain' -d "@$out/data" "$url/echo"
+[ "$(cat "$out/stdout")" = "PUT text/plain from a file" ] ||
+  fail "-X -H -d @: $(cat "$out/stdout")"
+expect 0 -o "$out/saved" "$url/hello"
+[ "$(cat "$out/saved")" = "hello" ] || fail "-o"
+kill $pid
+wait $pid 2>/dev/null
+expect 7 --timeout 3 "$url/hello"
+expect 6 --timeout 5 "http://no-such-host.invalid/"
+expect 2 -Z "$url/"
+expect 2
+expect 2 "https://127.0.0.1/"
+expect 26 -d @/no/such/file "$url/"
+echo PASS

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""A misbehaving HTTP/1.1 server for the tools' tests, on 127.0.0.1:0.
+
+Prints "port N" on stdout, then serves until killed:
+  /hello     200 "hello"
+  /redirect  302 to /hello          /loop  302 to /loop
+  /slow      answers after 5 s      /fail  500 "boom"
+  /echo      200 "METHOD content-type body"
+"""
+import http.server
+import socketserver
+import sys
+import time
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_any(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else b""
+        if self.path == "/hello":
+            self.reply(200, b"hello")
+        elif self.path == "/redirect":
+            self.reply(302, b"", [("Location", "/hello")])
+        elif self.path == "/loop":
+            self.reply(302, b"", [("Location", "/loop")])
+        elif self.path == "/slow":
+            time.sleep(5)
+            self.reply(200, b"late")
+        elif self.path == "/fail":
+            self.reply(500, b"boom")
+        elif self.path == "/echo":
+            ctype = self.headers.get("Content-Type") or "-"
+            self.reply(200, b"%s %s %s" % (self.command.encode(),
+                                           ctype.encode(), body))
+        else:
+            self.reply(404, b"nope")
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_any
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+
+if __name__ == "__main__":
+    s = Server(("127.0.0.1", 0), Handler)
+    print("port", s.server_address[1], flush=True)
+    s.serve_forever()
