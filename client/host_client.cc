@@ -111,6 +111,12 @@ asio::awaitable<absl::Status> HostClient::AsyncDo(
   co_return co_await pool_->Exchange(req, resp, deadline, cancel);
 }
 
+void HostClient::Close() {
+  if (pool_) {
+    pool_->Close();
+  }
+}
+
 HostClientStats HostClient::stats() const {
   return pool_ ? pool_->stats() : HostClientStats{};
 }

@@ -106,6 +106,11 @@ class HostClient {
       absl::Time deadline = absl::InfiniteFuture(),
       boost::asio::cancellation_slot cancel = {});
 
+  // On the loop thread (the second constructor): closes every connection;
+  // calls in flight and later ones fail with kClosed. Run the loop until
+  // they completed before destroying the client.
+  void Close();
+
   HostClientStats stats() const;
   const HostClientOptions& options() const { return options_; }
   boost::asio::io_context& loop() { return *loop_; }

@@ -41,6 +41,7 @@ HostPool::HostPool(const HostClientOptions& options, asio::io_context& io)
     : options_(options),
       io_(io),
       cleaner_(io),
+      tick_(io),
       submitter_(io, [this](Call* call) {
         asio::co_spawn(
             io_,
@@ -81,7 +82,7 @@ void HostPool::Submit(Call* call) {
 
 CallCtx* HostPool::NewCtx() {
   if (free_ctx_.empty()) {
-    ctx_store_.push_back(std::make_unique<CallCtx>(io_));
+    ctx_store_.push_back(std::make_unique<CallCtx>());
     free_ctx_.push_back(ctx_store_.back().get());
   }
   CallCtx* cc = free_ctx_.back();
@@ -102,40 +103,74 @@ void HostPool::FreeCtx(CallCtx* cc) {
   free_ctx_.push_back(cc);
 }
 
+// Deadlines are kept in a list checked by one timer per pool every
+// kDeadlineTick while any is set: arming is two pointer writes, and a call
+// that ends costs no timer cancellation. A deadline fires up to one tick
+// late.
+constexpr auto kDeadlineTick = std::chrono::milliseconds(5);
+
 void HostPool::Arm(CallCtx* cc, Clock::time_point at) {
   if (at == Clock::time_point::max()) {
     Disarm(cc);
     return;
   }
-  if (cc->timer_armed && cc->armed_at == at) {
-    return;
-  }
-  const uint64_t gen = ++cc->gen;
-  cc->timer_armed = true;
   cc->armed_at = at;
-  cc->timer.expires_at(at);
-  cc->timer.async_wait([this, cc, gen](const boost::system::error_code& ec) {
-    if (!ec) {
-      OnDeadline(cc, gen);
+  if (!cc->timer_armed) {
+    cc->timer_armed = true;
+    cc->tprev = timed_tail_;
+    cc->tnext = nullptr;
+    if (timed_tail_ != nullptr) {
+      timed_tail_->tnext = cc;
+    } else {
+      timed_head_ = cc;
     }
-  });
+    timed_tail_ = cc;
+  }
+  if (!tick_armed_ && !closed_) {
+    tick_armed_ = true;
+    tick_.expires_after(kDeadlineTick);
+    tick_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) {
+        return;  // cancelled: the pool may be gone
+      }
+      tick_armed_ = false;
+      Tick();
+    });
+  }
 }
 
 void HostPool::Disarm(CallCtx* cc) {
-  if (cc->timer_armed) {
-    ++cc->gen;
-    cc->timer_armed = false;
-    cc->timer.cancel();
-  }
-}
-
-void HostPool::OnDeadline(CallCtx* cc, uint64_t gen) {
-  if (cc->gen != gen || !cc->in_use) {
-    return;  // a later phase re-armed, or the call ended
+  if (!cc->timer_armed) {
+    return;
   }
   cc->timer_armed = false;
-  cc->fired = true;
-  Interrupt(cc);
+  if (cc->tprev != nullptr) {
+    cc->tprev->tnext = cc->tnext;
+  } else {
+    timed_head_ = cc->tnext;
+  }
+  if (cc->tnext != nullptr) {
+    cc->tnext->tprev = cc->tprev;
+  } else {
+    timed_tail_ = cc->tprev;
+  }
+  cc->tprev = cc->tnext = nullptr;
+}
+
+void HostPool::Tick() {
+  const Clock::time_point now = Clock::now();
+  for (CallCtx* cc = timed_head_; cc != nullptr;) {
+    CallCtx* next = cc->tnext;
+    if (now >= cc->armed_at) {
+      Disarm(cc);
+      cc->fired = true;
+      Interrupt(cc);
+    }
+    cc = next;
+  }
+  if (timed_head_ != nullptr && !tick_armed_ && !closed_) {
+    Arm(timed_head_, timed_head_->armed_at);  // re-arms the tick
+  }
 }
 
 bool HostPool::Interrupted(CallCtx* cc) {
@@ -201,8 +236,10 @@ Conn* HostPool::TakeIdle() {
       CloseConn(c);
       continue;
     }
-    boost::system::error_code ignored;
-    c->socket.cancel(ignored);  // the idle watch
+    if (c->watch_pending) {
+      boost::system::error_code ignored;
+      c->socket.cancel(ignored);  // the idle watch
+    }
     return c;
   }
   return nullptr;
@@ -374,13 +411,38 @@ void HostPool::Release(Conn* c, bool keep) {
   c->idle_deadline = Clock::now() + c->idle_limit;
   idle_.push_back(c);
   idle_stat_.store(idle_.size(), std::memory_order_relaxed);
-  Watch(c);
+  // The watch is armed once the loop has run what is ready now: a
+  // connection taken again at once (a busy client) costs no wait and no
+  // cancel. A close that lands in between is met by the retry rules.
+  to_watch_.push_back(c);
+  if (!watch_posted_) {
+    watch_posted_ = true;
+    // The pool may be gone when this runs (a client destroyed on its loop
+    // right after its last call): `alive_` says whether it is.
+    asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+      if (!alive.expired()) {
+        WatchReleased();
+      }
+    });
+  }
   ArmCleaner();
+}
+
+void HostPool::WatchReleased() {
+  watch_posted_ = false;
+  for (Conn* c : to_watch_) {
+    if (c->idle && !c->watch_pending) {
+      Watch(c);
+    }
+  }
+  to_watch_.clear();
 }
 
 void HostPool::CloseConn(Conn* c) {
   boost::system::error_code ignored;
   c->socket.close(ignored);
+  to_watch_.erase(std::remove(to_watch_.begin(), to_watch_.end(), c),
+                  to_watch_.end());
   if (c->idle) {
     auto it = std::find(idle_.begin(), idle_.end(), c);
     if (it != idle_.end()) {
@@ -451,6 +513,7 @@ void HostPool::Close() {
   }
   closed_ = true;
   cleaner_.cancel();
+  tick_.cancel();
   submitter_.Close(
       MakeError(ErrorKind::kClosed, Phase::kQueue, 0, options_.addrs.front()));
   while (!idle_.empty()) {
@@ -592,8 +655,11 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
       break;
     }
 
-    // Read the header (skipping 1xx interim responses).
+    // Read the header (skipping 1xx interim responses). First let the loop
+    // run what is ready: under load the answer is often there by then, and
+    // the read needs no failed attempt and no readiness registration.
     Arm(cc, std::min(call_deadline, After(options_.read_timeout)));
+    co_await asio::post(io_, asio::use_awaitable);
     c->in.Reset();
     c->header.Reset();
     size_t start = 0;  // where this response begins in c->in

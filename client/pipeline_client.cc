@@ -71,8 +71,12 @@ struct PConn {
 
 class Pipeline {
  public:
-  Pipeline(const PipelineClientOptions& o)
+  // Runs on `external` when given (the caller runs it), else on its own
+  // io_context (Run() on a thread of the client's).
+  Pipeline(const PipelineClientOptions& o, asio::io_context* external)
       : o_(o),
+        own_io_(external ? nullptr : std::make_unique<asio::io_context>(1)),
+        io_(external ? *external : *own_io_),
         work_(io_.get_executor()),
         tick_(io_),
         submitter_(io_, [this](Call* call) { OnCall(call); }) {
@@ -94,19 +98,26 @@ class Pipeline {
   void Run() { io_.run(); }
 
   void Stop() {
-    asio::post(io_, [this] {
-      closed_ = true;
-      absl::Status s = MakeError(ErrorKind::kClosed, Phase::kQueue, 0, o_.addr);
-      submitter_.Close(s);
-      tick_.cancel();
-      for (PConn* c : conns_) {
-        Fail(c, s);
-      }
-      work_.reset();
-    });
+    asio::post(io_, [this] { StopHere(); });
+  }
+
+  // On the loop thread: fails what is pending, closes the connections and
+  // lets the loop run out of work.
+  void StopHere() {
+    closed_ = true;
+    absl::Status s = MakeError(ErrorKind::kClosed, Phase::kQueue, 0, o_.addr);
+    submitter_.Close(s);
+    tick_.cancel();
+    for (PConn* c : conns_) {
+      Fail(c, s);
+    }
+    work_.reset();
   }
 
   void Submit(Call* call) { submitter_.Submit(call); }
+  // Loop thread: starts `call` directly (AsyncDo).
+  void Start(Call* call) { OnCall(call); }
+  asio::io_context& io() { return io_; }
 
   PipelineClientStats stats() const {
     PipelineClientStats s;
@@ -431,7 +442,8 @@ class Pipeline {
   }
 
   const PipelineClientOptions& o_;
-  asio::io_context io_{1};
+  std::unique_ptr<asio::io_context> own_io_;
+  asio::io_context& io_;
   asio::executor_work_guard<Executor> work_;
   asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor> tick_;
   Submitter submitter_;
@@ -445,29 +457,76 @@ class Pipeline {
 
 }  // namespace client_internal
 
-PipelineClient::PipelineClient(PipelineClientOptions options)
-    : options_(std::move(options)) {
-  if (options_.addr.rfind(':') == std::string::npos ||
-      options_.addr.rfind(':') + 1 == options_.addr.size()) {
-    status_ = absl::InvalidArgumentError(
+namespace {
+
+absl::Status ValidateOptions(const PipelineClientOptions& o) {
+  if (o.addr.rfind(':') == std::string::npos ||
+      o.addr.rfind(':') + 1 == o.addr.size()) {
+    return absl::InvalidArgumentError(
         "PipelineClientOptions.addr: must be host:port");
-  } else if (options_.max_conns <= 0 || options_.max_pending_requests <= 0) {
-    status_ = absl::InvalidArgumentError(
+  }
+  if (o.max_conns <= 0 || o.max_pending_requests <= 0) {
+    return absl::InvalidArgumentError(
         "PipelineClientOptions: max_conns and max_pending_requests must be "
         "positive");
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+PipelineClient::PipelineClient(PipelineClientOptions options)
+    : options_(std::move(options)) {
+  status_ = ValidateOptions(options_);
   if (!status_.ok()) {
     return;
   }
-  impl_ = std::make_unique<client_internal::Pipeline>(options_);
+  impl_ = std::make_unique<client_internal::Pipeline>(options_, nullptr);
   thread_ = std::thread([p = impl_.get()] { p->Run(); });
 }
 
+PipelineClient::PipelineClient(PipelineClientOptions options,
+                               boost::asio::io_context& loop)
+    : options_(std::move(options)) {
+  status_ = ValidateOptions(options_);
+  if (status_.ok()) {
+    impl_ = std::make_unique<client_internal::Pipeline>(options_, &loop);
+  }
+}
+
 PipelineClient::~PipelineClient() {
-  if (impl_) {
+  if (impl_ && thread_.joinable()) {
     impl_->Stop();
     thread_.join();
+  } else if (impl_) {
+    impl_->StopHere();
   }
+}
+
+void PipelineClient::Close() {
+  if (impl_) {
+    impl_->StopHere();
+  }
+}
+
+boost::asio::awaitable<absl::Status> PipelineClient::AsyncDo(
+    http::Request& req, http::Response& resp, absl::Time deadline) {
+  if (!status_.ok()) {
+    co_return status_;
+  }
+  client_internal::Call call;
+  call.req = &req;
+  call.resp = &resp;
+  call.deadline = deadline;
+  co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                       void()>(
+      [&](auto handler) {
+        call.resume.emplace(std::move(handler));
+        call.resume_on = &impl_->io();
+        impl_->Start(&call);
+      },
+      boost::asio::use_awaitable);
+  co_return std::move(call.result);
 }
 
 absl::Status PipelineClient::Do(http::Request& req, http::Response& resp) {

@@ -33,6 +33,8 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "boost/asio/awaitable.hpp"
+#include "boost/asio/io_context.hpp"
 
 #include "client/errors.h"
 #include "http/message.h"
@@ -69,7 +71,11 @@ class Pipeline;
 
 class PipelineClient {
  public:
+  // Runs on its own thread.
   explicit PipelineClient(PipelineClientOptions options);
+  // Runs on `loop` (run by the caller; it must outlive the client). Destroy
+  // the client on the loop thread with no call in flight.
+  PipelineClient(PipelineClientOptions options, boost::asio::io_context& loop);
   ~PipelineClient();
   PipelineClient(const PipelineClient&) = delete;
   PipelineClient& operator=(const PipelineClient&) = delete;
@@ -80,6 +86,14 @@ class PipelineClient {
                          absl::Duration timeout);
   absl::Status DoDeadline(http::Request& req, http::Response& resp,
                           absl::Time deadline);
+  // Loop thread (the second constructor): fails pending calls and closes
+  // the connections; run the loop until it runs out of work before
+  // destroying the client.
+  void Close();
+  // On the client's loop thread (the second constructor).
+  boost::asio::awaitable<absl::Status> AsyncDo(
+      http::Request& req, http::Response& resp,
+      absl::Time deadline = absl::InfiniteFuture());
   PipelineClientStats stats() const;
 
  private:

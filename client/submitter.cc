@@ -5,10 +5,18 @@
 
 #include <utility>
 
+#include "boost/asio/post.hpp"
+
 namespace brisk::client::client_internal {
 
 void Call::Complete(absl::Status s) {
   result = std::move(s);
+  if (resume) {
+    auto h = std::move(*resume);
+    resume.reset();
+    boost::asio::post(*resume_on, std::move(h));
+    return;
+  }
   done.store(1, std::memory_order_release);
   done.notify_one();
 }

@@ -712,7 +712,10 @@ asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
   bool failed;
   bool gone = false;
   if (!TryFlush(s, c, written, failed)) {
-    gone = failed || !(co_await FlushSlow(s, c, written));
+    gone = true;
+    if (!failed) {
+      gone = !(co_await FlushSlow(s, c, written));
+    }
   }
   bool streaming = false;
   bool chunked = false;
@@ -752,7 +755,10 @@ asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
         }
       }
       if (!TryFlush(s, c, written, failed)) {
-        gone = failed || !(co_await FlushSlow(s, c, written));
+        gone = true;
+        if (!failed) {
+          gone = !(co_await FlushSlow(s, c, written));
+        }
       }
       if (gone) {
         status = absl::UnavailableError("client gone");
@@ -817,7 +823,11 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     if (pr.incomplete()) {
       // Pipelined responses do not wait for the next request.
       if (!TryFlush(s, c, written, failed)) {
-        if (failed || !(co_await FlushSlow(s, c, written))) {
+        bool flushed = false;
+        if (!failed) {
+          flushed = co_await FlushSlow(s, c, written);
+        }
+        if (!flushed) {
           break;
         }
       }
@@ -891,7 +901,11 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
           s.out.Append(kContinue);
         }
         if (!TryFlush(s, c, written, failed)) {
-          if (failed || !(co_await FlushSlow(s, c, written))) {
+          bool flushed = false;
+          if (!failed) {
+            flushed = co_await FlushSlow(s, c, written);
+          }
+          if (!flushed) {
             break;
           }
         }
@@ -973,7 +987,11 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     }
     if (s.out.size() >= 64 * 1024) {
       if (!TryFlush(s, c, written, failed)) {
-        if (failed || !(co_await FlushSlow(s, c, written))) {
+        bool flushed = false;
+        if (!failed) {
+          flushed = co_await FlushSlow(s, c, written);
+        }
+        if (!flushed) {
           break;
         }
       }

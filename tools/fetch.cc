@@ -213,8 +213,11 @@ int main(int argc, char** argv) {
   const bool failed = a.fail && resp.status_code() >= 400;
   if (!failed) {
     std::string_view body = resp.body();
-    if (std::fwrite(head.data(), 1, head.size(), out) != head.size() ||
-        std::fwrite(body.data(), 1, body.size(), out) != body.size()) {
+    auto write = [out](std::string_view bytes) {
+      return bytes.empty() ||
+             std::fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size();
+    };
+    if (!write(head) || !write(body)) {
       std::fprintf(stderr, "fetch: cannot write the output\n");
       return 23;
     }

@@ -30,6 +30,7 @@ TEST(BlockingPoolTest, RunsOffTheLoopAndResumesOnIt) {
       },
       asio::detached);
   io.run();
+  pool.Shutdown();  // joins the pool threads before `io` goes away
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(*result, 42);
   EXPECT_NE(work_thread, loop_thread);
@@ -48,6 +49,7 @@ TEST(BlockingPoolTest, ExceptionBecomesInternal) {
       },
       asio::detached);
   io.run();
+  pool.Shutdown();
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInternal);
   EXPECT_EQ(result.status().message(), "db down");
 }

@@ -5,9 +5,8 @@
 //
 // Lifetimes: a Conn is deleted only when no idle watch is pending on it (a
 // closed watched connection is marked dead and freed by the watch's
-// completion). CallCtx objects (deadline timer, queue links) are pooled and
-// freed only with the HostPool, so a late timer completion can check its
-// generation instead of touching freed memory.
+// completion). CallCtx objects (deadline and queue links) are pooled and
+// freed only with the HostPool.
 
 #ifndef BRISK_CLIENT_INTERNAL_HOST_POOL_H_
 #define BRISK_CLIENT_INTERNAL_HOST_POOL_H_
@@ -82,11 +81,12 @@ struct Resolve {
 
 // One call's state on the loop: pooled (see the file comment).
 struct CallCtx {
-  explicit CallCtx(asio::io_context& io) : timer(io) {}
-  Timer timer;
-  uint64_t gen = 0;
+  CallCtx() = default;
+  // The deadline, when on the pool's deadline list.
   bool timer_armed = false;
   std::chrono::steady_clock::time_point armed_at;
+  CallCtx* tprev = nullptr;
+  CallCtx* tnext = nullptr;
   // What the deadline must interrupt.
   Conn* conn = nullptr;
   Resolve* resolve = nullptr;
@@ -133,10 +133,11 @@ class HostPool {
 
   CallCtx* NewCtx();
   void FreeCtx(CallCtx* cc);
-  // Arms the call's timer for `at` (no-op when already armed for it).
+  // Sets the call's deadline to `at` (max(): none).
   void Arm(CallCtx* cc, Clock::time_point at);
   void Disarm(CallCtx* cc);
-  void OnDeadline(CallCtx* cc, uint64_t gen);
+  // Interrupts the calls whose deadline passed.
+  void Tick();
   // Whether the deadline fired or the caller cancelled (checked after each
   // suspension).
   bool Interrupted(CallCtx* cc);
@@ -156,6 +157,7 @@ class HostPool {
   void CloseConn(Conn* c);
   void GrantSlot();
   void Watch(Conn* c);
+  void WatchReleased();
   void OnWatch(Conn* c, const boost::system::error_code& ec);
   void ArmCleaner();
   void Clean();
@@ -168,7 +170,10 @@ class HostPool {
   std::vector<std::string> hosts_;  // host part of each address
   std::vector<std::string> ports_;
   size_t next_addr_ = 0;
-  std::vector<Conn*> idle_;  // back() is the most recently used
+  std::vector<Conn*> idle_;      // back() is the most recently used
+  std::vector<Conn*> to_watch_;  // released, watch not armed yet
+  bool watch_posted_ = false;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   int open_ = 0;
   CallCtx* wait_head_ = nullptr;
   CallCtx* wait_tail_ = nullptr;
@@ -177,6 +182,10 @@ class HostPool {
   std::vector<CallCtx*> free_ctx_;
   Timer cleaner_;
   bool cleaner_armed_ = false;
+  Timer tick_;
+  bool tick_armed_ = false;
+  CallCtx* timed_head_ = nullptr;
+  CallCtx* timed_tail_ = nullptr;
   bool closed_ = false;
   // Blocking calls from other threads.
   Submitter submitter_;

@@ -11,9 +11,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "boost/asio/any_completion_handler.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/posix/stream_descriptor.hpp"
 
@@ -35,6 +37,10 @@ struct Call {
   absl::Status result;
   std::atomic<uint32_t> done{0};
   Call* next = nullptr;
+  // Set for an awaiting coroutine (AsyncDo): Complete() posts it instead of
+  // waking a blocked thread.
+  std::optional<boost::asio::any_completion_handler<void()>> resume;
+  boost::asio::io_context* resume_on = nullptr;  // the coroutine's loop
 
   // Loop side: stores the result and wakes the caller.
   void Complete(absl::Status s);
