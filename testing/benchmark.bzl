@@ -7,11 +7,14 @@ def brisk_benchmark(name, srcs, deps, **kwargs):
     without timing anything, so `bazel test //...` (and the sanitizer configs)
     keep every benchmark compiling and running.
     """
+    # //bench runs every benchmark binary (./bazelw run //bench:micro).
+    visibility = kwargs.pop("visibility", ["//bench:__pkg__"])
     native.cc_binary(
         name = name,
         testonly = True,
         srcs = srcs,
         tags = ["benchmark"],
+        visibility = visibility,
         deps = deps,
         **kwargs
     )

@@ -1,0 +1,480 @@
+#!/usr/bin/env python3
+"""brisk against nginx, fasthttp and Go's net/http, side by side.
+
+Run through `./bazelw run //bench:compare` (which passes the binaries). Each
+server runs alone on core 0 (one thread / worker / GOMAXPROCS=1), the load
+generator alone on core 1. Every scenario runs RUNS times, servers
+interleaved within a run, and the medians are reported. Writes
+bench/RESULTS.md (the "Servers" and "Clients" sections) and bench/results.svg
+in the workspace. Peers that are not installed are listed as skipped.
+
+Usage: compare.py --hello BIN --load BIN --bench-dir DIR --out-dir DIR
+                  [--runs 3] [--seconds 5]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+PORTS = {"brisk": 18480, "fasthttp": 18481, "net/http": 18482, "nginx": 18483}
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def wait_port(port, timeout=5.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def go_build(src_dir, out, work):
+    if not shutil.which("go") or not os.path.isdir(
+            "/usr/share/gocode/src/github.com/valyala/fasthttp"):
+        return None
+    env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode",
+               GOCACHE=os.path.join(work, "gocache"), HOME=work)
+    r = subprocess.run(["go", "build", "-o", out, "."], cwd=src_dir, env=env,
+                       capture_output=True, text=True)
+    return out if r.returncode == 0 else None
+
+
+class Servers:
+    """Starts and stops the servers, each pinned to core 0."""
+
+    def __init__(self, args, work):
+        self.args = args
+        self.work = work
+        self.procs = {}
+        self.skipped = {}
+        peers = os.path.join(args.bench_dir, "peers")
+        self.fasthttp = go_build(os.path.join(peers, "fasthttp_hello"),
+                                 os.path.join(work, "fasthttp_hello"), work)
+        self.nethttp = go_build(os.path.join(peers, "nethttp_hello"),
+                                os.path.join(work, "nethttp_hello"), work)
+        self.nginx = shutil.which("nginx") or (
+            "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+
+    def command(self, name):
+        port = PORTS[name]
+        addr = f"127.0.0.1:{port}"
+        if name == "brisk":
+            return [self.args.hello, f"--addr={addr}", "--threads=1"], {}
+        if name == "fasthttp":
+            return ([self.fasthttp, f"--addr={addr}"] if self.fasthttp else
+                    None), {"GOMAXPROCS": "1"}
+        if name == "net/http":
+            return ([self.nethttp, f"--addr={addr}"] if self.nethttp else
+                    None), {"GOMAXPROCS": "1"}
+        if name == "nginx":
+            if not self.nginx:
+                return None, {}
+            d = os.path.join(self.work, "nginx")
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, "nginx.conf"), "w") as f:
+                f.write(f"""worker_processes 1;
+daemon off;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections 20000; }}
+http {{
+  access_log off;
+  keepalive_requests 100000000;
+  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
+  uwsgi_temp_path {d}; scgi_temp_path {d};
+  server {{
+    listen {addr};
+    location / {{ default_type text/plain; return 200 "Hello, World!"; }}
+  }}
+}}
+""")
+            return [self.nginx, "-c", f"{d}/nginx.conf", "-p", d], {}
+        return None, {}
+
+    def start(self, name):
+        cmd, env = self.command(name)
+        if cmd is None:
+            self.skipped[name] = "not installed"
+            return False
+        p = subprocess.Popen(["taskset", "-c", "0"] + cmd,
+                             env=dict(os.environ, **env),
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        if not wait_port(PORTS[name]):
+            p.kill()
+            self.skipped[name] = "did not start"
+            return False
+        self.procs[name] = p
+        return True
+
+    def stop(self, name):
+        p = self.procs.pop(name, None)
+        if p:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def restart(self, name):
+        self.stop(name)
+        return self.start(name)
+
+    def pids(self, name):
+        p = self.procs[name]
+        out = [p.pid]
+        try:
+            kids = subprocess.run(["pgrep", "-P", str(p.pid)],
+                                  capture_output=True, text=True).stdout
+            out += [int(x) for x in kids.split()]
+        except OSError:
+            pass
+        return out
+
+    def cpu_ticks(self, name):
+        total = 0
+        for pid in self.pids(name):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except OSError:
+                pass
+        return total
+
+    def rss_kib(self, name):
+        total = 0
+        for pid in self.pids(name):
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+            except OSError:
+                pass
+        return total
+
+    def stop_all(self):
+        for name in list(self.procs):
+            self.stop(name)
+
+
+def parse_wrk(out):
+    m = re.search(r"(\d+) requests in", out)
+    reqs = int(m.group(1)) if m else 0
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    p99_ms = float(p99.group(1)) * scale[p99.group(2)] if p99 else 0.0
+    return reqs, float(rps.group(1)) if rps else 0.0, p99_ms
+
+
+def wrk(port, conns, secs, lua=None, close=False):
+    cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}", f"-d{secs}s",
+           "--latency"]
+    if lua:
+        cmd += ["-s", lua]
+    if close:
+        cmd += ["-H", "Connection: close"]
+    cmd.append(f"http://127.0.0.1:{port}/")
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    return parse_wrk(r.stdout)
+
+
+def idle_bytes_per_conn(servers, name, n):
+    port = PORTS[name]
+    req = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
+    warm = []
+    for _ in range(64):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(req)
+        s.recv(4096)
+        warm.append(s)
+    for s in warm:
+        s.close()
+    time.sleep(0.5)
+    before = servers.rss_kib(name)
+    conns = []
+    try:
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(req)
+            data = b""
+            while b"Hello, World!" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    raise OSError("closed early")
+                data += chunk
+            conns.append(s)
+        time.sleep(1.0)
+        after = servers.rss_kib(name)
+    finally:
+        for s in conns:
+            s.close()
+    return (after - before) * 1024 / n
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hello", required=True)
+    ap.add_argument("--load", required=True)
+    ap.add_argument("--bench-dir", required=True)
+    ap.add_argument("--out-dir", required=True)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--idle-conns", type=int, default=5000)
+    args = ap.parse_args()
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE,
+                           (min(hard, args.idle_conns + 500), hard))
+    except (ValueError, OSError):
+        pass
+    if not shutil.which("wrk") or not shutil.which("taskset"):
+        sys.exit("compare: wrk and taskset are needed (./bazelw installs them)")
+    started = time.time()
+    work = tempfile.mkdtemp(prefix="brisk-bench-")
+    servers = Servers(args, work)
+    names = ["brisk", "fasthttp", "net/http", "nginx"]
+    live = [n for n in names if servers.start(n)]
+    lua = os.path.join(args.bench_dir, "scripts", "pipeline16.lua")
+    scenarios = [
+        ("keep-alive, 64 connections", dict(conns=64)),
+        ("keep-alive, 256 connections", dict(conns=256)),
+        ("pipelined 16 deep, 64 connections", dict(conns=64, lua=lua)),
+        ("new connection per request, 64 connections",
+         dict(conns=64, close=True)),
+    ]
+    results = {}  # (scenario, server) -> list of (rps, p99, cpu_us)
+    idle = {n: [] for n in live}
+    try:
+        for run in range(args.runs):
+            for title, kw in scenarios:
+                for name in live:
+                    if run == 0:
+                        wrk(PORTS[name], kw["conns"], 1)  # warm-up
+                    t0 = servers.cpu_ticks(name)
+                    reqs, rps, p99 = wrk(PORTS[name], secs=args.seconds, **kw)
+                    t1 = servers.cpu_ticks(name)
+                    cpu = (t1 - t0) / TICKS * 1e6 / reqs if reqs else None
+                    results.setdefault((title, name), []).append(
+                        (rps, p99 or None, cpu))
+                    print(f"run {run + 1} {title} {name}: {rps:.0f} req/s",
+                          file=sys.stderr)
+            for name in live:
+                # A fresh process: RSS never shrinks after load.
+                if servers.restart(name):
+                    idle[name].append(
+                        idle_bytes_per_conn(servers, name, args.idle_conns))
+        # Clients against nginx.
+        clients = {}
+        if "nginx" in live:
+            port = PORTS["nginx"]
+            fh_client = go_build(
+                os.path.join(args.bench_dir, "peers", "fasthttp_client"),
+                os.path.join(work, "fasthttp_client"), work)
+            for run in range(args.runs):
+                _, rps, p99 = wrk(port, 64, args.seconds)
+                clients.setdefault("wrk", []).append((rps, p99))
+                out = subprocess.run(
+                    ["taskset", "-c", "1", args.load, "-t", "1", "-c", "64",
+                     "-d", f"{args.seconds}s", "--json",
+                     f"http://127.0.0.1:{port}/"],
+                    capture_output=True, text=True).stdout
+                j = json.loads(out)
+                clients.setdefault("brisk load", []).append(
+                    (j["requests_per_sec"], j["latency_ms"]["p99"]))
+                if fh_client:
+                    out = subprocess.run(
+                        ["taskset", "-c", "1", fh_client, "-addr",
+                         f"127.0.0.1:{port}", "-c", "64", "-d",
+                         f"{args.seconds}s"],
+                        env=dict(os.environ, GOMAXPROCS="1"),
+                        capture_output=True, text=True).stdout
+                    j = json.loads(out)
+                    clients.setdefault("fasthttp client", []).append(
+                        (j["requests_per_sec"], None))
+            if not fh_client:
+                clients["fasthttp client"] = None
+    finally:
+        servers.stop_all()
+        shutil.rmtree(work, ignore_errors=True)
+    elapsed = time.time() - started
+    write_results(args, live, servers.skipped, scenarios, results, idle,
+                  clients if "nginx" in live else {}, elapsed)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def fmt(v, spec=".0f", suffix=""):
+    return "—" if v is None else f"{v:{spec}}{suffix}"
+
+
+def write_results(args, live, skipped, scenarios, results, idle, clients,
+                  elapsed):
+    lines = [
+        "<!-- servers:begin (written by ./bazelw run //bench:compare) -->",
+        "## Servers",
+        "",
+        f"{datetime.date.today().isoformat()}, {cpu_model()}, "
+        f"{os.cpu_count()} cores. Each server alone on core 0 with one "
+        "thread/worker (`taskset -c 0`; Go with `GOMAXPROCS=1`), `wrk -t1` "
+        f"alone on core 1; {args.seconds} s per run, {args.runs} runs "
+        "interleaved, medians. CPU per request = (utime + stime of the "
+        "server, after − before) / requests. Took "
+        f"{elapsed / 60:.1f} min.",
+        "",
+        "Load commands (URL = the server's `http://127.0.0.1:PORT/`): "
+        f"`taskset -c 1 wrk -t1 -c64 -d{args.seconds}s --latency URL` "
+        "(keep-alive; `-c256` for 256), the same with "
+        "`-s bench/scripts/pipeline16.lua` (pipelined) or "
+        "`-H \"Connection: close\"` (new connection per request); clients: "
+        f"`taskset -c 1 load -t 1 -c 64 -d {args.seconds}s --json URL`, "
+        "`taskset -c 1 fasthttp_client -addr HOST:PORT -c 64 "
+        f"-d {args.seconds}s` (`GOMAXPROCS=1`).",
+        "",
+        "| scenario | server | requests/s | p99 ms | CPU µs/request | "
+        "requests/s vs nginx | CPU vs nginx |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    chart = []
+    for title, _ in scenarios:
+        base = results.get((title, "nginx"))
+        base_rps = median([r[0] for r in base]) if base else None
+        base_cpu = median([r[2] for r in base]) if base else None
+        for name in ["brisk", "fasthttp", "net/http", "nginx"]:
+            if name not in live:
+                lines.append(f"| {title} | {name} | skipped ({skipped.get(name, '?')}) | | | | |")
+                continue
+            rows = results[(title, name)]
+            rps = median([r[0] for r in rows])
+            p99 = median([r[1] for r in rows])
+            cpu = median([r[2] for r in rows])
+            r_rps = rps / base_rps if base_rps else None
+            r_cpu = cpu / base_cpu if (base_cpu and cpu) else None
+            lines.append(
+                f"| {title} | {'**brisk**' if name == 'brisk' else name} | "
+                f"{fmt(rps)} | {fmt(p99, '.2f')} | {fmt(cpu, '.2f')} | "
+                f"{fmt(r_rps, '.2f', 'x')} | {fmt(r_cpu, '.2f', 'x')} |")
+            chart.append((title, name, rps))
+    lines += [
+        "",
+        "p99 is wrk's; wrk reports none (—) for 16-deep pipelined batches at "
+        "these rates.",
+        "",
+        f"| {args.idle_conns} idle keep-alive connections (each made one "
+        "request; fresh process) | RSS bytes per connection |",
+        "|---|---|",
+    ]
+    for name in ["brisk", "fasthttp", "net/http", "nginx"]:
+        if name in live:
+            lines.append(f"| {name} | {fmt(median(idle[name]))} |")
+        else:
+            lines.append(f"| {name} | skipped ({skipped.get(name, '?')}) |")
+    lines += ["", "## Clients", "",
+              "Against the nginx above (one worker on core 0), each generator "
+              "alone on core 1, one thread, 64 connections.", "",
+              "| generator | requests/s | p99 ms | vs wrk |", "|---|---|---|---|"]
+    base = median([r[0] for r in clients.get("wrk") or []]) if clients else None
+    for name in ["wrk", "brisk load", "fasthttp client"]:
+        rows = clients.get(name) if clients else None
+        if not rows:
+            lines.append(f"| {name} | skipped (peer not installed) | | |")
+            continue
+        rps = median([r[0] for r in rows])
+        p99 = median([r[1] for r in rows])
+        lines.append(f"| {name} | {fmt(rps)} | {fmt(p99, '.2f')} | "
+                     f"{fmt(rps / base if base else None, '.2f', 'x')} |")
+        chart.append(("clients vs nginx", name, rps))
+    lines += ["", "Commands: `./bazelw run //bench:compare` (this section, "
+              "and `bench/results.svg`); `./bazelw run //bench:micro` (the "
+              "Microbenchmarks section).", "", "![results](results.svg)",
+              "<!-- servers:end -->", ""]
+    path = os.path.join(args.out_dir, "RESULTS.md")
+    replace_section(path, "servers", "\n".join(lines))
+    write_svg(os.path.join(args.out_dir, "results.svg"), chart)
+    print(f"wrote {path} and results.svg", file=sys.stderr)
+
+
+def replace_section(path, name, text):
+    """Replaces the <!-- name:begin --> ... <!-- name:end --> block."""
+    old = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+    begin = re.compile(rf"<!-- {name}:begin.*?<!-- {name}:end -->\n?", re.S)
+    if begin.search(old):
+        new = begin.sub(lambda _: text, old)
+    else:
+        header = "" if old else "# brisk benchmark results\n\nMethod: [README.md](README.md).\n\n"
+        new = header + old + ("\n" if old and not old.endswith("\n") else "") + text
+    with open(path, "w") as f:
+        f.write(new)
+
+
+def write_svg(path, chart):
+    """Horizontal bars: requests/s per scenario and server."""
+    colors = {"brisk": "#c0392b", "fasthttp": "#2980b9", "net/http": "#7f8c8d",
+              "nginx": "#27ae60", "wrk": "#27ae60", "brisk load": "#c0392b",
+              "fasthttp client": "#2980b9"}
+    groups = []
+    for title, name, rps in chart:
+        if not groups or groups[-1][0] != title:
+            groups.append((title, []))
+        groups[-1][1].append((name, rps or 0))
+    bar, gap, left, width = 18, 26, 330, 420
+    height = sum(len(g[1]) * bar + gap for g in groups) + 40
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 120}" '
+           f'height="{height}" font-family="sans-serif" font-size="12">',
+           '<rect width="100%" height="100%" fill="white"/>',
+           f'<text x="10" y="20" font-weight="bold">requests/s (medians; '
+           f'servers on one core, generator on the other)</text>']
+    y = 40
+    for title, bars in groups:
+        top = max(r for _, r in bars) or 1
+        out.append(f'<text x="10" y="{y + 12}" font-weight="bold">{title}</text>')
+        y += 16
+        for name, rps in bars:
+            w = width * rps / top
+            out.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{name}</text>')
+            out.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 4}" '
+                       f'fill="{colors.get(name, "#999")}"/>')
+            out.append(f'<text x="{left + w + 4:.1f}" y="{y + 12}">{rps:,.0f}</text>')
+            y += bar
+        y += gap - 16
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()

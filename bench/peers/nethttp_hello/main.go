@@ -1,0 +1,20 @@
+// nethttp_hello: Go's net/http peer of brisk's helloserver, for the
+// side-by-side benchmarks (standard library only).
+package main
+
+import (
+	"flag"
+	"log"
+	"net/http"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8082", "listen address")
+	flag.Parse()
+	hello := []byte("Hello, World!")
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write(hello)
+	})
+	log.Fatal(http.ListenAndServe(*addr, nil))
+}
