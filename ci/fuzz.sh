@@ -2,8 +2,9 @@
 # Builds every libFuzzer target with clang (--config=fuzz) and runs each for a
 # bounded time on a scratch copy of its corpus. Fails on any crash, leak or
 # sanitizer report. New inputs stay in the scratch copy; a crashing input is
-# left in $BRISK_FUZZ_OUT (default /tmp/brisk-fuzz) to be minimized and added
-# to http/fuzz/corpus/<target>/, where the *_corpus_test replays it.
+# minimized (-minimize_crash) and added to http/fuzz/corpus/<target>/ as
+# regression-<hash>, where the *_corpus_test replays it; the logs stay in
+# $BRISK_FUZZ_OUT (default /tmp/brisk-fuzz).
 #
 #   ci/fuzz.sh [seconds per target, default 30]
 set -uo pipefail
@@ -45,6 +46,18 @@ for t in $targets; do
   else
     echo "fuzz: $name FAILED (log and crash input in $work)"
     grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -n 10
+    # Minimize each crashing input and add it to the regression corpus that
+    # the *_corpus_test replays; commit it with the fix.
+    for crash in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
+      [[ -f "$crash" ]] || continue
+      min="$work/min-$(basename "$crash")"
+      "$bin/$pkg/$name" -minimize_crash=1 -runs=20000 -timeout=10 \
+        -exact_artifact_path="$min" "$crash" >"$work/minimize.log" 2>&1
+      [[ -s "$min" ]] || cp "$crash" "$min"
+      dest="$corpus/regression-$(sha1sum "$min" | cut -c1-16)"
+      cp "$min" "$dest"
+      echo "fuzz: minimized input added to $dest (commit it with the fix)"
+    done
     failed=$((failed + 1))
   fi
 done
