@@ -9,6 +9,7 @@
 #   ci/fuzz.sh [seconds per target, default 30]
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source ci/fuzz_lib.sh
 seconds=${1:-30}
 out=${BRISK_FUZZ_OUT:-/tmp/brisk-fuzz}
 mkdir -p "$out"
@@ -46,18 +47,7 @@ for t in $targets; do
   else
     echo "fuzz: $name FAILED (log and crash input in $work)"
     grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -n 10
-    # Minimize each crashing input and add it to the regression corpus that
-    # the *_corpus_test replays; commit it with the fix.
-    for crash in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
-      [[ -f "$crash" ]] || continue
-      min="$work/min-$(basename "$crash")"
-      "$bin/$pkg/$name" -minimize_crash=1 -runs=20000 -timeout=10 \
-        -exact_artifact_path="$min" "$crash" >"$work/minimize.log" 2>&1
-      [[ -s "$min" ]] || cp "$crash" "$min"
-      dest="$corpus/regression-$(sha1sum "$min" | cut -c1-16)"
-      cp "$min" "$dest"
-      echo "fuzz: minimized input added to $dest (commit it with the fix)"
-    done
+    minimize_into_corpus "$bin/$pkg/$name" "$work" "$corpus"
     failed=$((failed + 1))
   fi
 done
