@@ -26,6 +26,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "scripts"))
+import idle_conns  # noqa: E402
+
 PORTS = {"brisk": 18480, "fasthttp": 18481, "net/http": 18482, "nginx": 18483}
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -196,35 +200,8 @@ def wrk(port, conns, secs, lua=None, close=False):
 
 
 def idle_bytes_per_conn(servers, name, n):
-    port = PORTS[name]
-    req = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
-    warm = []
-    for _ in range(64):
-        s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(req)
-        s.recv(4096)
-        warm.append(s)
-    for s in warm:
-        s.close()
-    time.sleep(0.5)
-    before = servers.rss_kib(name)
-    conns = []
-    try:
-        for _ in range(n):
-            s = socket.create_connection(("127.0.0.1", port))
-            s.sendall(req)
-            data = b""
-            while b"Hello, World!" not in data:
-                chunk = s.recv(4096)
-                if not chunk:
-                    raise OSError("closed early")
-                data += chunk
-            conns.append(s)
-        time.sleep(1.0)
-        after = servers.rss_kib(name)
-    finally:
-        for s in conns:
-            s.close()
+    before, after = idle_conns.measure(PORTS[name], n,
+                                       lambda: servers.rss_kib(name))
     return (after - before) * 1024 / n
 
 

@@ -4,6 +4,8 @@
 Opens N connections to 127.0.0.1:PORT, makes one request on each, keeps them
 open, and prints the RSS of the given server PIDs before and after as JSON:
 {"conns": N, "rss_before_kib": ..., "rss_after_kib": ..., "bytes_per_conn": ...}
+
+Usage: idle_conns.py PORT N PID[,PID...]   (also imported by bench/compare.py)
 """
 import json
 import resource
@@ -11,56 +13,69 @@ import socket
 import sys
 import time
 
+REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
+
 
 def rss_kib(pids):
     total = 0
     for pid in pids:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
     return total
+
+
+def measure(port, n, rss):
+    """Returns (rss_before_kib, rss_after_kib) around n idle connections;
+    `rss` is a function giving the server's RSS in KiB."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 500), hard))
+    # Warm the server so lazily created state is not counted per connection.
+    warm = []
+    for _ in range(64):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(REQUEST)
+        s.recv(4096)
+        warm.append(s)
+    for s in warm:
+        s.close()
+    time.sleep(0.5)
+    before = rss()
+    conns = []
+    try:
+        for i in range(n):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(REQUEST)
+            data = b""
+            while b"Hello, World!" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    raise OSError(f"connection {i} closed early")
+                data += chunk
+            conns.append(s)
+        time.sleep(1.0)
+        after = rss()
+    finally:
+        for s in conns:
+            s.close()
+    return before, after
 
 
 def main():
     port = int(sys.argv[1])
     n = int(sys.argv[2])
     pids = [int(p) for p in sys.argv[3].split(",")]
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 100), hard))
-    req = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
-    # Warm the server so lazily created state is not counted per connection.
-    warm = []
-    for _ in range(64):
-        s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(req)
-        s.recv(4096)
-        warm.append(s)
-    for s in warm:
-        s.close()
-    time.sleep(0.5)
-    before = rss_kib(pids)
-    conns = []
-    for i in range(n):
-        s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(req)
-        data = b""
-        while b"Hello, World!" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                raise SystemExit(f"connection {i} closed early")
-            data += chunk
-        conns.append(s)
-    time.sleep(1.0)
-    after = rss_kib(pids)
+    before, after = measure(port, n, lambda: rss_kib(pids))
     print(json.dumps({
         "conns": n,
         "rss_before_kib": before,
         "rss_after_kib": after,
         "bytes_per_conn": round((after - before) * 1024 / n),
     }))
-    for s in conns:
-        s.close()
 
 
 if __name__ == "__main__":
