@@ -61,31 +61,6 @@ int64_t CoarseNowNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-void ConnList::PushBack(Conn* c) {
-  c->prev = tail;
-  c->next = nullptr;
-  if (tail != nullptr) {
-    tail->next = c;
-  } else {
-    head = c;
-  }
-  tail = c;
-}
-
-void ConnList::Remove(Conn* c) {
-  if (c->prev != nullptr) {
-    c->prev->next = c->next;
-  } else {
-    head = c->next;
-  }
-  if (c->next != nullptr) {
-    c->next->prev = c->prev;
-  } else {
-    tail = c->prev;
-  }
-  c->prev = c->next = nullptr;
-}
-
 Shared::Shared(const ServerOptions& o, const Handler& h)
     : options(o), handler(h), limit(o.concurrency) {
   if (!o.name.empty()) {
@@ -263,11 +238,7 @@ void Loop::OnAccept(const boost::system::error_code& ec, Socket socket) {
   auto* c =
       new Conn(this, std::move(socket), peer_,
                shared_.next_conn_id.fetch_add(1, std::memory_order_relaxed));
-  c->all_next = all_;
-  if (all_ != nullptr) {
-    all_->all_prev = c;
-  }
-  all_ = c;
+  all_.push_front(*c);
   if (open > options_.max_connections) {
     refused.Inc();
     Refuse(c, 503, "too many open connections");
@@ -333,39 +304,33 @@ void Loop::OnReadable(Conn* c, const boost::system::error_code& ec) {
   Dispatch(c);
 }
 
+ConnList* Loop::ListFor(Where where) {
+  switch (where) {
+    case Where::kFresh:
+      return &fresh_;
+    case Where::kIdle:
+      return &idle_;
+    case Where::kTimed:
+      return &timed_;
+    case Where::kNone:
+      break;
+  }
+  return nullptr;
+}
+
 void Loop::Track(Conn* c, Where where, int64_t deadline) {
   Untrack(c);
   c->where = where;
   c->deadline = deadline;
-  switch (where) {
-    case Where::kFresh:
-      fresh_.PushBack(c);
-      break;
-    case Where::kIdle:
-      idle_.PushBack(c);
-      break;
-    case Where::kTimed:
-      timed_.PushBack(c);
-      break;
-    case Where::kNone:
-      break;
+  if (ConnList* list = ListFor(where)) {
+    list->push_back(*c);
   }
   ArmTick();
 }
 
 void Loop::Untrack(Conn* c) {
-  switch (c->where) {
-    case Where::kFresh:
-      fresh_.Remove(c);
-      break;
-    case Where::kIdle:
-      idle_.Remove(c);
-      break;
-    case Where::kTimed:
-      timed_.Remove(c);
-      break;
-    case Where::kNone:
-      break;
+  if (ConnList* list = ListFor(c->where)) {
+    list->erase(list->iterator_to(*c));
   }
   c->where = Where::kNone;
 }
@@ -387,19 +352,20 @@ void Loop::ArmTick() {
 void Loop::Tick() {
   const int64_t now = CoarseNowNs();
   auto expire = [now](ConnList& list, bool ordered) {
-    for (Conn* c = list.head; c != nullptr;) {
-      Conn* next = c->next;
-      if (c->deadline <= now) {
+    for (auto it = list.begin(); it != list.end();) {
+      Conn& c = *it;
+      if (c.deadline <= now) {
         // The owner's completion (operation_aborted) closes or answers it.
-        c->timed_out = true;
-        list.Remove(c);
-        c->where = Where::kNone;
+        c.timed_out = true;
+        it = list.erase(it);
+        c.where = Where::kNone;
         boost::system::error_code ignored;
-        c->socket.cancel(ignored);
+        c.socket.cancel(ignored);
       } else if (ordered) {
         break;
+      } else {
+        ++it;
       }
-      c = next;
     }
   };
   expire(fresh_, true);
@@ -421,18 +387,11 @@ void Loop::CloseConn(Conn* c) {
       shared_.per_ip.erase(it);
     }
   }
-  if (c->all_prev != nullptr) {
-    c->all_prev->all_next = c->all_next;
-  } else {
-    all_ = c->all_next;
-  }
-  if (c->all_next != nullptr) {
-    c->all_next->all_prev = c->all_prev;
-  }
+  all_.erase(all_.iterator_to(*c));
   shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
   Notify(c, ConnState::kClosed);
   delete c;
-  if (stopping_ && all_ == nullptr) {
+  if (stopping_ && all_.empty()) {
     tick_.cancel();  // nothing left to time: let the loop drain now
   }
 }
@@ -1014,21 +973,21 @@ void Loop::BeginShutdown() {
   accept_backoff_.cancel();
   // Idle connections close at once (their waits complete aborted).
   for (ConnList* list : {&fresh_, &idle_}) {
-    for (Conn* c = list->head; c != nullptr; c = c->next) {
-      c->socket.cancel(ignored);
+    for (Conn& c : *list) {
+      c.socket.cancel(ignored);
     }
   }
   pool_.Stop([] {});
-  if (all_ == nullptr) {
+  if (all_.empty()) {
     tick_.cancel();
   }
 }
 
 void Loop::HardClose() {
   boost::system::error_code ignored;
-  for (Conn* c = all_; c != nullptr; c = c->all_next) {
+  for (Conn& c : all_) {
     hard_closed.Inc();
-    c->socket.close(ignored);
+    c.socket.close(ignored);
   }
 }
 

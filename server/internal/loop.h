@@ -30,6 +30,7 @@
 #include "boost/asio/basic_waitable_timer.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/intrusive/list.hpp"
 
 #include "bytes/byte_buffer.h"
 #include "bytes/mutex.h"
@@ -79,11 +80,10 @@ struct Conn {
   Socket socket;
   tcp::endpoint remote;
   Loop* loop;
-  // Deadline list links (fresh, idle or timed) and the all-connections list.
-  Conn* prev = nullptr;
-  Conn* next = nullptr;
-  Conn* all_prev = nullptr;
-  Conn* all_next = nullptr;
+  // Links of the deadline list it is on (fresh, idle or timed) and of the
+  // all-connections list (Boost.Intrusive: no allocation, O(1) unlink).
+  boost::intrusive::list_member_hook<> deadline_hook;
+  boost::intrusive::list_member_hook<> all_hook;
   int64_t deadline = 0;
   uint64_t id;
   uint64_t requests = 0;
@@ -92,14 +92,18 @@ struct Conn {
   bool ip_counted = false;
 };
 
-// An intrusive doubly linked list through Conn::prev/next.
-struct ConnList {
-  Conn* head = nullptr;
-  Conn* tail = nullptr;
-  void PushBack(Conn* c);
-  void Remove(Conn* c);
-  bool empty() const { return head == nullptr; }
-};
+// A deadline list (a Conn is on at most one) and the list of all of a loop's
+// connections.
+using ConnList = boost::intrusive::list<
+    Conn,
+    boost::intrusive::member_hook<Conn, boost::intrusive::list_member_hook<>,
+                                  &Conn::deadline_hook>,
+    boost::intrusive::constant_time_size<false>>;
+using AllConns = boost::intrusive::list<
+    Conn,
+    boost::intrusive::member_hook<Conn, boost::intrusive::list_member_hook<>,
+                                  &Conn::all_hook>,
+    boost::intrusive::constant_time_size<false>>;
 
 // Server-wide state shared by the loops.
 struct Shared {
@@ -189,6 +193,7 @@ class Loop {
   void Linger(Conn* c);
   void Drain(Conn* c);
   void CloseConn(Conn* c);
+  ConnList* ListFor(Where where);
   void Track(Conn* c, Where where, int64_t deadline);
   void Untrack(Conn* c);
   void ArmTick();
@@ -232,7 +237,7 @@ class Loop {
   ConnList fresh_;  // accepted, no byte yet: header_read_timeout
   ConnList idle_;   // keep-alive: idle_timeout
   ConnList timed_;  // serving or lingering with a deadline: any order
-  Conn* all_ = nullptr;
+  AllConns all_;
   tcp::endpoint peer_;
   bool tick_armed_ = false;
   bool stopping_ = false;
