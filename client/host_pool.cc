@@ -117,15 +117,12 @@ void HostPool::Arm(CallCtx* cc, Clock::time_point at) {
   cc->armed_at = at;
   if (!cc->timer_armed) {
     cc->timer_armed = true;
-    cc->tprev = timed_tail_;
-    cc->tnext = nullptr;
-    if (timed_tail_ != nullptr) {
-      timed_tail_->tnext = cc;
-    } else {
-      timed_head_ = cc;
-    }
-    timed_tail_ = cc;
+    timed_.push_back(*cc);
   }
+  ArmTick();
+}
+
+void HostPool::ArmTick() {
   if (!tick_armed_ && !closed_) {
     tick_armed_ = true;
     tick_.expires_after(kDeadlineTick);
@@ -144,32 +141,21 @@ void HostPool::Disarm(CallCtx* cc) {
     return;
   }
   cc->timer_armed = false;
-  if (cc->tprev != nullptr) {
-    cc->tprev->tnext = cc->tnext;
-  } else {
-    timed_head_ = cc->tnext;
-  }
-  if (cc->tnext != nullptr) {
-    cc->tnext->tprev = cc->tprev;
-  } else {
-    timed_tail_ = cc->tprev;
-  }
-  cc->tprev = cc->tnext = nullptr;
+  timed_.erase(timed_.iterator_to(*cc));
 }
 
 void HostPool::Tick() {
   const Clock::time_point now = Clock::now();
-  for (CallCtx* cc = timed_head_; cc != nullptr;) {
-    CallCtx* next = cc->tnext;
-    if (now >= cc->armed_at) {
-      Disarm(cc);
-      cc->fired = true;
-      Interrupt(cc);
+  for (auto it = timed_.begin(); it != timed_.end();) {
+    CallCtx& cc = *it++;
+    if (now >= cc.armed_at) {
+      Disarm(&cc);
+      cc.fired = true;
+      Interrupt(&cc);
     }
-    cc = next;
   }
-  if (timed_head_ != nullptr && !tick_armed_ && !closed_) {
-    Arm(timed_head_, timed_head_->armed_at);  // re-arms the tick
+  if (!timed_.empty()) {
+    ArmTick();
   }
 }
 
@@ -209,20 +195,9 @@ void HostPool::WakeWaiter(CallCtx* cc) {
 }
 
 void HostPool::Unqueue(CallCtx* cc) {
-  if (cc->prev != nullptr) {
-    cc->prev->next = cc->next;
-  } else {
-    wait_head_ = cc->next;
-  }
-  if (cc->next != nullptr) {
-    cc->next->prev = cc->prev;
-  } else {
-    wait_tail_ = cc->prev;
-  }
-  cc->prev = cc->next = nullptr;
+  waiters_.erase(waiters_.iterator_to(*cc));
   cc->waiting = false;
-  --waiting_;
-  waiting_stat_.store(waiting_, std::memory_order_relaxed);
+  waiting_stat_.store(waiters_.size(), std::memory_order_relaxed);
 }
 
 Conn* HostPool::TakeIdle() {
@@ -260,16 +235,8 @@ asio::awaitable<Conn*> HostPool::Acquire(CallCtx* cc,
   }
   // Every connection is busy: wait in FIFO order.
   cc->waiting = true;
-  cc->prev = wait_tail_;
-  cc->next = nullptr;
-  if (wait_tail_ != nullptr) {
-    wait_tail_->next = cc;
-  } else {
-    wait_head_ = cc;
-  }
-  wait_tail_ = cc;
-  ++waiting_;
-  waiting_stat_.store(waiting_, std::memory_order_relaxed);
+  waiters_.push_back(*cc);
+  waiting_stat_.store(waiters_.size(), std::memory_order_relaxed);
   Arm(cc, std::min(call_deadline, After(options_.max_conn_wait_timeout)));
   co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
       [cc](auto handler) { cc->wake.emplace(std::move(handler)); },
@@ -400,9 +367,9 @@ void HostPool::Release(Conn* c, bool keep) {
     CloseConn(c);
     return;
   }
-  if (wait_head_ != nullptr) {
+  if (!waiters_.empty()) {
     // Hand it straight to the longest waiter.
-    CallCtx* w = wait_head_;
+    CallCtx* w = &waiters_.front();
     w->granted_conn = c;
     WakeWaiter(w);
     return;
@@ -461,8 +428,8 @@ void HostPool::CloseConn(Conn* c) {
 
 // A connection slot became free: the longest waiter dials with it.
 void HostPool::GrantSlot() {
-  if (wait_head_ != nullptr && !closed_) {
-    CallCtx* w = wait_head_;
+  if (!waiters_.empty() && !closed_) {
+    CallCtx* w = &waiters_.front();
     w->granted_slot = true;
     WakeWaiter(w);
     return;
@@ -519,9 +486,9 @@ void HostPool::Close() {
   while (!idle_.empty()) {
     CloseConn(idle_.back());
   }
-  while (wait_head_ != nullptr) {
-    wait_head_->closed = true;
-    WakeWaiter(wait_head_);
+  while (!waiters_.empty()) {
+    waiters_.front().closed = true;
+    WakeWaiter(&waiters_.front());
   }
   for (const auto& cc : ctx_store_) {
     if (cc->in_use && cc->conn != nullptr) {

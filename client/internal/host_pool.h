@@ -28,6 +28,7 @@
 #include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/intrusive/list.hpp"
 
 #include "bytes/byte_buffer.h"
 #include "bytes/mutex.h"
@@ -82,19 +83,17 @@ struct Resolve {
 // One call's state on the loop: pooled (see the file comment).
 struct CallCtx {
   CallCtx() = default;
-  // The deadline, when on the pool's deadline list.
+  // The deadline, when on the pool's deadline list (timer_armed).
   bool timer_armed = false;
   std::chrono::steady_clock::time_point armed_at;
-  CallCtx* tprev = nullptr;
-  CallCtx* tnext = nullptr;
+  boost::intrusive::list_member_hook<> deadline_hook;
   // What the deadline must interrupt.
   Conn* conn = nullptr;
   Resolve* resolve = nullptr;
   bool waiting = false;
   bool fired = false;  // the armed deadline passed
-  // FIFO wait queue links and the grant.
-  CallCtx* prev = nullptr;
-  CallCtx* next = nullptr;
+  // FIFO wait queue link (waiting) and the grant.
+  boost::intrusive::list_member_hook<> wait_hook;
   std::optional<asio::any_completion_handler<void()>> wake;
   Conn* granted_conn = nullptr;
   bool granted_slot = false;
@@ -102,6 +101,17 @@ struct CallCtx {
   bool in_use = false;     // a call owns it (not in the free list)
   bool cancelled = false;  // the caller's cancellation signal fired
 };
+
+using CallList = boost::intrusive::list<
+    CallCtx,
+    boost::intrusive::member_hook<CallCtx, boost::intrusive::list_member_hook<>,
+                                  &CallCtx::deadline_hook>,
+    boost::intrusive::constant_time_size<false>>;
+using WaitQueue =
+    boost::intrusive::list<CallCtx,
+                           boost::intrusive::member_hook<
+                               CallCtx, boost::intrusive::list_member_hook<>,
+                               &CallCtx::wait_hook>>;  // constant-time size()
 
 class HostPool {
  public:
@@ -138,6 +148,7 @@ class HostPool {
   void Disarm(CallCtx* cc);
   // Interrupts the calls whose deadline passed.
   void Tick();
+  void ArmTick();
   // Whether the deadline fired or the caller cancelled (checked after each
   // suspension).
   bool Interrupted(CallCtx* cc);
@@ -175,17 +186,14 @@ class HostPool {
   bool watch_posted_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   int open_ = 0;
-  CallCtx* wait_head_ = nullptr;
-  CallCtx* wait_tail_ = nullptr;
-  size_t waiting_ = 0;
+  WaitQueue waiters_;
   std::vector<std::unique_ptr<CallCtx>> ctx_store_;
   std::vector<CallCtx*> free_ctx_;
   Timer cleaner_;
   bool cleaner_armed_ = false;
   Timer tick_;
   bool tick_armed_ = false;
-  CallCtx* timed_head_ = nullptr;
-  CallCtx* timed_tail_ = nullptr;
+  CallList timed_;  // calls with a deadline
   bool closed_ = false;
   // Blocking calls from other threads.
   Submitter submitter_;
