@@ -115,12 +115,15 @@ int Args::Del(std::string_view key) {
   return removed;
 }
 
-void AppendQueryEscaped(bytes::ByteBuffer& out, std::string_view s) {
+namespace {
+
+void AppendPercentEscaped(bytes::ByteBuffer& out, std::string_view s,
+                          bool space_as_plus) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (char c : s) {
     if (IsUnreserved(c)) {
       out.Append(c);
-    } else if (c == ' ') {
+    } else if (c == ' ' && space_as_plus) {
       out.Append('+');
     } else {
       auto u = static_cast<unsigned char>(c);
@@ -128,6 +131,16 @@ void AppendQueryEscaped(bytes::ByteBuffer& out, std::string_view s) {
       out.Append(std::string_view(esc, 3));
     }
   }
+}
+
+}  // namespace
+
+void AppendQueryEscaped(bytes::ByteBuffer& out, std::string_view s) {
+  AppendPercentEscaped(out, s, /*space_as_plus=*/true);
+}
+
+void AppendPathSegmentEscaped(bytes::ByteBuffer& out, std::string_view s) {
+  AppendPercentEscaped(out, s, /*space_as_plus=*/false);
 }
 
 void Args::AppendTo(bytes::ByteBuffer& out) const {

@@ -79,6 +79,10 @@ class Args {
 // Appends `s` percent-encoded for a query component: unreserved bytes as
 // they are, space as '+', everything else as %XX.
 void AppendQueryEscaped(bytes::ByteBuffer& out, std::string_view s);
+// Appends `s` percent-encoded for one path segment (a file name in a link):
+// unreserved bytes as they are, everything else, space and '/' included, as
+// %XX.
+void AppendPathSegmentEscaped(bytes::ByteBuffer& out, std::string_view s);
 
 }  // namespace brisk::http
 

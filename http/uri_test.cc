@@ -161,6 +161,14 @@ TEST(ArgsTest, EditAndEncode) {
   EXPECT_EQ(b.Peek("q"), "é");
 }
 
+TEST(ArgsTest, QueryAndPathSegmentEscaping) {
+  bytes::ByteBuffer q, p;
+  AppendQueryEscaped(q, "a b/c&d~");
+  AppendPathSegmentEscaped(p, "a b/c&d~");
+  EXPECT_EQ(q.view(), "a+b%2Fc%26d~");
+  EXPECT_EQ(p.view(), "a%20b%2Fc%26d~");
+}
+
 TEST(ArgsTest, LookupAllocatesNothing) {
   Args a;
   a.Parse("a=1&b=2&c=3");

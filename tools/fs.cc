@@ -17,6 +17,7 @@
 
 #include "bytes/byte_buffer.h"
 #include "bytes/conv.h"
+#include "http/args.h"
 #include "http/date.h"
 #include "http/method.h"
 #include "http/uri.h"
@@ -184,21 +185,6 @@ void AppendHtmlEscaped(std::string& out, std::string_view s) {
   }
 }
 
-void AppendUrlEscaped(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-        c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-}
-
 std::string HttpDate(int64_t t) {
   char buf[http::kHttpDateSize];
   http::FormatHttpDate(t, buf);
@@ -295,7 +281,8 @@ struct FileServer::Entry {
   std::shared_ptr<const std::string> content;  // small files
   std::shared_ptr<const std::string> gz;       // gzip copy, made once
   absl::Time checked;
-  size_t charged = 0;  // bytes counted against the cache
+  size_t charged = 0;                    // bytes counted against the cache
+  std::list<std::string>::iterator lru;  // its place in lru_
 };
 
 std::string_view ContentTypeFor(std::string_view name) {
@@ -366,27 +353,41 @@ void FileServer::Evict(size_t need) {
   }
 }
 
-std::shared_ptr<FileServer::Entry> FileServer::Load(const std::string& path,
-                                                    int& status) {
-  misses_.fetch_add(1, std::memory_order_relaxed);
+bool FileServer::Resolve(const std::string& path, std::string& real,
+                         struct stat& st, int& status) {
   const std::string full = root_ + path;
   char buf[PATH_MAX];
   if (::realpath(full.c_str(), buf) == nullptr) {
     status = errno == EACCES ? 403 : 404;
-    return nullptr;
+    return false;
   }
-  std::string real(buf);
+  real = buf;
   // A symlink may point anywhere; only what stays inside the root is served.
   if (real != root_ && !(real.size() > root_.size() &&
                          real.compare(0, root_.size(), root_) == 0 &&
                          (root_ == "/" || real[root_.size()] == '/'))) {
     refused_.fetch_add(1, std::memory_order_relaxed);
     status = 403;
-    return nullptr;
+    return false;
   }
-  struct stat st;
   if (::stat(real.c_str(), &st) != 0) {
     status = 404;
+    return false;
+  }
+  return true;
+}
+
+static int64_t MtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+         st.st_mtim.tv_nsec;
+}
+
+std::shared_ptr<FileServer::Entry> FileServer::Load(const std::string& path,
+                                                    int& status) {
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  std::string real;
+  struct stat st;
+  if (!Resolve(path, real, st, status)) {
     return nullptr;
   }
   auto e = std::make_shared<Entry>();
@@ -405,8 +406,7 @@ std::shared_ptr<FileServer::Entry> FileServer::Load(const std::string& path,
     return nullptr;
   }
   e->size = static_cast<uint64_t>(st.st_size);
-  e->mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                st.st_mtim.tv_nsec;
+  e->mtime_ns = MtimeNs(st);
   e->etag =
       absl::StrCat("\"", absl::Hex(e->size), "-", absl::Hex(e->mtime_ns), "\"");
   e->last_modified = HttpDate(st.st_mtim.tv_sec);
@@ -426,13 +426,32 @@ std::shared_ptr<FileServer::Entry> FileServer::Lookup(std::string_view path,
                                                       int& status) {
   const std::string key(path);
   const absl::Time now = absl::Now();
+  std::shared_ptr<Entry> stale;
   {
     bytes::MutexLock lock(&mu_);
     auto it = cache_.find(key);
-    if (it != cache_.end() &&
-        now - it->second->checked < options_.cache_duration) {
-      hits_.fetch_add(1, std::memory_order_relaxed);
-      return it->second;
+    if (it != cache_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second->lru);
+      if (now - it->second->checked < options_.cache_duration) {
+        hits_.fetch_add(1, std::memory_order_relaxed);
+        return it->second;
+      }
+      stale = it->second;
+    }
+  }
+  if (stale != nullptr) {
+    // Trusted too long: re-resolve (a symlink may have moved) and stat; an
+    // unchanged file keeps its content and its gzip copy.
+    std::string real;
+    struct stat st;
+    int ignored;
+    if (Resolve(key, real, st, ignored) && real == stale->real &&
+        S_ISDIR(st.st_mode) == stale->is_dir &&
+        (stale->is_dir || (static_cast<uint64_t>(st.st_size) == stale->size &&
+                           MtimeNs(st) == stale->mtime_ns))) {
+      bytes::MutexLock lock(&mu_);
+      stale->checked = now;
+      return stale;
     }
   }
   std::shared_ptr<Entry> e = Load(key, status);
@@ -440,15 +459,15 @@ std::shared_ptr<FileServer::Entry> FileServer::Lookup(std::string_view path,
   auto it = cache_.find(key);
   if (it != cache_.end()) {
     cache_bytes_ -= it->second->charged;
+    lru_.erase(it->second->lru);
     cache_.erase(it);
-    lru_.remove(key);
   }
   if (e != nullptr) {
     e->charged = key.size() + sizeof(Entry) + (e->content ? e->size : 0);
     Evict(e->charged);
     cache_bytes_ += e->charged;
+    e->lru = lru_.insert(lru_.begin(), key);
     cache_[key] = e;
-    lru_.push_front(key);
   }
   return e;
 }
@@ -461,13 +480,12 @@ std::shared_ptr<const std::string> FileServer::Gzipped(
       return e->gz;
     }
   }
-  std::string original;
-  if (e->content) {
-    original = *e->content;
-  } else if (!ReadWhole(e->real, e->size, original)) {
+  std::string read;  // only for files not kept in memory
+  if (!e->content && !ReadWhole(e->real, e->size, read)) {
     return nullptr;
   }
-  auto gz = std::make_shared<const std::string>(Gzip(original));
+  auto gz = std::make_shared<const std::string>(
+      Gzip(e->content ? std::string_view(*e->content) : read));
   compressions_.fetch_add(1, std::memory_order_relaxed);
   bytes::MutexLock lock(&mu_);
   if (!e->gz) {
@@ -588,9 +606,6 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
   }
   if (e->content) {
     resp.SetBody(std::string_view(*e->content).substr(first, length));
-    if (ctx.is_head() && length == 0) {
-      rh.SetContentLength(0);
-    }
     return;
   }
   rh.SetContentLength(static_cast<int64_t>(length));
@@ -654,9 +669,9 @@ void FileServer::ServeListing(server::RequestCtx& ctx,
   }
   for (const Item& it : items) {
     html += "<tr><td><a href=\"";
-    std::string href;
-    AppendUrlEscaped(href, it.name);
-    AppendHtmlEscaped(html, href);
+    bytes::ByteBuffer href;
+    http::AppendPathSegmentEscaped(href, it.name);
+    AppendHtmlEscaped(html, href.view());
     if (it.is_dir) {
       html += "/";
     }

@@ -28,6 +28,8 @@
 #ifndef BRISK_TOOLS_FS_H_
 #define BRISK_TOOLS_FS_H_
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -95,6 +97,9 @@ class FileServer {
   // The cached entry for a root-relative path (nullptr with `status` set to
   // the HTTP status to answer: 403, 404).
   std::shared_ptr<Entry> Lookup(std::string_view path, int& status);
+  // realpath inside the root and stat; false with `status` (403/404).
+  bool Resolve(const std::string& path, std::string& real, struct stat& st,
+               int& status);
   std::shared_ptr<Entry> Load(const std::string& path, int& status);
   void Evict(size_t need);
   void ServeFile(server::RequestCtx& ctx, const std::shared_ptr<Entry>& e);
@@ -107,7 +112,7 @@ class FileServer {
   mutable bytes::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Entry>> cache_
       ABSL_GUARDED_BY(mu_);
-  std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);  // front: newest
+  std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);  // front: last used
   size_t cache_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<uint64_t> hits_{0}, misses_{0}, compressions_{0}, streamed_{0},
       refused_{0};
