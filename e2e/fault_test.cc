@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -39,17 +38,6 @@ constexpr int64_t kSanitizerSlackKib = 256 * 1024;
 constexpr int64_t kSanitizerSlackKib = 0;
 #endif
 
-int64_t RssKib() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      return std::stoll(line.substr(6));
-    }
-  }
-  return 0;
-}
-
 void Handler(server::RequestCtx& ctx) {
   std::string_view path = ctx.request().header().request_uri();
   if (path == "/throw") {
@@ -76,7 +64,7 @@ class FaultTest : public ::testing::Test {
     }
     Settle();
     fds_ = testing::OpenFileDescriptors();
-    rss_ = RssKib();
+    rss_ = testing::ProcessRssKib();
   }
   void TearDown() override {
     if (srv_) {
@@ -93,7 +81,9 @@ class FaultTest : public ::testing::Test {
     Settle();
     EXPECT_EQ(srv_->stats().open_connections, 0u) << fault;
     EXPECT_EQ(testing::OpenFileDescriptors(), fds_) << fault;
-    EXPECT_LT(RssKib() - rss_, rss_bound_kib + kSanitizerSlackKib) << fault;
+    EXPECT_LT(testing::ProcessRssKib() - rss_,
+              rss_bound_kib + kSanitizerSlackKib)
+        << fault;
     EXPECT_EQ(server::RoundTrip(srv_->port(), server::Get("/")).status, 200)
         << fault;
   }
@@ -218,7 +208,7 @@ TEST_F(FaultTest, ConcurrencyLimitExceededThenRecovered) {
   srv_->Start();
   Settle();
   fds_ = testing::OpenFileDescriptors();
-  rss_ = RssKib();
+  rss_ = testing::ProcessRssKib();
   std::vector<RawConn> holders(4);
   for (auto& h : holders) {
     ASSERT_TRUE(h.Connect(port()));

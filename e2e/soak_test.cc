@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,17 +26,6 @@
 
 namespace brisk {
 namespace {
-
-int64_t RssKib() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      return std::stoll(line.substr(6));
-    }
-  }
-  return 0;
-}
 
 // Deterministic bytes, so a download can be checked without storing it.
 std::string Pattern(size_t n, size_t seed) {
@@ -82,7 +70,7 @@ TEST(SoakTest, MixedLoadLosesNothing) {
   }
   absl::SleepFor(absl::Milliseconds(100));
   const int fds = testing::OpenFileDescriptors();
-  const int64_t rss = RssKib();
+  const int64_t rss = testing::ProcessRssKib();
 
   const absl::Time end = absl::Now() + absl::Seconds(seconds);
   std::atomic<uint64_t> good{0}, wrong{0}, bad_sent{0}, bad_answered{0};
@@ -153,7 +141,7 @@ TEST(SoakTest, MixedLoadLosesNothing) {
   std::printf("soak: %d s, %llu good, %llu bad requests, RSS +%lld KiB\n",
               seconds, static_cast<unsigned long long>(good.load()),
               static_cast<unsigned long long>(bad_sent.load()),
-              static_cast<long long>(RssKib() - rss));
+              static_cast<long long>(testing::ProcessRssKib() - rss));
   EXPECT_GT(good.load(), 0u);
   EXPECT_EQ(wrong.load(), 0u);
   EXPECT_EQ(bad_answered.load(), bad_sent.load());
@@ -161,7 +149,8 @@ TEST(SoakTest, MixedLoadLosesNothing) {
   EXPECT_EQ(srv.stats().open_connections, 0u);
   EXPECT_EQ(testing::OpenFileDescriptors(), fds);
 #ifndef BRISK_SANITIZE_ADDRESS  // ASan's quarantine holds freed memory
-  EXPECT_LT(RssKib() - rss, 96 * 1024) << "RSS grew past the bound";
+  EXPECT_LT(testing::ProcessRssKib() - rss, 96 * 1024)
+      << "RSS grew past the bound";
 #endif
   srv.Shutdown(absl::Seconds(5));
 }

@@ -337,6 +337,23 @@ TEST(ServerTest, CustomStatusAndUnknownReason) {
   EXPECT_EQ(r.body, "short and stout");
 }
 
+// Waits (bounded) for a handler to park a detached request in `held`, and
+// takes it; empty if none came.
+DetachedCtx TakeHeld(std::mutex& mu, std::vector<DetachedCtx>& held) {
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!held.empty()) {
+        DetachedCtx d = std::move(held.back());
+        held.pop_back();
+        return d;
+      }
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return DetachedCtx();
+}
+
 // A handler that parks requests at /park until the test releases them.
 struct Parking {
   std::mutex mu;
@@ -415,15 +432,7 @@ TEST(ServerTest, StreamedBodiesChunkedAndWithLength) {
   auto stream = [&](std::string_view path) {
     testing::RawConn c = ts.Connect();
     EXPECT_TRUE(c.Send(Get(path)));
-    DetachedCtx d;
-    for (int i = 0; i < 500 && !d; ++i) {
-      std::this_thread::sleep_for(milliseconds(5));
-      std::lock_guard<std::mutex> lock(mu);
-      if (!held.empty()) {
-        d = std::move(held.back());
-        held.pop_back();
-      }
-    }
+    DetachedCtx d = TakeHeld(mu, held);
     EXPECT_TRUE(d);
     for (std::string_view piece : {"ab", "cd", "ef"}) {
       std::promise<absl::Status> written;
@@ -450,15 +459,7 @@ TEST(ServerTest, StreamWriteReportsAGoneClient) {
   });
   testing::RawConn c = ts.Connect();
   ASSERT_TRUE(c.Send(Get("/")));
-  DetachedCtx d;
-  for (int i = 0; i < 500 && !d; ++i) {
-    std::this_thread::sleep_for(milliseconds(5));
-    std::lock_guard<std::mutex> lock(mu);
-    if (!held.empty()) {
-      d = std::move(held.back());
-      held.pop_back();
-    }
-  }
+  DetachedCtx d = TakeHeld(mu, held);
   ASSERT_TRUE(d);
   c.Reset();
   std::string big(1 << 20, 'x');

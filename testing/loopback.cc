@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <string>
 #include <utility>
 
 namespace brisk::testing {
@@ -159,6 +161,17 @@ int OpenFileDescriptors() {
     --n;  // the directory stream itself
   }
   return n;
+}
+
+int64_t ProcessRssKib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      return std::stoll(line.substr(6));
+    }
+  }
+  return 0;
 }
 
 FakeServer::FakeServer(std::function<void(RawConn&, int)> script)

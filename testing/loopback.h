@@ -73,6 +73,8 @@ class RawConn {
 
 // Open file descriptors of this process (to check for leaks).
 int OpenFileDescriptors();
+// Resident set size of this process in KiB (VmRSS).
+int64_t ProcessRssKib();
 
 // A scripted TCP server on 127.0.0.1:0 for client tests: each accepted
 // connection runs `script` on its own thread (answer, stall, reset, close
