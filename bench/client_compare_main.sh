@@ -1,6 +1,9 @@
 #!/bin/bash
-# `bazel run` entry: runs client_compare.sh with the load binary from the
-# runfiles.
+# `./bazelw run //bench:client_compare [-- --runs N --seconds S]`: the client
+# side of compare.py alone (load, wrk and fasthttp's client against nginx),
+# table on stdout (RESULTS.md is not touched).
 set -eu
 dir="${RUNFILES_DIR:-$0.runfiles}/brisk"
-exec bash "$dir/bench/client_compare.sh" "$dir/tools/load" "$@"
+exec python3 "$dir/bench/compare.py" --hello "$dir/tools/helloserver" \
+  --load "$dir/tools/load" --bench-dir "$dir/bench" --out-dir "$PWD" \
+  --only clients --stdout "$@"

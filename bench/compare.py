@@ -219,6 +219,10 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--idle-conns", type=int, default=5000)
+    ap.add_argument("--only", choices=["servers", "clients"],
+                    help="measure one side only")
+    ap.add_argument("--stdout", action="store_true",
+                    help="print the tables instead of writing RESULTS.md")
     args = ap.parse_args()
     try:
         import resource
@@ -233,7 +237,11 @@ def main():
     work = tempfile.mkdtemp(prefix="brisk-bench-")
     servers = Servers(args, work)
     names = ["brisk", "fasthttp", "net/http", "nginx"]
+    if args.only == "clients":
+        names = ["nginx"]  # the target of the generators
     live = [n for n in names if servers.start(n)]
+    do_servers = args.only != "clients"
+    do_clients = args.only != "servers"
     lua = os.path.join(args.bench_dir, "scripts", "pipeline16.lua")
     scenarios = [
         ("keep-alive, 64 connections", dict(conns=64)),
@@ -245,7 +253,7 @@ def main():
     results = {}  # (scenario, server) -> list of (rps, p99, cpu_us)
     idle = {n: [] for n in live}
     try:
-        for run in range(args.runs):
+        for run in range(args.runs if do_servers else 0):
             for title, kw in scenarios:
                 for name in live:
                     if run == 0:
@@ -265,7 +273,7 @@ def main():
                         idle_bytes_per_conn(servers, name, args.idle_conns))
         # Clients against nginx.
         clients = {}
-        if "nginx" in live:
+        if do_clients and "nginx" in live:
             port = PORTS["nginx"]
             fh_client = go_build(
                 os.path.join(args.bench_dir, "peers", "fasthttp_client"),
@@ -352,7 +360,9 @@ def write_results(args, live, skipped, scenarios, results, idle, clients,
             if name not in live:
                 lines.append(f"| {title} | {name} | skipped ({skipped.get(name, '?')}) | | | | |")
                 continue
-            rows = results[(title, name)]
+            rows = results.get((title, name))
+            if not rows:
+                continue  # this side was not measured (--only clients)
             rps = median([r[0] for r in rows])
             p99 = median([r[1] for r in rows])
             cpu = median([r[2] for r in rows])
@@ -396,6 +406,12 @@ def write_results(args, live, skipped, scenarios, results, idle, clients,
               "and `bench/results.svg`); `./bazelw run //bench:micro` (the "
               "Microbenchmarks section).", "", "![results](results.svg)",
               "<!-- servers:end -->", ""]
+    if args.stdout:
+        split = lines.index("## Clients")
+        part = {"servers": lines[1:split], "clients": lines[split:-4],
+                None: lines[1:-2]}[args.only]
+        print("\n".join(part))
+        return
     path = os.path.join(args.out_dir, "RESULTS.md")
     replace_section(path, "servers", "\n".join(lines))
     write_svg(os.path.join(args.out_dir, "results.svg"), chart)

@@ -1,6 +1,8 @@
 #!/bin/bash
-# `bazel run` entry: finds the helloserver in the runfiles and runs
-# server_compare.sh from them (the Go peer is built from its source there).
+# `./bazelw run //bench:server_compare [-- --runs N --seconds S]`: the server
+# side of compare.py alone, tables on stdout (RESULTS.md is not touched).
 set -eu
 dir="${RUNFILES_DIR:-$0.runfiles}/brisk"
-exec bash "$dir/bench/server_compare.sh" "$dir/tools/helloserver" "$@"
+exec python3 "$dir/bench/compare.py" --hello "$dir/tools/helloserver" \
+  --load "$dir/tools/load" --bench-dir "$dir/bench" --out-dir "$PWD" \
+  --only servers --stdout "$@"
