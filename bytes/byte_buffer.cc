@@ -34,6 +34,9 @@ void ByteBuffer::Assign(std::string_view bytes) {
 }
 
 void ByteBuffer::DiscardPrefix(size_t n) {
+  if (n == 0) {
+    return;
+  }
   if (n >= size_) {
     size_ = 0;
     return;

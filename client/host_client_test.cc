@@ -336,6 +336,47 @@ TEST(HostClientTest, MalformedAndTruncatedResponses) {
   EXPECT_NE(st.message().find("mid-response"), std::string_view::npos) << st;
 }
 
+TEST(HostClientTest, EndlessInterimResponsesAreMalformed) {
+  // A server looping on 100 Continue (bounded here: the test must end).
+  FakeServer s([](RawConn& c, int) {
+    if (!ReadRequest(c)) {
+      return;
+    }
+    for (int i = 0; i < 100000; ++i) {
+      if (!c.Send("HTTP/1.1 100 Continue\r\n\r\n")) {
+        return;
+      }
+    }
+  });
+  HostClient client(For(s));
+  http::Request req = MakeGet();
+  http::Response resp;
+  absl::Status st = client.DoTimeout(req, resp, absl::Seconds(10));
+  EXPECT_EQ(KindOf(st), ErrorKind::kMalformedResponse) << st;
+  EXPECT_NE(st.message().find("1xx"), std::string_view::npos) << st;
+  EXPECT_EQ(client.stats().open_conns, 0u);
+}
+
+TEST(HostClientTest, SwitchingProtocolsEndsHttpOnTheConnection) {
+  FakeServer s([](RawConn& c, int) {
+    while (ReadRequest(c)) {
+      c.Send(
+          "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n"
+          "Connection: Upgrade\r\n\r\n");
+    }
+  });
+  HostClient client(For(s));
+  http::Response resp;
+  for (int i = 0; i < 2; ++i) {
+    http::Request req = MakeGet();
+    ASSERT_TRUE(client.Do(req, resp).ok());
+    EXPECT_EQ(resp.status_code(), 101);
+  }
+  // Never returned to the pool: each call dialed its own connection.
+  EXPECT_EQ(s.accepted(), 2);
+  EXPECT_EQ(client.stats().reuses, 0u);
+}
+
 TEST(HostClientTest, ResetMidResponseIsConnectionClosed) {
   FakeServer s([](RawConn& c, int) {
     if (ReadRequest(c)) {

@@ -14,6 +14,7 @@
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/asio/write.hpp"
 
+#include "client/internal/interim.h"
 #include "http/method.h"
 #include "http/status_code.h"
 
@@ -630,6 +631,8 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
     c->in.Reset();
     c->header.Reset();
     size_t start = 0;  // where this response begins in c->in
+    int interim = 0;   // 1xx heads skipped
+    bool too_many_interim = false;
     bool got_any = false;
     enum class End { kNone, kTimeout, kClosed, kMalformed, kTooLarge, kSink };
     End end = End::kNone;
@@ -639,11 +642,15 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
       if (c->in.size() > start) {
         pr = c->header.Parse(c->in.view().substr(start));
         if (pr.done()) {
-          const int code = c->header.status_code();
-          if (code >= 100 && code < 200 && code != 101) {
+          Head kind = ClassifyHead(c->header.status_code(), interim);
+          if (kind == Head::kInterim) {
             start += pr.consumed;
             c->header.Reset();
             continue;
+          }
+          if (kind == Head::kTooMany) {
+            end = End::kMalformed;
+            too_many_interim = true;
           }
           break;
         }
@@ -705,7 +712,10 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
           end = End::kSink;
         }
         while (end == End::kNone && !d.failed() && !body.done()) {
-          c->in.Reset();
+          // Bytes the decoder has not taken (a partial chunk-size line, a
+          // CRLF, a trailer) are the start of its next input: keep them
+          // (the result must not depend on where TCP split the response).
+          c->in.DiscardPrefix(pos);
           pos = 0;
           char* p = c->in.PrepareAppend(options_.read_buffer_size);
           auto [ec, n] = co_await c->socket.async_read_some(
@@ -744,7 +754,8 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         // arrived, and both sides keep the connection.
         keep = framing != http::BodyFraming::kUntilClose &&
                pos == c->in.size() && c->header.keep_alive() &&
-               !req.header().connection_close();
+               !req.header().connection_close() &&
+               !EndsHttp(c->header.status_code());
         if (keep && options_.max_conn_duration != absl::InfiniteDuration() &&
             Clock::now() - c->created >= ToChrono(options_.max_conn_duration)) {
           keep = false;
@@ -779,7 +790,10 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         break;
       case End::kMalformed:
         result = MakeError(ErrorKind::kMalformedResponse, Phase::kRead, attempt,
-                           options_.addrs[c->addr], http::ToString(perr));
+                           options_.addrs[c->addr],
+                           too_many_interim
+                               ? std::string_view("too many 1xx responses")
+                               : http::ToString(perr));
         break;
       case End::kTooLarge:
         result = MakeError(

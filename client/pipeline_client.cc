@@ -21,6 +21,7 @@
 #include "boost/asio/write.hpp"
 
 #include "bytes/byte_buffer.h"
+#include "client/internal/interim.h"
 #include "client/internal/submitter.h"
 #include "http/body_reader.h"
 #include "http/method.h"
@@ -289,6 +290,7 @@ class Pipeline {
     // Read responses in order.
     size_t pos = 0;
     bool in_body = false;
+    int interim = 0;  // 1xx heads skipped before the current response
     http::BodyReader body;
     for (;;) {
       while (c->count > 0 && !c->failed) {
@@ -305,10 +307,15 @@ class Pipeline {
             break;
           }
           pos += pr.consumed;
-          const int code = c->header.status_code();
-          if (code >= 100 && code < 200) {
+          Head kind = ClassifyHead(c->header.status_code(), interim);
+          if (kind == Head::kInterim) {
             c->header.Reset();
-            continue;  // interim
+            continue;
+          }
+          if (kind == Head::kTooMany) {
+            Fail(c, MakeError(ErrorKind::kMalformedResponse, Phase::kRead, 1,
+                              o_.addr, "too many 1xx responses"));
+            break;
           }
           if (!p.call) {
             c->scratch.Reset();
@@ -340,7 +347,9 @@ class Pipeline {
           break;
         }
         in_body = false;
-        const bool close = !c->header.keep_alive();
+        interim = 0;
+        const bool close =
+            !c->header.keep_alive() || EndsHttp(c->header.status_code());
         c->header.Reset();
         Complete(c, absl::OkStatus());
         if (close) {

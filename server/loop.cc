@@ -869,15 +869,21 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
           }
         }
         body_spilled = true;
+        // What the decoder left (a partial chunk-size line, the CRLF after
+        // chunk data, a partial trailer) is the start of what it reads next:
+        // it moves with the body, never dropped (the answer must not depend
+        // on where TCP split the bytes).
         s.body_in.Reset();
+        s.body_in.Append(s.in.view().substr(s.pos));
+        s.pos = s.in.size();
         size_t body_pos = 0;
         const int64_t deadline =
             read_timeout_ns_ > 0 ? CoarseNowNs() + read_timeout_ns_ : 0;
         while (!d.failed() && !s.body.done()) {
-          if (body_pos == s.body_in.size()) {
-            s.body_in.Reset();
-            body_pos = 0;
-          }
+          // Keep only the bytes not decoded yet (bounded by the decoder's
+          // line limits), so the buffer does not grow with the body.
+          s.body_in.DiscardPrefix(body_pos);
+          body_pos = 0;
           if (!(co_await ReadMore(s, c, s.body_in, deadline))) {
             if (c->timed_out) {
               timeouts.Inc();
