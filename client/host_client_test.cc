@@ -77,7 +77,7 @@ TEST(HostClientTest, ReusesOneKeepAliveConnection) {
     ASSERT_TRUE(client.Do(req, resp).ok());
     EXPECT_EQ(resp.status_code(), 200);
     EXPECT_EQ(resp.body(), "hi");
-    EXPECT_EQ(req.header().host(), "127.0.0.1");
+    EXPECT_EQ(req.header().host(), absl::StrCat("127.0.0.1:", s.port()));
   }
   EXPECT_EQ(s.accepted(), 1);
   EXPECT_EQ(client.stats().reuses, 4u);
@@ -336,6 +336,38 @@ TEST(HostClientTest, MalformedAndTruncatedResponses) {
   EXPECT_NE(st.message().find("mid-response"), std::string_view::npos) << st;
 }
 
+// CR, LF or NUL given by the caller never reach the wire: the call fails
+// with kInvalidRequest, nothing is sent, and the connection stays usable.
+TEST(HostClientTest, UnsafeRequestPartsAreRefused) {
+  std::atomic<int> requests{0};
+  FakeServer s([&](RawConn& c, int) {
+    while (ReadRequest(c)) {
+      ++requests;
+      c.Send(Ok("hi"));
+    }
+  });
+  HostClient client(For(s));
+  http::Response resp;
+  auto bad = [&](auto edit) {
+    http::Request req = MakeGet();
+    edit(req);
+    absl::Status st = client.Do(req, resp);
+    EXPECT_EQ(KindOf(st), ErrorKind::kInvalidRequest) << st;
+  };
+  bad([](http::Request& r) { r.header().Set("X", "a\r\nInjected: yes"); });
+  bad([](http::Request& r) { r.header().Set("X\r\nInjected", "yes"); });
+  bad([](http::Request& r) { r.header().SetRequestUri("/a\r\nX: y"); });
+  bad([](http::Request& r) { r.header().SetMethod("GET /x HTTP/1.1\r\n"); });
+  bad([](http::Request& r) {
+    r.header().Set("X", std::string_view("a\0b", 3));
+  });
+  http::Request good = MakeGet();
+  ASSERT_TRUE(client.Do(good, resp).ok());
+  EXPECT_EQ(resp.body(), "hi");
+  EXPECT_EQ(requests.load(), 1);
+  EXPECT_EQ(s.accepted(), 1);
+}
+
 TEST(HostClientTest, EndlessInterimResponsesAreMalformed) {
   // A server looping on 100 Continue (bounded here: the test must end).
   FakeServer s([](RawConn& c, int) {
@@ -467,7 +499,8 @@ TEST(HostClientTest, ResolvesNames) {
   http::Response resp;
   absl::Status st = client.Do(req, resp);
   ASSERT_TRUE(st.ok()) << st;
-  EXPECT_EQ(req.header().host(), "localhost");
+  // RFC 9112 §3.2: a port other than 80 goes with the host.
+  EXPECT_EQ(req.header().host(), absl::StrCat("localhost:", s.port()));
 }
 
 TEST(HostClientTest, ErrorsCarryKindPhaseAndAttempts) {

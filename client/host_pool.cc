@@ -61,6 +61,8 @@ HostPool::HostPool(const HostClientOptions& options, asio::io_context& io)
     }
     hosts_.push_back(host);
     ports_.push_back(a.substr(colon + 1));
+    // RFC 9112 §3.2: the port goes with the host unless it is the default.
+    host_fields_.push_back(ports_.back() == "80" ? a.substr(0, colon) : a);
   }
   idle_.reserve(static_cast<size_t>(options_.max_conns));
 }
@@ -581,10 +583,18 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
 
     // Write.
     if (h.host().empty()) {
-      h.Set("Host", hosts_[c->addr]);
+      h.Set("Host", host_fields_[c->addr]);
     }
     c->out.Reset();
-    req.AppendTo(c->out);
+    if (http::WireError w = req.AppendTo(c->out); w != http::WireError::kNone) {
+      // Nothing was written: the connection stays good.
+      result = MakeError(ErrorKind::kInvalidRequest, Phase::kWrite, attempt,
+                         options_.addrs[c->addr], http::ToString(w));
+      cc->conn = nullptr;
+      Disarm(cc);
+      Release(c, true);
+      break;
+    }
     Arm(cc, std::min(call_deadline, After(options_.write_timeout)));
     bool wrote_any = false;
     bool write_ok = true;

@@ -84,6 +84,8 @@ class Pipeline {
     size_t colon = o_.addr.rfind(':');
     host_ = o_.addr.substr(0, colon);
     port_ = o_.addr.substr(colon + 1);
+    // RFC 9112 §3.2: the port goes with the host unless it is the default.
+    host_field_ = port_ == "80" ? o_.addr.substr(0, colon) : o_.addr;
     if (host_.size() >= 2 && host_.front() == '[') {
       host_ = host_.substr(1, host_.size() - 2);
     }
@@ -160,13 +162,18 @@ class Pipeline {
     }
     http::RequestHeader& h = call->req->header();
     if (h.host().empty()) {
-      h.Set("Host", host_);
+      h.Set("Host", host_field_);
     }
     if (!o_.user_agent.empty() && h.user_agent().empty()) {
       h.Set("User-Agent", o_.user_agent);
     }
     call->resp->Reset();
-    call->req->AppendTo(best->queued);
+    if (http::WireError w = call->req->AppendTo(best->queued);
+        w != http::WireError::kNone) {
+      call->Complete(MakeError(ErrorKind::kInvalidRequest, Phase::kWrite, 0,
+                               o_.addr, http::ToString(w)));
+      return;
+    }
     const Clock::time_point deadline =
         call->deadline == absl::InfiniteFuture()
             ? Clock::time_point::max()
@@ -457,6 +464,7 @@ class Pipeline {
   asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor> tick_;
   Submitter submitter_;
   std::string host_, port_;
+  std::string host_field_;  // the Host header value
   std::vector<PConn*> conns_;
   bool tick_armed_ = false;
   bool closed_ = false;

@@ -207,12 +207,19 @@ void AppendChunk(bytes::ByteBuffer& out, std::string_view data) {
   out.Append("\r\n");
 }
 
-void AppendLastChunk(bytes::ByteBuffer& out, const HeaderFields* trailers) {
+WireError AppendLastChunk(bytes::ByteBuffer& out,
+                          const HeaderFields* trailers) {
+  const size_t mark = out.size();
   out.Append("0\r\n");
   if (trailers != nullptr) {
-    trailers->AppendTo(out, /*canonical=*/false);
+    if (WireError w = trailers->AppendTo(out, /*canonical=*/false);
+        w != WireError::kNone) {
+      out.Resize(mark);
+      return w;
+    }
   }
   out.Append("\r\n");
+  return WireError::kNone;
 }
 
 }  // namespace brisk::http

@@ -77,8 +77,9 @@ class ChunkedDecoder {
 // would end the body).
 void AppendChunk(bytes::ByteBuffer& out, std::string_view data);
 // Appends the last chunk, the trailer fields if any, and the final CRLF.
-void AppendLastChunk(bytes::ByteBuffer& out,
-                     const HeaderFields* trailers = nullptr);
+// An unsafe trailer field (wire.h) appends nothing and is returned.
+[[nodiscard]] WireError AppendLastChunk(bytes::ByteBuffer& out,
+                                        const HeaderFields* trailers = nullptr);
 
 }  // namespace brisk::http
 

@@ -123,7 +123,7 @@ TEST(ChunkedEncoderTest, RoundTrip) {
   AppendChunk(wire, std::string(300, 'x'));
   HeaderFields trailers;
   trailers.Add("X-Sum", "42");
-  AppendLastChunk(wire, &trailers);
+  ASSERT_EQ(AppendLastChunk(wire, &trailers), WireError::kNone);
   EXPECT_EQ(wire.view().substr(0, 10), "5\r\nhello\r\n");
   EXPECT_EQ(wire.view().substr(10, 5), "12c\r\n");
   ChunkedDecoder d;

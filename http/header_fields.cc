@@ -82,17 +82,16 @@ void AppendCanonicalName(bytes::ByteBuffer& out, std::string_view name) {
   out.CommitAppend(name.size());
 }
 
-void HeaderFields::AppendTo(bytes::ByteBuffer& out, bool canonical) const {
+WireError HeaderFields::AppendTo(bytes::ByteBuffer& out, bool canonical) const {
+  const size_t mark = out.size();
   for (const Entry& e : entries_) {
-    if (canonical) {
-      AppendCanonicalName(out, View(e.name));
-    } else {
-      out.Append(View(e.name));
+    if (WireError w = AppendField(out, View(e.name), View(e.value), canonical);
+        w != WireError::kNone) {
+      out.Resize(mark);
+      return w;
     }
-    out.Append(": ");
-    out.Append(View(e.value));
-    out.Append("\r\n");
   }
+  return WireError::kNone;
 }
 
 }  // namespace brisk::http

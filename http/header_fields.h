@@ -21,6 +21,7 @@
 #include "absl/base/attributes.h"
 
 #include "bytes/byte_buffer.h"
+#include "http/wire.h"
 
 namespace brisk::http {
 
@@ -74,10 +75,12 @@ class HeaderFields {
   // Makes this a deep copy of `other`, independent of other's buffer.
   void CopyFrom(const HeaderFields& other);
 
-  // Appends `Name: value\r\n` per field. With `canonical`, names are written
-  // as Content-Type (first letter and letters after '-' upper case, the rest
-  // lower case); otherwise as received.
-  void AppendTo(bytes::ByteBuffer& out, bool canonical) const;
+  // Appends `Name: value\r\n` per field through http::AppendField (wire.h).
+  // With `canonical`, names are written as Content-Type (first letter and
+  // letters after '-' upper case, the rest lower case); otherwise as
+  // received. On an unsafe name or value `out` is left as it was.
+  [[nodiscard]] WireError AppendTo(bytes::ByteBuffer& out,
+                                   bool canonical) const;
 
   // For parsers: the bytes parsed fields point into, and one parsed field.
   void SetSource(const char* src) { src_ = src; }

@@ -48,7 +48,7 @@ void BM_BuildResponseHeader(benchmark::State& state) {
     h.SetContentType("text/plain; charset=utf-8");
     h.SetContentLength(13);
     out.Reset();
-    h.AppendTo(out);
+    benchmark::DoNotOptimize(h.AppendTo(out));
     benchmark::DoNotOptimize(out.data());
   }
 }

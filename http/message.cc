@@ -114,12 +114,23 @@ void Request::CopyTo(Request& dst) const {
   dst.uri_parsed_ = dst.post_args_parsed_ = false;
 }
 
-void Request::AppendTo(bytes::ByteBuffer& out) {
-  if (!header_.chunked() && (!body_.empty() || header_.content_length() >= 0)) {
+WireError Request::AppendTo(bytes::ByteBuffer& out) {
+  // The body is always sent whole: a caller's Transfer-Encoding would make
+  // the peer decode raw bytes as chunks (a smuggling gadget for a proxy).
+  const bool had_coding = header_.fields().Has("Transfer-Encoding");
+  if (had_coding) {
+    header_.Del("Transfer-Encoding");
+  }
+  const Method m = header_.method_id();
+  if (!body_.empty() || header_.content_length() >= 0 || had_coding ||
+      m == Method::kPost || m == Method::kPut || m == Method::kPatch) {
     header_.SetContentLength(static_cast<int64_t>(body_.size()));
   }
-  header_.AppendTo(out);
-  out.Append(body_.view());
+  WireError w = header_.AppendTo(out);
+  if (w == WireError::kNone) {
+    out.Append(body_.view());
+  }
+  return w;
 }
 
 bytes::ByteBuffer& Response::body_buffer() {
@@ -152,14 +163,21 @@ void Response::CopyTo(Response& dst) const {
   dst.SetBody(body());
 }
 
-void Response::AppendTo(bytes::ByteBuffer& out, bool head_request) {
-  if (!header_.chunked() && !StatusHasNoBody(header_.status_code())) {
-    header_.SetContentLength(static_cast<int64_t>(body_.size()));
+WireError Response::AppendTo(bytes::ByteBuffer& out, bool head_request) {
+  const int code = header_.status_code();
+  if (header_.fields().Has("Transfer-Encoding")) {
+    header_.Del("Transfer-Encoding");  // the body is sent whole
   }
-  header_.AppendTo(out);
-  if (!head_request && !StatusHasNoBody(header_.status_code())) {
+  if (!StatusHasNoBody(code)) {
+    header_.SetContentLength(static_cast<int64_t>(body_.size()));
+  } else if (code < 200 || code == 204) {
+    header_.SetContentLength(-1);  // RFC 9110 §8.6
+  }
+  WireError w = header_.AppendTo(out);
+  if (w == WireError::kNone && !head_request && !StatusHasNoBody(code)) {
     out.Append(body_.view());
   }
+  return w;
 }
 
 }  // namespace brisk::http

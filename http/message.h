@@ -11,8 +11,10 @@
 //   - Parse() reads a complete message (header and body) from a buffer, for
 //     pipelined input and tests; servers and clients that read from sockets
 //     use the header's Parse() and BodyReader directly.
-//   - AppendTo() serializes, setting Content-Length from the body unless the
-//     header says chunked.
+//   - AppendTo() serializes through the checks of http/wire.h. Framing is the
+//     serializer's: the body is sent whole with its Content-Length; a
+//     Transfer-Encoding or Content-Length set by the caller is replaced, so
+//     the bytes on the wire always frame as the body they carry.
 //
 // Views (header values, body(), uri() parts) are valid until the message or
 // the parsed buffer changes. Not thread-safe; move-only; CopyTo() for a deep
@@ -73,7 +75,8 @@ class Request {
 
   void Reset();
   void CopyTo(Request& dst) const;
-  void AppendTo(bytes::ByteBuffer& out);
+  // See the file comment. Nothing is written on error.
+  [[nodiscard]] WireError AppendTo(bytes::ByteBuffer& out);
 
  private:
   RequestHeader header_;
@@ -114,9 +117,11 @@ class Response {
 
   void Reset();
   void CopyTo(Response& dst) const;
-  // Serializes; `head_request` writes the header only (with the
-  // Content-Length the body would have).
-  void AppendTo(bytes::ByteBuffer& out, bool head_request = false);
+  // Serializes (see the file comment); `head_request` writes the header only
+  // (with the Content-Length the body would have). 1xx and 204 carry no
+  // Content-Length, 304 keeps the caller's. Nothing is written on error.
+  [[nodiscard]] WireError AppendTo(bytes::ByteBuffer& out,
+                                   bool head_request = false);
 
  private:
   ResponseHeader header_;

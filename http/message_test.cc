@@ -58,7 +58,7 @@ TEST(RequestTest, BuildsAndSerializesWithContentLength) {
   req.header().Set("Host", "api");
   req.SetBody("{\"a\":1}");
   bytes::ByteBuffer out;
-  req.AppendTo(out);
+  ASSERT_EQ(req.AppendTo(out), WireError::kNone);
   EXPECT_EQ(out.view(),
             "PUT /item/1 HTTP/1.1\r\nHost: api\r\nContent-Length: 7\r\n\r\n"
             "{\"a\":1}");
@@ -124,12 +124,12 @@ TEST(ResponseTest, BuildSetsContentLengthAndHeadOmitsBody) {
   resp.SetContentType("text/plain");
   resp.SetBody("Hello, World!");
   bytes::ByteBuffer out;
-  resp.AppendTo(out);
+  ASSERT_EQ(resp.AppendTo(out), WireError::kNone);
   EXPECT_EQ(out.view(),
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
             "Content-Length: 13\r\n\r\nHello, World!");
   out.Reset();
-  resp.AppendTo(out, /*head_request=*/true);
+  ASSERT_EQ(resp.AppendTo(out, /*head_request=*/true), WireError::kNone);
   EXPECT_EQ(out.view(),
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
             "Content-Length: 13\r\n\r\n");
@@ -137,7 +137,7 @@ TEST(ResponseTest, BuildSetsContentLengthAndHeadOmitsBody) {
   none.SetStatusCode(304);
   none.SetBody("ignored");
   out.Reset();
-  none.AppendTo(out);
+  ASSERT_EQ(none.AppendTo(out), WireError::kNone);
   EXPECT_EQ(out.view(), "HTTP/1.1 304 Not Modified\r\n\r\n");
 }
 
@@ -155,11 +155,11 @@ TEST(MessageTest, ParseAndSerializeTypicalRequestAndResponseAllocateNothing) {
     ASSERT_TRUE(req.Parse(request).done());
     (void)req.uri().path();
     out.Reset();
-    req.AppendTo(out);
+    ASSERT_EQ(req.AppendTo(out), WireError::kNone);
     resp.Reset();
     ASSERT_TRUE(resp.Parse(response, false).done());
     out.Reset();
-    resp.AppendTo(out);
+    ASSERT_EQ(resp.AppendTo(out), WireError::kNone);
   };
   exchange();
   exchange();

@@ -312,14 +312,30 @@ void RequestHeader::Reindex() {
   chunked_ = te_.present && te_.chunked_last;
 }
 
-void RequestHeader::AppendTo(bytes::ByteBuffer& out) const {
-  out.Append(method_.size == 0 ? std::string_view("GET") : method());
+WireError RequestHeader::AppendTo(bytes::ByteBuffer& out) const {
+  const std::string_view m =
+      method_.size == 0 ? std::string_view("GET") : method();
+  const std::string_view target =
+      uri_.size == 0 ? std::string_view("/") : request_uri();
+  if (!IsToken(m)) {
+    return WireError::kBadMethod;
+  }
+  if (!IsSafeRequestTarget(target)) {
+    return WireError::kBadTarget;
+  }
+  const size_t mark = out.size();
+  out.Append(m);
   out.Append(' ');
-  out.Append(uri_.size == 0 ? std::string_view("/") : request_uri());
+  out.Append(target);
   out.Append(http_minor_ == 0 ? std::string_view(" HTTP/1.0\r\n")
                               : std::string_view(" HTTP/1.1\r\n"));
-  fields_.AppendTo(out, !keep_name_case_);
+  if (WireError w = fields_.AppendTo(out, !keep_name_case_);
+      w != WireError::kNone) {
+    out.Resize(mark);
+    return w;
+  }
   out.Append("\r\n");
+  return WireError::kNone;
 }
 
 }  // namespace brisk::http

@@ -141,7 +141,9 @@ class RequestHeader {
 
   // Writes the request line, the fields and the blank line. Names are
   // written canonically (Content-Type) unless set_keep_name_case(true).
-  void AppendTo(bytes::ByteBuffer& out) const;
+  // Every part is checked (http/wire.h): on an unsafe method, target, name
+  // or value nothing is written and the error is returned.
+  [[nodiscard]] WireError AppendTo(bytes::ByteBuffer& out) const;
   void set_keep_name_case(bool keep) { keep_name_case_ = keep; }
 
   const HeaderLimits& limits() const { return limits_; }

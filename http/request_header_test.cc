@@ -407,14 +407,14 @@ TEST(RequestHeaderTest, BuildAndSerializeWithCanonicalNames) {
   EXPECT_EQ(h.host(), "example.com");
   EXPECT_EQ(h.content_length(), 12);
   bytes::ByteBuffer out;
-  h.AppendTo(out);
+  ASSERT_EQ(h.AppendTo(out), WireError::kNone);
   EXPECT_EQ(out.view(),
             "POST /submit HTTP/1.1\r\nHost: example.com\r\n"
             "Content-Type: application/json\r\nContent-Length: 12\r\n"
             "X-Trace-Id: abc\r\n\r\n");
   h.set_keep_name_case(true);
   out.Reset();
-  h.AppendTo(out);
+  ASSERT_EQ(h.AppendTo(out), WireError::kNone);
   EXPECT_NE(out.view().find("content-type: application/json"),
             std::string::npos);
 }
@@ -426,7 +426,7 @@ TEST(RequestHeaderTest, ParsedHeadersRoundTripExactlyWhenKeepingCase) {
   h.set_keep_name_case(true);
   ASSERT_TRUE(h.Parse(raw).done());
   bytes::ByteBuffer out;
-  h.AppendTo(out);
+  ASSERT_EQ(h.AppendTo(out), WireError::kNone);
   EXPECT_EQ(out.view(), raw);
 }
 
@@ -460,13 +460,13 @@ TEST(RequestHeaderTest, ParseAndSerializeAllocateNothingOnceWarm) {
   RequestHeader h;
   bytes::ByteBuffer out(1024);
   ASSERT_TRUE(h.Parse(kGet).done());
-  h.AppendTo(out);
+  ASSERT_EQ(h.AppendTo(out), WireError::kNone);
   testing::AllocationCounter count;
   for (int i = 0; i < 100; ++i) {
     h.Reset();
     ASSERT_TRUE(h.Parse(kGet).done());
     out.Reset();
-    h.AppendTo(out);
+    ASSERT_EQ(h.AppendTo(out), WireError::kNone);
   }
   EXPECT_EQ(count.allocations(), 0u);
 }

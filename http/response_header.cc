@@ -257,19 +257,18 @@ void ResponseHeader::Reindex() {
   chunked_ = te_.present && te_.chunked_last;
 }
 
-void ResponseHeader::AppendTo(bytes::ByteBuffer& out) const {
-  std::string_view line = http_minor_ == 1 ? StatusLine(status_code_) : "";
-  if (!line.empty() && reason_.size == 0) {
-    out.Append(line);
-  } else {
-    out.Append(http_minor_ == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
-    bytes::AppendUint(out, static_cast<uint64_t>(status_code_));
-    out.Append(' ');
-    out.Append(reason_.size != 0 ? reason() : StatusText(status_code_));
-    out.Append("\r\n");
+WireError ResponseHeader::AppendTo(bytes::ByteBuffer& out) const {
+  const size_t mark = out.size();
+  WireError w = AppendStatusLine(out, http_minor_, status_code_, reason());
+  if (w == WireError::kNone) {
+    w = fields_.AppendTo(out, !keep_name_case_);
   }
-  fields_.AppendTo(out, !keep_name_case_);
+  if (w != WireError::kNone) {
+    out.Resize(mark);
+    return w;
+  }
   out.Append("\r\n");
+  return WireError::kNone;
 }
 
 }  // namespace brisk::http

@@ -82,8 +82,10 @@ class ResponseHeader {
   }
   void SetConnectionClose() { Set("Connection", "close"); }
 
-  // Writes the status line, the fields and the blank line.
-  void AppendTo(bytes::ByteBuffer& out) const;
+  // Writes the status line, the fields and the blank line. Every part is
+  // checked (http/wire.h): on an unsafe reason, name or value nothing is
+  // written and the error is returned.
+  [[nodiscard]] WireError AppendTo(bytes::ByteBuffer& out) const;
   void set_keep_name_case(bool keep) { keep_name_case_ = keep; }
   void set_limits(const HeaderLimits& limits) { limits_ = limits; }
 

@@ -127,13 +127,13 @@ TEST(ResponseHeaderTest, BuildAndSerialize) {
   h.SetContentType("text/plain");
   h.SetContentLength(9);
   bytes::ByteBuffer out;
-  h.AppendTo(out);
+  ASSERT_EQ(h.AppendTo(out), WireError::kNone);
   EXPECT_EQ(out.view(),
             "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
             "Content-Length: 9\r\n\r\n");
   h.SetStatusCode(599);  // unregistered code
   out.Reset();
-  h.AppendTo(out);
+  ASSERT_EQ(h.AppendTo(out), WireError::kNone);
   EXPECT_EQ(out.view().substr(0, 35), "HTTP/1.1 599 Unknown Status Code\r\nC");
 }
 
@@ -154,7 +154,7 @@ TEST(ResponseHeaderTest, BuildingAllocatesNothingOnceWarm) {
     h.SetContentType("text/plain; charset=utf-8");
     h.SetContentLength(13);
     out.Reset();
-    h.AppendTo(out);
+    ASSERT_EQ(h.AppendTo(out), WireError::kNone);
   };
   build();
   testing::AllocationCounter count;

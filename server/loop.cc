@@ -32,6 +32,10 @@ namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Sent when even the error response is unsafe (an error handler's doing).
+constexpr std::string_view kFixed500 =
+    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+    "Connection: close\r\n\r\n";
 constexpr std::string_view kDefaultContentType =
     "Content-Type: text/plain; charset=utf-8\r\n";
 
@@ -96,7 +100,7 @@ Session::Session(Loop* l) : loop(l) {
 }
 
 void Session::Deliver(Cmd c) {
-  cmd = c;
+  (c == Cmd::kWrite ? write_pending : finish_pending) = true;
   if (waiter) {
     auto h = std::move(*waiter);
     waiter.reset();
@@ -418,7 +422,8 @@ void Loop::FillError(http::Response& resp, int status, http::ParseError pe,
 void Loop::Refuse(Conn* c, int status, std::string_view detail) {
   FillError(scratch_response_, status, http::ParseError::kNone, detail);
   scratch_out_.Reset();
-  AppendResponse(scratch_response_, false, false, 1, scratch_out_);
+  bool keep = false;
+  AppendChecked(scratch_response_, false, keep, 1, scratch_out_);
   // A fresh socket's send buffer takes a short response whole; whatever does
   // not fit is dropped with the connection.
   boost::system::error_code ignored;
@@ -446,29 +451,51 @@ void Loop::Drain(Conn* c) {
       });
 }
 
-void Loop::AppendResponse(http::Response& resp, bool head, bool keep_alive,
-                          int request_minor, bytes::ByteBuffer& out) {
-  AppendHead(resp, head, keep_alive, request_minor, Framing::kBody, out);
-  if (!head && !http::StatusHasNoBody(resp.status_code())) {
+http::WireError Loop::AppendResponse(http::Response& resp, bool head,
+                                     bool keep_alive, int request_minor,
+                                     bytes::ByteBuffer& out) {
+  http::WireError w =
+      AppendHead(resp, head, keep_alive, request_minor, Framing::kBody, out);
+  if (w == http::WireError::kNone && !head &&
+      !http::StatusHasNoBody(resp.status_code())) {
     out.Append(resp.body());
+  }
+  return w;
+}
+
+void Loop::AppendChecked(http::Response& resp, bool head, bool& keep_alive,
+                         int request_minor, bytes::ByteBuffer& out) {
+  http::WireError w =
+      AppendResponse(resp, head, keep_alive, request_minor, out);
+  if (w == http::WireError::kNone) {
+    return;
+  }
+  unsafe_responses.Inc();
+  shared_.Log(absl::StrCat("response not sent, answered 500: ",
+                           bytes::ToAbsl(http::ToString(w))));
+  FillError(resp, 500, http::ParseError::kNone, "internal server error");
+  if (AppendResponse(resp, head, keep_alive, request_minor, out) !=
+      http::WireError::kNone) {
+    // The error handler made it unsafe too: a fixed answer, then close.
+    keep_alive = false;
+    out.Append(kFixed500);
   }
 }
 
-void Loop::AppendHead(http::Response& resp, bool head, bool keep_alive,
-                      int request_minor, Framing framing,
-                      bytes::ByteBuffer& out) {
+http::WireError Loop::AppendHead(http::Response& resp, bool head,
+                                 bool keep_alive, int request_minor,
+                                 Framing framing, bytes::ByteBuffer& out) {
   const http::ResponseHeader& h = resp.header();
   const int code = h.status_code();
-  std::string_view reason = h.reason();
-  std::string_view line = reason.empty() ? http::StatusLine(code) : "";
-  if (!line.empty()) {
-    out.Append(line);
-  } else {
-    out.Append("HTTP/1.1 ");
-    bytes::AppendUint(out, static_cast<uint64_t>(code));
-    out.Append(' ');
-    out.Append(reason.empty() ? http::StatusText(code) : reason);
-    out.Append("\r\n");
+  if (code < 200) {
+    // An interim status as the final answer would pair every later
+    // pipelined response with the wrong request.
+    return http::WireError::kBadStatus;
+  }
+  const size_t mark = out.size();
+  if (http::WireError w = http::AppendStatusLine(out, 1, code, h.reason());
+      w != http::WireError::kNone) {
+    return w;
   }
   bool has_server = false;
   bool has_date = false;
@@ -506,10 +533,11 @@ void Loop::AppendHead(http::Response& resp, bool head, bool keep_alive,
       default:
         break;
     }
-    http::AppendCanonicalName(out, f.name);
-    out.Append(": ");
-    out.Append(f.value);
-    out.Append("\r\n");
+    if (http::WireError w = http::AppendField(out, f.name, f.value, true);
+        w != http::WireError::kNone) {
+      out.Resize(mark);
+      return w;
+    }
   }
   if (!has_server) {
     out.Append(shared_.server_line);
@@ -548,6 +576,7 @@ void Loop::AppendHead(http::Response& resp, bool head, bool keep_alive,
     out.Append(shared_.keep_alive_line);
   }
   out.Append("\r\n");
+  return http::WireError::kNone;
 }
 
 bool Loop::TryFlush(Session& s, Conn* c, size_t& written, bool& failed) {
@@ -614,6 +643,9 @@ void Loop::HandlerThrew(RequestCtx& ctx, std::string_view what) {
 }
 
 void Loop::ResetRequest(Session& s) {
+  s.write_pending = s.finish_pending = s.abandoned = false;
+  s.write_busy = false;
+  s.write_done = nullptr;
   RequestCtx& ctx = s.ctx;
   ctx.live_ = false;
   ctx.detached_ = false;
@@ -627,7 +659,8 @@ asio::awaitable<void> Loop::AnswerError(Session& s, Conn* c, int status,
                                         std::string_view detail) {
   parse_errors.Inc();
   FillError(s.ctx.response_, status, pe, detail);
-  AppendResponse(s.ctx.response_, false, false, 1, s.out);
+  bool keep = false;
+  AppendChecked(s.ctx.response_, false, keep, 1, s.out);
   ResetRequest(s);
   size_t written;
   bool failed;
@@ -678,39 +711,56 @@ asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
   }
   bool streaming = false;
   bool chunked = false;
+  bool refused = false;  // the head was unsafe: a 500 went out instead
   uint64_t streamed = 0;
   http::Response& resp = s.ctx.response_;
   const int minor = s.ctx.request_.header().http_minor();
+  // 204, 304 and HEAD never carry a body, streamed or not.
+  const bool body_allowed = !head && !http::StatusHasNoBody(resp.status_code());
   for (;;) {
-    if (s.cmd == Session::Cmd::kNone) {
+    if (!s.write_pending && !s.finish_pending) {
       co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
           [&s](auto handler) { s.waiter.emplace(std::move(handler)); },
           asio::use_awaitable);
     }
-    Session::Cmd cmd = std::exchange(s.cmd, Session::Cmd::kNone);
-    if (cmd == Session::Cmd::kFinish) {
-      break;
+    // A write posted before Finish() is served before it (both may be
+    // delivered before this coroutine resumes).
+    if (!s.write_pending) {
+      break;  // finish_pending
     }
-    // kWrite: one chunk of a streamed body.
+    s.write_pending = false;
     absl::Status status;
     if (gone) {
       status = absl::UnavailableError("client gone");
+    } else if (refused) {
+      status = absl::FailedPreconditionError(
+          "the response head was unsafe; a 500 was sent instead");
     } else {
       if (!streaming) {
         // Content-Length when the handler stated one, chunked otherwise.
-        streaming = true;
         keep = keep && !resp.header().connection_close() && !stopping_;
-        chunked = resp.header().content_length() < 0;
+        chunked = body_allowed && resp.header().content_length() < 0;
         resp.body_buffer().Reset();
-        AppendHead(resp, head, keep, minor,
-                   chunked ? Framing::kChunked : Framing::kStated, s.out);
-      }
-      streamed += s.write_data.size();
-      if (!head) {
-        if (chunked) {
-          http::AppendChunk(s.out, s.write_data);
+        if (AppendHead(resp, head, keep, minor,
+                       chunked ? Framing::kChunked : Framing::kStated,
+                       s.out) == http::WireError::kNone) {
+          streaming = true;
         } else {
-          s.out.Append(s.write_data);
+          refused = true;
+          keep = false;
+          AppendChecked(resp, head, keep, minor, s.out);
+          status = absl::FailedPreconditionError(
+              "the response head was unsafe; a 500 was sent instead");
+        }
+      }
+      if (streaming) {
+        streamed += s.write_data.size();
+        if (body_allowed) {
+          if (chunked) {
+            http::AppendChunk(s.out, s.write_data);
+          } else {
+            s.out.Append(s.write_data);
+          }
         }
       }
       if (!TryFlush(s, c, written, failed)) {
@@ -730,26 +780,33 @@ asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
       done(status);
     }
   }
+  s.finish_pending = false;
   if (gone) {
     keep = false;
     s.out.Reset();
     co_return;
   }
+  if (refused) {
+    co_return;  // the 500 is in s.out; the connection closes after it
+  }
+  if (streaming && s.abandoned) {
+    // The handle was dropped mid-stream: end the connection without the
+    // body's end, so the client sees a truncated response, not a short one.
+    keep = false;
+    co_return;
+  }
   if (!streaming) {
     keep = keep && !resp.header().connection_close() && !stopping_;
+    AppendChecked(resp, head, keep, minor, s.out);
+    co_return;
   }
-  if (streaming) {
-    if (chunked && !head) {
-      http::AppendLastChunk(s.out);
-    }
+  if (chunked) {
+    (void)http::AppendLastChunk(s.out);  // no trailers: cannot fail
+  } else if (body_allowed && streamed != static_cast<uint64_t>(
+                                             resp.header().content_length())) {
     // A Content-Length body that came out short or long cannot be framed:
     // the connection ends with it.
-    if (!chunked && !head &&
-        streamed != static_cast<uint64_t>(resp.header().content_length())) {
-      keep = false;
-    }
-  } else {
-    AppendResponse(resp, head, keep, minor, s.out);
+    keep = false;
   }
 }
 
@@ -935,7 +992,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
       co_await ServeDetached(s, c, head, keep);
     } else {
       keep = keep && !ctx.response_.header().connection_close() && !stopping_;
-      AppendResponse(ctx.response_, head, keep, h.http_minor(), s.out);
+      AppendChecked(ctx.response_, head, keep, h.http_minor(), s.out);
     }
     ResetRequest(s);
     if (body_spilled) {

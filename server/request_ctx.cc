@@ -92,6 +92,7 @@ DetachedCtx& DetachedCtx::operator=(DetachedCtx&& other) noexcept {
 
 DetachedCtx::~DetachedCtx() {
   if (session_ != nullptr) {
+    session_->abandoned = true;
     http::Response& r = session_->ctx.response_;
     r.Reset();
     r.SetStatusCode(500);
@@ -112,6 +113,12 @@ http::Response& DetachedCtx::response() {
 void DetachedCtx::StreamWrite(std::string_view data,
                               std::function<void(absl::Status)> done) {
   Session* s = session_;
+  if (s == nullptr) {
+    if (done) {
+      done(absl::FailedPreconditionError("StreamWrite after Finish"));
+    }
+    return;
+  }
   // write_busy is only written by this handle's thread before the post and
   // by the loop after `done`, which the caller waits for.
   if (s->write_busy) {

@@ -450,6 +450,122 @@ TEST(ServerTest, StreamedBodiesChunkedAndWithLength) {
   EXPECT_EQ(len.Header("Content-Length"), "6");
 }
 
+// A handler copying request data into a header must not write a second
+// header line (or a reason phrase a second status line): the server answers
+// 500 and logs, and the connection goes on.
+TEST(ServerTest, UnsafeResponseFieldsAreNeverWritten) {
+  std::mutex mu;
+  std::vector<std::string> log;
+  ServerOptions o;
+  o.logger = [&](std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    log.emplace_back(line);
+  };
+  TestServer ts(o, [](RequestCtx& ctx) {
+    std::string_view q = ctx.request().uri().query_string();
+    if (q == "name") {
+      ctx.response().header().Set("X-A\r\nSet-Cookie", "x");
+    } else if (q == "nul") {
+      ctx.response().header().Set("X-Echo", std::string_view("a\0b", 3));
+    } else {
+      ctx.response().header().Set("X-Echo", "v\r\nSet-Cookie: admin=1");
+    }
+    ctx.SetBody("body");
+  });
+  testing::RawConn c = ts.Connect();
+  for (std::string_view q : {"value", "name", "nul"}) {
+    ASSERT_TRUE(c.Send(Get("/?" + std::string(q))));
+    Reply r = ReadReply(c);
+    ASSERT_TRUE(r.ok) << q;
+    EXPECT_EQ(r.status, 500) << q;
+    EXPECT_FALSE(r.Has("Set-Cookie")) << r.head;
+    EXPECT_EQ(r.head.find("X-Echo"), std::string::npos) << r.head;
+  }
+  EXPECT_EQ(ts.server().stats().requests, 3u);
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_FALSE(log.empty());
+  EXPECT_NE(log[0].find("answered 500"), std::string::npos) << log[0];
+}
+
+// A 1xx as the final answer would pair later pipelined answers with the
+// wrong requests: it becomes a 500, and the next request gets its own.
+TEST(ServerTest, HandlerInterimStatusIsAnError) {
+  TestServer ts({.logger = [](std::string_view) {}}, [](RequestCtx& ctx) {
+    if (ctx.request().header().request_uri() == "/interim") {
+      ctx.SetStatusCode(100);
+    } else {
+      ctx.SetBody("second");
+    }
+  });
+  testing::RawConn c = ts.Connect();
+  ASSERT_TRUE(c.Send(Get("/interim") + Get("/next")));
+  Reply first = ReadReply(c);
+  EXPECT_EQ(first.status, 500);
+  Reply second = ReadReply(c);
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.body, "second");
+}
+
+// A streamed 204 or 304 (or HEAD) carries no body, not even chunked framing.
+TEST(ServerTest, StreamedNoBodyStatusesWriteNoBody) {
+  std::mutex mu;
+  std::vector<DetachedCtx> held;
+  TestServer ts({}, [&](RequestCtx& ctx) {
+    std::string_view path = ctx.request().header().request_uri();
+    ctx.SetStatusCode(path == "/304" ? 304 : 204);
+    std::lock_guard<std::mutex> lock(mu);
+    held.push_back(ctx.Detach());
+  });
+  for (std::string_view path : {"/204", "/304"}) {
+    testing::RawConn c = ts.Connect();
+    ASSERT_TRUE(c.Send(Get(path)));
+    DetachedCtx d = TakeHeld(mu, held);
+    ASSERT_TRUE(d);
+    std::promise<absl::Status> written;
+    d.StreamWrite("not a body", [&](absl::Status s) { written.set_value(s); });
+    EXPECT_TRUE(written.get_future().get().ok());
+    d.Finish();
+    // The next request's answer must follow the head directly.
+    ASSERT_TRUE(c.Send(Get("/204")));
+    DetachedCtx d2 = TakeHeld(mu, held);
+    ASSERT_TRUE(d2);
+    d2.Finish();
+    ASSERT_TRUE(c.ReadUntil("\r\n\r\nHTTP/1.1 204"));
+    ASSERT_TRUE(c.ReadUntil("\r\n\r\n", milliseconds(2000)));
+    EXPECT_EQ(c.buffer().find("Transfer-Encoding"), std::string::npos)
+        << c.buffer();
+    EXPECT_EQ(c.buffer().find("not a body"), std::string::npos) << c.buffer();
+  }
+}
+
+// StreamWrite then Finish at once: both commands may reach the loop before
+// the worker resumes; the write must still go out and its callback run,
+// and no state may leak into the next request on the connection.
+TEST(ServerTest, StreamWriteThenFinishLosesNothing) {
+  std::mutex mu;
+  std::vector<DetachedCtx> held;
+  TestServer ts({}, [&](RequestCtx& ctx) {
+    std::lock_guard<std::mutex> lock(mu);
+    held.push_back(ctx.Detach());
+  });
+  testing::RawConn c = ts.Connect();
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(c.Send(Get("/")));
+    DetachedCtx d = TakeHeld(mu, held);
+    ASSERT_TRUE(d);
+    std::promise<absl::Status> written;
+    d.StreamWrite("piece", [&](absl::Status s) { written.set_value(s); });
+    d.Finish();
+    auto f = written.get_future();
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+        << "the write's callback never ran (round " << i << ")";
+    EXPECT_TRUE(f.get().ok());
+    Reply r = ReadReply(c);
+    ASSERT_TRUE(r.ok);
+    EXPECT_EQ(r.body, "piece") << "round " << i;
+  }
+}
+
 TEST(ServerTest, StreamWriteReportsAGoneClient) {
   std::mutex mu;
   std::vector<DetachedCtx> held;

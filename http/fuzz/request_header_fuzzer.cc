@@ -33,7 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // What brisk accepts, it can write and read back the same.
     h.set_keep_name_case(true);
     brisk::bytes::ByteBuffer out;
-    h.AppendTo(out);
+    if (h.AppendTo(out) != brisk::http::WireError::kNone) {
+      std::abort();  // a parsed header is always safe to write
+    }
     RequestHeader again;
     ParseResult r = again.Parse(out.view());
     if (!r.done() || again.method() != h.method() ||

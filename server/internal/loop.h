@@ -141,9 +141,14 @@ struct Session {
   RequestCtx ctx;
   http::BodyReader body;
 
-  // Detached requests: commands posted by the DetachedCtx.
-  enum class Cmd : uint8_t { kNone, kWrite, kFinish };
-  Cmd cmd = Cmd::kNone;
+  // Detached requests: commands posted by the DetachedCtx, in order. At
+  // most one write is outstanding (write_busy), so two flags are a queue:
+  // a pending write is served before a pending finish. All are reset with
+  // the request.
+  enum class Cmd : uint8_t { kWrite, kFinish };
+  bool write_pending = false;
+  bool finish_pending = false;
+  bool abandoned = false;  // the handle was destroyed without Finish()
   std::optional<asio::any_completion_handler<void()>> waiter;
   std::string_view write_data;
   std::function<void(absl::Status)> write_done;
@@ -174,7 +179,7 @@ class Loop {
 
   // Stats.
   Counter accepted, requests, parse_errors, timeouts, refused, refused_per_ip,
-      handler_exceptions, hard_closed;
+      handler_exceptions, hard_closed, unsafe_responses;
 
  private:
   friend struct Session;
@@ -217,10 +222,20 @@ class Loop {
   // How AppendHead frames the body: by the body's size, by the length the
   // handler stated (streams), or chunked.
   enum class Framing : uint8_t { kBody, kStated, kChunked };
-  void AppendResponse(http::Response& resp, bool head, bool keep_alive,
-                      int request_minor, bytes::ByteBuffer& out);
-  void AppendHead(http::Response& resp, bool head, bool keep_alive,
-                  int request_minor, Framing framing, bytes::ByteBuffer& out);
+  // Append a response (or its head); nothing when a part is unsafe
+  // (http/wire.h) or the status is 1xx, which is returned.
+  [[nodiscard]] http::WireError AppendResponse(http::Response& resp, bool head,
+                                               bool keep_alive,
+                                               int request_minor,
+                                               bytes::ByteBuffer& out);
+  [[nodiscard]] http::WireError AppendHead(http::Response& resp, bool head,
+                                           bool keep_alive, int request_minor,
+                                           Framing framing,
+                                           bytes::ByteBuffer& out);
+  // AppendResponse, or a logged 500 in place of an unsafe response (a fixed
+  // one, and `keep_alive` false, when the error response is unsafe too).
+  void AppendChecked(http::Response& resp, bool head, bool& keep_alive,
+                     int request_minor, bytes::ByteBuffer& out);
   void FillError(http::Response& resp, int status, http::ParseError pe,
                  std::string_view detail);
   void ResetRequest(Session& s);
