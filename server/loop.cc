@@ -19,7 +19,6 @@
 #include "boost/asio/post.hpp"
 #include "boost/asio/socket_base.hpp"
 #include "boost/asio/use_awaitable.hpp"
-#include "boost/asio/write.hpp"
 
 #include "bytes/conv.h"
 #include "http/chunked.h"
@@ -130,11 +129,14 @@ Loop::Loop(Shared& shared, int index)
   linger_ns_ = ToNs(options_.linger_timeout);
   read_timeout_ns_ = ToNs(options_.read_timeout);
   write_timeout_ns_ = ToNs(options_.write_timeout);
+  body_read_timeout_ns_ = ToNs(options_.body_read_timeout);
+  send_timeout_ns_ = ToNs(options_.send_timeout);
   // Deadlines are checked every tick: a quarter of the shortest timeout,
   // between 10 ms and 1 s.
   int64_t shortest =
       std::min({header_timeout_ns_, idle_timeout_ns_, linger_ns_});
-  for (int64_t t : {read_timeout_ns_, write_timeout_ns_}) {
+  for (int64_t t : {read_timeout_ns_, write_timeout_ns_, body_read_timeout_ns_,
+                    send_timeout_ns_}) {
     if (t > 0) {
       shortest = std::min(shortest, t);
     }
@@ -214,8 +216,19 @@ void Loop::OnAccept(const boost::system::error_code& ec, Socket socket) {
   if (ec) {
     if (ec == asio::error::no_descriptors ||
         ec == asio::error::no_buffer_space || ec.value() == ENFILE) {
-      // Out of descriptors: back off instead of spinning on accept.
-      shared_.Log(absl::StrCat("accept: ", ec.message(), "; retrying"));
+      // Out of descriptors: back off instead of spinning on accept; the
+      // connections already open keep being served. One line per 10 s.
+      accept_errors.Inc();
+      ++accept_errors_unlogged_;
+      const int64_t now = CoarseNowNs();
+      if (last_accept_log_ns_ == 0 ||
+          now - last_accept_log_ns_ >= 10'000'000'000) {
+        shared_.Log(absl::StrCat("accept: ", ec.message(), " (",
+                                 accept_errors_unlogged_,
+                                 " times); backing off 50 ms each"));
+        accept_errors_unlogged_ = 0;
+        last_accept_log_ns_ = now;
+      }
       accept_backoff_.expires_after(std::chrono::milliseconds(50));
       accept_backoff_.async_wait([this](const boost::system::error_code& e) {
         if (!e && !stopping_) {
@@ -599,19 +612,39 @@ bool Loop::TryFlush(Session& s, Conn* c, size_t& written, bool& failed) {
   return false;
 }
 
-asio::awaitable<bool> Loop::FlushSlow(Session& s, Conn* c, size_t written) {
-  if (write_timeout_ns_ > 0) {
-    Track(c, Where::kTimed, CoarseNowNs() + write_timeout_ns_);
+int64_t Loop::NextDeadline(int64_t progress_ns, int64_t whole) {
+  int64_t d = progress_ns > 0 ? CoarseNowNs() + progress_ns : 0;
+  if (whole > 0 && (d == 0 || whole < d)) {
+    d = whole;
   }
-  auto [ec, n] = co_await asio::async_write(
-      c->socket, asio::buffer(s.out.data() + written, s.out.size() - written),
-      kAwait);
-  Untrack(c);
+  return d;
+}
+
+asio::awaitable<bool> Loop::FlushSlow(Session& s, Conn* c, size_t written) {
+  // Each wait for the client to take more is bounded (send_timeout), and
+  // the whole write by write_timeout when set.
+  const int64_t whole =
+      write_timeout_ns_ > 0 ? CoarseNowNs() + write_timeout_ns_ : 0;
+  bool ok = true;
+  while (written < s.out.size()) {
+    if (int64_t deadline = NextDeadline(send_timeout_ns_, whole);
+        deadline > 0) {
+      Track(c, Where::kTimed, deadline);
+    }
+    auto [ec, n] = co_await c->socket.async_write_some(
+        asio::buffer(s.out.data() + written, s.out.size() - written), kAwait);
+    Untrack(c);
+    if (ec || c->timed_out) {
+      ok = false;
+      break;
+    }
+    written += n;
+  }
   s.out.Reset();
   if (c->timed_out) {
     timeouts.Inc();
   }
-  co_return !ec && !c->timed_out;
+  co_return ok;
 }
 
 asio::awaitable<bool> Loop::ReadMore(Session& s, Conn* c,
@@ -934,14 +967,16 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
         s.body_in.Append(s.in.view().substr(s.pos));
         s.pos = s.in.size();
         size_t body_pos = 0;
-        const int64_t deadline =
+        const int64_t whole =
             read_timeout_ns_ > 0 ? CoarseNowNs() + read_timeout_ns_ : 0;
         while (!d.failed() && !s.body.done()) {
           // Keep only the bytes not decoded yet (bounded by the decoder's
           // line limits), so the buffer does not grow with the body.
           s.body_in.DiscardPrefix(body_pos);
           body_pos = 0;
-          if (!(co_await ReadMore(s, c, s.body_in, deadline))) {
+          if (!(co_await ReadMore(
+                  s, c, s.body_in,
+                  NextDeadline(body_read_timeout_ns_, whole)))) {
             if (c->timed_out) {
               timeouts.Inc();
               c->timed_out = false;

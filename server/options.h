@@ -64,10 +64,19 @@ struct ServerOptions {
   // Time to receive a whole header once its first byte arrived (slowloris);
   // over it: 408 and close. fasthttp: none (only ReadTimeout).
   absl::Duration header_read_timeout = absl::Seconds(10);
-  // Time to read a whole request with its body; infinite means none.
-  // fasthttp: ReadTimeout, unlimited.
-  absl::Duration read_timeout = absl::InfiniteDuration();
-  // Time to write a response; infinite means none. fasthttp: unlimited.
+  // Longest wait for more bytes of a request body (no progress); over it:
+  // 408 and close. nginx: client_body_timeout, 60 s; fasthttp and Go: none.
+  absl::Duration body_read_timeout = absl::Seconds(60);
+  // Time to read a whole body once its header is complete, so a body
+  // dripped a byte at a time ends too (4 MiB in 5 min is 14 KB/s); over it:
+  // 408 and close. Infinite means none. fasthttp: ReadTimeout, unlimited.
+  absl::Duration read_timeout = absl::Minutes(5);
+  // Longest wait for the client to take more of a response (no progress);
+  // over it the connection closes. nginx: send_timeout, 60 s; fasthttp and
+  // Go: none.
+  absl::Duration send_timeout = absl::Seconds(60);
+  // Time to write a whole response; infinite means none (send_timeout still
+  // ends a stalled reader). fasthttp: WriteTimeout, unlimited.
   absl::Duration write_timeout = absl::InfiniteDuration();
   // Keep-alive idle time before the server closes; announced to clients as
   // `Keep-Alive: timeout=N` so they never reuse a closing connection.

@@ -199,6 +199,8 @@ ServerStats Server::stats() const {
     st.refused_per_ip += loop->refused_per_ip.Get();
     st.handler_exceptions += loop->handler_exceptions.Get();
     st.hard_closed += loop->hard_closed.Get();
+    st.unsafe_responses += loop->unsafe_responses.Get();
+    st.accept_errors += loop->accept_errors.Get();
   }
   if (shared_) {
     int64_t open = shared_->open_connections.load(std::memory_order_relaxed);

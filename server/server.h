@@ -67,6 +67,10 @@ struct ServerStats {
   uint64_t refused_per_ip = 0;    // 429
   uint64_t handler_exceptions = 0;
   uint64_t hard_closed = 0;  // closed by a Shutdown deadline
+  // Responses a handler left unsafe (CR/LF in a field, a 1xx status, ...):
+  // answered 500 instead (http/wire.h).
+  uint64_t unsafe_responses = 0;
+  uint64_t accept_errors = 0;  // accept() failures (out of descriptors, ...)
 };
 
 // What Shutdown() did.

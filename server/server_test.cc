@@ -274,6 +274,66 @@ TEST(ServerTest, SlowHeaderGets408) {
   EXPECT_GE(ts.server().stats().timeouts, 1u);
 }
 
+// Every phase of a request has a bound by default; here shortened.
+TEST(ServerTest, StalledBodiesGet408) {
+  TestServer ts({.body_read_timeout = absl::Milliseconds(200)}, Routes);
+  const std::string stalls[] = {
+      // Content-Length: 10 and no byte of it.
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n",
+      // A chunk started, never finished.
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+      "\r\n5\r\nab",
+      // Inside a chunk-size line.
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+      "\r\n5",
+  };
+  for (const std::string& stall : stalls) {
+    testing::RawConn c = ts.Connect();
+    ASSERT_TRUE(c.Send(stall));
+    Reply r = ReadReply(c);
+    ASSERT_TRUE(r.ok) << stall;
+    EXPECT_EQ(r.status, 408);
+    EXPECT_TRUE(c.ReadUntilClose());
+  }
+  EXPECT_GE(ts.server().stats().timeouts, 3u);
+}
+
+// A body dripped a byte at a time makes progress forever: read_timeout
+// bounds the whole body.
+TEST(ServerTest, DrippedBodyEndsAtTheReadTimeout) {
+  TestServer ts({.read_timeout = absl::Milliseconds(300)}, Routes);
+  testing::RawConn c = ts.Connect();
+  ASSERT_TRUE(
+      c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n"));
+  const auto start = std::chrono::steady_clock::now();
+  bool answered = false;
+  for (int i = 0; i < 100 && !answered; ++i) {
+    c.Send("x");  // fails once the server closed
+    answered = c.ReadSome(milliseconds(50)) > 0 || c.eof();
+  }
+  ASSERT_TRUE(answered);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_NE(c.buffer().find(" 408 "), std::string::npos) << c.buffer();
+}
+
+// A client that never reads a large response is dropped after
+// send_timeout of no progress, freeing its worker and socket.
+TEST(ServerTest, ClientThatNeverReadsIsDropped) {
+  const std::string big(50 * 1024 * 1024, 'x');
+  TestServer ts({.send_timeout = absl::Milliseconds(300)},
+                [&](RequestCtx& ctx) { ctx.SetBody(big); });
+  testing::RawConn c = ts.Connect();
+  ASSERT_TRUE(c.Send(Get("/")));
+  for (int i = 0; i < 300 && ts.server().stats().requests == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  for (int i = 0; i < 300 && ts.server().stats().open_connections != 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_EQ(ts.server().stats().open_connections, 0u);
+  EXPECT_GE(ts.server().stats().timeouts, 1u);
+}
+
 TEST(ServerTest, IdleConnectionsCloseAfterTheIdleTimeout) {
   TestServer ts({.idle_timeout = absl::Milliseconds(200)}, Routes);
   testing::RawConn c = ts.Connect();

@@ -179,7 +179,7 @@ class Loop {
 
   // Stats.
   Counter accepted, requests, parse_errors, timeouts, refused, refused_per_ip,
-      handler_exceptions, hard_closed, unsafe_responses;
+      handler_exceptions, hard_closed, unsafe_responses, accept_errors;
 
  private:
   friend struct Session;
@@ -211,6 +211,8 @@ class Loop {
   asio::awaitable<bool> ReadMore(Session& s, Conn* c, bytes::ByteBuffer& buf,
                                  int64_t deadline);
   asio::awaitable<bool> FlushSlow(Session& s, Conn* c, size_t written);
+  // now + progress_ns, capped at `whole`; 0 (no deadline) when both are 0.
+  int64_t NextDeadline(int64_t progress_ns, int64_t whole);
   asio::awaitable<void> ServeDetached(Session& s, Conn* c, bool head,
                                       bool& keep);
   asio::awaitable<void> AnswerError(Session& s, Conn* c, int status,
@@ -255,10 +257,13 @@ class Loop {
   AllConns all_;
   tcp::endpoint peer_;
   bool tick_armed_ = false;
+  int64_t last_accept_log_ns_ = 0;  // rate limit of the accept-failure line
+  uint64_t accept_errors_unlogged_ = 0;
   bool stopping_ = false;
   int64_t tick_ns_;
   int64_t header_timeout_ns_, idle_timeout_ns_, linger_ns_;
-  int64_t read_timeout_ns_, write_timeout_ns_;  // 0: none
+  int64_t read_timeout_ns_, write_timeout_ns_;      // 0: none
+  int64_t body_read_timeout_ns_, send_timeout_ns_;  // no progress; 0: none
   http::Response scratch_response_;
   bytes::ByteBuffer scratch_out_;
   std::array<char, 4096> drain_buf_;
