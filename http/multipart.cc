@@ -1,5 +1,7 @@
 #include "http/multipart.h"
 
+#include <algorithm>
+
 #include "bytes/conv.h"
 #include "http/internal/scanner.h"
 
@@ -61,7 +63,7 @@ std::string_view MultipartReader::BoundaryOf(std::string_view content_type) {
 }
 
 void MultipartReader::Reset() {
-  state_ = State::kPreamble;
+  state_ = State::kStart;
   parts_ = 0;
   fields_.Reset();
 }
@@ -121,19 +123,28 @@ DecodeResult MultipartReader::Feed(std::string_view in,
   for (;;) {
     std::string_view rest = in.substr(pos);
     switch (state_) {
-      case State::kPreamble: {
-        // The first boundary may open the body or follow a preamble line.
-        if (rest.size() >= dash_boundary.size() &&
-            rest.substr(0, dash_boundary.size()) == dash_boundary) {
-          pos += dash_boundary.size();
-          state_ = State::kAfterBoundary;
+      case State::kStart: {
+        // Only at offset 0 may the first boundary come without a CRLF
+        // before it. Wait until enough bytes decide, whatever the split.
+        const size_t n = std::min(rest.size(), dash_boundary.size());
+        if (rest.substr(0, n) != dash_boundary.substr(0, n)) {
+          state_ = State::kPreamble;
           break;
         }
+        if (n < dash_boundary.size()) {
+          return more();
+        }
+        pos += n;
+        state_ = State::kAfterBoundary;
+        break;
+      }
+      case State::kPreamble: {
+        // Past offset 0 a boundary only counts at the start of a line.
         size_t at = rest.find(delimiter_);
         if (at == std::string_view::npos) {
           // Keep a tail that may be a delimiter's start.
-          if (rest.size() > delimiter_.size()) {
-            pos += rest.size() - delimiter_.size();
+          if (rest.size() >= delimiter_.size()) {
+            pos += rest.size() - (delimiter_.size() - 1);
           }
           return more();
         }
@@ -175,7 +186,9 @@ DecodeResult MultipartReader::Feed(std::string_view in,
         size_t block_len = end;
         size_t skip = no_fields ? 2 : end + 4;
         if (end == std::string_view::npos) {
-          if (rest.size() > limits_.max_part_header_bytes) {
+          // Up to 3 bytes of the blank line may be here already: fail only
+          // once the block itself must be over the limit, as when whole.
+          if (rest.size() > limits_.max_part_header_bytes + 3) {
             return fail();
           }
           return more();

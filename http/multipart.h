@@ -10,7 +10,9 @@
 // The handler sees OnPartBegin(part) with the part's fields, OnPartData(data)
 // any number of times, then OnPartEnd(). A tail that could be the start of a
 // boundary is not consumed until more bytes decide. Limits bound part headers
-// and the number of parts; malformed input fails with kBadMultipart.
+// and the number of parts; malformed input fails with kBadMultipart. The
+// outcome (parts, their bytes, the error) never depends on how the body was
+// split into Feed() calls.
 //
 // Not thread-safe. No allocation once warm except the part fields' storage.
 
@@ -64,7 +66,8 @@ class MultipartReader {
 
  private:
   enum class State : uint8_t {
-    kPreamble,
+    kStart,     // nothing consumed: the body may open with "--boundary"
+    kPreamble,  // before the first "\r\n--boundary"
     kAfterBoundary,
     kHeaders,
     kData,
@@ -74,7 +77,7 @@ class MultipartReader {
 
   std::string delimiter_;  // "\r\n--" + boundary
   MultipartLimits limits_;
-  State state_ = State::kPreamble;
+  State state_ = State::kStart;
   size_t parts_ = 0;
   HeaderFields fields_;
 };
