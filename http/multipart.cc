@@ -153,7 +153,7 @@ DecodeResult MultipartReader::Feed(std::string_view in,
         break;
       }
       case State::kAfterBoundary: {
-        // "--" closes the body; otherwise optional whitespace and CRLF.
+        // "--" closes the body; anything else is padding and CRLF.
         if (rest.size() < 2) {
           return more();
         }
@@ -162,17 +162,31 @@ DecodeResult MultipartReader::Feed(std::string_view in,
           state_ = State::kEpilogue;
           break;
         }
+        state_ = State::kPadding;
+        break;
+      }
+      case State::kPadding: {
+        // Transport padding (RFC 2046 §5.1.1) is consumed as it comes, so
+        // it is never buffered; then CRLF.
         size_t i = 0;
         while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t')) {
           ++i;
         }
-        if (rest.size() - i < 2) {
+        pos += i;
+        rest.remove_prefix(i);
+        if (rest.empty()) {
           return more();
         }
-        if (rest[i] != '\r' || rest[i + 1] != '\n') {
+        if (rest[0] != '\r') {
           return fail();
         }
-        pos += i + 2;
+        if (rest.size() < 2) {
+          return more();
+        }
+        if (rest[1] != '\n') {
+          return fail();
+        }
+        pos += 2;
         if (++parts_ > limits_.max_parts) {
           return fail();
         }

@@ -69,6 +69,7 @@ class MultipartReader {
     kStart,     // nothing consumed: the body may open with "--boundary"
     kPreamble,  // before the first "\r\n--boundary"
     kAfterBoundary,
+    kPadding,  // whitespace and CRLF after a boundary
     kHeaders,
     kData,
     kEpilogue

@@ -114,6 +114,28 @@ TEST(MultipartTest, LargeFileArrivesInPiecesNotWhole) {
   EXPECT_GT(c.data_calls, 10);
 }
 
+TEST(MultipartTest, PaddingAfterABoundaryIsNotBuffered) {
+  const std::string body = "--b" + std::string(1 << 20, ' ') +
+                           "\r\nContent-Disposition: form-data; "
+                           "name=\"f\"\r\n\r\nd\r\n--b--";
+  MultipartReader r("b");
+  Collector c;
+  std::string pending;
+  for (size_t i = 0; i < body.size(); i += 65536) {
+    pending += body.substr(i, 65536);
+    DecodeResult d = r.Feed(pending, c);
+    ASSERT_FALSE(d.failed());
+    pending.erase(0, d.consumed);
+    EXPECT_LT(pending.size(), 65536u + 16);
+  }
+  ASSERT_TRUE(r.done());
+  ASSERT_EQ(c.parts.size(), 1u);
+  EXPECT_EQ(c.parts[0].data, "d");
+  // Padding ends with CRLF; "--" after padding is no closing boundary.
+  MultipartReader r2("b");
+  EXPECT_TRUE(r2.Feed("--b  --\r\n", c).failed());
+}
+
 TEST(MultipartTest, RejectsMalformed) {
   Collector c;
   for (std::string body : {
