@@ -8,8 +8,18 @@
 namespace brisk::http {
 namespace {
 
-// The value of parameter `key` in "form-data; name=\"a\"; filename=b".
-std::string_view Param(std::string_view header, std::string_view key) {
+// A parameter value as written: a token, or the inside of a quoted-string
+// with its escapes still in place.
+struct RawParam {
+  std::string_view text;
+  bool quoted = false;
+};
+
+// Parameter `key` of a value like "form-data; name=\"a\"; filename=b". In a
+// quoted-string a backslash quotes the next byte (RFC 9110 §5.6.4), so `\"`
+// neither ends the value nor starts a new parameter. An unterminated quoted
+// string ends the search (not found).
+RawParam FindParam(std::string_view header, std::string_view key) {
   size_t pos = 0;
   while (pos < header.size()) {
     size_t semi = header.find(';', pos);
@@ -25,23 +35,44 @@ std::string_view Param(std::string_view header, std::string_view key) {
     std::string_view k = bytes::TrimOws(rest.substr(0, eq));
     std::string_view v = rest.substr(eq + 1);
     if (!v.empty() && v[0] == '"') {
-      size_t close = v.find('"', 1);
-      if (close == std::string_view::npos) {
+      size_t i = 1;
+      while (i < v.size() && v[i] != '"') {
+        i += v[i] == '\\' ? 2 : 1;
+      }
+      if (i >= v.size()) {
         return {};
       }
       if (bytes::EqualsIgnoreCase(k, key)) {
-        return v.substr(1, close - 1);
+        return {v.substr(1, i - 1), true};
       }
-      pos = static_cast<size_t>(v.data() + close + 1 - header.data());
+      pos = static_cast<size_t>(v.data() + i + 1 - header.data());
       continue;
     }
     v = bytes::TrimOws(v.substr(0, v.find(';')));
     if (bytes::EqualsIgnoreCase(k, key)) {
-      return v;
+      return {v, false};
     }
     pos = static_cast<size_t>(v.data() + v.size() - header.data());
   }
   return {};
+}
+
+// The value of parameter `key` into `out` (empty when absent), unescaped.
+void CopyParam(std::string_view header, std::string_view key,
+               std::string& out) {
+  out.clear();
+  RawParam p = FindParam(header, key);
+  if (!p.quoted) {
+    out.append(p.text);
+    return;
+  }
+  for (size_t i = 0; i < p.text.size(); ++i) {
+    // FindParam saw the closing quote, so an escape is never the last byte.
+    if (p.text[i] == '\\') {
+      ++i;
+    }
+    out += p.text[i];
+  }
 }
 
 }  // namespace
@@ -57,9 +88,14 @@ std::string_view MultipartReader::BoundaryOf(std::string_view content_type) {
       !bytes::EqualsIgnoreCase(type.substr(0, 10), "multipart/")) {
     return {};
   }
-  std::string_view b = Param(content_type, "boundary");
-  // RFC 2046: 1 to 70 characters.
-  return b.size() > 70 ? std::string_view() : b;
+  RawParam b = FindParam(content_type, "boundary");
+  // RFC 2046: 1 to 70 characters, none of which needs a backslash escape;
+  // an escaped boundary is refused rather than returned still escaped.
+  if (b.text.size() > 70 ||
+      (b.quoted && b.text.find('\\') != std::string_view::npos)) {
+    return {};
+  }
+  return b.text;
 }
 
 void MultipartReader::Reset() {
@@ -100,9 +136,9 @@ ParseError MultipartReader::ParsePartHeaders(std::string_view block,
   if (!bytes::EqualsIgnoreCase(kind, "form-data")) {
     return ParseError::kBadMultipart;
   }
-  MultipartPart part{fields_, Param(disposition, "name"),
-                     Param(disposition, "filename"),
-                     fields_.Peek("Content-Type")};
+  CopyParam(disposition, "name", name_);
+  CopyParam(disposition, "filename", filename_);
+  MultipartPart part{fields_, name_, filename_, fields_.Peek("Content-Type")};
   if (!h.OnPartBegin(part)) {
     return ParseError::kBadMultipart;
   }

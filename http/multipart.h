@@ -12,9 +12,11 @@
 // boundary is not consumed until more bytes decide. Limits bound part headers
 // and the number of parts; malformed input fails with kBadMultipart. The
 // outcome (parts, their bytes, the error) never depends on how the body was
-// split into Feed() calls.
+// split into Feed() calls. Quoted parameters are unescaped (name="a\"b" is
+// a"b).
 //
-// Not thread-safe. No allocation once warm except the part fields' storage.
+// Not thread-safe. No allocation once warm except the part fields' and
+// parameters' storage.
 
 #ifndef BRISK_HTTP_MULTIPART_H_
 #define BRISK_HTTP_MULTIPART_H_
@@ -81,6 +83,8 @@ class MultipartReader {
   State state_ = State::kStart;
   size_t parts_ = 0;
   HeaderFields fields_;
+  std::string name_;  // the current part's parameters, unescaped
+  std::string filename_;
 };
 
 }  // namespace brisk::http

@@ -310,6 +310,33 @@ TEST(MultipartTest, BoundaryOnlyOpensTheBodyOrALine) {
   }
 }
 
+TEST(MultipartTest, QuotedParametersHonourBackslashEscapes) {
+  MultipartReader r("b");
+  Recorder rec;
+  DecodeResult d = r.Feed(
+      "--b\r\nContent-Disposition: form-data; name=\"a\\\"; filename=x\"; "
+      "filename=\"a\\\"b\\\\.txt\"\r\n\r\nd\r\n--b--",
+      rec);
+  ASSERT_TRUE(d.done());
+  ASSERT_EQ(rec.parts.size(), 1u);
+  EXPECT_EQ(rec.parts[0].name, "a\"; filename=x");
+  EXPECT_EQ(rec.parts[0].filename, "a\"b\\.txt");
+  // An unterminated quoted string is no value.
+  MultipartReader r2("b");
+  Recorder rec2;
+  ASSERT_TRUE(r2.Feed("--b\r\nContent-Disposition: form-data; name=\"f\"; "
+                      "filename=\"a\\\"\r\n\r\nd\r\n--b--",
+                      rec2)
+                  .done());
+  ASSERT_EQ(rec2.parts.size(), 1u);
+  EXPECT_EQ(rec2.parts[0].name, "f");
+  EXPECT_EQ(rec2.parts[0].filename, "");
+  // Boundary characters never need an escape (RFC 2046 bchars).
+  EXPECT_EQ(
+      MultipartReader::BoundaryOf("multipart/form-data; boundary=\"a\\\"b\""),
+      "");
+}
+
 TEST(MultipartTest, HandlerCanStopOnQuota) {
   MultipartReader r("XyZ");
   Collector c;
