@@ -96,53 +96,76 @@ bool AcceptsGzip(std::string_view accept) {
   return false;
 }
 
-// A single byte range of a `size`-byte file. Returns 0 for none/ignored
-// (the whole file), 1 for a range in [first, last], -1 for unsatisfiable.
-int ParseRange(std::string_view h, uint64_t size, uint64_t& first,
-               uint64_t& last) {
-  if (!StartsWith(h, "bytes=")) {
-    return 0;
+// 1*DIGIT.
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The value of 1*DIGIT `s`, saturated at 2^64-1 (a position past any file).
+uint64_t SaturatingUint(std::string_view s) {
+  return bytes::ParseUint(s).value_or(UINT64_MAX);
+}
+
+// a < b for two 1*DIGIT numbers of any length.
+bool DigitsLess(std::string_view a, std::string_view b) {
+  a.remove_prefix(std::min(a.find_first_not_of('0'), a.size()));
+  b.remove_prefix(std::min(b.find_first_not_of('0'), b.size()));
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+enum class RangeResult {
+  kWhole,          // no range, or one to ignore: send the whole file
+  kPart,           // [first, last], both inside the file
+  kUnsatisfiable,  // 416
+};
+
+// One Range field value for a `size`-byte file (RFC 9110 §14.1.2, §14.2). A
+// syntactically invalid value (bytes=1-0, bytes=2-x, an unknown unit) is
+// ignored: kWhole. A valid one no byte of the file satisfies (first-pos past
+// the end, a zero suffix, an empty file) is kUnsatisfiable. `first` and
+// `last` are written only for kPart. Several ranges get kWhole, as §14.2
+// allows.
+RangeResult ParseRange(std::string_view h, uint64_t size, uint64_t& first,
+                       uint64_t& last) {
+  if (h.size() < 6 || !bytes::EqualsIgnoreCase(h.substr(0, 6), "bytes=")) {
+    return RangeResult::kWhole;  // range units are case-insensitive
   }
   std::string_view spec = bytes::TrimOws(h.substr(6));
   if (spec.find(',') != std::string_view::npos) {
-    return 0;  // several ranges: the whole file (RFC 9110 §14.2)
+    return RangeResult::kWhole;
   }
   size_t dash = spec.find('-');
   if (dash == std::string_view::npos) {
-    return 0;
+    return RangeResult::kWhole;
   }
   std::string_view a = spec.substr(0, dash);
   std::string_view b = spec.substr(dash + 1);
-  if (a.empty()) {  // suffix: the last n bytes
-    std::optional<uint64_t> n = bytes::ParseUint(b);
-    if (!n) {
-      return 0;
+  if (a.empty()) {  // suffix-range: the last n bytes
+    if (!AllDigits(b)) {
+      return RangeResult::kWhole;
     }
-    if (*n == 0 || size == 0) {
-      return -1;
+    const uint64_t n = SaturatingUint(b);
+    if (n == 0 || size == 0) {
+      return RangeResult::kUnsatisfiable;
     }
-    first = *n >= size ? 0 : size - *n;
+    first = n >= size ? 0 : size - n;
     last = size - 1;
-    return 1;
+    return RangeResult::kPart;
   }
-  std::optional<uint64_t> f = bytes::ParseUint(a);
-  if (!f) {
-    return 0;
+  if (!AllDigits(a) || (!b.empty() && !AllDigits(b))) {
+    return RangeResult::kWhole;
   }
-  if (*f >= size) {
-    return -1;
+  if (!b.empty() && DigitsLess(b, a)) {
+    return RangeResult::kWhole;  // last-pos before first-pos: invalid
   }
-  first = *f;
-  if (b.empty()) {
-    last = size - 1;
-    return 1;
+  const uint64_t f = SaturatingUint(a);
+  if (f >= size) {
+    return RangeResult::kUnsatisfiable;
   }
-  std::optional<uint64_t> l = bytes::ParseUint(b);
-  if (!l || *l < *f) {
-    return 0;
-  }
-  last = std::min(*l, size - 1);
-  return 1;
+  first = f;
+  last = b.empty() ? size - 1 : std::min(SaturatingUint(b), size - 1);
+  return RangeResult::kPart;
 }
 
 bool EtagMatches(std::string_view list, std::string_view etag) {
@@ -578,18 +601,21 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
       return;
     }
   }
+  // Range is defined for GET only (RFC 9110 §14.2): HEAD gets the head of
+  // the whole file.
   uint64_t first = 0;
   uint64_t last = e->size == 0 ? 0 : e->size - 1;
-  int range = 0;
-  if (std::string_view r = h.Peek("Range"); !r.empty()) {
+  RangeResult range = RangeResult::kWhole;
+  if (std::string_view r = h.Peek("Range");
+      !r.empty() && h.method_id() == http::Method::kGet) {
     range = ParseRange(r, e->size, first, last);
   }
-  if (range < 0) {
+  if (range == RangeResult::kUnsatisfiable) {
     resp.SetStatusCode(416);
     rh.Set("Content-Range", absl::StrCat("bytes */", e->size));
     return;
   }
-  if (range == 0 && compressible && e->size >= 256 &&
+  if (range == RangeResult::kWhole && compressible && e->size >= 256 &&
       e->size <= options_.max_compress_bytes &&
       AcceptsGzip(h.Peek("Accept-Encoding"))) {
     if (std::shared_ptr<const std::string> gz = Gzipped(e)) {
@@ -599,7 +625,7 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
     }
   }
   const uint64_t length = e->size == 0 ? 0 : last - first + 1;
-  if (range > 0) {
+  if (range == RangeResult::kPart) {
     resp.SetStatusCode(206);
     rh.Set("Content-Range",
            absl::StrCat("bytes ", first, "-", last, "/", e->size));

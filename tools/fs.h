@@ -6,9 +6,12 @@
 //     extension; `index.html` for a directory (a directory URL without the
 //     trailing slash is redirected to it, 301); an HTML listing with escaped
 //     names when `listing` is on, 403 otherwise.
-//   - One byte range (`Range: bytes=a-b`, `a-`, `-n`) gives 206 with
-//     Content-Range; an unsatisfiable one 416. Several ranges in one request
-//     are answered with the whole file (200), as RFC 9110 §14.2 allows.
+//   - One byte range (`Range: bytes=a-b`, `a-`, `-n`) on a GET gives 206
+//     with Content-Range; a valid but unsatisfiable one 416 with
+//     `Content-Range: bytes */size`. An invalid one (`bytes=1-0`,
+//     `bytes=2-x`) is ignored: 200 with the whole file, never a part of it.
+//     Several ranges in one request are answered with the whole file (200),
+//     as RFC 9110 §14.2 allows.
 //   - ETag (size and mtime) and Last-Modified; If-None-Match and
 //     If-Modified-Since give 304.
 //   - gzip for compressible types when the client accepts it; the

@@ -178,6 +178,62 @@ TEST_F(FsTest, ByteRanges) {
   EXPECT_EQ(r.body, big_.substr(1000000, 10));
 }
 
+TEST_F(FsTest, InvalidRangesGetTheWholeFileAndUnsatisfiableOnes416) {
+  auto ts = Serve();
+  for (const std::string& path :
+       {std::string("/a.txt"), std::string("/big.bin")}) {
+    const std::string& file = path == "/a.txt" ? text_ : big_;
+    const std::string etag =
+        server::RoundTrip(ts->port(), Get(path)).Header("ETag");
+    // Syntactically invalid: ignored, so 200 with the whole file.
+    for (const char* range :
+         {"bytes=1-0", "bytes=2-x", "bytes=399990-0", "bytes=x-5", "bytes=-x",
+          "bytes=--5", "bytes=1-2-3", "bytes=5", "bytes=", "bytes=-",
+          "bytes=+1-2", "bytes=1 -2", "items=0-4", "bytes 0-4"}) {
+      SCOPED_TRACE(path + " " + range);
+      Reply r = server::RoundTrip(
+          ts->port(), Get(path, absl::StrCat("Range: ", range, "\r\n")));
+      EXPECT_EQ(r.status, 200);
+      EXPECT_TRUE(r.body == file) << r.body.size();
+      EXPECT_EQ(r.Header("ETag"), etag);
+      EXPECT_FALSE(r.Has("Content-Range"));
+    }
+    // Valid but unsatisfiable: 416 with the size and no part of the file.
+    const std::string size = std::to_string(file.size());
+    for (const std::string& range :
+         {"bytes=" + size + "-", "bytes=" + size + "-" + size + "0",
+          std::string("bytes=-0"), std::string("bytes=99999999-"),
+          std::string("bytes=123456789012345678901234567890-")}) {
+      SCOPED_TRACE(path + " " + range);
+      Reply r =
+          server::RoundTrip(ts->port(), Get(path, "Range: " + range + "\r\n"));
+      EXPECT_EQ(r.status, 416);
+      EXPECT_EQ(r.Header("Content-Range"), "bytes */" + size);
+      EXPECT_EQ(r.body.find(file.substr(0, 16)), std::string::npos);
+    }
+    // A last position past the end (even past 2^64) is the end; the unit is
+    // case-insensitive.
+    Reply r = server::RoundTrip(
+        ts->port(),
+        Get(path, "Range: Bytes=3-123456789012345678901234567890\r\n"));
+    EXPECT_EQ(r.status, 206);
+    EXPECT_EQ(r.Header("Content-Range"),
+              absl::StrCat("bytes 3-", file.size() - 1, "/", size));
+    EXPECT_TRUE(r.body == file.substr(3));
+  }
+}
+
+TEST_F(FsTest, RangeIsOnlyForGet) {
+  auto ts = Serve();
+  testing::RawConn c = ts->Connect();
+  ASSERT_TRUE(
+      c.Send("HEAD /a.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=0-4\r\n\r\n"));
+  Reply r = server::ReadReply(c, true);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("Content-Length"), std::to_string(text_.size()));
+  EXPECT_FALSE(r.Has("Content-Range"));
+}
+
 TEST_F(FsTest, LargeFilesAreStreamedWhole) {
   auto ts = Serve();
   Reply r = server::RoundTrip(ts->port(), Get("/big.bin"));
