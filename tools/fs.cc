@@ -168,6 +168,29 @@ RangeResult ParseRange(std::string_view h, uint64_t size, uint64_t& first,
   return RangeResult::kPart;
 }
 
+// RFC 9110 §13.1.5: whether If-Range value `v` names the file as it is now
+// (`etag`, modified at `mtime_ns`). An entity-tag must equal the ETag by
+// strong comparison, so a weak one never matches. A date must equal
+// Last-Modified and only counts when the file is at least a second older
+// than `now_ns` (§8.8.2.2): a date is one second wide, and a file changed
+// twice within it would otherwise match with different bytes.
+bool IfRangeMatches(std::string_view v, std::string_view etag, int64_t mtime_ns,
+                    int64_t now_ns) {
+  v = bytes::TrimOws(v);
+  if (!v.empty() && v.front() == '"') {
+    return v == etag;
+  }
+  if (StartsWith(v, "W/")) {
+    return false;
+  }
+  std::optional<int64_t> t = http::ParseHttpDate(v);
+  constexpr int64_t kNsPerS = 1'000'000'000;
+  const int64_t mtime_s = mtime_ns >= 0
+                              ? mtime_ns / kNsPerS
+                              : -((-mtime_ns + kNsPerS - 1) / kNsPerS);
+  return t && *t == mtime_s && now_ns - mtime_ns >= kNsPerS;
+}
+
 bool EtagMatches(std::string_view list, std::string_view etag) {
   while (!list.empty()) {
     size_t comma = list.find(',');
@@ -602,13 +625,25 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
     }
   }
   // Range is defined for GET only (RFC 9110 §14.2): HEAD gets the head of
-  // the whole file.
+  // the whole file. An If-Range that does not name this very file turns
+  // the Range off (§13.1.5): the client gets the whole new file.
   uint64_t first = 0;
   uint64_t last = e->size == 0 ? 0 : e->size - 1;
   RangeResult range = RangeResult::kWhole;
   if (std::string_view r = h.Peek("Range");
       !r.empty() && h.method_id() == http::Method::kGet) {
-    range = ParseRange(r, e->size, first, last);
+    uint64_t range_first = 0;
+    uint64_t range_last = 0;
+    range = ParseRange(r, e->size, range_first, range_last);
+    if (h.fields().Has("If-Range") &&
+        !IfRangeMatches(h.Peek("If-Range"), e->etag, e->mtime_ns,
+                        absl::ToUnixNanos(absl::Now()))) {
+      range = RangeResult::kWhole;
+    }
+    if (range == RangeResult::kPart) {
+      first = range_first;
+      last = range_last;
+    }
   }
   if (range == RangeResult::kUnsatisfiable) {
     resp.SetStatusCode(416);

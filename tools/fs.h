@@ -13,7 +13,9 @@
 //     Several ranges in one request are answered with the whole file (200),
 //     as RFC 9110 §14.2 allows.
 //   - ETag (size and mtime) and Last-Modified; If-None-Match and
-//     If-Modified-Since give 304.
+//     If-Modified-Since give 304. If-Range (an ETag, or a date when the file
+//     is a second old) must name the current file for Range to apply;
+//     otherwise the whole file is sent (RFC 9110 §13.1.5).
 //   - gzip for compressible types when the client accepts it; the
 //     compressed copy is cached and invalidated when the file changes.
 //   - Small files are served from a bounded in-memory cache (entries are

@@ -1,6 +1,8 @@
 #include "tools/fs.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -23,6 +25,12 @@ using server::TestServer;
 
 void Write(const std::string& path, const std::string& content) {
   std::ofstream(path, std::ios::binary) << content;
+}
+
+// Sets the modification time of `path` to `t` (seconds since the epoch).
+void SetMtime(const std::string& path, time_t t) {
+  struct timespec times[2] = {{t, 0}, {t, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
 }
 
 std::string Gunzip(const std::string& in) {
@@ -232,6 +240,56 @@ TEST_F(FsTest, RangeIsOnlyForGet) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("Content-Length"), std::to_string(text_.size()));
   EXPECT_FALSE(r.Has("Content-Range"));
+}
+
+TEST_F(FsTest, IfRangeSendsThePartOnlyForTheSameRepresentation) {
+  Write(root_ + "/old.txt", text_);
+  SetMtime(root_ + "/old.txt", 1'600'000'000);  // long ago: a strong date
+  Write(root_ + "/future.txt", text_);
+  SetMtime(root_ + "/future.txt", ::time(nullptr) + 3600);  // not strong
+  auto ts = Serve();
+  auto get = [&](const std::string& path, const std::string& if_range) {
+    return server::RoundTrip(ts->port(),
+                             Get(path,
+                                 "Range: bytes=0-4\r\nAccept-Encoding: gzip\r\n"
+                                 "If-Range: " +
+                                     if_range + "\r\n"));
+  };
+  Reply full = server::RoundTrip(ts->port(), Get("/old.txt"));
+  const std::string etag = full.Header("ETag");
+  const std::string lm = full.Header("Last-Modified");
+  EXPECT_EQ(lm, "Sun, 13 Sep 2020 12:26:40 GMT");
+  Reply r = get("/old.txt", etag);
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, "aaaaa");
+  r = get("/old.txt", lm);
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, "aaaaa");
+  // No match: the Range is ignored and the whole file is sent (here gzip,
+  // as the client accepts it).
+  for (const std::string& other :
+       {std::string("\"other\""), "W/" + etag, std::string("*"),
+        std::string("Sun, 13 Sep 2020 12:26:39 GMT"),
+        std::string("Sun, 13 Sep 2020 12:26:41 GMT"), std::string("junk"),
+        etag.substr(0, etag.size() - 1), etag + ", " + etag}) {
+    SCOPED_TRACE(other);
+    r = get("/old.txt", other);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_FALSE(r.Has("Content-Range"));
+    EXPECT_TRUE(Gunzip(r.body) == text_);
+  }
+  // A date is only trusted when the file did not change in the last second.
+  Reply future = server::RoundTrip(ts->port(), Get("/future.txt"));
+  r = get("/future.txt", future.Header("Last-Modified"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(Gunzip(r.body) == text_);
+  r = get("/future.txt", future.Header("ETag"));
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, "aaaaa");
+  // Without Range, If-Range does nothing.
+  r = server::RoundTrip(ts->port(), Get("/old.txt", "If-Range: \"x\"\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body == text_);
 }
 
 TEST_F(FsTest, LargeFilesAreStreamedWhole) {
