@@ -321,7 +321,8 @@ struct FileServer::Entry {
   bool is_dir = false;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
-  std::string etag;
+  std::string etag;     // of the bytes as they are
+  std::string gz_etag;  // of the gzip copy: etag with "-gzip" in the quotes
   std::string last_modified;
   std::string_view content_type;
   std::shared_ptr<const std::string> content;  // small files
@@ -455,6 +456,7 @@ std::shared_ptr<FileServer::Entry> FileServer::Load(const std::string& path,
   e->mtime_ns = MtimeNs(st);
   e->etag =
       absl::StrCat("\"", absl::Hex(e->size), "-", absl::Hex(e->mtime_ns), "\"");
+  e->gz_etag = e->etag.substr(0, e->etag.size() - 1) + "-gzip\"";
   e->last_modified = HttpDate(st.st_mtim.tv_sec);
   e->content_type = ContentTypeFor(path);
   if (e->size <= options_.max_cached_file_bytes) {
@@ -604,25 +606,11 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
   http::Response& resp = ctx.response();
   http::ResponseHeader& rh = resp.header();
   rh.Set("Last-Modified", e->last_modified);
-  rh.Set("ETag", e->etag);
   rh.Set("Accept-Ranges", "bytes");
   rh.SetContentType(e->content_type);
   const bool compressible = options_.compress && Compressible(e->content_type);
   if (compressible) {
     rh.Set("Vary", "Accept-Encoding");
-  }
-  // Conditional requests (RFC 9110 §13.2.2: If-None-Match wins).
-  if (std::string_view inm = h.Peek("If-None-Match"); !inm.empty()) {
-    if (EtagMatches(inm, e->etag)) {
-      resp.SetStatusCode(304);
-      return;
-    }
-  } else if (std::string_view ims = h.Peek("If-Modified-Since"); !ims.empty()) {
-    std::optional<int64_t> t = http::ParseHttpDate(ims);
-    if (t && e->mtime_ns / 1'000'000'000 <= *t) {
-      resp.SetStatusCode(304);
-      return;
-    }
   }
   // Range is defined for GET only (RFC 9110 §14.2): HEAD gets the head of
   // the whole file. An If-Range that does not name this very file turns
@@ -645,19 +633,38 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
       last = range_last;
     }
   }
+  // The representation: gzip or identity (ranges are of identity). Each has
+  // its own ETag, so a cache never takes one for the other, and the
+  // validators below are compared with the one that would be sent.
+  const bool gzip = range == RangeResult::kWhole && compressible &&
+                    e->size >= 256 && e->size <= options_.max_compress_bytes &&
+                    AcceptsGzip(h.Peek("Accept-Encoding"));
+  rh.Set("ETag", gzip ? e->gz_etag : e->etag);
+  // Conditional requests (RFC 9110 §13.2.2: If-None-Match wins).
+  if (std::string_view inm = h.Peek("If-None-Match"); !inm.empty()) {
+    if (EtagMatches(inm, gzip ? e->gz_etag : e->etag)) {
+      resp.SetStatusCode(304);
+      return;
+    }
+  } else if (std::string_view ims = h.Peek("If-Modified-Since"); !ims.empty()) {
+    std::optional<int64_t> t = http::ParseHttpDate(ims);
+    if (t && e->mtime_ns / 1'000'000'000 <= *t) {
+      resp.SetStatusCode(304);
+      return;
+    }
+  }
   if (range == RangeResult::kUnsatisfiable) {
     resp.SetStatusCode(416);
     rh.Set("Content-Range", absl::StrCat("bytes */", e->size));
     return;
   }
-  if (range == RangeResult::kWhole && compressible && e->size >= 256 &&
-      e->size <= options_.max_compress_bytes &&
-      AcceptsGzip(h.Peek("Accept-Encoding"))) {
+  if (gzip) {
     if (std::shared_ptr<const std::string> gz = Gzipped(e)) {
       rh.Set("Content-Encoding", "gzip");
       resp.SetBody(*gz);
       return;
     }
+    rh.Set("ETag", e->etag);  // unreadable now: identity after all
   }
   const uint64_t length = e->size == 0 ? 0 : last - first + 1;
   if (range == RangeResult::kPart) {

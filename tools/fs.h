@@ -17,7 +17,8 @@
 //     is a second old) must name the current file for Range to apply;
 //     otherwise the whole file is sent (RFC 9110 §13.1.5).
 //   - gzip for compressible types when the client accepts it; the
-//     compressed copy is cached and invalidated when the file changes.
+//     compressed copy is cached and invalidated when the file changes, and
+//     has its own ETag (the file's with "-gzip" inside the quotes).
 //   - Small files are served from a bounded in-memory cache (entries are
 //     re-checked with stat() after `cache_duration`); large files are
 //     streamed in `chunk_bytes` pieces, never read whole.

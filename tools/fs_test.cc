@@ -292,6 +292,40 @@ TEST_F(FsTest, IfRangeSendsThePartOnlyForTheSameRepresentation) {
   EXPECT_TRUE(r.body == text_);
 }
 
+TEST_F(FsTest, GzipHasItsOwnEtag) {
+  auto ts = Serve();
+  const std::string gzip = "Accept-Encoding: gzip\r\n";
+  Reply plain = server::RoundTrip(ts->port(), Get("/a.txt"));
+  Reply gz = server::RoundTrip(ts->port(), Get("/a.txt", gzip));
+  const std::string etag = plain.Header("ETag");
+  const std::string gz_etag = gz.Header("ETag");
+  ASSERT_EQ(gz.Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(gz_etag, etag.substr(0, etag.size() - 1) + "-gzip\"");
+  // Each validator matches its own representation only.
+  Reply r = server::RoundTrip(
+      ts->port(), Get("/a.txt", gzip + "If-None-Match: " + gz_etag + "\r\n"));
+  EXPECT_EQ(r.status, 304);
+  EXPECT_EQ(r.Header("ETag"), gz_etag);
+  r = server::RoundTrip(
+      ts->port(), Get("/a.txt", gzip + "If-None-Match: " + etag + "\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(Gunzip(r.body) == text_);
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt", "If-None-Match: " + gz_etag + "\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body == text_);
+  EXPECT_EQ(r.Header("ETag"), etag);
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt", "If-None-Match: " + etag + "\r\n"));
+  EXPECT_EQ(r.status, 304);
+  // Ranges are of the identity representation.
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt", gzip + "Range: bytes=0-4\r\nIf-Range: " +
+                                          gz_etag + "\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(Gunzip(r.body) == text_);
+}
+
 TEST_F(FsTest, LargeFilesAreStreamedWhole) {
   auto ts = Serve();
   Reply r = server::RoundTrip(ts->port(), Get("/big.bin"));
