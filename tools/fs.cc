@@ -400,6 +400,12 @@ void FileServer::Evict(size_t need) {
   }
 }
 
+bool FileServer::InsideRoot(std::string_view real) const {
+  return real == root_ ||
+         (real.size() > root_.size() && real.substr(0, root_.size()) == root_ &&
+          (root_ == "/" || real[root_.size()] == '/'));
+}
+
 bool FileServer::Resolve(const std::string& path, std::string& real,
                          struct stat& st, int& status) {
   const std::string full = root_ + path;
@@ -410,9 +416,7 @@ bool FileServer::Resolve(const std::string& path, std::string& real,
   }
   real = buf;
   // A symlink may point anywhere; only what stays inside the root is served.
-  if (real != root_ && !(real.size() > root_.size() &&
-                         real.compare(0, root_.size(), root_) == 0 &&
-                         (root_ == "/" || real[root_.size()] == '/'))) {
+  if (!InsideRoot(real)) {
     refused_.fetch_add(1, std::memory_order_relaxed);
     status = 403;
     return false;
@@ -712,8 +716,18 @@ void FileServer::ServeListing(server::RequestCtx& ctx,
       }
       struct stat st;
       std::string p = absl::StrCat(dir, "/", bytes::ToAbsl(name));
-      if (::stat(p.c_str(), &st) != 0) {
-        continue;  // a dangling symlink
+      if (::lstat(p.c_str(), &st) != 0) {
+        continue;
+      }
+      if (S_ISLNK(st.st_mode)) {
+        // A symlink is listed only when it resolves inside the root, as it
+        // is served only then. Others (outside, dangling, looping) are not
+        // listed at all: not even their existence, size or time is shown.
+        char buf[PATH_MAX];
+        if (::realpath(p.c_str(), buf) == nullptr || !InsideRoot(buf) ||
+            ::stat(buf, &st) != 0) {
+          continue;
+        }
       }
       items.push_back({std::string(name), S_ISDIR(st.st_mode),
                        static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec});

@@ -25,7 +25,8 @@
 //   - Security: the URL path is decoded and normalized (no `..` survives,
 //     encoded or not); a path with a backslash or NUL is refused (400); a
 //     symlink is followed only when its target stays inside the root
-//     (403 otherwise). Dot-files are served (nginx does too).
+//     (403 otherwise), and listed only then. Dot-files are served (nginx
+//     does too).
 //
 // Thread-safe: one FileServer serves every loop of a server (the cache has
 // a mutex). Reads happen on the loop thread (they usually hit the page
@@ -103,6 +104,8 @@ class FileServer {
   // The cached entry for a root-relative path (nullptr with `status` set to
   // the HTTP status to answer: 403, 404).
   std::shared_ptr<Entry> Lookup(std::string_view path, int& status);
+  // Whether the resolved path `real` is the root or under it.
+  bool InsideRoot(std::string_view real) const;
   // realpath inside the root and stat; false with `status` (403/404).
   bool Resolve(const std::string& path, std::string& real, struct stat& st,
                int& status);

@@ -388,6 +388,33 @@ TEST_F(FsTest, DirectoriesRedirectAndList) {
       "odd");
 }
 
+TEST_F(FsTest, ListingOmitsSymlinksThatLeaveTheRoot) {
+  const std::string sub = root_ + "/sub/";
+  ASSERT_EQ(::symlink((base_ + "/secret").c_str(), (sub + "out-file").c_str()),
+            0);
+  ASSERT_EQ(::symlink(base_.c_str(), (sub + "out-dir").c_str()), 0);
+  ASSERT_EQ(::symlink("sub/out-file", (root_ + "/chain").c_str()), 0);
+  ASSERT_EQ(::symlink("../chain", (sub + "out-chain").c_str()), 0);
+  ASSERT_EQ(::symlink("../a.txt", (sub + "in-link.txt").c_str()), 0);
+  ASSERT_EQ(::symlink("nowhere", (sub + "dangling").c_str()), 0);
+  Write(base_ + "/secret", "TOP SECRET, 27 bytes long!!");
+  auto ts = Serve();
+  Reply r = server::RoundTrip(ts->port(), Get("/sub/"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("in-link.txt"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(std::to_string(text_.size())), std::string::npos);
+  for (const char* hidden : {"out-file", "out-dir", "out-chain", "dangling",
+                             "<td>27</td>", "<td>-</td>"}) {
+    EXPECT_EQ(r.body.find(hidden), std::string::npos) << hidden << r.body;
+  }
+  for (const char* path : {"/sub/out-file", "/sub/out-dir", "/sub/out-dir/",
+                           "/sub/out-dir/secret", "/sub/out-chain", "/chain"}) {
+    EXPECT_EQ(server::RoundTrip(ts->port(), Get(path)).status, 403) << path;
+  }
+  EXPECT_EQ(server::RoundTrip(ts->port(), Get("/sub/dangling")).status, 404);
+  EXPECT_EQ(server::RoundTrip(ts->port(), Get("/sub/in-link.txt")).body, text_);
+}
+
 TEST_F(FsTest, ListingCanBeOff) {
   FsOptions o;
   o.listing = false;
