@@ -581,13 +581,31 @@ void FileServer::Handle(server::RequestCtx& ctx) {
     return;
   }
   if (path.back() != '/') {
-    // Relative links in the page resolve against the directory.
-    std::string location = absl::StrCat(bytes::ToAbsl(path), "/");
-    if (std::string_view q = req.uri().query_string(); !q.empty()) {
-      absl::StrAppend(&location, "?", bytes::ToAbsl(q));
+    // Relative links in the page resolve against the directory. The path is
+    // decoded, so each segment is percent-encoded again: no byte of a name
+    // (CR, LF, space, '%') reaches the header as it is. The query is copied
+    // still encoded, and only when it is all 0x21-0x7E (the request line
+    // admits nothing else).
+    bytes::ByteBuffer location;
+    for (std::string_view rest = path.substr(1);;) {
+      const size_t slash = rest.find('/');
+      location.Append('/');
+      http::AppendPathSegmentEscaped(location, rest.substr(0, slash));
+      if (slash == std::string_view::npos) {
+        break;
+      }
+      rest.remove_prefix(slash + 1);
+    }
+    location.Append('/');
+    if (std::string_view q = req.uri().query_string();
+        !q.empty() && std::all_of(q.begin(), q.end(), [](char c) {
+          return c > 0x20 && c < 0x7F;
+        })) {
+      location.Append('?');
+      location.Append(q);
     }
     ctx.SetStatusCode(301);
-    ctx.response().header().Set("Location", location);
+    ctx.response().header().Set("Location", location.view());
     return;
   }
   int index_status = 404;

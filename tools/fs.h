@@ -4,8 +4,9 @@
 //
 //   - GET and HEAD (others: 405 with Allow). Content-Type from the file
 //     extension; `index.html` for a directory (a directory URL without the
-//     trailing slash is redirected to it, 301); an HTML listing with escaped
-//     names when `listing` is on, 403 otherwise.
+//     trailing slash is redirected to it, 301, with the path percent-encoded
+//     in Location); an HTML listing with escaped names when `listing` is on,
+//     403 otherwise.
 //   - One byte range (`Range: bytes=a-b`, `a-`, `-n`) on a GET gives 206
 //     with Content-Range; a valid but unsatisfiable one 416 with
 //     `Content-Range: bytes */size`. An invalid one (`bytes=1-0`,

@@ -415,6 +415,24 @@ TEST_F(FsTest, ListingOmitsSymlinksThatLeaveTheRoot) {
   EXPECT_EQ(server::RoundTrip(ts->port(), Get("/sub/in-link.txt")).body, text_);
 }
 
+TEST_F(FsTest, RedirectLocationIsPercentEncoded) {
+  ASSERT_EQ(::mkdir((root_ + "/evil\r\nX-Injected: yes").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((root_ + "/sub/50% \xC3\xA9").c_str(), 0755), 0);
+  auto ts = Serve();
+  Reply r = server::RoundTrip(ts->port(), Get("/evil%0D%0AX-Injected:%20yes"));
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 301);
+  EXPECT_FALSE(r.Has("X-Injected")) << r.head;
+  EXPECT_EQ(r.Header("Location"), "/evil%0D%0AX-Injected%3A%20yes/");
+  r = server::RoundTrip(ts->port(), Get("/sub/50%25%20%c3%a9?a=%0D%0A&b"));
+  EXPECT_EQ(r.status, 301);
+  EXPECT_EQ(r.Header("Location"), "/sub/50%25%20%C3%A9/?a=%0D%0A&b");
+  // The encoded Location leads to the directory.
+  r = server::RoundTrip(ts->port(), Get("/evil%0D%0AX-Injected%3A%20yes/"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("Index of"), std::string::npos);
+}
+
 TEST_F(FsTest, ListingCanBeOff) {
   FsOptions o;
   o.listing = false;
