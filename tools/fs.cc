@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "bytes/conv.h"
 #include "http/args.h"
 #include "http/date.h"
+#include "http/header_fields.h"
 #include "http/method.h"
 #include "http/uri.h"
 
@@ -70,30 +72,78 @@ bool StartsWith(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
 
-// Whether the client takes gzip (Accept-Encoding: gzip, not with q=0).
-bool AcceptsGzip(std::string_view accept) {
-  while (!accept.empty()) {
-    size_t comma = accept.find(',');
-    std::string_view item = bytes::TrimOws(accept.substr(0, comma));
-    accept = comma == std::string_view::npos ? std::string_view()
-                                             : accept.substr(comma + 1);
-    size_t semi = item.find(';');
-    std::string_view coding = bytes::TrimOws(item.substr(0, semi));
-    if (!bytes::EqualsIgnoreCase(coding, "gzip") && coding != "*") {
-      continue;
+// Calls fn(value) for each field line named `name`. A list field may come
+// on several lines, which mean the same as one line of their values joined
+// with commas (RFC 9110 §5.3), so all of them count.
+template <typename Fn>
+void ForEachLine(const http::HeaderFields& fields, std::string_view name,
+                 Fn fn) {
+  for (int i = fields.Find(name); i >= 0; i = fields.Find(name, i + 1)) {
+    fn(fields[i].value);
+  }
+}
+
+// The value of a field that is not a list (Range, If-Range, a date): empty
+// when absent, nullopt when on several lines (they cannot be joined, so the
+// field is invalid and must be ignored).
+std::optional<std::string_view> SingleValue(const http::HeaderFields& fields,
+                                            std::string_view name) {
+  const int i = fields.Find(name);
+  if (i < 0) {
+    return std::string_view();
+  }
+  if (fields.Find(name, i + 1) >= 0) {
+    return std::nullopt;
+  }
+  return fields[i].value;
+}
+
+// Whether the parameters after a coding (";q=0.5;x=y") give it weight 0.
+bool ZeroQ(std::string_view params) {
+  while (!params.empty()) {
+    size_t semi = params.find(';');
+    std::string_view p = bytes::TrimOws(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view()
+                                            : params.substr(semi + 1);
+    if (p.size() >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+      // qvalue: 0, 0., 0.0, 0.00, 0.000 are zero; anything else is not.
+      std::string_view v = p.substr(2);
+      return !v.empty() && v[0] == '0' &&
+             (v.size() == 1 || (v[1] == '.' && v.find_first_not_of('0', 2) ==
+                                                   std::string_view::npos));
     }
-    if (semi == std::string_view::npos) {
-      return true;
-    }
-    std::string_view q = bytes::TrimOws(item.substr(semi + 1));
-    // q=0, q=0.0, q=0.00 refuse; anything else accepts.
-    if (StartsWith(q, "q=0") &&
-        q.find_first_not_of("0.", 2) == std::string_view::npos) {
-      continue;
-    }
-    return true;
   }
   return false;
+}
+
+// Whether the client takes gzip (RFC 9110 §12.5.3), over every
+// Accept-Encoding line: "gzip" (or "x-gzip") without q=0, or, when gzip is
+// not named, "*" without q=0. A gzip with q=0 is a refusal "*" does not
+// override.
+bool AcceptsGzip(const http::HeaderFields& fields) {
+  bool gzip_named = false;
+  bool gzip_refused = false;
+  bool star_ok = false;
+  ForEachLine(fields, "Accept-Encoding", [&](std::string_view accept) {
+    while (!accept.empty()) {
+      size_t comma = accept.find(',');
+      std::string_view item = bytes::TrimOws(accept.substr(0, comma));
+      accept = comma == std::string_view::npos ? std::string_view()
+                                               : accept.substr(comma + 1);
+      size_t semi = item.find(';');
+      std::string_view coding = bytes::TrimOws(item.substr(0, semi));
+      const bool zero =
+          semi != std::string_view::npos && ZeroQ(item.substr(semi + 1));
+      if (bytes::EqualsIgnoreCase(coding, "gzip") ||
+          bytes::EqualsIgnoreCase(coding, "x-gzip")) {
+        gzip_named = true;
+        gzip_refused |= zero;
+      } else if (coding == "*") {
+        star_ok |= !zero;
+      }
+    }
+  });
+  return gzip_named ? !gzip_refused : star_ok;
 }
 
 // 1*DIGIT.
@@ -640,14 +690,16 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
   uint64_t first = 0;
   uint64_t last = e->size == 0 ? 0 : e->size - 1;
   RangeResult range = RangeResult::kWhole;
-  if (std::string_view r = h.Peek("Range");
-      !r.empty() && h.method_id() == http::Method::kGet) {
+  const http::HeaderFields& fields = h.fields();
+  if (std::optional<std::string_view> r = SingleValue(fields, "Range");
+      r && !r->empty() && h.method_id() == http::Method::kGet) {
     uint64_t range_first = 0;
     uint64_t range_last = 0;
-    range = ParseRange(r, e->size, range_first, range_last);
-    if (h.fields().Has("If-Range") &&
-        !IfRangeMatches(h.Peek("If-Range"), e->etag, e->mtime_ns,
-                        absl::ToUnixNanos(absl::Now()))) {
+    range = ParseRange(*r, e->size, range_first, range_last);
+    std::optional<std::string_view> if_range = SingleValue(fields, "If-Range");
+    if (fields.Has("If-Range") &&
+        !(if_range && IfRangeMatches(*if_range, e->etag, e->mtime_ns,
+                                     absl::ToUnixNanos(absl::Now())))) {
       range = RangeResult::kWhole;
     }
     if (range == RangeResult::kPart) {
@@ -660,16 +712,24 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
   // validators below are compared with the one that would be sent.
   const bool gzip = range == RangeResult::kWhole && compressible &&
                     e->size >= 256 && e->size <= options_.max_compress_bytes &&
-                    AcceptsGzip(h.Peek("Accept-Encoding"));
+                    AcceptsGzip(fields);
   rh.Set("ETag", gzip ? e->gz_etag : e->etag);
   // Conditional requests (RFC 9110 §13.2.2: If-None-Match wins).
-  if (std::string_view inm = h.Peek("If-None-Match"); !inm.empty()) {
-    if (EtagMatches(inm, gzip ? e->gz_etag : e->etag)) {
+  bool has_inm = false;
+  bool inm_matches = false;
+  ForEachLine(fields, "If-None-Match", [&](std::string_view inm) {
+    has_inm |= !inm.empty();
+    inm_matches |= EtagMatches(inm, gzip ? e->gz_etag : e->etag);
+  });
+  if (has_inm) {
+    if (inm_matches) {
       resp.SetStatusCode(304);
       return;
     }
-  } else if (std::string_view ims = h.Peek("If-Modified-Since"); !ims.empty()) {
-    std::optional<int64_t> t = http::ParseHttpDate(ims);
+  } else if (std::optional<std::string_view> ims =
+                 SingleValue(fields, "If-Modified-Since");
+             ims && !ims->empty()) {
+    std::optional<int64_t> t = http::ParseHttpDate(*ims);
     if (t && e->mtime_ns / 1'000'000'000 <= *t) {
       resp.SetStatusCode(304);
       return;

@@ -16,7 +16,10 @@
 //   - ETag (size and mtime) and Last-Modified; If-None-Match and
 //     If-Modified-Since give 304. If-Range (an ETag, or a date when the file
 //     is a second old) must name the current file for Range to apply;
-//     otherwise the whole file is sent (RFC 9110 §13.1.5).
+//     otherwise the whole file is sent (RFC 9110 §13.1.5). List fields
+//     (If-None-Match, Accept-Encoding) count on every line they come on; a
+//     field that is no list (Range, If-Range, If-Modified-Since) sent twice
+//     is invalid and ignored.
 //   - gzip for compressible types when the client accepts it; the
 //     compressed copy is cached and invalidated when the file changes, and
 //     has its own ETag (the file's with "-gzip" inside the quotes).

@@ -326,6 +326,60 @@ TEST_F(FsTest, GzipHasItsOwnEtag) {
   EXPECT_TRUE(Gunzip(r.body) == text_);
 }
 
+TEST_F(FsTest, ListFieldsCountOnEveryLine) {
+  auto ts = Serve();
+  const std::string etag =
+      server::RoundTrip(ts->port(), Get("/a.txt")).Header("ETag");
+  Reply r = server::RoundTrip(
+      ts->port(),
+      Get("/a.txt", "If-None-Match: \"x\"\r\nIf-None-Match: " + etag + "\r\n"));
+  EXPECT_EQ(r.status, 304);
+  r = server::RoundTrip(
+      ts->port(),
+      Get("/a.txt", "Accept-Encoding: br\r\nAccept-Encoding: gzip\r\n"));
+  EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
+  // gzip;q=0 is a refusal that "*" does not override, on any line.
+  r = server::RoundTrip(
+      ts->port(),
+      Get("/a.txt", "Accept-Encoding: gzip;q=0\r\nAccept-Encoding: *\r\n"));
+  EXPECT_FALSE(r.Has("Content-Encoding"));
+  EXPECT_TRUE(r.body == text_);
+  r = server::RoundTrip(ts->port(), Get("/a.txt", "Accept-Encoding: *\r\n"));
+  EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
+  for (const char* refusal :
+       {"*, gzip;q=0", "gzip;level=1;q=0", "gzip; Q=0.0"}) {
+    r = server::RoundTrip(
+        ts->port(),
+        Get("/a.txt", absl::StrCat("Accept-Encoding: ", refusal, "\r\n")));
+    EXPECT_FALSE(r.Has("Content-Encoding")) << refusal;
+  }
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt", "Accept-Encoding: x-gzip\r\n"));
+  EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
+  // Range, If-Range and If-Modified-Since are not lists: on two lines they
+  // are invalid and ignored, which never yields a part or a 304.
+  r = server::RoundTrip(
+      ts->port(), Get("/a.txt", "Range: bytes=0-4\r\nRange: bytes=5-9\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body == text_);
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt", "Range: bytes=0-4\r\nIf-Range: " + etag +
+                                          "\r\nIf-Range: " + etag + "\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body == text_);
+  r = server::RoundTrip(
+      ts->port(),
+      Get("/a.txt", "Range: bytes=0-4\r\nIf-Range: " + etag + "\r\n"));
+  EXPECT_EQ(r.status, 206);
+  const std::string lm =
+      server::RoundTrip(ts->port(), Get("/a.txt")).Header("Last-Modified");
+  r = server::RoundTrip(
+      ts->port(), Get("/a.txt", "If-Modified-Since: " + lm +
+                                    "\r\nIf-Modified-Since: " + lm + "\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body == text_);
+}
+
 TEST_F(FsTest, LargeFilesAreStreamedWhole) {
   auto ts = Serve();
   Reply r = server::RoundTrip(ts->port(), Get("/big.bin"));
