@@ -1,13 +1,25 @@
 #include "http/multipart.h"
 
+#include <algorithm>
+
 #include "bytes/conv.h"
 #include "http/internal/scanner.h"
 
 namespace brisk::http {
 namespace {
 
-// The value of parameter `key` in "form-data; name=\"a\"; filename=b".
-std::string_view Param(std::string_view header, std::string_view key) {
+// A parameter value as written: a token, or the inside of a quoted-string
+// with its escapes still in place.
+struct RawParam {
+  std::string_view text;
+  bool quoted = false;
+};
+
+// Parameter `key` of a value like "form-data; name=\"a\"; filename=b". In a
+// quoted-string a backslash quotes the next byte (RFC 9110 §5.6.4), so `\"`
+// neither ends the value nor starts a new parameter. An unterminated quoted
+// string ends the search (not found).
+RawParam FindParam(std::string_view header, std::string_view key) {
   size_t pos = 0;
   while (pos < header.size()) {
     size_t semi = header.find(';', pos);
@@ -23,23 +35,44 @@ std::string_view Param(std::string_view header, std::string_view key) {
     std::string_view k = bytes::TrimOws(rest.substr(0, eq));
     std::string_view v = rest.substr(eq + 1);
     if (!v.empty() && v[0] == '"') {
-      size_t close = v.find('"', 1);
-      if (close == std::string_view::npos) {
+      size_t i = 1;
+      while (i < v.size() && v[i] != '"') {
+        i += v[i] == '\\' ? 2 : 1;
+      }
+      if (i >= v.size()) {
         return {};
       }
       if (bytes::EqualsIgnoreCase(k, key)) {
-        return v.substr(1, close - 1);
+        return {v.substr(1, i - 1), true};
       }
-      pos = static_cast<size_t>(v.data() + close + 1 - header.data());
+      pos = static_cast<size_t>(v.data() + i + 1 - header.data());
       continue;
     }
     v = bytes::TrimOws(v.substr(0, v.find(';')));
     if (bytes::EqualsIgnoreCase(k, key)) {
-      return v;
+      return {v, false};
     }
     pos = static_cast<size_t>(v.data() + v.size() - header.data());
   }
   return {};
+}
+
+// The value of parameter `key` into `out` (empty when absent), unescaped.
+void CopyParam(std::string_view header, std::string_view key,
+               std::string& out) {
+  out.clear();
+  RawParam p = FindParam(header, key);
+  if (!p.quoted) {
+    out.append(p.text);
+    return;
+  }
+  for (size_t i = 0; i < p.text.size(); ++i) {
+    // FindParam saw the closing quote, so an escape is never the last byte.
+    if (p.text[i] == '\\') {
+      ++i;
+    }
+    out += p.text[i];
+  }
 }
 
 }  // namespace
@@ -55,13 +88,18 @@ std::string_view MultipartReader::BoundaryOf(std::string_view content_type) {
       !bytes::EqualsIgnoreCase(type.substr(0, 10), "multipart/")) {
     return {};
   }
-  std::string_view b = Param(content_type, "boundary");
-  // RFC 2046: 1 to 70 characters.
-  return b.size() > 70 ? std::string_view() : b;
+  RawParam b = FindParam(content_type, "boundary");
+  // RFC 2046: 1 to 70 characters, none of which needs a backslash escape;
+  // an escaped boundary is refused rather than returned still escaped.
+  if (b.text.size() > 70 ||
+      (b.quoted && b.text.find('\\') != std::string_view::npos)) {
+    return {};
+  }
+  return b.text;
 }
 
 void MultipartReader::Reset() {
-  state_ = State::kPreamble;
+  state_ = State::kStart;
   parts_ = 0;
   fields_.Reset();
 }
@@ -98,9 +136,9 @@ ParseError MultipartReader::ParsePartHeaders(std::string_view block,
   if (!bytes::EqualsIgnoreCase(kind, "form-data")) {
     return ParseError::kBadMultipart;
   }
-  MultipartPart part{fields_, Param(disposition, "name"),
-                     Param(disposition, "filename"),
-                     fields_.Peek("Content-Type")};
+  CopyParam(disposition, "name", name_);
+  CopyParam(disposition, "filename", filename_);
+  MultipartPart part{fields_, name_, filename_, fields_.Peek("Content-Type")};
   if (!h.OnPartBegin(part)) {
     return ParseError::kBadMultipart;
   }
@@ -121,19 +159,28 @@ DecodeResult MultipartReader::Feed(std::string_view in,
   for (;;) {
     std::string_view rest = in.substr(pos);
     switch (state_) {
-      case State::kPreamble: {
-        // The first boundary may open the body or follow a preamble line.
-        if (rest.size() >= dash_boundary.size() &&
-            rest.substr(0, dash_boundary.size()) == dash_boundary) {
-          pos += dash_boundary.size();
-          state_ = State::kAfterBoundary;
+      case State::kStart: {
+        // Only at offset 0 may the first boundary come without a CRLF
+        // before it. Wait until enough bytes decide, whatever the split.
+        const size_t n = std::min(rest.size(), dash_boundary.size());
+        if (rest.substr(0, n) != dash_boundary.substr(0, n)) {
+          state_ = State::kPreamble;
           break;
         }
+        if (n < dash_boundary.size()) {
+          return more();
+        }
+        pos += n;
+        state_ = State::kAfterBoundary;
+        break;
+      }
+      case State::kPreamble: {
+        // Past offset 0 a boundary only counts at the start of a line.
         size_t at = rest.find(delimiter_);
         if (at == std::string_view::npos) {
           // Keep a tail that may be a delimiter's start.
-          if (rest.size() > delimiter_.size()) {
-            pos += rest.size() - delimiter_.size();
+          if (rest.size() >= delimiter_.size()) {
+            pos += rest.size() - (delimiter_.size() - 1);
           }
           return more();
         }
@@ -142,7 +189,7 @@ DecodeResult MultipartReader::Feed(std::string_view in,
         break;
       }
       case State::kAfterBoundary: {
-        // "--" closes the body; otherwise optional whitespace and CRLF.
+        // "--" closes the body; anything else is padding and CRLF.
         if (rest.size() < 2) {
           return more();
         }
@@ -151,17 +198,31 @@ DecodeResult MultipartReader::Feed(std::string_view in,
           state_ = State::kEpilogue;
           break;
         }
+        state_ = State::kPadding;
+        break;
+      }
+      case State::kPadding: {
+        // Transport padding (RFC 2046 §5.1.1) is consumed as it comes, so
+        // it is never buffered; then CRLF.
         size_t i = 0;
         while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t')) {
           ++i;
         }
-        if (rest.size() - i < 2) {
+        pos += i;
+        rest.remove_prefix(i);
+        if (rest.empty()) {
           return more();
         }
-        if (rest[i] != '\r' || rest[i + 1] != '\n') {
+        if (rest[0] != '\r') {
           return fail();
         }
-        pos += i + 2;
+        if (rest.size() < 2) {
+          return more();
+        }
+        if (rest[1] != '\n') {
+          return fail();
+        }
+        pos += 2;
         if (++parts_ > limits_.max_parts) {
           return fail();
         }
@@ -175,7 +236,9 @@ DecodeResult MultipartReader::Feed(std::string_view in,
         size_t block_len = end;
         size_t skip = no_fields ? 2 : end + 4;
         if (end == std::string_view::npos) {
-          if (rest.size() > limits_.max_part_header_bytes) {
+          // Up to 3 bytes of the blank line may be here already: fail only
+          // once the block itself must be over the limit, as when whole.
+          if (rest.size() > limits_.max_part_header_bytes + 3) {
             return fail();
           }
           return more();

@@ -10,9 +10,13 @@
 // The handler sees OnPartBegin(part) with the part's fields, OnPartData(data)
 // any number of times, then OnPartEnd(). A tail that could be the start of a
 // boundary is not consumed until more bytes decide. Limits bound part headers
-// and the number of parts; malformed input fails with kBadMultipart.
+// and the number of parts; malformed input fails with kBadMultipart. The
+// outcome (parts, their bytes, the error) never depends on how the body was
+// split into Feed() calls. Quoted parameters are unescaped (name="a\"b" is
+// a"b).
 //
-// Not thread-safe. No allocation once warm except the part fields' storage.
+// Not thread-safe. No allocation once warm except the part fields' and
+// parameters' storage.
 
 #ifndef BRISK_HTTP_MULTIPART_H_
 #define BRISK_HTTP_MULTIPART_H_
@@ -64,8 +68,10 @@ class MultipartReader {
 
  private:
   enum class State : uint8_t {
-    kPreamble,
+    kStart,     // nothing consumed: the body may open with "--boundary"
+    kPreamble,  // before the first "\r\n--boundary"
     kAfterBoundary,
+    kPadding,  // whitespace and CRLF after a boundary
     kHeaders,
     kData,
     kEpilogue
@@ -74,9 +80,11 @@ class MultipartReader {
 
   std::string delimiter_;  // "\r\n--" + boundary
   MultipartLimits limits_;
-  State state_ = State::kPreamble;
+  State state_ = State::kStart;
   size_t parts_ = 0;
   HeaderFields fields_;
+  std::string name_;  // the current part's parameters, unescaped
+  std::string filename_;
 };
 
 }  // namespace brisk::http

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "bytes/conv.h"
 #include "http/args.h"
 #include "http/date.h"
+#include "http/header_fields.h"
 #include "http/method.h"
 #include "http/uri.h"
 
@@ -70,79 +72,173 @@ bool StartsWith(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
 
-// Whether the client takes gzip (Accept-Encoding: gzip, not with q=0).
-bool AcceptsGzip(std::string_view accept) {
-  while (!accept.empty()) {
-    size_t comma = accept.find(',');
-    std::string_view item = bytes::TrimOws(accept.substr(0, comma));
-    accept = comma == std::string_view::npos ? std::string_view()
-                                             : accept.substr(comma + 1);
-    size_t semi = item.find(';');
-    std::string_view coding = bytes::TrimOws(item.substr(0, semi));
-    if (!bytes::EqualsIgnoreCase(coding, "gzip") && coding != "*") {
-      continue;
+// Calls fn(value) for each field line named `name`. A list field may come
+// on several lines, which mean the same as one line of their values joined
+// with commas (RFC 9110 §5.3), so all of them count.
+template <typename Fn>
+void ForEachLine(const http::HeaderFields& fields, std::string_view name,
+                 Fn fn) {
+  for (int i = fields.Find(name); i >= 0; i = fields.Find(name, i + 1)) {
+    fn(fields[i].value);
+  }
+}
+
+// The value of a field that is not a list (Range, If-Range, a date): empty
+// when absent, nullopt when on several lines (they cannot be joined, so the
+// field is invalid and must be ignored).
+std::optional<std::string_view> SingleValue(const http::HeaderFields& fields,
+                                            std::string_view name) {
+  const int i = fields.Find(name);
+  if (i < 0) {
+    return std::string_view();
+  }
+  if (fields.Find(name, i + 1) >= 0) {
+    return std::nullopt;
+  }
+  return fields[i].value;
+}
+
+// Whether the parameters after a coding (";q=0.5;x=y") give it weight 0.
+bool ZeroQ(std::string_view params) {
+  while (!params.empty()) {
+    size_t semi = params.find(';');
+    std::string_view p = bytes::TrimOws(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view()
+                                            : params.substr(semi + 1);
+    if (p.size() >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+      // qvalue: 0, 0., 0.0, 0.00, 0.000 are zero; anything else is not.
+      std::string_view v = p.substr(2);
+      return !v.empty() && v[0] == '0' &&
+             (v.size() == 1 || (v[1] == '.' && v.find_first_not_of('0', 2) ==
+                                                   std::string_view::npos));
     }
-    if (semi == std::string_view::npos) {
-      return true;
-    }
-    std::string_view q = bytes::TrimOws(item.substr(semi + 1));
-    // q=0, q=0.0, q=0.00 refuse; anything else accepts.
-    if (StartsWith(q, "q=0") &&
-        q.find_first_not_of("0.", 2) == std::string_view::npos) {
-      continue;
-    }
-    return true;
   }
   return false;
 }
 
-// A single byte range of a `size`-byte file. Returns 0 for none/ignored
-// (the whole file), 1 for a range in [first, last], -1 for unsatisfiable.
-int ParseRange(std::string_view h, uint64_t size, uint64_t& first,
-               uint64_t& last) {
-  if (!StartsWith(h, "bytes=")) {
-    return 0;
+// Whether the client takes gzip (RFC 9110 §12.5.3), over every
+// Accept-Encoding line: "gzip" (or "x-gzip") without q=0, or, when gzip is
+// not named, "*" without q=0. A gzip with q=0 is a refusal "*" does not
+// override.
+bool AcceptsGzip(const http::HeaderFields& fields) {
+  bool gzip_named = false;
+  bool gzip_refused = false;
+  bool star_ok = false;
+  ForEachLine(fields, "Accept-Encoding", [&](std::string_view accept) {
+    while (!accept.empty()) {
+      size_t comma = accept.find(',');
+      std::string_view item = bytes::TrimOws(accept.substr(0, comma));
+      accept = comma == std::string_view::npos ? std::string_view()
+                                               : accept.substr(comma + 1);
+      size_t semi = item.find(';');
+      std::string_view coding = bytes::TrimOws(item.substr(0, semi));
+      const bool zero =
+          semi != std::string_view::npos && ZeroQ(item.substr(semi + 1));
+      if (bytes::EqualsIgnoreCase(coding, "gzip") ||
+          bytes::EqualsIgnoreCase(coding, "x-gzip")) {
+        gzip_named = true;
+        gzip_refused |= zero;
+      } else if (coding == "*") {
+        star_ok |= !zero;
+      }
+    }
+  });
+  return gzip_named ? !gzip_refused : star_ok;
+}
+
+// 1*DIGIT.
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The value of 1*DIGIT `s`, saturated at 2^64-1 (a position past any file).
+uint64_t SaturatingUint(std::string_view s) {
+  return bytes::ParseUint(s).value_or(UINT64_MAX);
+}
+
+// a < b for two 1*DIGIT numbers of any length.
+bool DigitsLess(std::string_view a, std::string_view b) {
+  a.remove_prefix(std::min(a.find_first_not_of('0'), a.size()));
+  b.remove_prefix(std::min(b.find_first_not_of('0'), b.size()));
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+enum class RangeResult {
+  kWhole,          // no range, or one to ignore: send the whole file
+  kPart,           // [first, last], both inside the file
+  kUnsatisfiable,  // 416
+};
+
+// One Range field value for a `size`-byte file (RFC 9110 §14.1.2, §14.2). A
+// syntactically invalid value (bytes=1-0, bytes=2-x, an unknown unit) is
+// ignored: kWhole. A valid one no byte of the file satisfies (first-pos past
+// the end, a zero suffix, an empty file) is kUnsatisfiable. `first` and
+// `last` are written only for kPart. Several ranges get kWhole, as §14.2
+// allows.
+RangeResult ParseRange(std::string_view h, uint64_t size, uint64_t& first,
+                       uint64_t& last) {
+  if (h.size() < 6 || !bytes::EqualsIgnoreCase(h.substr(0, 6), "bytes=")) {
+    return RangeResult::kWhole;  // range units are case-insensitive
   }
   std::string_view spec = bytes::TrimOws(h.substr(6));
   if (spec.find(',') != std::string_view::npos) {
-    return 0;  // several ranges: the whole file (RFC 9110 §14.2)
+    return RangeResult::kWhole;
   }
   size_t dash = spec.find('-');
   if (dash == std::string_view::npos) {
-    return 0;
+    return RangeResult::kWhole;
   }
   std::string_view a = spec.substr(0, dash);
   std::string_view b = spec.substr(dash + 1);
-  if (a.empty()) {  // suffix: the last n bytes
-    std::optional<uint64_t> n = bytes::ParseUint(b);
-    if (!n) {
-      return 0;
+  if (a.empty()) {  // suffix-range: the last n bytes
+    if (!AllDigits(b)) {
+      return RangeResult::kWhole;
     }
-    if (*n == 0 || size == 0) {
-      return -1;
+    const uint64_t n = SaturatingUint(b);
+    if (n == 0 || size == 0) {
+      return RangeResult::kUnsatisfiable;
     }
-    first = *n >= size ? 0 : size - *n;
+    first = n >= size ? 0 : size - n;
     last = size - 1;
-    return 1;
+    return RangeResult::kPart;
   }
-  std::optional<uint64_t> f = bytes::ParseUint(a);
-  if (!f) {
-    return 0;
+  if (!AllDigits(a) || (!b.empty() && !AllDigits(b))) {
+    return RangeResult::kWhole;
   }
-  if (*f >= size) {
-    return -1;
+  if (!b.empty() && DigitsLess(b, a)) {
+    return RangeResult::kWhole;  // last-pos before first-pos: invalid
   }
-  first = *f;
-  if (b.empty()) {
-    last = size - 1;
-    return 1;
+  const uint64_t f = SaturatingUint(a);
+  if (f >= size) {
+    return RangeResult::kUnsatisfiable;
   }
-  std::optional<uint64_t> l = bytes::ParseUint(b);
-  if (!l || *l < *f) {
-    return 0;
+  first = f;
+  last = b.empty() ? size - 1 : std::min(SaturatingUint(b), size - 1);
+  return RangeResult::kPart;
+}
+
+// RFC 9110 §13.1.5: whether If-Range value `v` names the file as it is now
+// (`etag`, modified at `mtime_ns`). An entity-tag must equal the ETag by
+// strong comparison, so a weak one never matches. A date must equal
+// Last-Modified and only counts when the file is at least a second older
+// than `now_ns` (§8.8.2.2): a date is one second wide, and a file changed
+// twice within it would otherwise match with different bytes.
+bool IfRangeMatches(std::string_view v, std::string_view etag, int64_t mtime_ns,
+                    int64_t now_ns) {
+  v = bytes::TrimOws(v);
+  if (!v.empty() && v.front() == '"') {
+    return v == etag;
   }
-  last = std::min(*l, size - 1);
-  return 1;
+  if (StartsWith(v, "W/")) {
+    return false;
+  }
+  std::optional<int64_t> t = http::ParseHttpDate(v);
+  constexpr int64_t kNsPerS = 1'000'000'000;
+  const int64_t mtime_s = mtime_ns >= 0
+                              ? mtime_ns / kNsPerS
+                              : -((-mtime_ns + kNsPerS - 1) / kNsPerS);
+  return t && *t == mtime_s && now_ns - mtime_ns >= kNsPerS;
 }
 
 bool EtagMatches(std::string_view list, std::string_view etag) {
@@ -275,7 +371,8 @@ struct FileServer::Entry {
   bool is_dir = false;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
-  std::string etag;
+  std::string etag;     // of the bytes as they are
+  std::string gz_etag;  // of the gzip copy: etag with "-gzip" in the quotes
   std::string last_modified;
   std::string_view content_type;
   std::shared_ptr<const std::string> content;  // small files
@@ -353,6 +450,12 @@ void FileServer::Evict(size_t need) {
   }
 }
 
+bool FileServer::InsideRoot(std::string_view real) const {
+  return real == root_ ||
+         (real.size() > root_.size() && real.substr(0, root_.size()) == root_ &&
+          (root_ == "/" || real[root_.size()] == '/'));
+}
+
 bool FileServer::Resolve(const std::string& path, std::string& real,
                          struct stat& st, int& status) {
   const std::string full = root_ + path;
@@ -363,9 +466,7 @@ bool FileServer::Resolve(const std::string& path, std::string& real,
   }
   real = buf;
   // A symlink may point anywhere; only what stays inside the root is served.
-  if (real != root_ && !(real.size() > root_.size() &&
-                         real.compare(0, root_.size(), root_) == 0 &&
-                         (root_ == "/" || real[root_.size()] == '/'))) {
+  if (!InsideRoot(real)) {
     refused_.fetch_add(1, std::memory_order_relaxed);
     status = 403;
     return false;
@@ -409,6 +510,7 @@ std::shared_ptr<FileServer::Entry> FileServer::Load(const std::string& path,
   e->mtime_ns = MtimeNs(st);
   e->etag =
       absl::StrCat("\"", absl::Hex(e->size), "-", absl::Hex(e->mtime_ns), "\"");
+  e->gz_etag = e->etag.substr(0, e->etag.size() - 1) + "-gzip\"";
   e->last_modified = HttpDate(st.st_mtim.tv_sec);
   e->content_type = ContentTypeFor(path);
   if (e->size <= options_.max_cached_file_bytes) {
@@ -529,13 +631,31 @@ void FileServer::Handle(server::RequestCtx& ctx) {
     return;
   }
   if (path.back() != '/') {
-    // Relative links in the page resolve against the directory.
-    std::string location = absl::StrCat(bytes::ToAbsl(path), "/");
-    if (std::string_view q = req.uri().query_string(); !q.empty()) {
-      absl::StrAppend(&location, "?", bytes::ToAbsl(q));
+    // Relative links in the page resolve against the directory. The path is
+    // decoded, so each segment is percent-encoded again: no byte of a name
+    // (CR, LF, space, '%') reaches the header as it is. The query is copied
+    // still encoded, and only when it is all 0x21-0x7E (the request line
+    // admits nothing else).
+    bytes::ByteBuffer location;
+    for (std::string_view rest = path.substr(1);;) {
+      const size_t slash = rest.find('/');
+      location.Append('/');
+      http::AppendPathSegmentEscaped(location, rest.substr(0, slash));
+      if (slash == std::string_view::npos) {
+        break;
+      }
+      rest.remove_prefix(slash + 1);
+    }
+    location.Append('/');
+    if (std::string_view q = req.uri().query_string();
+        !q.empty() && std::all_of(q.begin(), q.end(), [](char c) {
+          return c > 0x20 && c < 0x7F;
+        })) {
+      location.Append('?');
+      location.Append(q);
     }
     ctx.SetStatusCode(301);
-    ctx.response().header().Set("Location", location);
+    ctx.response().header().Set("Location", location.view());
     return;
   }
   int index_status = 404;
@@ -558,48 +678,78 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
   http::Response& resp = ctx.response();
   http::ResponseHeader& rh = resp.header();
   rh.Set("Last-Modified", e->last_modified);
-  rh.Set("ETag", e->etag);
   rh.Set("Accept-Ranges", "bytes");
   rh.SetContentType(e->content_type);
   const bool compressible = options_.compress && Compressible(e->content_type);
   if (compressible) {
     rh.Set("Vary", "Accept-Encoding");
   }
+  // Range is defined for GET only (RFC 9110 §14.2): HEAD gets the head of
+  // the whole file. An If-Range that does not name this very file turns
+  // the Range off (§13.1.5): the client gets the whole new file.
+  uint64_t first = 0;
+  uint64_t last = e->size == 0 ? 0 : e->size - 1;
+  RangeResult range = RangeResult::kWhole;
+  const http::HeaderFields& fields = h.fields();
+  if (std::optional<std::string_view> r = SingleValue(fields, "Range");
+      r && !r->empty() && h.method_id() == http::Method::kGet) {
+    uint64_t range_first = 0;
+    uint64_t range_last = 0;
+    range = ParseRange(*r, e->size, range_first, range_last);
+    std::optional<std::string_view> if_range = SingleValue(fields, "If-Range");
+    if (fields.Has("If-Range") &&
+        !(if_range && IfRangeMatches(*if_range, e->etag, e->mtime_ns,
+                                     absl::ToUnixNanos(absl::Now())))) {
+      range = RangeResult::kWhole;
+    }
+    if (range == RangeResult::kPart) {
+      first = range_first;
+      last = range_last;
+    }
+  }
+  // The representation: gzip or identity (ranges are of identity). Each has
+  // its own ETag, so a cache never takes one for the other, and the
+  // validators below are compared with the one that would be sent.
+  const bool gzip = range == RangeResult::kWhole && compressible &&
+                    e->size >= 256 && e->size <= options_.max_compress_bytes &&
+                    AcceptsGzip(fields);
+  rh.Set("ETag", gzip ? e->gz_etag : e->etag);
   // Conditional requests (RFC 9110 §13.2.2: If-None-Match wins).
-  if (std::string_view inm = h.Peek("If-None-Match"); !inm.empty()) {
-    if (EtagMatches(inm, e->etag)) {
+  bool has_inm = false;
+  bool inm_matches = false;
+  ForEachLine(fields, "If-None-Match", [&](std::string_view inm) {
+    has_inm |= !inm.empty();
+    inm_matches |= EtagMatches(inm, gzip ? e->gz_etag : e->etag);
+  });
+  if (has_inm) {
+    if (inm_matches) {
       resp.SetStatusCode(304);
       return;
     }
-  } else if (std::string_view ims = h.Peek("If-Modified-Since"); !ims.empty()) {
-    std::optional<int64_t> t = http::ParseHttpDate(ims);
+  } else if (std::optional<std::string_view> ims =
+                 SingleValue(fields, "If-Modified-Since");
+             ims && !ims->empty()) {
+    std::optional<int64_t> t = http::ParseHttpDate(*ims);
     if (t && e->mtime_ns / 1'000'000'000 <= *t) {
       resp.SetStatusCode(304);
       return;
     }
   }
-  uint64_t first = 0;
-  uint64_t last = e->size == 0 ? 0 : e->size - 1;
-  int range = 0;
-  if (std::string_view r = h.Peek("Range"); !r.empty()) {
-    range = ParseRange(r, e->size, first, last);
-  }
-  if (range < 0) {
+  if (range == RangeResult::kUnsatisfiable) {
     resp.SetStatusCode(416);
     rh.Set("Content-Range", absl::StrCat("bytes */", e->size));
     return;
   }
-  if (range == 0 && compressible && e->size >= 256 &&
-      e->size <= options_.max_compress_bytes &&
-      AcceptsGzip(h.Peek("Accept-Encoding"))) {
+  if (gzip) {
     if (std::shared_ptr<const std::string> gz = Gzipped(e)) {
       rh.Set("Content-Encoding", "gzip");
       resp.SetBody(*gz);
       return;
     }
+    rh.Set("ETag", e->etag);  // unreadable now: identity after all
   }
   const uint64_t length = e->size == 0 ? 0 : last - first + 1;
-  if (range > 0) {
+  if (range == RangeResult::kPart) {
     resp.SetStatusCode(206);
     rh.Set("Content-Range",
            absl::StrCat("bytes ", first, "-", last, "/", e->size));
@@ -644,8 +794,18 @@ void FileServer::ServeListing(server::RequestCtx& ctx,
       }
       struct stat st;
       std::string p = absl::StrCat(dir, "/", bytes::ToAbsl(name));
-      if (::stat(p.c_str(), &st) != 0) {
-        continue;  // a dangling symlink
+      if (::lstat(p.c_str(), &st) != 0) {
+        continue;
+      }
+      if (S_ISLNK(st.st_mode)) {
+        // A symlink is listed only when it resolves inside the root, as it
+        // is served only then. Others (outside, dangling, looping) are not
+        // listed at all: not even their existence, size or time is shown.
+        char buf[PATH_MAX];
+        if (::realpath(p.c_str(), buf) == nullptr || !InsideRoot(buf) ||
+            ::stat(buf, &st) != 0) {
+          continue;
+        }
       }
       items.push_back({std::string(name), S_ISDIR(st.st_mode),
                        static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec});

@@ -4,22 +4,33 @@
 //
 //   - GET and HEAD (others: 405 with Allow). Content-Type from the file
 //     extension; `index.html` for a directory (a directory URL without the
-//     trailing slash is redirected to it, 301); an HTML listing with escaped
-//     names when `listing` is on, 403 otherwise.
-//   - One byte range (`Range: bytes=a-b`, `a-`, `-n`) gives 206 with
-//     Content-Range; an unsatisfiable one 416. Several ranges in one request
-//     are answered with the whole file (200), as RFC 9110 §14.2 allows.
+//     trailing slash is redirected to it, 301, with the path percent-encoded
+//     in Location); an HTML listing with escaped names when `listing` is on,
+//     403 otherwise.
+//   - One byte range (`Range: bytes=a-b`, `a-`, `-n`) on a GET gives 206
+//     with Content-Range; a valid but unsatisfiable one 416 with
+//     `Content-Range: bytes */size`. An invalid one (`bytes=1-0`,
+//     `bytes=2-x`) is ignored: 200 with the whole file, never a part of it.
+//     Several ranges in one request are answered with the whole file (200),
+//     as RFC 9110 §14.2 allows.
 //   - ETag (size and mtime) and Last-Modified; If-None-Match and
-//     If-Modified-Since give 304.
+//     If-Modified-Since give 304. If-Range (an ETag, or a date when the file
+//     is a second old) must name the current file for Range to apply;
+//     otherwise the whole file is sent (RFC 9110 §13.1.5). List fields
+//     (If-None-Match, Accept-Encoding) count on every line they come on; a
+//     field that is no list (Range, If-Range, If-Modified-Since) sent twice
+//     is invalid and ignored.
 //   - gzip for compressible types when the client accepts it; the
-//     compressed copy is cached and invalidated when the file changes.
+//     compressed copy is cached and invalidated when the file changes, and
+//     has its own ETag (the file's with "-gzip" inside the quotes).
 //   - Small files are served from a bounded in-memory cache (entries are
 //     re-checked with stat() after `cache_duration`); large files are
 //     streamed in `chunk_bytes` pieces, never read whole.
 //   - Security: the URL path is decoded and normalized (no `..` survives,
 //     encoded or not); a path with a backslash or NUL is refused (400); a
 //     symlink is followed only when its target stays inside the root
-//     (403 otherwise). Dot-files are served (nginx does too).
+//     (403 otherwise), and listed only then. Dot-files are served (nginx
+//     does too).
 //
 // Thread-safe: one FileServer serves every loop of a server (the cache has
 // a mutex). Reads happen on the loop thread (they usually hit the page
@@ -97,6 +108,8 @@ class FileServer {
   // The cached entry for a root-relative path (nullptr with `status` set to
   // the HTTP status to answer: 403, 404).
   std::shared_ptr<Entry> Lookup(std::string_view path, int& status);
+  // Whether the resolved path `real` is the root or under it.
+  bool InsideRoot(std::string_view real) const;
   // realpath inside the root and stat; false with `status` (403/404).
   bool Resolve(const std::string& path, std::string& real, struct stat& st,
                int& status);

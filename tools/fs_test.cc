@@ -1,6 +1,8 @@
 #include "tools/fs.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -23,6 +25,12 @@ using server::TestServer;
 
 void Write(const std::string& path, const std::string& content) {
   std::ofstream(path, std::ios::binary) << content;
+}
+
+// Sets the modification time of `path` to `t` (seconds since the epoch).
+void SetMtime(const std::string& path, time_t t) {
+  struct timespec times[2] = {{t, 0}, {t, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
 }
 
 std::string Gunzip(const std::string& in) {
@@ -178,6 +186,200 @@ TEST_F(FsTest, ByteRanges) {
   EXPECT_EQ(r.body, big_.substr(1000000, 10));
 }
 
+TEST_F(FsTest, InvalidRangesGetTheWholeFileAndUnsatisfiableOnes416) {
+  auto ts = Serve();
+  for (const std::string& path :
+       {std::string("/a.txt"), std::string("/big.bin")}) {
+    const std::string& file = path == "/a.txt" ? text_ : big_;
+    const std::string etag =
+        server::RoundTrip(ts->port(), Get(path)).Header("ETag");
+    // Syntactically invalid: ignored, so 200 with the whole file.
+    for (const char* range :
+         {"bytes=1-0", "bytes=2-x", "bytes=399990-0", "bytes=x-5", "bytes=-x",
+          "bytes=--5", "bytes=1-2-3", "bytes=5", "bytes=", "bytes=-",
+          "bytes=+1-2", "bytes=1 -2", "items=0-4", "bytes 0-4"}) {
+      SCOPED_TRACE(path + " " + range);
+      Reply r = server::RoundTrip(
+          ts->port(), Get(path, absl::StrCat("Range: ", range, "\r\n")));
+      EXPECT_EQ(r.status, 200);
+      EXPECT_TRUE(r.body == file) << r.body.size();
+      EXPECT_EQ(r.Header("ETag"), etag);
+      EXPECT_FALSE(r.Has("Content-Range"));
+    }
+    // Valid but unsatisfiable: 416 with the size and no part of the file.
+    const std::string size = std::to_string(file.size());
+    for (const std::string& range :
+         {"bytes=" + size + "-", "bytes=" + size + "-" + size + "0",
+          std::string("bytes=-0"), std::string("bytes=99999999-"),
+          std::string("bytes=123456789012345678901234567890-")}) {
+      SCOPED_TRACE(path + " " + range);
+      Reply r =
+          server::RoundTrip(ts->port(), Get(path, "Range: " + range + "\r\n"));
+      EXPECT_EQ(r.status, 416);
+      EXPECT_EQ(r.Header("Content-Range"), "bytes */" + size);
+      EXPECT_EQ(r.body.find(file.substr(0, 16)), std::string::npos);
+    }
+    // A last position past the end (even past 2^64) is the end; the unit is
+    // case-insensitive.
+    Reply r = server::RoundTrip(
+        ts->port(),
+        Get(path, "Range: Bytes=3-123456789012345678901234567890\r\n"));
+    EXPECT_EQ(r.status, 206);
+    EXPECT_EQ(r.Header("Content-Range"),
+              absl::StrCat("bytes 3-", file.size() - 1, "/", size));
+    EXPECT_TRUE(r.body == file.substr(3));
+  }
+}
+
+TEST_F(FsTest, RangeIsOnlyForGet) {
+  auto ts = Serve();
+  testing::RawConn c = ts->Connect();
+  ASSERT_TRUE(
+      c.Send("HEAD /a.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=0-4\r\n\r\n"));
+  Reply r = server::ReadReply(c, true);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("Content-Length"), std::to_string(text_.size()));
+  EXPECT_FALSE(r.Has("Content-Range"));
+}
+
+TEST_F(FsTest, IfRangeSendsThePartOnlyForTheSameRepresentation) {
+  Write(root_ + "/old.txt", text_);
+  SetMtime(root_ + "/old.txt", 1'600'000'000);  // long ago: a strong date
+  Write(root_ + "/future.txt", text_);
+  SetMtime(root_ + "/future.txt", ::time(nullptr) + 3600);  // not strong
+  auto ts = Serve();
+  auto get = [&](const std::string& path, const std::string& if_range) {
+    return server::RoundTrip(ts->port(),
+                             Get(path,
+                                 "Range: bytes=0-4\r\nAccept-Encoding: gzip\r\n"
+                                 "If-Range: " +
+                                     if_range + "\r\n"));
+  };
+  Reply full = server::RoundTrip(ts->port(), Get("/old.txt"));
+  const std::string etag = full.Header("ETag");
+  const std::string lm = full.Header("Last-Modified");
+  EXPECT_EQ(lm, "Sun, 13 Sep 2020 12:26:40 GMT");
+  Reply r = get("/old.txt", etag);
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, "aaaaa");
+  r = get("/old.txt", lm);
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, "aaaaa");
+  // No match: the Range is ignored and the whole file is sent (here gzip,
+  // as the client accepts it).
+  for (const std::string& other :
+       {std::string("\"other\""), "W/" + etag, std::string("*"),
+        std::string("Sun, 13 Sep 2020 12:26:39 GMT"),
+        std::string("Sun, 13 Sep 2020 12:26:41 GMT"), std::string("junk"),
+        etag.substr(0, etag.size() - 1), etag + ", " + etag}) {
+    SCOPED_TRACE(other);
+    r = get("/old.txt", other);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_FALSE(r.Has("Content-Range"));
+    EXPECT_TRUE(Gunzip(r.body) == text_);
+  }
+  // A date is only trusted when the file did not change in the last second.
+  Reply future = server::RoundTrip(ts->port(), Get("/future.txt"));
+  r = get("/future.txt", future.Header("Last-Modified"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(Gunzip(r.body) == text_);
+  r = get("/future.txt", future.Header("ETag"));
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, "aaaaa");
+  // Without Range, If-Range does nothing.
+  r = server::RoundTrip(ts->port(), Get("/old.txt", "If-Range: \"x\"\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body == text_);
+}
+
+TEST_F(FsTest, GzipHasItsOwnEtag) {
+  auto ts = Serve();
+  const std::string gzip = "Accept-Encoding: gzip\r\n";
+  Reply plain = server::RoundTrip(ts->port(), Get("/a.txt"));
+  Reply gz = server::RoundTrip(ts->port(), Get("/a.txt", gzip));
+  const std::string etag = plain.Header("ETag");
+  const std::string gz_etag = gz.Header("ETag");
+  ASSERT_EQ(gz.Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(gz_etag, etag.substr(0, etag.size() - 1) + "-gzip\"");
+  // Each validator matches its own representation only.
+  Reply r = server::RoundTrip(
+      ts->port(), Get("/a.txt", gzip + "If-None-Match: " + gz_etag + "\r\n"));
+  EXPECT_EQ(r.status, 304);
+  EXPECT_EQ(r.Header("ETag"), gz_etag);
+  r = server::RoundTrip(
+      ts->port(), Get("/a.txt", gzip + "If-None-Match: " + etag + "\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(Gunzip(r.body) == text_);
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt", "If-None-Match: " + gz_etag + "\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body == text_);
+  EXPECT_EQ(r.Header("ETag"), etag);
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt", "If-None-Match: " + etag + "\r\n"));
+  EXPECT_EQ(r.status, 304);
+  // Ranges are of the identity representation.
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt", gzip + "Range: bytes=0-4\r\nIf-Range: " +
+                                          gz_etag + "\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(Gunzip(r.body) == text_);
+}
+
+TEST_F(FsTest, ListFieldsCountOnEveryLine) {
+  auto ts = Serve();
+  const std::string etag =
+      server::RoundTrip(ts->port(), Get("/a.txt")).Header("ETag");
+  Reply r = server::RoundTrip(
+      ts->port(),
+      Get("/a.txt", "If-None-Match: \"x\"\r\nIf-None-Match: " + etag + "\r\n"));
+  EXPECT_EQ(r.status, 304);
+  r = server::RoundTrip(
+      ts->port(),
+      Get("/a.txt", "Accept-Encoding: br\r\nAccept-Encoding: gzip\r\n"));
+  EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
+  // gzip;q=0 is a refusal that "*" does not override, on any line.
+  r = server::RoundTrip(
+      ts->port(),
+      Get("/a.txt", "Accept-Encoding: gzip;q=0\r\nAccept-Encoding: *\r\n"));
+  EXPECT_FALSE(r.Has("Content-Encoding"));
+  EXPECT_TRUE(r.body == text_);
+  r = server::RoundTrip(ts->port(), Get("/a.txt", "Accept-Encoding: *\r\n"));
+  EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
+  for (const char* refusal :
+       {"*, gzip;q=0", "gzip;level=1;q=0", "gzip; Q=0.0"}) {
+    r = server::RoundTrip(
+        ts->port(),
+        Get("/a.txt", absl::StrCat("Accept-Encoding: ", refusal, "\r\n")));
+    EXPECT_FALSE(r.Has("Content-Encoding")) << refusal;
+  }
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt", "Accept-Encoding: x-gzip\r\n"));
+  EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
+  // Range, If-Range and If-Modified-Since are not lists: on two lines they
+  // are invalid and ignored, which never yields a part or a 304.
+  r = server::RoundTrip(
+      ts->port(), Get("/a.txt", "Range: bytes=0-4\r\nRange: bytes=5-9\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body == text_);
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt", "Range: bytes=0-4\r\nIf-Range: " + etag +
+                                          "\r\nIf-Range: " + etag + "\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body == text_);
+  r = server::RoundTrip(
+      ts->port(),
+      Get("/a.txt", "Range: bytes=0-4\r\nIf-Range: " + etag + "\r\n"));
+  EXPECT_EQ(r.status, 206);
+  const std::string lm =
+      server::RoundTrip(ts->port(), Get("/a.txt")).Header("Last-Modified");
+  r = server::RoundTrip(
+      ts->port(), Get("/a.txt", "If-Modified-Since: " + lm +
+                                    "\r\nIf-Modified-Since: " + lm + "\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body == text_);
+}
+
 TEST_F(FsTest, LargeFilesAreStreamedWhole) {
   auto ts = Serve();
   Reply r = server::RoundTrip(ts->port(), Get("/big.bin"));
@@ -238,6 +440,51 @@ TEST_F(FsTest, DirectoriesRedirectAndList) {
   EXPECT_EQ(
       server::RoundTrip(ts->port(), Get("/sub/we%3Cird%3E%26name.txt")).body,
       "odd");
+}
+
+TEST_F(FsTest, ListingOmitsSymlinksThatLeaveTheRoot) {
+  const std::string sub = root_ + "/sub/";
+  ASSERT_EQ(::symlink((base_ + "/secret").c_str(), (sub + "out-file").c_str()),
+            0);
+  ASSERT_EQ(::symlink(base_.c_str(), (sub + "out-dir").c_str()), 0);
+  ASSERT_EQ(::symlink("sub/out-file", (root_ + "/chain").c_str()), 0);
+  ASSERT_EQ(::symlink("../chain", (sub + "out-chain").c_str()), 0);
+  ASSERT_EQ(::symlink("../a.txt", (sub + "in-link.txt").c_str()), 0);
+  ASSERT_EQ(::symlink("nowhere", (sub + "dangling").c_str()), 0);
+  Write(base_ + "/secret", "TOP SECRET, 27 bytes long!!");
+  auto ts = Serve();
+  Reply r = server::RoundTrip(ts->port(), Get("/sub/"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("in-link.txt"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(std::to_string(text_.size())), std::string::npos);
+  for (const char* hidden : {"out-file", "out-dir", "out-chain", "dangling",
+                             "<td>27</td>", "<td>-</td>"}) {
+    EXPECT_EQ(r.body.find(hidden), std::string::npos) << hidden << r.body;
+  }
+  for (const char* path : {"/sub/out-file", "/sub/out-dir", "/sub/out-dir/",
+                           "/sub/out-dir/secret", "/sub/out-chain", "/chain"}) {
+    EXPECT_EQ(server::RoundTrip(ts->port(), Get(path)).status, 403) << path;
+  }
+  EXPECT_EQ(server::RoundTrip(ts->port(), Get("/sub/dangling")).status, 404);
+  EXPECT_EQ(server::RoundTrip(ts->port(), Get("/sub/in-link.txt")).body, text_);
+}
+
+TEST_F(FsTest, RedirectLocationIsPercentEncoded) {
+  ASSERT_EQ(::mkdir((root_ + "/evil\r\nX-Injected: yes").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((root_ + "/sub/50% \xC3\xA9").c_str(), 0755), 0);
+  auto ts = Serve();
+  Reply r = server::RoundTrip(ts->port(), Get("/evil%0D%0AX-Injected:%20yes"));
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 301);
+  EXPECT_FALSE(r.Has("X-Injected")) << r.head;
+  EXPECT_EQ(r.Header("Location"), "/evil%0D%0AX-Injected%3A%20yes/");
+  r = server::RoundTrip(ts->port(), Get("/sub/50%25%20%c3%a9?a=%0D%0A&b"));
+  EXPECT_EQ(r.status, 301);
+  EXPECT_EQ(r.Header("Location"), "/sub/50%25%20%C3%A9/?a=%0D%0A&b");
+  // The encoded Location leads to the directory.
+  r = server::RoundTrip(ts->port(), Get("/evil%0D%0AX-Injected%3A%20yes/"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("Index of"), std::string::npos);
 }
 
 TEST_F(FsTest, ListingCanBeOff) {
