@@ -255,6 +255,14 @@ absl::Status Client::DoRedirects(http::Request& req, http::Response& resp,
     }
     const int code = resp.status_code();
     http::RequestHeader& h = req.header();
+    std::string key, host, target;
+    if (absl::Status u = SplitUrl(next, key, host, target); !u.ok()) {
+      return u;
+    }
+    const bool other_host = host != old_host;
+    if (other_host && (code == 307 || code == 308) && !req.body().empty()) {
+      return s;  // the body is not resent to another host
+    }
     if ((code == 303 && h.method_id() != http::Method::kHead) ||
         ((code == 301 || code == 302) &&
          h.method_id() == http::Method::kPost)) {
@@ -265,14 +273,15 @@ absl::Status Client::DoRedirects(http::Request& req, http::Response& resp,
       h.Del("Transfer-Encoding");
     }
     h.SetRequestUri(next);
-    std::string key, host, target;
-    if (absl::Status u = SplitUrl(next, key, host, target); !u.ok()) {
-      return u;
-    }
-    if (host != old_host) {
+    if (other_host) {
       // Credentials are for the host they were given to.
-      h.Del("Authorization");
-      h.Del("Cookie");
+      for (std::string_view name :
+           {"Authorization", "Proxy-Authorization", "Cookie"}) {
+        h.Del(name);
+      }
+      for (const std::string& name : options_.sensitive_headers) {
+        h.Del(name);
+      }
     }
   }
 }

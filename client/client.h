@@ -50,6 +50,10 @@ struct ClientOptions {
   absl::Duration max_idle_host_duration = absl::Seconds(60);
   // DoRedirects' default limit (fasthttp: 16).
   int max_redirects = 16;
+  // Fields DoRedirects removes, besides Authorization, Proxy-Authorization
+  // and Cookie, when a redirect leaves the host (name or port) it was sent
+  // to: credentials are for the host they were given to.
+  std::vector<std::string> sensitive_headers;
 };
 
 class Client {
@@ -66,7 +70,10 @@ class Client {
                           absl::Time deadline);
   // Follows 301, 302, 303, 307 and 308 up to `max_redirects` (the option's
   // value when negative); 303, and 301/302 after a POST, continue as GET
-  // without a body. kTooManyRedirects past the limit.
+  // without a body. kTooManyRedirects past the limit. Leaving the host
+  // strips the credentials (see sensitive_headers); a 307 or 308 that would
+  // send a request body to another host is not followed: the 3xx is the
+  // answer, and the caller decides.
   absl::Status DoRedirects(http::Request& req, http::Response& resp,
                            int max_redirects = -1,
                            absl::Time deadline = absl::InfiniteFuture());

@@ -1,5 +1,6 @@
 #include "client/client.h"
 
+#include <mutex>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -152,6 +153,71 @@ TEST(ClientTest, FollowsRedirectsWithinTheLimit) {
   s = client.DoRedirects(loop, resp, 3);
   EXPECT_EQ(KindOf(s), ErrorKind::kTooManyRedirects) << s;
   EXPECT_NE(s.message().find("more than 3"), std::string_view::npos) << s;
+}
+
+// Leaving the host (another port counts) leaves every credential behind,
+// and a request body is never resent to another host by a 307/308.
+TEST(ClientTest, RedirectsToAnotherHostStripCredentialsAndKeepBodies) {
+  std::mutex mu;
+  std::vector<std::string> seen;  // what b received
+  FakeServer b([&](RawConn& c, int) {
+    for (;;) {
+      http::Request req;
+      http::ParseResult r;
+      while (!(r = req.Parse(c.buffer())).done()) {
+        if (r.failed() || c.ReadSome(std::chrono::seconds(10)) <= 0) {
+          return;
+        }
+      }
+      std::string fields;
+      for (size_t i = 0; i < req.header().fields().size(); ++i) {
+        fields += std::string(req.header().fields()[i].name) + ";";
+      }
+      c.Take(r.consumed);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        seen.push_back(fields);
+      }
+      c.Send(Reply(200, "b"));
+    }
+  });
+  std::string b_url = absl::StrCat("http://127.0.0.1:", b.port());
+  FakeServer a([&](RawConn& c, int) {
+    for (std::string r; !(r = ReadRequest(c)).empty();) {
+      c.Send(Reply(r.rfind("POST", 0) == 0 ? 308 : 302, "moved",
+                   "Location: " + b_url + "/there\r\n"));
+    }
+  });
+  std::string a_url = absl::StrCat("http://127.0.0.1:", a.port());
+  ClientOptions o;
+  o.sensitive_headers = {"X-Api-Key"};
+  Client client(o);
+  http::Request req;
+  req.header().SetMethod("GET");
+  req.header().SetRequestUri(a_url + "/here");
+  req.header().Set("Authorization", "Bearer secret");
+  req.header().Set("Proxy-Authorization", "Basic secret");
+  req.header().Set("Cookie", "session=secret");
+  req.header().Set("X-Api-Key", "secret");
+  req.header().Set("X-Other", "kept");
+  http::Response resp;
+  ASSERT_TRUE(client.DoRedirects(req, resp).ok());
+  EXPECT_EQ(resp.body(), "b");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(seen.size(), 1u);
+    for (const char* name :
+         {"Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key"}) {
+      EXPECT_EQ(seen[0].find(name), std::string::npos) << seen[0];
+    }
+    EXPECT_NE(seen[0].find("X-Other"), std::string::npos) << seen[0];
+  }
+  // A POST answered 308 to another host: the 308 is the answer.
+  http::Response post;
+  ASSERT_TRUE(client.Post(a_url + "/form", "text/plain", "body", post).ok());
+  EXPECT_EQ(post.status_code(), 308);
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(seen.size(), 1u);
 }
 
 TEST(ClientTest, HostMapIsBounded) {

@@ -607,12 +607,14 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
       } else {
         n = ec ? 0 : n;
         wrote_any = n > 0;
-        if (n < c->out.size()) {
-          auto [wec, m] = co_await asio::async_write(
-              c->socket, asio::buffer(c->out.data() + n, c->out.size() - n),
-              kAwait);
+        // write_timeout bounds each wait for the server to take more.
+        while (write_ok && n < c->out.size()) {
+          auto [wec, m] = co_await c->socket.async_write_some(
+              asio::buffer(c->out.data() + n, c->out.size() - n), kAwait);
+          n += m;
           wrote_any = wrote_any || m > 0;
           write_ok = !Interrupted(cc) && !wec;
+          Arm(cc, std::min(call_deadline, After(options_.write_timeout)));
         }
       }
     }
@@ -683,6 +685,8 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
       }
       got_any = true;
       c->in.CommitAppend(n);
+      // read_timeout bounds each wait for more of the response.
+      Arm(cc, std::min(call_deadline, After(options_.read_timeout)));
     }
     if (end == End::kClosed && !got_any && may_retry(true)) {
       cc->conn = nullptr;
@@ -744,6 +748,7 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
             break;
           }
           c->in.CommitAppend(n);
+          Arm(cc, std::min(call_deadline, After(options_.read_timeout)));
           d = body.Read(c->in.view(), dst);
           pos = d.consumed;
           if (!deliver()) {

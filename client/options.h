@@ -42,10 +42,13 @@ struct HostClientOptions {
   absl::Duration max_conn_duration = absl::InfiniteDuration();
   // Resolve + connect. fasthttp: 3 s (DefaultDialTimeout).
   absl::Duration dial_timeout = absl::Seconds(3);
-  // Per-call phases when the call has no deadline of its own; infinite
-  // means none. fasthttp: unlimited.
-  absl::Duration read_timeout = absl::InfiniteDuration();
-  absl::Duration write_timeout = absl::InfiniteDuration();
+  // Longest wait for more of the response (read) or for the server to take
+  // more of the request (write): no progress for this long fails the call
+  // with kTimeout. A call's own deadline (DoTimeout, DoDeadline) bounds it
+  // as a whole. Infinite means none. fasthttp: ReadTimeout/WriteTimeout,
+  // unlimited; nginx's proxy_read_timeout/proxy_send_timeout: 60 s.
+  absl::Duration read_timeout = absl::Seconds(60);
+  absl::Duration write_timeout = absl::Seconds(60);
   // Attempts of a request that failed on a reused connection before any
   // response byte arrived. fasthttp: 5 (DefaultMaxIdemponentCallAttempts).
   int max_idempotent_call_attempts = 5;

@@ -174,13 +174,15 @@ class Pipeline {
                                o_.addr, http::ToString(w)));
       return;
     }
-    const Clock::time_point deadline =
+    const absl::Duration left =
         call->deadline == absl::InfiniteFuture()
+            ? o_.timeout
+            : std::max(call->deadline - absl::Now(), absl::ZeroDuration());
+    const Clock::time_point deadline =
+        left == absl::InfiniteDuration()
             ? Clock::time_point::max()
-            : Clock::now() +
-                  std::chrono::duration_cast<Clock::duration>(
-                      absl::ToChronoNanoseconds(std::max(
-                          call->deadline - absl::Now(), absl::ZeroDuration())));
+            : Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                 absl::ToChronoNanoseconds(left));
     best->Push({call, h.method_id() == http::Method::kHead, deadline});
     pending_stat_.fetch_add(1, std::memory_order_relaxed);
     if (deadline != Clock::time_point::max()) {

@@ -49,6 +49,9 @@ struct PipelineClientOptions {
   // Requests in flight per connection (fasthttp: MaxPendingRequests, 1024).
   int max_pending_requests = 1024;
   absl::Duration dial_timeout = absl::Seconds(3);
+  // The deadline of a call made without one (Do): its response must be
+  // complete within this, or it fails with kTimeout. fasthttp: none.
+  absl::Duration timeout = absl::Seconds(60);
   // A connection with nothing pending this long is closed (fasthttp:
   // MaxIdleConnDuration, 10 s).
   absl::Duration max_idle_conn_duration = absl::Seconds(10);
