@@ -26,6 +26,9 @@ class ABSL_LOCKABLE Mutex {
   // For std::condition_variable_any and friends.
   void lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { mu_.lock(); }
   void unlock() ABSL_UNLOCK_FUNCTION() { mu_.unlock(); }
+  // Tells clang's analysis the lock is held where it cannot see it (a
+  // std::unique_lock around a condition variable wait). Checks nothing.
+  void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() {}
 
  private:
   std::mutex mu_;

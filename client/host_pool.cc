@@ -680,7 +680,10 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         break;
       }
       if (ec) {
-        end = End::kClosed;
+        // The head will not complete: its first error, if any, decides (as
+        // if every byte had come in one read).
+        perr = c->header.FirstError(c->in.view().substr(start));
+        end = perr != http::ParseError::kNone ? End::kMalformed : End::kClosed;
         break;
       }
       got_any = true;

@@ -384,6 +384,14 @@ class Pipeline {
           if (!d.failed()) {
             Complete(c, absl::OkStatus());  // delimited by the close
           }
+        } else if (c->count > 0 && !c->in.empty()) {
+          // A head that will not complete: its first error, if any, decides.
+          if (http::ParseError e = c->header.FirstError(c->in.view());
+              e != http::ParseError::kNone) {
+            Fail(c, MakeError(ErrorKind::kMalformedResponse, Phase::kRead, 1,
+                              o_.addr, http::ToString(e)));
+            break;
+          }
         }
         Fail(c, MakeError(ErrorKind::kConnectionClosed, Phase::kRead, 1,
                           o_.addr, rec.message()));

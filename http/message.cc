@@ -117,13 +117,15 @@ void Request::CopyTo(Request& dst) const {
 WireError Request::AppendTo(bytes::ByteBuffer& out) {
   // The body is always sent whole: a caller's Transfer-Encoding would make
   // the peer decode raw bytes as chunks (a smuggling gadget for a proxy).
+  // A caller's Content-Length (even one that does not parse) is replaced.
   const bool had_coding = header_.fields().Has("Transfer-Encoding");
+  const bool had_length = header_.fields().Has("Content-Length");
   if (had_coding) {
     header_.Del("Transfer-Encoding");
   }
   const Method m = header_.method_id();
-  if (!body_.empty() || header_.content_length() >= 0 || had_coding ||
-      m == Method::kPost || m == Method::kPut || m == Method::kPatch) {
+  if (!body_.empty() || had_length || had_coding || m == Method::kPost ||
+      m == Method::kPut || m == Method::kPatch) {
     header_.SetContentLength(static_cast<int64_t>(body_.size()));
   }
   WireError w = header_.AppendTo(out);
@@ -168,10 +170,12 @@ WireError Response::AppendTo(bytes::ByteBuffer& out, bool head_request) {
   if (header_.fields().Has("Transfer-Encoding")) {
     header_.Del("Transfer-Encoding");  // the body is sent whole
   }
+  // SetContentLength replaces every Content-Length field, parsable or not.
   if (!StatusHasNoBody(code)) {
     header_.SetContentLength(static_cast<int64_t>(body_.size()));
-  } else if (code < 200 || code == 204) {
-    header_.SetContentLength(-1);  // RFC 9110 §8.6
+  } else if (code < 200 || code == 204 || header_.content_length() < 0) {
+    // RFC 9110 §8.6: none for 1xx and 204; a 304 keeps only a valid one.
+    header_.SetContentLength(-1);
   }
   WireError w = header_.AppendTo(out);
   if (w == WireError::kNone && !head_request && !StatusHasNoBody(code)) {

@@ -45,6 +45,13 @@ void RequestHeader::Reset() {
   te_ = {};
 }
 
+ParseError RequestHeader::FirstError(std::string_view buf) {
+  scanned_ = 0;
+  ParseResult r = ParseComplete(buf);
+  Reset();
+  return r.failed() ? r.error : ParseError::kNone;
+}
+
 ParseResult RequestHeader::Parse(std::string_view buf) {
   return http_internal::ParseIncrementally(
       buf, scanned_, limits_.max_header_bytes,

@@ -80,6 +80,12 @@ class RequestHeader {
   // See the file comment. `buf` must start at this request's first byte and
   // hold the same bytes (plus new ones) on every call until kDone or kError.
   ParseResult Parse(std::string_view buf);
+  // For a header that will never complete (the peer closed, or its time ran
+  // out): the error Parse() would report once complete — the first one in
+  // byte order in `buf` — or kNone. Parse() finds an error early only in
+  // the bytes of its first call; this makes the verdict the same however
+  // the bytes arrived. Resets the parse.
+  ParseError FirstError(std::string_view buf);
 
   // Forgets the request; keeps capacity. Call before parsing the next one.
   void Reset();

@@ -473,3 +473,33 @@ TEST(RequestHeaderTest, ParseAndSerializeAllocateNothingOnceWarm) {
 
 }  // namespace
 }  // namespace brisk::http
+
+namespace brisk::http {
+namespace {
+
+// The error reported must be the first in byte order however the header
+// arrived (found by the server's split fuzzer: a bad method and a later
+// bare LF gave kBadMethod whole and kBareLf split).
+TEST(RequestHeaderTest, ErrorDoesNotDependOnSegmentation) {
+  const std::string_view inputs[] = {
+      "Pnsfer-EncodingN5boost4asio6detail: a\r\nCona\r\n~\n0\r\n",
+      "GET /a HTTP/1.1\r\nHost: a\r\nBad Name: x\r\nY: \n\r\n",
+      "GET /a\x01 HTTP/1.1\r\nHost: a\n\r\n",
+  };
+  for (std::string_view in : inputs) {
+    RequestHeader whole;
+    ParseResult w = whole.Parse(in);
+    ASSERT_TRUE(w.failed()) << in;
+    for (size_t cut = 1; cut < in.size(); ++cut) {
+      RequestHeader h;
+      ParseResult r = h.Parse(in.substr(0, cut));
+      if (!r.failed()) {
+        r = h.Parse(in);
+      }
+      EXPECT_EQ(r.error, w.error) << "cut " << cut << " of " << in;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace brisk::http

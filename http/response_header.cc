@@ -21,6 +21,13 @@ void ResponseHeader::Reset() {
   te_ = {};
 }
 
+ParseError ResponseHeader::FirstError(std::string_view buf) {
+  scanned_ = 0;
+  ParseResult r = ParseComplete(buf);
+  Reset();
+  return r.failed() ? r.error : ParseError::kNone;
+}
+
 ParseResult ResponseHeader::Parse(std::string_view buf) {
   return http_internal::ParseIncrementally(
       buf, scanned_, limits_.max_header_bytes,

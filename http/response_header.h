@@ -38,6 +38,12 @@ class ResponseHeader {
   // As RequestHeader::Parse; the errors are kBadStatusLine, kBadVersion,
   // kUnsupportedVersion and the field errors.
   ParseResult Parse(std::string_view buf);
+  // For a header that will never complete (the peer closed, or its time ran
+  // out): the error Parse() would report once complete — the first one in
+  // byte order in `buf` — or kNone. Parse() finds an error early only in
+  // the bytes of its first call; this makes the verdict the same however
+  // the bytes arrived. Resets the parse.
+  ParseError FirstError(std::string_view buf);
   // Forgets the response; status 200; keeps capacity and options.
   void Reset();
   void CopyTo(ResponseHeader& dst) const;

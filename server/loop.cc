@@ -908,6 +908,15 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
         s.pos = 0;
       }
       if (!(co_await ReadMore(s, c, s.in, header_deadline))) {
+        // The header will not complete: its first error, if it has one, is
+        // the answer, as if every byte had come in one read.
+        if (http::ParseError first = req.header().FirstError(s.in.view());
+            first != http::ParseError::kNone) {
+          c->timed_out = false;
+          co_await AnswerError(s, c, http::StatusCodeFor(first), first,
+                               http::ToString(first));
+          co_return;
+        }
         if (c->timed_out) {
           timeouts.Inc();
           c->timed_out = false;

@@ -41,6 +41,7 @@ void BlockingPool::Loop() {
       cv_.wait(lock, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
         return shutdown_ || !queue_.empty();
       });
+      mu_.AssertHeld();
       if (queue_.empty()) {
         return;  // shut down and drained
       }

@@ -66,7 +66,11 @@ ParseResult ParseIncrementally(std::string_view buf, size_t& scanned,
     ParseError error = ParseError::kNone;
     size_t end = FindHeaderEnd(buf, scanned > 3 ? scanned - 3 : 0, error);
     if (error != ParseError::kNone) {
-      return ParseResult::Error(error);
+      // Report the first error in byte order, as one parse of the whole
+      // buffer would: the error must not depend on how the bytes arrived.
+      scanned = 0;
+      ParseResult r = parse_complete(buf);
+      return r.failed() ? r : ParseResult::Error(error);
     }
     if (end == 0) {
       if (buf.size() > max_header_bytes) {
