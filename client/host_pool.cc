@@ -129,9 +129,12 @@ void HostPool::ArmTick() {
   if (!tick_armed_ && !closed_) {
     tick_armed_ = true;
     tick_.expires_after(kDeadlineTick);
-    tick_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) {
-        return;  // cancelled: the pool may be gone
+    // A completion already queued when the pool is destroyed runs with
+    // success: `alive_` says whether the pool is still there.
+    tick_.async_wait([this, alive = std::weak_ptr<int>(alive_)](
+                         const boost::system::error_code& ec) {
+      if (ec || alive.expired()) {
+        return;  // cancelled, or the pool is gone
       }
       tick_armed_ = false;
       Tick();
@@ -450,9 +453,10 @@ void HostPool::ArmCleaner() {
                          Clock::duration(std::chrono::seconds(1)));
   cleaner_.expires_after(
       std::max(period, Clock::duration(std::chrono::milliseconds(10))));
-  cleaner_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) {
-      return;  // cancelled: the pool may be gone
+  cleaner_.async_wait([this, alive = std::weak_ptr<int>(alive_)](
+                          const boost::system::error_code& ec) {
+    if (ec || alive.expired()) {
+      return;  // cancelled, or the pool is gone
     }
     cleaner_armed_ = false;
     if (!closed_) {

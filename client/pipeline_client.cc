@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -414,8 +415,11 @@ class Pipeline {
     }
     tick_armed_ = true;
     tick_.expires_after(std::chrono::milliseconds(5));
-    tick_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) {
+    // A completion already queued when the pipeline is destroyed (on a
+    // shared loop) runs with success: `alive_` says whether it is there.
+    tick_.async_wait([this, alive = std::weak_ptr<int>(alive_)](
+                         const boost::system::error_code& ec) {
+      if (ec || alive.expired()) {
         return;
       }
       tick_armed_ = false;
@@ -475,6 +479,7 @@ class Pipeline {
   Submitter submitter_;
   std::string host_, port_;
   std::string host_field_;  // the Host header value
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::vector<PConn*> conns_;
   bool tick_armed_ = false;
   bool closed_ = false;

@@ -4,6 +4,7 @@
 // equal the one-write transcript.
 
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -125,6 +126,8 @@ TEST(SegmentationTest, SplitAtEveryOffsetAnswersAsOneWrite) {
     }
   }
   EXPECT_GT(splits, 1000);
+  std::printf("%d splits of %zu conversations, all answered as one write\n",
+              splits, Conversations().size());
 }
 
 TEST(SegmentationTest, OneBytePerWriteAnswersAsOneWrite) {
