@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fails when any dependency breaks the layering of ../shared/DESIGN.md.
+"""Fails when any dependency breaks the layering of DESIGN.md.
 
 Bazel visibility (root BUILD.bazel) already rejects a forbidden direct
 dependency. This check is the second net, run by .ci/run:

@@ -1,5 +1,7 @@
 """Shows check_skips.py catching each kind of unexplained skip."""
 
+import contextlib
+import io
 import os
 import tempfile
 import unittest
@@ -38,9 +40,34 @@ class CheckSkipsTest(unittest.TestCase):
                   "  flaky = True,\n)\n"})
         self.assertEqual(len(check_skips.findings(d)), 2)
 
-    def test_this_repository_is_clean(self):
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-        self.assertEqual(check_skips.findings(root), [])
+    def test_skip_message_on_the_next_line(self):
+        d = tree({"a/x_test.cc": "void f() {\n  GTEST_SKIP()\n"
+                  "      << \"no ipv6\";\n}\n"})
+        self.assertEqual(check_skips.findings(d), [])
+
+    def test_disabled_typed_test_and_suite(self):
+        d = tree({"a/x_test.cc": "TYPED_TEST(A, DISABLED_B) {}\n"
+                  "TEST_F(DISABLED_A, B) {}\n"})
+        self.assertEqual(len(check_skips.findings(d)), 2)
+
+    def test_git_and_bazel_output_are_not_scanned(self):
+        d = tree({"a/x_test.cc": "TEST(A, B) {}\n",
+                  ".git/x_test.cc": "TEST(A, DISABLED_B) {}\n",
+                  "bazel-out/x_test.cc": "TEST(A, DISABLED_B) {}\n"})
+        self.assertEqual(check_skips.findings(d), [])
+
+    # The tree itself is checked by .ci/run (python3 ci/check_skips.py): this
+    # test sees only its runfiles, which is why a root without tests fails.
+    def test_a_root_without_tests_fails(self):
+        d = tree({"ci/check_skips.py": "", "ci/BUILD.bazel": ""})
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            self.assertEqual(check_skips.main([d]), 1)
+        self.assertIn("no *_test.cc", out.getvalue())
+
+    def test_main_passes_a_clean_tree(self):
+        d = tree({"a/x_test.cc": "TEST(A, B) {}\n"})
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(check_skips.main([d]), 0)
 
 
 if __name__ == "__main__":

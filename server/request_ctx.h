@@ -18,8 +18,8 @@
 // Allocation: none per request once warm, unless the handler grows the
 // response beyond what earlier requests used or stores user values.
 //
-// Example:
-//   server.SetHandler([](RequestCtx& ctx) {
+// Example (the handler is given to the Server when it is constructed):
+//   Server server(ServerOptions{}, [](RequestCtx& ctx) {
 //     ctx.response().SetContentType("text/plain");
 //     ctx.response().SetBody("Hello, World!");
 //   });
