@@ -8,6 +8,7 @@
 
 #include "bytes/conv.h"
 #include "http/method.h"
+#include "http/uri.h"
 
 namespace brisk::client {
 namespace {
@@ -80,6 +81,54 @@ absl::Status SplitUrl(std::string_view url, std::string& host_port,
   } else {
     target = std::string(path);
   }
+  return absl::OkStatus();
+}
+
+absl::Status ResolveLocation(std::string_view location, std::string_view host,
+                             std::string_view target, std::string& url) {
+  location = location.substr(0, location.find('#'));
+  // RFC 3986 §3.1: a scheme is ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+  size_t colon = location.find(':');
+  size_t stop = location.find_first_of("/?");
+  if (colon != std::string_view::npos && colon < stop && colon > 0 &&
+      ((location[0] | 0x20) >= 'a' && (location[0] | 0x20) <= 'z') &&
+      location.substr(0, colon).find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-"
+          ".") == std::string_view::npos) {
+    if (!StartsWithNoCase(location, "http:") &&
+        !StartsWithNoCase(location, "https:")) {
+      return BadUrl(location, "redirect to an unsupported scheme");
+    }
+    url = std::string(location);
+    return absl::OkStatus();
+  }
+  if (location.substr(0, 2) == "//") {
+    url = absl::StrCat("http:", bytes::ToAbsl(location));
+    return absl::OkStatus();
+  }
+  const std::string_view path = target.substr(0, target.find('?'));
+  std::string merged;
+  if (location.empty()) {
+    merged = std::string(target);  // the same resource
+  } else if (location.front() == '/') {
+    merged = std::string(location);
+  } else if (location.front() == '?') {
+    merged = absl::StrCat(bytes::ToAbsl(path), bytes::ToAbsl(location));
+  } else {
+    const size_t slash = path.rfind('/');
+    merged = absl::StrCat(slash == std::string_view::npos
+                              ? "/"
+                              : bytes::ToAbsl(path.substr(0, slash + 1)),
+                          bytes::ToAbsl(location));
+  }
+  // Dot segments go from the path, not from the query.
+  if (merged.empty() || merged.front() != '/') {
+    merged.insert(0, "/");
+  }
+  const size_t path_len = std::min(merged.find('?'), merged.size());
+  const size_t n = http::NormalizePath(merged.data(), path_len);
+  merged.erase(n, path_len - n);
+  url = absl::StrCat("http://", bytes::ToAbsl(host), merged);
   return absl::OkStatus();
 }
 
@@ -237,21 +286,10 @@ absl::Status Client::DoRedirects(http::Request& req, http::Response& resp,
     // The next target, absolute or relative to the current one.
     std::string next;
     const std::string old_host(req.header().host());
-    if (StartsWithNoCase(location, "http://") ||
-        StartsWithNoCase(location, "https://")) {
-      next = std::string(location);
-    } else if (location.substr(0, 2) == "//") {
-      next = absl::StrCat("http:", bytes::ToAbsl(location));
-    } else if (location.front() == '/') {
-      next = absl::StrCat("http://", old_host, bytes::ToAbsl(location));
-    } else {
-      std::string_view cur = req.header().request_uri();
-      cur = cur.substr(0, cur.find('?'));
-      size_t slash = cur.rfind('/');
-      std::string_view dir =
-          slash == std::string_view::npos ? "/" : cur.substr(0, slash + 1);
-      next = absl::StrCat("http://", old_host, bytes::ToAbsl(dir),
-                          bytes::ToAbsl(location));
+    if (absl::Status r = ResolveLocation(location, old_host,
+                                         req.header().request_uri(), next);
+        !r.ok()) {
+      return r;
     }
     const int code = resp.status_code();
     http::RequestHeader& h = req.header();

@@ -110,6 +110,14 @@ class Client {
 absl::Status SplitUrl(std::string_view url, std::string& host_port,
                       std::string& host, std::string& target);
 
+// The absolute URL a redirect's `location` names (RFC 3986 §5.2), relative
+// to http://`host``target`: absolute http(s) URLs as they are, "//authority"
+// with http, "/path", "?query" and relative paths merged with the current
+// target, dot segments removed, the fragment dropped. kInvalidRequest for a
+// reference with another scheme (file:, ftp:, javascript:, ...).
+absl::Status ResolveLocation(std::string_view location, std::string_view host,
+                             std::string_view target, std::string& url);
+
 }  // namespace brisk::client
 
 #endif  // BRISK_CLIENT_CLIENT_H_

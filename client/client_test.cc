@@ -100,6 +100,36 @@ TEST(ClientTest, RoutesByUrlAndHostHeaderOneClientPerHost) {
             ErrorKind::kInvalidRequest);
 }
 
+// RFC 3986 §5.2 against http://h:81/dir/start?x=1 (cases from the attack
+// review: "?q" lost the path, "../" was sent as is, "file:" was a path).
+TEST(ResolveLocationTest, ReferencesResolveAsRfc3986Says) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"http://other/x", "http://other/x"},
+      {"HTTPS://other/x", "HTTPS://other/x"},
+      {"//other:8080/y", "http://other:8080/y"},
+      {"/abs?q=1#frag", "http://h:81/abs?q=1"},
+      {"?q=1", "http://h:81/dir/start?q=1"},
+      {"next", "http://h:81/dir/next"},
+      {"../up", "http://h:81/up"},
+      {"./a/../b", "http://h:81/dir/b"},
+      {"../../../../x", "http://h:81/x"},
+      {"a?p=../x", "http://h:81/dir/a?p=../x"},
+      {"#only", "http://h:81/dir/start?x=1"},
+  };
+  for (const auto& [location, want] : cases) {
+    std::string url;
+    ASSERT_TRUE(ResolveLocation(location, "h:81", "/dir/start?x=1", url).ok())
+        << location;
+    EXPECT_EQ(url, want) << location;
+  }
+  for (const char* bad : {"file:///etc/passwd", "ftp://h/x",
+                          "javascript:alert(1)", "mailto:a@b"}) {
+    std::string url;
+    absl::Status s = ResolveLocation(bad, "h:81", "/dir/start", url);
+    EXPECT_EQ(KindOf(s), ErrorKind::kInvalidRequest) << bad;
+  }
+}
+
 TEST(ClientTest, FollowsRedirectsWithinTheLimit) {
   FakeServer b([](RawConn& c, int) {
     for (std::string r; !(r = ReadRequest(c)).empty();) {

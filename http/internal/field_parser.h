@@ -74,7 +74,10 @@ ParseResult ParseIncrementally(std::string_view buf, size_t& scanned,
     }
     if (end == 0) {
       if (buf.size() > max_header_bytes) {
-        return ParseResult::Error(ParseError::kHeaderTooLarge);
+        // An error before the limit is the answer, as in one read.
+        scanned = 0;
+        ParseResult r = parse_complete(buf);
+        return r.failed() ? r : ParseResult::Error(ParseError::kHeaderTooLarge);
       }
       scanned = buf.size();
       return ParseResult::Incomplete();
