@@ -748,8 +748,9 @@ asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
   uint64_t streamed = 0;
   http::Response& resp = s.ctx.response_;
   const int minor = s.ctx.request_.header().http_minor();
-  // 204, 304 and HEAD never carry a body, streamed or not.
-  const bool body_allowed = !head && !http::StatusHasNoBody(resp.status_code());
+  // 204, 304 and HEAD never carry a body, streamed or not. Known at the
+  // first write: until then the response is the handle's (another thread).
+  bool body_allowed = false;
   for (;;) {
     if (!s.write_pending && !s.finish_pending) {
       co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
@@ -771,6 +772,7 @@ asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
     } else {
       if (!streaming) {
         // Content-Length when the handler stated one, chunked otherwise.
+        body_allowed = !head && !http::StatusHasNoBody(resp.status_code());
         keep = keep && !resp.header().connection_close() && !stopping_;
         chunked = body_allowed && resp.header().content_length() < 0;
         resp.body_buffer().Reset();
