@@ -2,7 +2,7 @@
 # Builds every libFuzzer target with clang (--config=fuzz) and runs each for a
 # bounded time on a scratch copy of its corpus. Fails on any crash, leak or
 # sanitizer report. New inputs stay in the scratch copy; a crashing input is
-# minimized (-minimize_crash) and added to http/fuzz/corpus/<target>/ as
+# minimized (-minimize_crash) and added to <package>/corpus/<target>/ as
 # regression-<hash>, where the *_corpus_test replays it; the logs stay in
 # $BRISK_FUZZ_OUT (default /tmp/brisk-fuzz).
 #

@@ -254,23 +254,44 @@ absl::Status Client::DoTimeout(http::Request& req, http::Response& resp,
 
 absl::Status Client::DoDeadline(http::Request& req, http::Response& resp,
                                 absl::Time deadline) {
+  return Run(req, resp, deadline, nullptr);
+}
+
+absl::Status Client::DoStream(http::Request& req, http::Response& resp,
+                              const BodySink& sink, absl::Time deadline) {
+  return Run(req, resp, deadline, &sink);
+}
+
+absl::Status Client::Run(http::Request& req, http::Response& resp,
+                         absl::Time deadline, const BodySink* sink) {
   std::string key;
   absl::StatusOr<HostClient*> hc = Route(req, key);
   if (!hc.ok()) {
     return hc.status();
   }
-  absl::Status s = (*hc)->DoDeadline(req, resp, deadline);
+  absl::Status s = sink != nullptr ? (*hc)->DoStream(req, resp, *sink, deadline)
+                                   : (*hc)->DoDeadline(req, resp, deadline);
   Done(key);
   return s;
 }
 
 absl::Status Client::DoRedirects(http::Request& req, http::Response& resp,
-                                 int max_redirects, absl::Time deadline) {
+                                 int max_redirects, absl::Time deadline,
+                                 const BodySink* sink) {
   if (max_redirects < 0) {
     max_redirects = options_.max_redirects;
   }
+  // The response header is in `resp` before its first body piece.
+  const BodySink gate = [&resp, sink](std::string_view piece) {
+    if (IsRedirect(resp.status_code()) &&
+        resp.header().fields().Has("Location")) {
+      return absl::OkStatus();  // a redirect's body: dropped
+    }
+    return (*sink)(piece);
+  };
   for (int redirects = 0;; ++redirects) {
-    absl::Status s = DoDeadline(req, resp, deadline);
+    absl::Status s = sink != nullptr ? DoStream(req, resp, gate, deadline)
+                                     : DoDeadline(req, resp, deadline);
     if (!s.ok() || !IsRedirect(resp.status_code())) {
       return s;
     }

@@ -68,15 +68,24 @@ class Client {
                          absl::Duration timeout);
   absl::Status DoDeadline(http::Request& req, http::Response& resp,
                           absl::Time deadline);
+  // Like DoDeadline, with the body going to `sink` piece by piece as it
+  // arrives (see HostClient::DoStream): never held whole.
+  absl::Status DoStream(http::Request& req, http::Response& resp,
+                        const BodySink& sink,
+                        absl::Time deadline = absl::InfiniteFuture());
   // Follows 301, 302, 303, 307 and 308 up to `max_redirects` (the option's
   // value when negative); 303, and 301/302 after a POST, continue as GET
   // without a body. kTooManyRedirects past the limit. Leaving the host
   // strips the credentials (see sensitive_headers); a 307 or 308 that would
   // send a request body to another host is not followed: the 3xx is the
   // answer, and the caller decides.
+  // With `sink` (optional), the final response's body goes to it piece by
+  // piece as it arrives (HostClient::DoStream), never held whole; the
+  // bodies of redirects that carry a Location are read and dropped.
   absl::Status DoRedirects(http::Request& req, http::Response& resp,
                            int max_redirects = -1,
-                           absl::Time deadline = absl::InfiniteFuture());
+                           absl::Time deadline = absl::InfiniteFuture(),
+                           const BodySink* sink = nullptr);
   absl::Status Get(std::string_view url, http::Response& resp);
   absl::Status Post(std::string_view url, std::string_view content_type,
                     std::string_view body, http::Response& resp);
@@ -84,6 +93,8 @@ class Client {
   size_t hosts() const;
 
  private:
+  absl::Status Run(http::Request& req, http::Response& resp,
+                   absl::Time deadline, const BodySink* sink);
   // The HostClient for the request's target; rewrites the request line to
   // origin-form and sets Host.
   absl::StatusOr<HostClient*> Route(http::Request& req, std::string& key);

@@ -178,18 +178,6 @@ int main(int argc, char** argv) {
     }
     req.SetBody(*a.data);
   }
-  brisk::client::Client client;
-  brisk::http::Response resp;
-  const absl::Time deadline = a.timeout_s > 0
-                                  ? absl::Now() + absl::Seconds(a.timeout_s)
-                                  : absl::InfiniteFuture();
-  absl::Status s = a.follow
-                       ? client.DoRedirects(req, resp, a.max_redirs, deadline)
-                       : client.DoDeadline(req, resp, deadline);
-  if (!s.ok()) {
-    std::fprintf(stderr, "fetch: %s\n", std::string(s.message()).c_str());
-    return ExitCodeFor(s);
-  }
   std::FILE* out = stdout;
   if (!a.output.empty()) {
     out = std::fopen(a.output.c_str(), "wb");
@@ -198,29 +186,65 @@ int main(int argc, char** argv) {
       return 23;
     }
   }
-  std::string head;
-  if (a.include) {
+  brisk::client::Client client;
+  brisk::http::Response resp;
+  // The body is written as it arrives (never held whole), after the head
+  // when -i; --fail writes nothing for an answer of 400 or more.
+  bool head_written = false;
+  bool write_failed = false;
+  auto write = [&](std::string_view bytes) {
+    if (!bytes.empty() &&
+        std::fwrite(bytes.data(), 1, bytes.size(), out) != bytes.size()) {
+      write_failed = true;
+    }
+    return !write_failed;
+  };
+  auto write_head = [&] {
+    if (head_written || !a.include) {
+      return true;
+    }
+    head_written = true;
     const brisk::http::ResponseHeader& h = resp.header();
-    head = "HTTP/1." + std::to_string(h.http_minor()) + " " +
-           std::to_string(h.status_code()) + " " + std::string(h.reason()) +
-           "\r\n";
+    std::string head = "HTTP/1." + std::to_string(h.http_minor()) + " " +
+                       std::to_string(h.status_code()) + " " +
+                       std::string(h.reason()) + "\r\n";
     for (size_t i = 0; i < h.fields().size(); ++i) {
       auto f = h.fields()[i];
       head += std::string(f.name) + ": " + std::string(f.value) + "\r\n";
     }
     head += "\r\n";
-  }
-  const bool failed = a.fail && resp.status_code() >= 400;
-  if (!failed) {
-    std::string_view body = resp.body();
-    auto write = [out](std::string_view bytes) {
-      return bytes.empty() ||
-             std::fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size();
-    };
-    if (!write(head) || !write(body)) {
+    return write(head);
+  };
+  const brisk::client::BodySink sink = [&](std::string_view piece) {
+    if (a.fail && resp.status_code() >= 400) {
+      return absl::OkStatus();
+    }
+    if (!write_head() || !write(piece)) {
+      return absl::CancelledError("cannot write the output");
+    }
+    return absl::OkStatus();
+  };
+  const absl::Time deadline = a.timeout_s > 0
+                                  ? absl::Now() + absl::Seconds(a.timeout_s)
+                                  : absl::InfiniteFuture();
+  absl::Status s =
+      a.follow ? client.DoRedirects(req, resp, a.max_redirs, deadline, &sink)
+               : client.DoStream(req, resp, sink, deadline);
+  if (!s.ok()) {
+    if (out != stdout) {
+      std::fclose(out);
+    }
+    if (write_failed) {
       std::fprintf(stderr, "fetch: cannot write the output\n");
       return 23;
     }
+    std::fprintf(stderr, "fetch: %s\n", std::string(s.message()).c_str());
+    return ExitCodeFor(s);
+  }
+  const bool failed = a.fail && resp.status_code() >= 400;
+  if (!failed && !write_head()) {
+    std::fprintf(stderr, "fetch: cannot write the output\n");
+    return 23;
   }
   if (out != stdout) {
     std::fclose(out);

@@ -34,6 +34,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(200, b"hello")
         elif self.path == "/redirect":
             self.reply(302, b"", [("Location", "/hello")])
+        elif self.path == "/redirect-body":
+            self.reply(302, b"moved here", [("Location", "/hello")])
+        elif self.path == "/big":
+            # 64 MiB in 1 MiB writes: a client must stream it, not hold it.
+            self.send_response(200)
+            self.send_header("Content-Length", str(64 << 20))
+            self.end_headers()
+            piece = b"x" * (1 << 20)
+            for _ in range(64):
+                self.wfile.write(piece)
         elif self.path == "/loop":
             self.reply(302, b"", [("Location", "/loop")])
         elif self.path == "/slow":
