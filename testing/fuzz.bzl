@@ -4,8 +4,8 @@ def brisk_fuzzer(name, deps, size = "small"):
     """Declares `name` (from name.cc) and `name` minus "_fuzzer" + "_corpus_test".
 
     The fuzzer links libFuzzer only under --config=fuzz (clang; ci/fuzz.sh
-    builds and runs it) and is tagged "fuzz" and "manual", so `bazel test
-    //...` does not need clang. The corpus test replays corpus/<stem>/ (seeds
+    builds and runs it) and is tagged for fuzzing only (manual: needs
+    clang's libFuzzer), so `bazel test //...` does not need clang. The corpus test replays corpus/<stem>/ (seeds
     and every input a fuzzer found) through the same LLVMFuzzerTestOneInput in
     every build, sanitizer configs included.
     """
@@ -18,6 +18,7 @@ def brisk_fuzzer(name, deps, size = "small"):
             "//testing:fuzzing": ["-fsanitize=fuzzer"],
             "//conditions:default": [],
         }),
+        # manual: needs clang's libFuzzer, built by ci/fuzz.sh only.
         tags = [
             "fuzz",
             "manual",
