@@ -49,29 +49,16 @@ absl::Status SplitUrl(std::string_view url, std::string& host_port,
   if (authority.empty() || authority.find('@') != std::string_view::npos) {
     return BadUrl(url, "bad authority");
   }
-  std::string_view port = "80";
-  std::string_view name = authority;
-  if (authority.front() == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return BadUrl(url, "bad IPv6 address");
-    }
-    name = authority.substr(0, close + 1);
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') {
-        return BadUrl(url, "bad authority");
-      }
-      port = authority.substr(close + 2);
-    }
-  } else if (size_t colon = authority.rfind(':');
-             colon != std::string_view::npos) {
-    name = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  if (name.empty() || bytes::ParseUint(port).value_or(0) == 0 ||
-      bytes::ParseUint(port).value_or(0) > 65535) {
+  http::HostPort hp;
+  if (!http::SplitHostPort(authority, hp) ||
+      (!hp.port.empty() && hp.port_number == 0)) {
     return BadUrl(url, "bad host or port");
   }
+  const std::string_view port = hp.port.empty() ? "80" : hp.port;
+  // The name as written (an IPv6 literal keeps its brackets).
+  const std::string_view name = authority.substr(
+      0, hp.port.empty() ? authority.size()
+                         : authority.size() - hp.port.size() - 1);
   host_port = absl::StrCat(bytes::ToAbsl(name), ":", bytes::ToAbsl(port));
   host = port == "80" ? std::string(name) : std::string(authority);
   if (path.empty()) {
@@ -172,11 +159,12 @@ absl::StatusOr<HostClient*> Client::Route(http::Request& req,
     if (host.empty()) {
       return BadUrl(uri, "no absolute URL and no Host header");
     }
-    bool has_port = host.front() == '['
-                        ? host.find("]:") != std::string_view::npos
-                        : host.find(':') != std::string_view::npos;
-    key =
-        has_port ? std::string(host) : absl::StrCat(bytes::ToAbsl(host), ":80");
+    http::HostPort hp;
+    if (!http::SplitHostPort(host, hp)) {
+      return BadUrl(host, "bad Host header");
+    }
+    key = hp.port.empty() ? absl::StrCat(bytes::ToAbsl(host), ":80")
+                          : std::string(host);
   }
   const absl::Time now = absl::Now();
   bytes::MutexLock lock(&mu_);

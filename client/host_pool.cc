@@ -17,6 +17,7 @@
 #include "client/internal/interim.h"
 #include "http/method.h"
 #include "http/status_code.h"
+#include "http/uri.h"
 
 namespace brisk::client::client_internal {
 namespace {
@@ -54,15 +55,14 @@ HostPool::HostPool(const HostClientOptions& options, asio::io_context& io)
             });
       }) {
   for (const std::string& a : options_.addrs) {
-    size_t colon = a.rfind(':');
-    std::string host = a.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-      host = host.substr(1, host.size() - 2);
-    }
-    hosts_.push_back(host);
-    ports_.push_back(a.substr(colon + 1));
+    http::HostPort hp;  // valid: Validate() checked every address
+    (void)http::SplitHostPort(a, hp);
+    hosts_.emplace_back(hp.host);
+    ports_.emplace_back(hp.port);
+    port_numbers_.push_back(hp.port_number);
     // RFC 9112 §3.2: the port goes with the host unless it is the default.
-    host_fields_.push_back(ports_.back() == "80" ? a.substr(0, colon) : a);
+    host_fields_.push_back(
+        hp.port_number == 80 ? a.substr(0, a.size() - hp.port.size() - 1) : a);
   }
   idle_.reserve(static_cast<size_t>(options_.max_conns));
 }
@@ -322,9 +322,8 @@ asio::awaitable<absl::Status> HostPool::Dial(CallCtx* cc, Conn* c,
     auto [cec, ep] = co_await asio::async_connect(c->socket, results, kAwait);
     ec = cec;
   } else {
-    uint16_t port = static_cast<uint16_t>(std::stoi(ports_[c->addr]));
-    auto [cec] =
-        co_await c->socket.async_connect(tcp::endpoint(ip, port), kAwait);
+    auto [cec] = co_await c->socket.async_connect(
+        tcp::endpoint(ip, port_numbers_[c->addr]), kAwait);
     ec = cec;
   }
   if (Interrupted(cc) || ec) {

@@ -19,9 +19,9 @@ absl::Status Validate(const HostClientOptions& o) {
     return Bad("addrs", "needs at least one host:port");
   }
   for (const std::string& a : o.addrs) {
-    size_t colon = a.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == a.size()) {
-      return Bad("addrs", "each address must be host:port");
+    http::HostPort hp;
+    if (!http::SplitHostPort(a, hp) || hp.port_number == 0) {
+      return Bad("addrs", "each address must be host:port (port 1-65535)");
     }
   }
   if (o.max_conns <= 0) {

@@ -27,6 +27,7 @@
 #include "http/body_reader.h"
 #include "http/method.h"
 #include "http/response_header.h"
+#include "http/uri.h"
 
 namespace brisk::client {
 namespace client_internal {
@@ -82,14 +83,15 @@ class Pipeline {
         work_(io_.get_executor()),
         tick_(io_),
         submitter_(io_, [this](Call* call) { OnCall(call); }) {
-    size_t colon = o_.addr.rfind(':');
-    host_ = o_.addr.substr(0, colon);
-    port_ = o_.addr.substr(colon + 1);
+    http::HostPort hp;  // valid: ValidateOptions() checked it
+    (void)http::SplitHostPort(o_.addr, hp);
+    host_ = hp.host;
+    port_ = hp.port;
+    port_number_ = hp.port_number;
     // RFC 9112 §3.2: the port goes with the host unless it is the default.
-    host_field_ = port_ == "80" ? o_.addr.substr(0, colon) : o_.addr;
-    if (host_.size() >= 2 && host_.front() == '[') {
-      host_ = host_.substr(1, host_.size() - 2);
-    }
+    host_field_ = hp.port_number == 80
+                      ? o_.addr.substr(0, o_.addr.size() - hp.port.size() - 1)
+                      : o_.addr;
     submitter_.Start();
   }
 
@@ -283,7 +285,7 @@ class Pipeline {
       }
     } else {
       auto [cec] = co_await c->socket.async_connect(
-          tcp::endpoint(ip, static_cast<uint16_t>(std::stoi(port_))), kAwait);
+          tcp::endpoint(ip, port_number_), kAwait);
       ec = cec;
     }
     c->dialing = false;
@@ -478,6 +480,7 @@ class Pipeline {
   asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor> tick_;
   Submitter submitter_;
   std::string host_, port_;
+  uint16_t port_number_ = 0;
   std::string host_field_;  // the Host header value
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::vector<PConn*> conns_;
@@ -492,10 +495,10 @@ class Pipeline {
 namespace {
 
 absl::Status ValidateOptions(const PipelineClientOptions& o) {
-  if (o.addr.rfind(':') == std::string::npos ||
-      o.addr.rfind(':') + 1 == o.addr.size()) {
+  if (http::HostPort hp;
+      !http::SplitHostPort(o.addr, hp) || hp.port_number == 0) {
     return absl::InvalidArgumentError(
-        "PipelineClientOptions.addr: must be host:port");
+        "PipelineClientOptions.addr: must be host:port (port 1-65535)");
   }
   if (o.max_conns <= 0 || o.max_pending_requests <= 0) {
     return absl::InvalidArgumentError(

@@ -159,25 +159,49 @@ size_t NormalizePath(char* path, size_t size) {
   return w;
 }
 
-std::string_view URI::hostname() const {
-  std::string_view h = host_;
-  if (!h.empty() && h[0] == '[') {
-    size_t close = h.find(']');
-    return close == std::string_view::npos ? h : h.substr(1, close - 1);
+bool SplitHostPort(std::string_view authority, HostPort& out,
+                   bool allow_empty_host) {
+  out = HostPort();
+  std::string_view host = authority;
+  std::string_view rest;
+  if (!authority.empty() && authority.front() == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return false;
+    }
+    host = authority.substr(1, close - 1);
+    rest = authority.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') {
+      return false;
+    }
+  } else if (const size_t colon = authority.rfind(':');
+             colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    rest = authority.substr(colon);
+    if (host.find(':') != std::string_view::npos) {
+      return false;  // an IPv6 literal needs its brackets
+    }
   }
-  return h.substr(0, h.rfind(':'));
+  if (!rest.empty()) {
+    out.port = rest.substr(1);
+    std::optional<uint64_t> n = bytes::ParseUint(out.port);
+    if (!n || *n > 65535) {
+      return false;
+    }
+    out.port_number = static_cast<uint16_t>(*n);
+  }
+  out.host = host;
+  return allow_empty_host || !host.empty();
+}
+
+std::string_view URI::hostname() const {
+  HostPort hp;
+  return SplitHostPort(host_, hp) ? hp.host : host_;
 }
 
 std::string_view URI::port() const {
-  std::string_view h = host_;
-  size_t colon = h.rfind(':');
-  if (colon == std::string_view::npos) {
-    return {};
-  }
-  if (!h.empty() && h[0] == '[' && h.rfind(']') > colon) {
-    return {};
-  }
-  return h.substr(colon + 1);
+  HostPort hp;
+  return SplitHostPort(host_, hp) ? hp.port : std::string_view();
 }
 
 const Args& URI::query_args() const {

@@ -21,6 +21,7 @@
 #ifndef BRISK_HTTP_URI_H_
 #define BRISK_HTTP_URI_H_
 
+#include <cstdint>
 #include <string_view>
 
 #include "absl/base/attributes.h"
@@ -30,6 +31,20 @@
 #include "http/parse_error.h"
 
 namespace brisk::http {
+
+// An authority ("host", "host:port", "[v6]:port") split in two: the one
+// place brisk does it (servers' listen addresses, clients' addresses and
+// URLs, Host headers).
+struct HostPort {
+  std::string_view host;  // without the brackets of an IPv6 literal
+  std::string_view port;  // the digits; empty when there is none
+  uint16_t port_number = 0;
+};
+// False when `authority` is malformed: an empty host (unless
+// `allow_empty_host`, for ":8080" listen addresses), an unclosed bracket,
+// bytes after "]" other than ":port", a port that is not 0-65535 in digits.
+[[nodiscard]] bool SplitHostPort(std::string_view authority, HostPort& out,
+                                 bool allow_empty_host = false);
 
 class URI {
  public:

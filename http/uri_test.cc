@@ -182,3 +182,35 @@ TEST(ArgsTest, LookupAllocatesNothing) {
 
 }  // namespace
 }  // namespace brisk::http
+
+namespace brisk::http {
+namespace {
+
+TEST(SplitHostPortTest, HostsPortsAndIpv6Literals) {
+  HostPort hp;
+  ASSERT_TRUE(SplitHostPort("example.com:8080", hp));
+  EXPECT_EQ(hp.host, "example.com");
+  EXPECT_EQ(hp.port, "8080");
+  EXPECT_EQ(hp.port_number, 8080);
+  ASSERT_TRUE(SplitHostPort("[::1]:9000", hp));
+  EXPECT_EQ(hp.host, "::1");
+  EXPECT_EQ(hp.port_number, 9000);
+  ASSERT_TRUE(SplitHostPort("[::1]", hp));
+  EXPECT_EQ(hp.host, "::1");
+  EXPECT_TRUE(hp.port.empty());
+  ASSERT_TRUE(SplitHostPort("host", hp));
+  EXPECT_EQ(hp.host, "host");
+  EXPECT_TRUE(hp.port.empty());
+  ASSERT_TRUE(SplitHostPort(":8080", hp, /*allow_empty_host=*/true));
+  EXPECT_EQ(hp.host, "");
+  EXPECT_EQ(hp.port_number, 8080);
+  // "host:http" made std::stoi throw in the client's dial before.
+  for (const char* bad :
+       {"host:http", "host:", "host:65536", "host:-1", "host:+80", ":8080", "",
+        "[::1", "[::1]x", "[::1]:", "::1:80", "h:8 0"}) {
+    EXPECT_FALSE(SplitHostPort(bad, hp)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace brisk::http

@@ -10,6 +10,7 @@
 #include "boost/asio/post.hpp"
 
 #include "bytes/conv.h"
+#include "http/uri.h"
 #include "server/internal/loop.h"
 
 namespace brisk::server {
@@ -18,21 +19,15 @@ namespace {
 using server_internal::tcp;
 
 absl::StatusOr<tcp::endpoint> ParseAddr(std::string_view addr) {
-  size_t colon = addr.rfind(':');
-  if (colon == std::string_view::npos) {
+  http::HostPort hp;
+  if (!http::SplitHostPort(addr, hp, /*allow_empty_host=*/true) ||
+      hp.port.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("address \"", bytes::ToAbsl(addr), "\" has no :port"));
+        absl::StrCat("address \"", bytes::ToAbsl(addr),
+                     "\" is not host:port (port 0-65535)"));
   }
-  std::string_view host = addr.substr(0, colon);
-  uint32_t port = 0;
-  if (!absl::SimpleAtoi(bytes::ToAbsl(addr.substr(colon + 1)), &port) ||
-      port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("address \"", bytes::ToAbsl(addr), "\" has a bad port"));
-  }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
+  std::string_view host = hp.host;
+  const uint16_t port = hp.port_number;
   if (host.empty()) {
     host = "0.0.0.0";
   } else if (host == "localhost") {
@@ -45,7 +40,7 @@ absl::StatusOr<tcp::endpoint> ParseAddr(std::string_view addr) {
         absl::StrCat("address \"", bytes::ToAbsl(addr), "\": \"",
                      bytes::ToAbsl(host), "\" is not an IP address"));
   }
-  return tcp::endpoint(ip, static_cast<uint16_t>(port));
+  return tcp::endpoint(ip, port);
 }
 
 }  // namespace

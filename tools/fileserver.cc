@@ -19,6 +19,7 @@
 #include "absl/flags/usage.h"
 #include "absl/time/time.h"
 
+#include "http/uri.h"
 #include "server/server.h"
 #include "tools/fs.h"
 
@@ -73,9 +74,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   server.Start();
-  std::string host = addr.substr(0, addr.rfind(':'));
+  brisk::http::HostPort hp;
+  (void)brisk::http::SplitHostPort(addr, hp, /*allow_empty_host=*/true);
+  std::string host(hp.host);  // Listen() accepted it
   if (host.empty() || host == "0.0.0.0") {
     host = "127.0.0.1";
+  } else if (host.find(':') != std::string::npos) {
+    host = "[" + host + "]";
   }
   std::printf("Serving %s at http://%s:%u/ (Ctrl-C stops)\n",
               (*fs)->root().c_str(), host.c_str(),

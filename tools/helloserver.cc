@@ -16,6 +16,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 
+#include "http/uri.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, addr, "127.0.0.1:8080",
@@ -53,9 +54,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   server.Start();
-  std::string host = addr.substr(0, addr.rfind(':'));
+  brisk::http::HostPort hp;
+  (void)brisk::http::SplitHostPort(addr, hp, /*allow_empty_host=*/true);
+  std::string host(hp.host);  // Listen() accepted it
   if (host.empty() || host == "0.0.0.0") {
     host = "127.0.0.1";
+  } else if (host.find(':') != std::string::npos) {
+    host = "[" + host + "]";
   }
   std::printf("helloserver listening on http://%s:%u/ (%d threads)\n",
               host.c_str(), static_cast<unsigned>(server.port()),

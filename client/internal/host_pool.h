@@ -180,6 +180,7 @@ class HostPool {
   asio::io_context& io_;
   std::vector<std::string> hosts_;  // host part of each address
   std::vector<std::string> ports_;
+  std::vector<uint16_t> port_numbers_;
   std::vector<std::string> host_fields_;  // Host header value per address
   size_t next_addr_ = 0;
   std::vector<Conn*> idle_;      // back() is the most recently used
