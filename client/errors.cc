@@ -1,5 +1,7 @@
 #include "client/errors.h"
 
+#include <string>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 
@@ -34,6 +36,43 @@ absl::StatusCode CodeFor(ErrorKind k) {
       return absl::StatusCode::kInvalidArgument;
   }
   return absl::StatusCode::kUnknown;
+}
+
+constexpr std::string_view kIn = " in ";
+
+struct KindPhase {
+  ErrorKind kind = ErrorKind::kNone;
+  Phase phase = Phase::kQueue;
+};
+
+// The payload MakeError wrote, read back; kNone for other statuses.
+KindPhase Decode(const absl::Status& s) {
+  KindPhase out;
+  if (s.ok()) {
+    return out;
+  }
+  auto p = s.GetPayload(kPayloadUrl);
+  if (!p) {
+    return out;
+  }
+  const std::string text(*p);
+  const size_t in = text.rfind(kIn);
+  if (in == std::string::npos) {
+    return out;
+  }
+  const std::string_view kind = std::string_view(text).substr(0, in);
+  const std::string_view phase = std::string_view(text).substr(in + kIn.size());
+  for (int k = 1; k <= static_cast<int>(ErrorKind::kClosed); ++k) {
+    if (ToString(static_cast<ErrorKind>(k)) == kind) {
+      out.kind = static_cast<ErrorKind>(k);
+    }
+  }
+  for (int f = 0; f <= static_cast<int>(Phase::kRead); ++f) {
+    if (ToString(static_cast<Phase>(f)) == phase) {
+      out.phase = static_cast<Phase>(f);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -95,31 +134,20 @@ absl::Status MakeError(ErrorKind kind, Phase phase, int attempts,
     absl::StrAppend(&msg, ": ", bytes::ToAbsl(detail));
   }
   absl::Status s(CodeFor(kind), msg);
-  const char payload[2] = {static_cast<char>(kind), static_cast<char>(phase)};
-  s.SetPayload(kPayloadUrl, absl::Cord(std::string(payload, 2)));
+  // Readable in Status::ToString(): "timeout in read".
+  s.SetPayload(
+      kPayloadUrl,
+      absl::Cord(absl::StrCat(bytes::ToAbsl(ToString(kind)), bytes::ToAbsl(kIn),
+                              bytes::ToAbsl(ToString(phase)))));
   return s;
 }
 
 ErrorKind KindOf(const absl::Status& s) {
-  if (s.ok()) {
-    return ErrorKind::kNone;
-  }
-  auto p = s.GetPayload(kPayloadUrl);
-  if (!p || p->size() != 2) {
-    return ErrorKind::kNone;
-  }
-  return static_cast<ErrorKind>(static_cast<uint8_t>((*p)[0]));
+  return Decode(s).kind;
 }
 
 Phase PhaseOf(const absl::Status& s) {
-  if (s.ok()) {
-    return Phase::kQueue;
-  }
-  auto p = s.GetPayload(kPayloadUrl);
-  if (!p || p->size() != 2) {
-    return Phase::kQueue;
-  }
-  return static_cast<Phase>(static_cast<uint8_t>((*p)[1]));
+  return Decode(s).phase;
 }
 
 }  // namespace brisk::client

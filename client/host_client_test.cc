@@ -513,6 +513,18 @@ TEST(HostClientTest, ErrorsCarryKindPhaseAndAttempts) {
   EXPECT_EQ(PhaseOf(st), Phase::kRead);
   EXPECT_EQ(KindOf(absl::DeadlineExceededError("other")), ErrorKind::kNone);
   EXPECT_EQ(KindOf(absl::OkStatus()), ErrorKind::kNone);
+  // Printed, the kind is words, not bytes.
+  EXPECT_NE(st.ToString().find("[brisk.client.ErrorKind='timeout in read']"),
+            std::string::npos)
+      << st.ToString();
+  for (int k = 1; k <= static_cast<int>(ErrorKind::kClosed); ++k) {
+    for (int p = 0; p <= static_cast<int>(Phase::kRead); ++p) {
+      absl::Status e =
+          MakeError(static_cast<ErrorKind>(k), static_cast<Phase>(p), 1, "h:1");
+      EXPECT_EQ(KindOf(e), static_cast<ErrorKind>(k));
+      EXPECT_EQ(PhaseOf(e), static_cast<Phase>(p));
+    }
+  }
 }
 
 }  // namespace
