@@ -63,16 +63,17 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  absl::Status Do(http::Request& req, http::Response& resp);
-  absl::Status DoTimeout(http::Request& req, http::Response& resp,
-                         absl::Duration timeout);
-  absl::Status DoDeadline(http::Request& req, http::Response& resp,
-                          absl::Time deadline);
+  [[nodiscard]] absl::Status Do(http::Request& req, http::Response& resp);
+  [[nodiscard]] absl::Status DoTimeout(http::Request& req, http::Response& resp,
+                                       absl::Duration timeout);
+  [[nodiscard]] absl::Status DoDeadline(http::Request& req,
+                                        http::Response& resp,
+                                        absl::Time deadline);
   // Like DoDeadline, with the body going to `sink` piece by piece as it
   // arrives (see HostClient::DoStream): never held whole.
-  absl::Status DoStream(http::Request& req, http::Response& resp,
-                        const BodySink& sink,
-                        absl::Time deadline = absl::InfiniteFuture());
+  [[nodiscard]] absl::Status DoStream(
+      http::Request& req, http::Response& resp, const BodySink& sink,
+      absl::Time deadline = absl::InfiniteFuture());
   // Follows 301, 302, 303, 307 and 308 up to `max_redirects` (the option's
   // value when negative); 303, and 301/302 after a POST, continue as GET
   // without a body. kTooManyRedirects past the limit. Leaving the host
@@ -82,22 +83,24 @@ class Client {
   // With `sink` (optional), the final response's body goes to it piece by
   // piece as it arrives (HostClient::DoStream), never held whole; the
   // bodies of redirects that carry a Location are read and dropped.
-  absl::Status DoRedirects(http::Request& req, http::Response& resp,
-                           int max_redirects = -1,
-                           absl::Time deadline = absl::InfiniteFuture(),
-                           const BodySink* sink = nullptr);
-  absl::Status Get(std::string_view url, http::Response& resp);
-  absl::Status Post(std::string_view url, std::string_view content_type,
-                    std::string_view body, http::Response& resp);
+  [[nodiscard]] absl::Status DoRedirects(
+      http::Request& req, http::Response& resp, int max_redirects = -1,
+      absl::Time deadline = absl::InfiniteFuture(),
+      const BodySink* sink = nullptr);
+  [[nodiscard]] absl::Status Get(std::string_view url, http::Response& resp);
+  [[nodiscard]] absl::Status Post(std::string_view url,
+                                  std::string_view content_type,
+                                  std::string_view body, http::Response& resp);
 
   size_t hosts() const;
 
  private:
-  absl::Status Run(http::Request& req, http::Response& resp,
-                   absl::Time deadline, const BodySink* sink);
+  [[nodiscard]] absl::Status Run(http::Request& req, http::Response& resp,
+                                 absl::Time deadline, const BodySink* sink);
   // The HostClient for the request's target; rewrites the request line to
   // origin-form and sets Host.
-  absl::StatusOr<HostClient*> Route(http::Request& req, std::string& key);
+  [[nodiscard]] absl::StatusOr<HostClient*> Route(http::Request& req,
+                                                  std::string& key);
   void Done(const std::string& key);
   void DropIdleHosts(absl::Time now);
 
@@ -118,16 +121,19 @@ class Client {
 
 // Splits an absolute http URL into "host:port" and origin-form target.
 // InvalidArgument (with kInvalidRequest) for other schemes or bad URLs.
-absl::Status SplitUrl(std::string_view url, std::string& host_port,
-                      std::string& host, std::string& target);
+[[nodiscard]] absl::Status SplitUrl(std::string_view url,
+                                    std::string& host_port, std::string& host,
+                                    std::string& target);
 
 // The absolute URL a redirect's `location` names (RFC 3986 §5.2), relative
 // to http://`host``target`: absolute http(s) URLs as they are, "//authority"
 // with http, "/path", "?query" and relative paths merged with the current
 // target, dot segments removed, the fragment dropped. kInvalidRequest for a
 // reference with another scheme (file:, ftp:, javascript:, ...).
-absl::Status ResolveLocation(std::string_view location, std::string_view host,
-                             std::string_view target, std::string& url);
+[[nodiscard]] absl::Status ResolveLocation(std::string_view location,
+                                           std::string_view host,
+                                           std::string_view target,
+                                           std::string& url);
 
 }  // namespace brisk::client
 

@@ -50,8 +50,9 @@ std::string_view ToString(ErrorKind k);
 std::string_view ToString(Phase p);
 
 // Builds the status for `kind` (see the file comment for the message).
-absl::Status MakeError(ErrorKind kind, Phase phase, int attempts,
-                       std::string_view host, std::string_view detail = "");
+[[nodiscard]] absl::Status MakeError(ErrorKind kind, Phase phase, int attempts,
+                                     std::string_view host,
+                                     std::string_view detail = "");
 
 // kNone for OK or for a status the client did not make.
 ErrorKind KindOf(const absl::Status& s);

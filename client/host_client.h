@@ -83,20 +83,22 @@ class HostClient {
 
   // Sends `req` and reads the answer into `resp` (Reset() first). No
   // deadline beyond the options' read/write/dial timeouts.
-  absl::Status Do(http::Request& req, http::Response& resp);
-  absl::Status DoTimeout(http::Request& req, http::Response& resp,
-                         absl::Duration timeout);
-  absl::Status DoDeadline(http::Request& req, http::Response& resp,
-                          absl::Time deadline);
+  [[nodiscard]] absl::Status Do(http::Request& req, http::Response& resp);
+  [[nodiscard]] absl::Status DoTimeout(http::Request& req, http::Response& resp,
+                                       absl::Duration timeout);
+  [[nodiscard]] absl::Status DoDeadline(http::Request& req,
+                                        http::Response& resp,
+                                        absl::Time deadline);
   // Like DoDeadline, but the body goes to `sink` piece by piece as it
   // arrives (resp gets the header, and an empty body), so a large response
   // is never held whole. `sink` runs on the client's loop thread; a non-OK
   // return stops the transfer (the connection is closed) and is returned.
-  absl::Status DoStream(http::Request& req, http::Response& resp,
-                        const BodySink& sink,
-                        absl::Time deadline = absl::InfiniteFuture());
+  [[nodiscard]] absl::Status DoStream(
+      http::Request& req, http::Response& resp, const BodySink& sink,
+      absl::Time deadline = absl::InfiniteFuture());
   // GET `path_and_query` into `resp`.
-  absl::Status Get(std::string_view path_and_query, http::Response& resp);
+  [[nodiscard]] absl::Status Get(std::string_view path_and_query,
+                                 http::Response& resp);
 
   // On the client's loop thread only. `cancel` (a cancellation_signal's
   // slot, used by this call alone) interrupts it at once: the connection is
@@ -116,8 +118,8 @@ class HostClient {
   boost::asio::io_context& loop() { return *loop_; }
 
  private:
-  absl::Status Run(http::Request& req, http::Response& resp,
-                   absl::Time deadline, const BodySink* sink);
+  [[nodiscard]] absl::Status Run(http::Request& req, http::Response& resp,
+                                 absl::Time deadline, const BodySink* sink);
 
   HostClientOptions options_;
   absl::Status status_;

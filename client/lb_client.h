@@ -64,9 +64,10 @@ class LBClient {
   LBClient& operator=(const LBClient&) = delete;
 
   absl::Status status() const { return status_; }
-  absl::Status Do(http::Request& req, http::Response& resp);
-  absl::Status DoDeadline(http::Request& req, http::Response& resp,
-                          absl::Time deadline);
+  [[nodiscard]] absl::Status Do(http::Request& req, http::Response& resp);
+  [[nodiscard]] absl::Status DoDeadline(http::Request& req,
+                                        http::Response& resp,
+                                        absl::Time deadline);
   std::vector<LBBackendStats> stats() const;
 
  private:

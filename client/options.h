@@ -72,7 +72,7 @@ struct HostClientOptions {
 };
 
 // InvalidArgument naming the first field that cannot work; OK otherwise.
-absl::Status Validate(const HostClientOptions& options);
+[[nodiscard]] absl::Status Validate(const HostClientOptions& options);
 
 }  // namespace brisk::client
 

@@ -84,11 +84,12 @@ class PipelineClient {
   PipelineClient& operator=(const PipelineClient&) = delete;
 
   absl::Status status() const { return status_; }
-  absl::Status Do(http::Request& req, http::Response& resp);
-  absl::Status DoTimeout(http::Request& req, http::Response& resp,
-                         absl::Duration timeout);
-  absl::Status DoDeadline(http::Request& req, http::Response& resp,
-                          absl::Time deadline);
+  [[nodiscard]] absl::Status Do(http::Request& req, http::Response& resp);
+  [[nodiscard]] absl::Status DoTimeout(http::Request& req, http::Response& resp,
+                                       absl::Duration timeout);
+  [[nodiscard]] absl::Status DoDeadline(http::Request& req,
+                                        http::Response& resp,
+                                        absl::Time deadline);
   // Loop thread (the second constructor): fails pending calls and closes
   // the connections; run the loop until it runs out of work before
   // destroying the client.

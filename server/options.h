@@ -128,7 +128,7 @@ struct ServerOptions {
 // InvalidArgument naming the first field that cannot work (negative limits,
 // buffers too small to hold a request line, a header limit below the read
 // buffer's minimum); OK otherwise.
-absl::Status Validate(const ServerOptions& options);
+[[nodiscard]] absl::Status Validate(const ServerOptions& options);
 
 // `threads` resolved: the configured value, or the number of cores.
 int EffectiveThreads(const ServerOptions& options);

@@ -90,7 +90,7 @@ class Server {
 
   // Binds `addr` ("127.0.0.1:8080", "[::1]:0", ":8080" for all IPv4
   // interfaces) on every loop. Port 0 picks one (see port()).
-  absl::Status Listen(std::string_view addr);
+  [[nodiscard]] absl::Status Listen(std::string_view addr);
   // The bound port (after Listen).
   uint16_t port() const { return port_; }
 

@@ -95,7 +95,8 @@ bool Compressible(std::string_view content_type);
 class FileServer {
  public:
   // InvalidArgument when the root is not a readable directory.
-  static absl::StatusOr<std::unique_ptr<FileServer>> Create(FsOptions options);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<FileServer>> Create(
+      FsOptions options);
   ~FileServer();
 
   void Handle(server::RequestCtx& ctx);
