@@ -647,6 +647,19 @@ asio::awaitable<bool> Loop::FlushSlow(Session& s, Conn* c, size_t written) {
   co_return ok;
 }
 
+asio::awaitable<bool> Loop::Flush(Session& s, Conn* c) {
+  size_t written;
+  bool failed;
+  if (TryFlush(s, c, written, failed)) {
+    co_return true;
+  }
+  if (failed) {
+    s.out.Reset();
+    co_return false;
+  }
+  co_return co_await FlushSlow(s, c, written);
+}
+
 asio::awaitable<bool> Loop::ReadMore(Session& s, Conn* c,
                                      bytes::ByteBuffer& buf, int64_t deadline) {
   (void)s;
@@ -695,12 +708,7 @@ asio::awaitable<void> Loop::AnswerError(Session& s, Conn* c, int status,
   bool keep = false;
   AppendChecked(s.ctx.response_, false, keep, 1, s.out);
   ResetRequest(s);
-  size_t written;
-  bool failed;
-  bool ok = TryFlush(s, c, written, failed);
-  if (!ok && !failed) {
-    ok = co_await FlushSlow(s, c, written);
-  }
+  const bool ok = co_await Flush(s, c);
   s.out.Reset();
   s.in.Reset();
   s.pos = 0;
@@ -733,15 +741,7 @@ asio::awaitable<void> Loop::RunBlocking(Session& s) {
 asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
                                           bool& keep) {
   // Earlier pipelined responses go first.
-  size_t written;
-  bool failed;
-  bool gone = false;
-  if (!TryFlush(s, c, written, failed)) {
-    gone = true;
-    if (!failed) {
-      gone = !(co_await FlushSlow(s, c, written));
-    }
-  }
+  bool gone = !(co_await Flush(s, c));
   bool streaming = false;
   bool chunked = false;
   bool refused = false;  // the head was unsafe: a 500 went out instead
@@ -798,12 +798,7 @@ asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
           }
         }
       }
-      if (!TryFlush(s, c, written, failed)) {
-        gone = true;
-        if (!failed) {
-          gone = !(co_await FlushSlow(s, c, written));
-        }
-      }
+      gone = !(co_await Flush(s, c));
       if (gone) {
         status = absl::UnavailableError("client gone");
       }
@@ -849,8 +844,6 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
   s.conn = c;
   RequestCtx& ctx = s.ctx;
   http::Request& req = ctx.request_;
-  size_t written = 0;
-  bool failed = false;
   boost::system::error_code ec;
   // We were woken by readability (or by accept): read what is there.
   {
@@ -873,14 +866,8 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     http::ParseResult pr = req.header().Parse(avail);
     if (pr.incomplete()) {
       // Pipelined responses do not wait for the next request.
-      if (!TryFlush(s, c, written, failed)) {
-        bool flushed = false;
-        if (!failed) {
-          flushed = co_await FlushSlow(s, c, written);
-        }
-        if (!flushed) {
-          break;
-        }
+      if (!(co_await Flush(s, c))) {
+        break;
       }
       if (avail.empty()) {
         const bool full = s.in.available() == 0;
@@ -931,9 +918,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
       continue;
     }
     if (pr.failed()) {
-      if (!TryFlush(s, c, written, failed) && !failed) {
-        co_await FlushSlow(s, c, written);
-      }
+      (void)co_await Flush(s, c);  // earlier answers go first
       co_await AnswerError(s, c, http::StatusCodeFor(pr.error), pr.error,
                            http::ToString(pr.error));
       co_return;
@@ -960,14 +945,8 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
         if (h.expect_continue()) {
           s.out.Append(kContinue);
         }
-        if (!TryFlush(s, c, written, failed)) {
-          bool flushed = false;
-          if (!failed) {
-            flushed = co_await FlushSlow(s, c, written);
-          }
-          if (!flushed) {
-            break;
-          }
+        if (!(co_await Flush(s, c))) {
+          break;
         }
         body_spilled = true;
         // What the decoder left (a partial chunk-size line, the CRLF after
@@ -1048,21 +1027,11 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
       s.body_in.Reset();
     }
     if (!keep) {
-      if (!TryFlush(s, c, written, failed) && !failed) {
-        co_await FlushSlow(s, c, written);
-      }
+      (void)co_await Flush(s, c);
       break;
     }
-    if (s.out.size() >= 64 * 1024) {
-      if (!TryFlush(s, c, written, failed)) {
-        bool flushed = false;
-        if (!failed) {
-          flushed = co_await FlushSlow(s, c, written);
-        }
-        if (!flushed) {
-          break;
-        }
-      }
+    if (s.out.size() >= 64 * 1024 && !(co_await Flush(s, c))) {
+      break;
     }
     header_deadline = CoarseNowNs() + header_timeout_ns_;
   }

@@ -210,6 +210,10 @@ class Loop {
   asio::awaitable<void> Serve(Session& s, Conn* c);
   asio::awaitable<bool> ReadMore(Session& s, Conn* c, bytes::ByteBuffer& buf,
                                  int64_t deadline);
+  // Writes s.out: at once when the socket takes it all, else waiting (each
+  // wait bounded by send_timeout). false when the client is gone; s.out is
+  // empty after it either way.
+  asio::awaitable<bool> Flush(Session& s, Conn* c);
   asio::awaitable<bool> FlushSlow(Session& s, Conn* c, size_t written);
   // now + progress_ns, capped at `whole`; 0 (no deadline) when both are 0.
   int64_t NextDeadline(int64_t progress_ns, int64_t whole);
