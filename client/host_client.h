@@ -42,6 +42,7 @@
 #include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/io_context.hpp"
 
+#include "client/body_sink.h"
 #include "client/errors.h"
 #include "client/internal/submitter.h"
 #include "client/options.h"
@@ -53,7 +54,7 @@ namespace client_internal {
 class HostPool;
 }  // namespace client_internal
 
-// BodySink (client/internal/submitter.h): receives a streamed response
+// BodySink (client/body_sink.h): receives a streamed response
 // body, std::function<absl::Status(std::string_view piece)>.
 
 struct HostClientStats {

@@ -65,6 +65,10 @@ class Request {
   bytes::ByteBuffer& body_buffer();
   void SetBody(std::string_view body);
   void AppendBody(std::string_view data);
+  // Sets Content-Type (as Response::SetContentType).
+  void SetContentType(std::string_view type) {
+    header_.Set("Content-Type", type);
+  }
 
   // The pairs of an application/x-www-form-urlencoded body (parsed once).
   const Args& PostArgs() const ABSL_ATTRIBUTE_LIFETIME_BOUND;

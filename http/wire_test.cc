@@ -118,6 +118,17 @@ TEST(WireTest, RequestFramingIsTheSerializers) {
               static_cast<int64_t>(req.body().size()));
     EXPECT_EQ(back.body(), req.body());
   }
+  // Content-Type has a setter on requests as on responses.
+  Request typed;
+  typed.header().SetMethod("POST");
+  typed.header().Set("Host", "h");
+  typed.SetContentType("application/json");
+  typed.SetBody("{}");
+  bytes::ByteBuffer typed_out;
+  ASSERT_EQ(typed.AppendTo(typed_out), WireError::kNone);
+  EXPECT_EQ(typed.header().content_type(), "application/json");
+  EXPECT_NE(typed_out.view().find("Content-Type: application/json\r\n"),
+            std::string_view::npos);
   // A POST without a body still says so.
   Request empty;
   empty.header().SetMethod("POST");

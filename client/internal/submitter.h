@@ -20,11 +20,8 @@
 #include "boost/asio/posix/stream_descriptor.hpp"
 
 #include "bytes/mutex.h"
+#include "client/body_sink.h"
 #include "http/message.h"
-
-namespace brisk::client {
-using BodySink = std::function<absl::Status(std::string_view piece)>;
-}  // namespace brisk::client
 
 namespace brisk::client::client_internal {
 
