@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
+#include "client/client_test_util.h"
 #include "http/message.h"
 #include "testing/loopback.h"
 
@@ -16,23 +17,16 @@ using testing::FakeServer;
 using testing::RawConn;
 
 // Reads one request; returns "METHOD target host body" or "" at EOF.
-std::string ReadRequest(RawConn& c) {
-  for (;;) {
-    http::Request req;
-    http::ParseResult r = req.Parse(c.buffer());
-    if (r.done()) {
-      std::string line = absl::StrCat(
-          std::string(req.header().method()), " ",
-          std::string(req.header().request_uri()), " ",
-          std::string(req.header().host()), " ", std::string(req.body()),
-          req.header().Peek("Authorization").empty() ? "" : " auth");
-      c.Take(r.consumed);
-      return line;
-    }
-    if (r.failed() || c.ReadSome(std::chrono::seconds(10)) <= 0) {
-      return "";
-    }
+std::string Describe(RawConn& c) {
+  http::Request req;
+  if (!ReadRequest(c, req)) {
+    return "";
   }
+  return absl::StrCat(
+      std::string(req.header().method()), " ",
+      std::string(req.header().request_uri()), " ",
+      std::string(req.header().host()), " ", std::string(req.body()),
+      req.header().Peek("Authorization").empty() ? "" : " auth");
 }
 
 std::string Reply(int code, std::string_view body,
@@ -62,12 +56,12 @@ TEST(SplitUrlTest, AbsoluteHttpUrls) {
 
 TEST(ClientTest, RoutesByUrlAndHostHeaderOneClientPerHost) {
   FakeServer a([](RawConn& c, int) {
-    for (std::string r; !(r = ReadRequest(c)).empty();) {
+    for (std::string r; !(r = Describe(c)).empty();) {
       c.Send(Reply(200, "a:" + r));
     }
   });
   FakeServer b([](RawConn& c, int) {
-    for (std::string r; !(r = ReadRequest(c)).empty();) {
+    for (std::string r; !(r = Describe(c)).empty();) {
       c.Send(Reply(200, "b:" + r));
     }
   });
@@ -132,13 +126,13 @@ TEST(ResolveLocationTest, ReferencesResolveAsRfc3986Says) {
 
 TEST(ClientTest, FollowsRedirectsWithinTheLimit) {
   FakeServer b([](RawConn& c, int) {
-    for (std::string r; !(r = ReadRequest(c)).empty();) {
+    for (std::string r; !(r = Describe(c)).empty();) {
       c.Send(Reply(200, "b:" + r));
     }
   });
   std::string b_url = absl::StrCat("http://127.0.0.1:", b.port());
   FakeServer a([&](RawConn& c, int) {
-    for (std::string r; !(r = ReadRequest(c)).empty();) {
+    for (std::string r; !(r = Describe(c)).empty();) {
       if (r.rfind("GET /dir/rel ", 0) == 0) {
         c.Send(Reply(302, "", "Location: next\r\n"));
       } else if (r.rfind("GET /dir/next ", 0) == 0) {
@@ -213,7 +207,7 @@ TEST(ClientTest, RedirectsToAnotherHostStripCredentialsAndKeepBodies) {
   });
   std::string b_url = absl::StrCat("http://127.0.0.1:", b.port());
   FakeServer a([&](RawConn& c, int) {
-    for (std::string r; !(r = ReadRequest(c)).empty();) {
+    for (std::string r; !(r = Describe(c)).empty();) {
       c.Send(Reply(r.rfind("POST", 0) == 0 ? 308 : 302, "moved",
                    "Location: " + b_url + "/there\r\n"));
     }
@@ -254,7 +248,7 @@ TEST(ClientTest, HostMapIsBounded) {
   std::vector<std::unique_ptr<FakeServer>> servers;
   for (int i = 0; i < 5; ++i) {
     servers.push_back(std::make_unique<FakeServer>([](RawConn& c, int) {
-      while (!ReadRequest(c).empty()) {
+      while (ReadRequest(c)) {
         c.Send(Reply(200, "ok"));
       }
     }));

@@ -14,6 +14,7 @@
 #include "boost/asio/steady_timer.hpp"
 #include "gtest/gtest.h"
 
+#include "client/client_test_util.h"
 #include "http/message.h"
 #include "testing/loopback.h"
 
@@ -24,24 +25,6 @@ using std::chrono::milliseconds;
 using testing::FakeServer;
 using testing::RawConn;
 
-// Reads one request (header and Content-Length body) off `c`; false at EOF.
-bool ReadRequest(RawConn& c, std::string* method = nullptr) {
-  for (;;) {
-    http::Request req;
-    http::ParseResult r = req.Parse(c.buffer());
-    if (r.done()) {
-      if (method != nullptr) {
-        *method = std::string(req.header().method());
-      }
-      c.Take(r.consumed);
-      return true;
-    }
-    if (r.failed() || c.ReadSome(std::chrono::seconds(10)) <= 0) {
-      return false;
-    }
-  }
-}
-
 std::string Ok(std::string_view body, std::string_view extra = "") {
   return absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: ", body.size(),
                       "\r\n", std::string(extra), "\r\n", std::string(body));
@@ -51,13 +34,6 @@ HostClientOptions For(const FakeServer& s) {
   HostClientOptions o;
   o.addrs = {absl::StrCat("127.0.0.1:", s.port())};
   return o;
-}
-
-http::Request MakeGet(std::string_view path = "/") {
-  http::Request req;
-  req.header().SetMethod("GET");
-  req.header().SetRequestUri(path);
-  return req;
 }
 
 // Answers every request on every connection with "hi".

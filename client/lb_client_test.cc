@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
+#include "client/client_test_util.h"
 #include "http/message.h"
 #include "testing/loopback.h"
 
@@ -32,13 +33,6 @@ auto Backend(int code, std::string name) {
       }
     }
   };
-}
-
-http::Request MakeGet() {
-  http::Request req;
-  req.header().SetMethod("GET");
-  req.header().SetRequestUri("/");
-  return req;
 }
 
 TEST(LBClientTest, SpreadsLoadAndAvoidsAFailingBackend) {

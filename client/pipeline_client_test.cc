@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
+#include "client/client_test_util.h"
 #include "http/message.h"
 #include "testing/loopback.h"
 
@@ -23,18 +24,10 @@ using testing::RawConn;
 void EchoPath(RawConn& c, int) {
   for (;;) {
     http::Request req;
-    http::ParseResult r = req.Parse(c.buffer());
-    if (r.incomplete()) {
-      if (c.ReadSome(std::chrono::seconds(10)) <= 0) {
-        return;
-      }
-      continue;
-    }
-    if (r.failed()) {
+    if (!ReadRequest(c, req)) {
       return;
     }
     std::string path(req.header().request_uri());
-    c.Take(r.consumed);
     if (path == "/bye") {
       return;
     }
@@ -44,13 +37,6 @@ void EchoPath(RawConn& c, int) {
     c.Send(absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: ", path.size(),
                         "\r\n\r\n", path));
   }
-}
-
-http::Request MakeGet(std::string_view path) {
-  http::Request req;
-  req.header().SetMethod("GET");
-  req.header().SetRequestUri(path);
-  return req;
 }
 
 PipelineClientOptions For(const FakeServer& s) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
+#include "client/client_test_util.h"
 #include "client/host_client.h"
 #include "client/pipeline_client.h"
 #include "http/message.h"
@@ -65,14 +66,10 @@ void Script(RawConn& c, int) {
   const std::vector<std::string> responses = Responses();
   for (;;) {
     http::Request req;
-    http::ParseResult r;
-    while (!(r = req.Parse(c.buffer())).done()) {
-      if (r.failed() || c.ReadSome(std::chrono::seconds(10)) <= 0) {
-        return;
-      }
+    if (!ReadRequest(c, req)) {
+      return;
     }
     std::string uri(req.header().request_uri());
-    c.Take(r.consumed);
     if (uri == "/check") {
       c.Send(kCheck);
       continue;
@@ -99,13 +96,6 @@ void Script(RawConn& c, int) {
       c.Send(resp.substr(cut));
     }
   }
-}
-
-http::Request MakeGet(std::string_view path) {
-  http::Request req;
-  req.header().SetMethod("GET");
-  req.header().SetRequestUri(path);
-  return req;
 }
 
 // What a call reported: its error kind or status, body and trailers.
