@@ -31,12 +31,6 @@ namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-// Sent when even the error response is unsafe (an error handler's doing).
-constexpr std::string_view kFixed500 =
-    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
-    "Connection: close\r\n\r\n";
-constexpr std::string_view kDefaultContentType =
-    "Content-Type: text/plain; charset=utf-8\r\n";
 
 int64_t ToNs(absl::Duration d) {
   return d == absl::InfiniteDuration() ? 0 : absl::ToInt64Nanoseconds(d);
@@ -65,13 +59,10 @@ int64_t CoarseNowNs() {
 }
 
 Shared::Shared(const ServerOptions& o, const Handler& h)
-    : options(o), handler(h), limit(o.concurrency) {
-  if (!o.name.empty()) {
-    server_line = absl::StrCat("Server: ", o.name, "\r\n");
-  }
-  keep_alive_line = absl::StrCat(
-      "Keep-Alive: timeout=",
-      std::max<int64_t>(1, absl::ToInt64Seconds(o.idle_timeout)), "\r\n");
+    : options(o),
+      handler(h),
+      limit(o.concurrency),
+      writer(o, [this](std::string_view line) { Log(line); }) {
   if (o.blocking_handler) {
     blocking = std::make_unique<workerpool::BlockingPool>(
         workerpool::BlockingPoolOptions{.threads = o.blocking_threads,
@@ -415,20 +406,14 @@ void Loop::CloseConn(Conn* c) {
 
 void Loop::FillError(http::Response& resp, int status, http::ParseError pe,
                      std::string_view detail) {
-  resp.Reset();
-  resp.SetStatusCode(status);
-  resp.SetContentType("text/plain; charset=utf-8");
-  resp.SetBody(detail);
-  resp.AppendBody("\n");
-  if (options_.error_handler) {
-    ErrorInfo info{.status = status, .parse_error = pe, .detail = detail};
-    try {
-      options_.error_handler(info, resp);
-    } catch (const std::exception& e) {
-      shared_.Log(absl::StrCat("error_handler threw: ", e.what()));
-    } catch (...) {
-      shared_.Log("error_handler threw");
-    }
+  shared_.writer.FillError(resp, status, pe, detail);
+}
+
+void Loop::AppendChecked(http::Response& resp, bool head, bool& keep_alive,
+                         int request_minor, bytes::ByteBuffer& out) {
+  if (shared_.writer.AppendChecked(resp, head, keep_alive, request_minor,
+                                   out) != http::WireError::kNone) {
+    unsafe_responses.Inc();
   }
 }
 
@@ -462,134 +447,6 @@ void Loop::Drain(Conn* c) {
           c->loop->Drain(c);
         }
       });
-}
-
-http::WireError Loop::AppendResponse(http::Response& resp, bool head,
-                                     bool keep_alive, int request_minor,
-                                     bytes::ByteBuffer& out) {
-  http::WireError w =
-      AppendHead(resp, head, keep_alive, request_minor, Framing::kBody, out);
-  if (w == http::WireError::kNone && !head &&
-      !http::StatusHasNoBody(resp.status_code())) {
-    out.Append(resp.body());
-  }
-  return w;
-}
-
-void Loop::AppendChecked(http::Response& resp, bool head, bool& keep_alive,
-                         int request_minor, bytes::ByteBuffer& out) {
-  http::WireError w =
-      AppendResponse(resp, head, keep_alive, request_minor, out);
-  if (w == http::WireError::kNone) {
-    return;
-  }
-  unsafe_responses.Inc();
-  shared_.Log(absl::StrCat("response not sent, answered 500: ",
-                           bytes::ToAbsl(http::ToString(w))));
-  FillError(resp, 500, http::ParseError::kNone, "internal server error");
-  if (AppendResponse(resp, head, keep_alive, request_minor, out) !=
-      http::WireError::kNone) {
-    // The error handler made it unsafe too: a fixed answer, then close.
-    keep_alive = false;
-    out.Append(kFixed500);
-  }
-}
-
-http::WireError Loop::AppendHead(http::Response& resp, bool head,
-                                 bool keep_alive, int request_minor,
-                                 Framing framing, bytes::ByteBuffer& out) {
-  const http::ResponseHeader& h = resp.header();
-  const int code = h.status_code();
-  if (code < 200) {
-    // An interim status as the final answer would pair every later
-    // pipelined response with the wrong request.
-    return http::WireError::kBadStatus;
-  }
-  const size_t mark = out.size();
-  if (http::WireError w = http::AppendStatusLine(out, 1, code, h.reason());
-      w != http::WireError::kNone) {
-    return w;
-  }
-  bool has_server = false;
-  bool has_date = false;
-  bool has_type = false;
-  const http::HeaderFields& fields = h.fields();
-  for (size_t i = 0; i < fields.size(); ++i) {
-    http::HeaderFields::Field f = fields[i];
-    // The framing and connection fields are the server's.
-    switch (f.name.size()) {
-      case 4:
-        has_date |= bytes::EqualsIgnoreCase(f.name, "date");
-        break;
-      case 6:
-        has_server |= bytes::EqualsIgnoreCase(f.name, "server");
-        break;
-      case 10:
-        if (bytes::EqualsIgnoreCase(f.name, "connection") ||
-            bytes::EqualsIgnoreCase(f.name, "keep-alive")) {
-          continue;
-        }
-        break;
-      case 12:
-        has_type |= bytes::EqualsIgnoreCase(f.name, "content-type");
-        break;
-      case 14:
-        if (bytes::EqualsIgnoreCase(f.name, "content-length")) {
-          continue;
-        }
-        break;
-      case 17:
-        if (bytes::EqualsIgnoreCase(f.name, "transfer-encoding")) {
-          continue;
-        }
-        break;
-      default:
-        break;
-    }
-    if (http::WireError w = http::AppendField(out, f.name, f.value, true);
-        w != http::WireError::kNone) {
-      out.Resize(mark);
-      return w;
-    }
-  }
-  if (!has_server) {
-    out.Append(shared_.server_line);
-  }
-  if (!has_date) {
-    out.Append("Date: ");
-    out.Append(http::CurrentHttpDate());
-    out.Append("\r\n");
-  }
-  const bool no_body = http::StatusHasNoBody(code);
-  std::string_view body = resp.body();
-  if (!no_body) {
-    if (!has_type && !body.empty()) {
-      out.Append(kDefaultContentType);
-    }
-    if (framing == Framing::kChunked) {
-      out.Append("Transfer-Encoding: chunked\r\n");
-    } else {
-      // A HEAD handler or a stream may state the length without the body.
-      uint64_t length = body.size();
-      if ((head || framing == Framing::kStated) && body.empty() &&
-          h.content_length() > 0) {
-        length = static_cast<uint64_t>(h.content_length());
-      }
-      out.Append("Content-Length: ");
-      bytes::AppendUint(out, length);
-      out.Append("\r\n");
-    }
-  }
-  if (!keep_alive) {
-    out.Append("Connection: close\r\n");
-  } else {
-    if (request_minor == 0) {
-      out.Append("Connection: keep-alive\r\n");
-    }
-    out.Append(shared_.keep_alive_line);
-  }
-  out.Append("\r\n");
-  return http::WireError::kNone;
 }
 
 bool Loop::TryFlush(Session& s, Conn* c, size_t& written, bool& failed) {
@@ -776,9 +633,11 @@ asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
         keep = keep && !resp.header().connection_close() && !stopping_;
         chunked = body_allowed && resp.header().content_length() < 0;
         resp.body_buffer().Reset();
-        if (AppendHead(resp, head, keep, minor,
-                       chunked ? Framing::kChunked : Framing::kStated,
-                       s.out) == http::WireError::kNone) {
+        if (shared_.writer.AppendHead(resp, head, keep, minor,
+                                      chunked
+                                          ? ResponseWriter::Framing::kChunked
+                                          : ResponseWriter::Framing::kStated,
+                                      s.out) == http::WireError::kNone) {
           streaming = true;
         } else {
           refused = true;

@@ -35,6 +35,7 @@
 #include "bytes/byte_buffer.h"
 #include "bytes/mutex.h"
 #include "http/body_reader.h"
+#include "server/internal/response_writer.h"
 #include "server/options.h"
 #include "server/request_ctx.h"
 #include "server/server.h"
@@ -115,9 +116,7 @@ struct Shared {
   std::atomic<int64_t> open_connections{0};
   std::atomic<uint64_t> next_conn_id{1};
   std::unique_ptr<workerpool::BlockingPool> blocking;
-  // Precomputed response lines.
-  std::string server_line;      // "Server: brisk\r\n" or empty
-  std::string keep_alive_line;  // "Keep-Alive: timeout=60\r\n"
+  ResponseWriter writer;
 
   // Per-IP connection counts (only with max_conns_per_ip).
   bytes::Mutex ip_mu;
@@ -225,21 +224,7 @@ class Loop {
   asio::awaitable<void> RunBlocking(Session& s);
   // Writes s.out without blocking; true when all of it left.
   bool TryFlush(Session& s, Conn* c, size_t& written, bool& failed);
-  // How AppendHead frames the body: by the body's size, by the length the
-  // handler stated (streams), or chunked.
-  enum class Framing : uint8_t { kBody, kStated, kChunked };
-  // Append a response (or its head); nothing when a part is unsafe
-  // (http/wire.h) or the status is 1xx, which is returned.
-  [[nodiscard]] http::WireError AppendResponse(http::Response& resp, bool head,
-                                               bool keep_alive,
-                                               int request_minor,
-                                               bytes::ByteBuffer& out);
-  [[nodiscard]] http::WireError AppendHead(http::Response& resp, bool head,
-                                           bool keep_alive, int request_minor,
-                                           Framing framing,
-                                           bytes::ByteBuffer& out);
-  // AppendResponse, or a logged 500 in place of an unsafe response (a fixed
-  // one, and `keep_alive` false, when the error response is unsafe too).
+  // AppendResponse through the writer, counting what it refused.
   void AppendChecked(http::Response& resp, bool head, bool& keep_alive,
                      int request_minor, bytes::ByteBuffer& out);
   void FillError(http::Response& resp, int status, http::ParseError pe,
