@@ -15,6 +15,7 @@
 #include "client/pipeline_client.h"
 #include "http/message.h"
 #include "server/server.h"
+#include "server/server_test_util.h"
 
 namespace brisk {
 namespace {
@@ -28,21 +29,14 @@ void Echo(server::RequestCtx& ctx) {
   }
 }
 
-struct Running {
-  explicit Running(server::ServerOptions o) : srv(std::move(o), Echo) {
-    absl::Status s = srv.Listen("127.0.0.1:0");
-    EXPECT_TRUE(s.ok()) << s;
-    srv.Start();
-  }
-  ~Running() { srv.Shutdown(absl::Seconds(5)); }
-  std::string addr() const { return absl::StrCat("127.0.0.1:", srv.port()); }
-  server::Server srv;
-};
+std::string Addr(server::TestServer& ts) {
+  return absl::StrCat("127.0.0.1:", ts.port());
+}
 
 TEST(ClientServerTest, ManyThreadsKeepAliveNoErrors) {
-  Running r({.threads = 2});
+  server::TestServer r({.threads = 2}, Echo);
   client::HostClientOptions o;
-  o.addrs = {r.addr()};
+  o.addrs = {Addr(r)};
   o.max_conns = 8;
   client::HostClient hc(o);
   std::vector<std::thread> threads;
@@ -66,8 +60,8 @@ TEST(ClientServerTest, ManyThreadsKeepAliveNoErrors) {
     t.join();
   }
   EXPECT_EQ(ok.load(), 1600);
-  EXPECT_EQ(r.srv.stats().requests, 1600u);
-  EXPECT_LE(r.srv.stats().accepted, 8u);
+  EXPECT_EQ(r.server().stats().requests, 1600u);
+  EXPECT_LE(r.server().stats().accepted, 8u);
   EXPECT_EQ(hc.stats().retries, 0u);
 }
 
@@ -77,9 +71,9 @@ TEST(ClientServerTest, ManyThreadsKeepAliveNoErrors) {
 // `Keep-Alive: timeout=2`; brisk's client retires the connection after
 // 2 s minus its margin, so no request ever meets a closed connection.
 TEST(ClientServerTest, ServerIdleTimeoutShorterThanClientsNeverBites) {
-  Running r({.threads = 1, .idle_timeout = absl::Seconds(2)});
+  server::TestServer r({.threads = 1, .idle_timeout = absl::Seconds(2)}, Echo);
   client::HostClientOptions o;
-  o.addrs = {r.addr()};
+  o.addrs = {Addr(r)};
   o.max_idle_conn_duration = absl::Seconds(10);
   o.keep_alive_margin = absl::Milliseconds(500);
   client::HostClient hc(o);
@@ -99,9 +93,9 @@ TEST(ClientServerTest, ServerIdleTimeoutShorterThanClientsNeverBites) {
 }
 
 TEST(ClientServerTest, PipelineClientAgainstTheServer) {
-  Running r({.threads = 1});
+  server::TestServer r({.threads = 1}, Echo);
   client::PipelineClientOptions o;
-  o.addr = r.addr();
+  o.addr = Addr(r);
   client::PipelineClient pc(o);
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
@@ -123,7 +117,7 @@ TEST(ClientServerTest, PipelineClientAgainstTheServer) {
     t.join();
   }
   EXPECT_EQ(ok.load(), 1000);
-  EXPECT_EQ(r.srv.stats().accepted, 1u);
+  EXPECT_EQ(r.server().stats().accepted, 1u);
   EXPECT_LT(pc.stats().writes, 1000u) << "requests were not batched";
 }
 
