@@ -21,7 +21,10 @@ bool Params::Has(std::string_view name) const {
 }
 
 std::string_view Params::name(size_t i) const {
-  return i < size_ ? std::string_view(names_[i]) : std::string_view();
+  if (i >= size_) {
+    return {};
+  }
+  return names_[i];
 }
 
 }  // namespace brisk::router

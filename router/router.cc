@@ -35,6 +35,9 @@ bool IsRoutable(http::Method m) {
   return (kRoutableMask & BitOf(m)) != 0;
 }
 
+constexpr std::string_view kRoutableNames =
+    "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE";
+
 // Longest Allow value: every routable method, ", " between them.
 constexpr size_t kAllowBufferSize = 64;
 
@@ -122,7 +125,7 @@ void DecodeEscapedValues(
   for (size_t i = 0; i < count; ++i) {
     std::string_view v = values[i];
     const bool last_catch_all = catch_all && i + 1 == count;
-    if (v.find('%') == std::string_view::npos && !last_catch_all) {
+    if (std::find(v.begin(), v.end(), '%') == v.end() && !last_catch_all) {
       continue;
     }
     const size_t start = storage.size();
@@ -182,11 +185,8 @@ std::string Match::AllowHeader() const {
 absl::Status RouteGroup::Handle(std::string_view method,
                                 std::string_view pattern, Handler handler) {
   // The first middleware listed is the outermost: wrap from the last.
-  for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) {
-    if (!handler) {
-      break;
-    }
-    handler = (*it)(std::move(handler));
+  for (size_t i = middleware_.size(); i-- > 0 && handler;) {
+    handler = middleware_[i](std::move(handler));
   }
   return router_->Add(method, Cat({prefix_, pattern}), std::move(handler));
 }
@@ -226,9 +226,8 @@ absl::Status Router::Add(std::string_view method_name, std::string pattern,
   const http::Method method = http::ParseMethod(method_name);
   if (!IsRoutable(method)) {
     return absl::InvalidArgumentError(
-        Cat({"route ", method_name, " ", pattern,
-             ": the method is not one of GET, HEAD, POST, PUT, PATCH, DELETE, "
-             "OPTIONS, TRACE"}));
+        Cat({"route ", method_name, " ", pattern, ": the method is not one of ",
+             kRoutableNames}));
   }
   if (!handler) {
     return absl::InvalidArgumentError(

@@ -62,21 +62,13 @@ bool Satisfies(Constraint c, std::string_view value) {
 }
 
 const Node* StaticChild(const Node* n, char c) {
-  if (n->indices.empty()) {
-    return nullptr;
-  }
-  const void* hit = std::memchr(n->indices.data(), c, n->indices.size());
-  if (hit == nullptr) {
-    return nullptr;
-  }
-  return n->children[static_cast<const char*>(hit) - n->indices.data()].get();
+  const size_t i = n->indices.find(c);
+  return i == std::string::npos ? nullptr : n->children[i].get();
 }
 
 // The length of `path` up to its next '/' (or its end).
 size_t SegmentLength(std::string_view path) {
-  const void* slash = std::memchr(path.data(), '/', path.size());
-  return slash == nullptr ? path.size()
-                          : static_cast<const char*>(slash) - path.data();
+  return std::min(path.find('/'), path.size());
 }
 
 }  // namespace
