@@ -80,6 +80,8 @@ struct Node {
   MethodMask serves = 0;
   // Where routes end: the parameter names of the pattern, in order.
   std::vector<std::string> names;
+  // Routes added through this node (orders static siblings).
+  uint32_t priority = 0;
 
   Node() { routes.fill(-1); }
 };
