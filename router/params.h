@@ -35,9 +35,11 @@
 
 namespace brisk::router {
 
+class Params;
 class Router;
 namespace router_internal {
 class Tree;
+void DecodeEscapedValues(Params& params, bool catch_all, std::string& storage);
 }  // namespace router_internal
 
 class Params {
@@ -69,6 +71,9 @@ class Params {
  private:
   friend class Router;
   friend class router_internal::Tree;
+  friend void router_internal::DecodeEscapedValues(Params& params,
+                                                   bool catch_all,
+                                                   std::string& storage);
 
   const std::string* names_ = nullptr;  // size_ names, owned by the Router
   std::array<std::string_view, kMaxParams> values_;

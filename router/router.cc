@@ -6,13 +6,18 @@
 
 #include "http/message.h"
 #include "http/uri.h"
+#include "router/internal/escape.h"
 #include "router/internal/tree.h"
 
 namespace brisk::router {
 namespace {
 
+using router_internal::AppendEncodedPath;
 using router_internal::BitOf;
+using router_internal::BuildEscapedPath;
 using router_internal::Cat;
+using router_internal::DecodeEscapedValues;
+using router_internal::HasEncodedSlash;
 using router_internal::MethodMask;
 using router_internal::Node;
 
@@ -57,122 +62,6 @@ std::string_view FormatAllow(MethodMask mask, char (&buf)[kAllowBufferSize]) {
     n += name.size();
   }
   return std::string_view(buf, n);
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  c = static_cast<char>(c | 0x20);
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
-
-// Whether a raw (still encoded) path has an encoded slash.
-bool HasEncodedSlash(std::string_view raw) {
-  for (size_t i = raw.find('%'); i != std::string_view::npos;
-       i = raw.find('%', i + 1)) {
-    if (i + 2 < raw.size() && raw[i + 1] == '2' && (raw[i + 2] | 0x20) == 'f') {
-      return true;
-    }
-  }
-  return false;
-}
-
-// The path the router matches when the raw path has an encoded slash: each
-// escape decoded except %2F and %25, which stay (as "%2F", "%25") so that
-// they cannot split or fake a segment, then normalized like URI::path().
-// `raw` passed the URI parser, so its escapes are well formed.
-std::string_view BuildEscapedPath(std::string_view raw, std::string& out) {
-  out.clear();
-  out.reserve(2 * raw.size() + 2);  // room for the decoded values too
-  for (size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c == '%' && i + 2 < raw.size()) {
-      const int hi = HexDigit(raw[i + 1]);
-      const int lo = HexDigit(raw[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        c = static_cast<char>(hi << 4 | lo);
-        i += 2;
-        if (c == '/') {
-          out += "%2F";
-          continue;
-        }
-        if (c == '%') {
-          out += "%25";
-          continue;
-        }
-      }
-    }
-    out += c;
-  }
-  if (out.empty() || out[0] != '/') {
-    out.insert(out.begin(), '/');
-  }
-  out.resize(http::NormalizePath(out.data(), out.size()));
-  return out;
-}
-
-// Decodes the %2F and %25 left in `params` (see BuildEscapedPath) into
-// `storage`, which has the capacity for them, and points the values there.
-// A catch-all value is a path: it is normalized again once its slashes are
-// real ones.
-void DecodeEscapedValues(
-    size_t count, bool catch_all, std::string& storage,
-    std::array<std::string_view, Params::kMaxParams>& values) {
-  for (size_t i = 0; i < count; ++i) {
-    std::string_view v = values[i];
-    const bool last_catch_all = catch_all && i + 1 == count;
-    if (std::find(v.begin(), v.end(), '%') == v.end() && !last_catch_all) {
-      continue;
-    }
-    const size_t start = storage.size();
-    if (last_catch_all) {
-      storage += '/';
-    }
-    for (size_t j = 0; j < v.size(); ++j) {
-      if (v[j] == '%' && j + 2 < v.size() && v[j + 1] == '2') {
-        storage += v[j + 2] == 'F' ? '/' : '%';
-        j += 2;
-      } else {
-        storage += v[j];
-      }
-    }
-    size_t len = storage.size() - start;
-    if (last_catch_all) {
-      len = http::NormalizePath(storage.data() + start, len);
-      storage.resize(start + len);
-      values[i] = std::string_view(storage.data() + start + 1, len - 1);
-    } else {
-      values[i] = std::string_view(storage.data() + start, len);
-    }
-  }
-}
-
-bool IsPathByte(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-      (c >= '0' && c <= '9')) {
-    return true;
-  }
-  return std::strchr("-._~!$&'()*+,;=:@/", c) != nullptr && c != '\0';
-}
-
-// Appends `path` percent-encoded for a Location. `escaped`: its '%' are
-// escapes already (BuildEscapedPath's output) and stay.
-void AppendEncodedPath(std::string& out, std::string_view path, bool escaped) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : path) {
-    if (IsPathByte(c) || (escaped && c == '%')) {
-      out += c;
-    } else {
-      const auto u = static_cast<unsigned char>(c);
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
 }
 
 }  // namespace
@@ -360,8 +249,7 @@ void Router::Serve(server::RequestCtx& ctx) const {
   switch (m.kind) {
     case Match::Kind::kFound:
       if (storage != nullptr) {
-        DecodeEscapedValues(params.size(), m.pattern.ends_with("...}"),
-                            *storage, params.values_);
+        DecodeEscapedValues(params, m.pattern.ends_with("...}"), *storage);
         params.storage_ = std::move(storage);
       }
       (*m.handler)(ctx, params);
