@@ -28,14 +28,19 @@ LAYERS = {
     "workerpool": {"bytes"},
     "client": {"http", "pool", "bytes"},
     "server": {"workerpool", "http", "bytes"},
-    "tools": {"server", "client", "workerpool", "http", "pool", "bytes"},
-    "bench": {"server", "client", "workerpool", "http", "pool", "bytes", "tools"},
+    # Routes on the server: above it, below tools.
+    "router": {"server", "workerpool", "http", "bytes"},
+    "tools": {"router", "server", "client", "workerpool", "http", "pool",
+              "bytes"},
+    "bench": {"router", "server", "client", "workerpool", "http", "pool",
+              "bytes", "tools"},
     "testing": {"bytes"},
     # Tests of the server and the client together; nothing depends on it.
-    "e2e": {"server", "client", "workerpool", "http", "pool", "bytes"},
+    "e2e": {"router", "server", "client", "workerpool", "http", "pool",
+            "bytes"},
     "ci": set(),
     # The root package holds only the public aliases for other workspaces.
-    "": {"bytes", "pool", "http", "workerpool", "client", "server"},
+    "": {"bytes", "pool", "http", "workerpool", "client", "server", "router"},
 }
 # Test-only targets of any package may also use these.
 TEST_ONLY_EXTRA = {"testing"}

@@ -75,6 +75,20 @@ class DependencyTest(unittest.TestCase):
     ])
     self.assertEqual(len(problems), 3, problems)
 
+  def test_router_sits_between_server_and_tools(self):
+    self.assertEqual(cl.dependency_violations([
+        ("//router:router", False, ["//server", "//http", "//bytes"]),
+        ("//tools:app", False, ["//router"]),
+        ("//e2e:router_test", True, ["//router", "//client"]),
+    ]), [])
+    problems = cl.dependency_violations([
+        ("//server:server", False, ["//router"]),
+        ("//client:client", False, ["//router"]),
+        ("//router:router", False, ["//client"]),
+        ("//router:router", False, ["@brisk_system//:asio"]),
+    ])
+    self.assertEqual(len(problems), 4, problems)
+
   def test_unknown_package_must_be_added_to_the_table(self):
     problems = cl.dependency_violations([("//newlib:newlib", False, [])])
     self.assertIn("not in the layering table", problems[0])
