@@ -491,6 +491,8 @@ TEST(RequestHeaderTest, ErrorDoesNotDependOnSegmentation) {
       "GET /a\x01 HTTP/1.1\r\nHost: a\n\r\n",
       "GET / HTTP/1.1\r\nHost: x\r\nA: b\x01c\r\nB: d\n\r\n",
       "GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n c\r\nB: d\n\r\n",
+      // A bare LF inside the version: the version's error, however split.
+      "POST /c HTTP/\nHost: a%\n\r\n",
   };
   for (std::string_view in : inputs) {
     RequestHeader whole;
@@ -504,6 +506,16 @@ TEST(RequestHeaderTest, ErrorDoesNotDependOnSegmentation) {
       }
       EXPECT_EQ(r.error, w.error) << "cut " << cut << " of " << in;
     }
+    // And one byte more per call.
+    RequestHeader h;
+    ParseResult r;
+    for (size_t n = 1; n <= in.size(); ++n) {
+      r = h.Parse(in.substr(0, n));
+      if (r.failed()) {
+        break;
+      }
+    }
+    EXPECT_EQ(r.error, w.error) << "byte by byte: " << in;
   }
 }
 

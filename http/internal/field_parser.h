@@ -54,25 +54,29 @@ inline size_t FindHeaderEnd(std::string_view buf, size_t from,
   return 0;
 }
 
+// `scanned` when the bytes hold an error but the parser could not yet say
+// which comes first (a version needs all of its bytes): from then on every
+// call parses everything, as a first call does.
+inline constexpr size_t kParseEverything = ~size_t{0};
+
 // The incremental protocol shared by both headers: while a header is
 // incomplete only the new bytes are searched for its end (`scanned` keeps
 // how far a previous call got); `parse_complete(buf)` runs when the end may
 // be there. Enforces `max_header_bytes` on complete and incomplete headers.
+// The verdict never depends on how the bytes arrived: it is always what
+// parse_complete says of them (the first error in byte order).
 template <typename ParseComplete>
 ParseResult ParseIncrementally(std::string_view buf, size_t& scanned,
                                size_t max_header_bytes,
                                ParseComplete&& parse_complete) {
-  if (scanned != 0) {
+  if (scanned != 0 && scanned != kParseEverything) {
     ParseError error = ParseError::kNone;
     size_t end = FindHeaderEnd(buf, scanned > 3 ? scanned - 3 : 0, error);
     if (error != ParseError::kNone) {
-      // Report the first error in byte order, as one parse of the whole
-      // buffer would: the error must not depend on how the bytes arrived.
-      scanned = 0;
-      ParseResult r = parse_complete(buf);
-      return r.failed() ? r : ParseResult::Error(error);
-    }
-    if (end == 0) {
+      // The answer is parse_complete's, now or once it has the bytes it
+      // needs to decide.
+      scanned = kParseEverything;
+    } else if (end == 0) {
       if (buf.size() > max_header_bytes) {
         // An error before the limit is the answer, as in one read.
         scanned = 0;
@@ -88,7 +92,9 @@ ParseResult ParseIncrementally(std::string_view buf, size_t& scanned,
     if (buf.size() > max_header_bytes) {
       return ParseResult::Error(ParseError::kHeaderTooLarge);
     }
-    scanned = buf.size();
+    if (scanned != kParseEverything) {
+      scanned = buf.size();
+    }
   } else {
     scanned = 0;
     if (r.done() && r.consumed > max_header_bytes) {
