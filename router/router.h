@@ -115,33 +115,43 @@ class Router;
 
 // Routes under a shared prefix with shared middleware. Cheap to copy; it
 // refers to its Router, which must outlive it.
-class RouteGroup {
+// Get(pattern, h) ... Options(pattern, h): Handle() with the method named,
+// for Router and RouteGroup alike.
+template <typename Self>
+class MethodShorthands {
+ public:
+  [[nodiscard]] absl::Status Get(std::string_view pattern, Handler h) {
+    return self().Handle("GET", pattern, std::move(h));
+  }
+  [[nodiscard]] absl::Status Head(std::string_view pattern, Handler h) {
+    return self().Handle("HEAD", pattern, std::move(h));
+  }
+  [[nodiscard]] absl::Status Post(std::string_view pattern, Handler h) {
+    return self().Handle("POST", pattern, std::move(h));
+  }
+  [[nodiscard]] absl::Status Put(std::string_view pattern, Handler h) {
+    return self().Handle("PUT", pattern, std::move(h));
+  }
+  [[nodiscard]] absl::Status Patch(std::string_view pattern, Handler h) {
+    return self().Handle("PATCH", pattern, std::move(h));
+  }
+  [[nodiscard]] absl::Status Delete(std::string_view pattern, Handler h) {
+    return self().Handle("DELETE", pattern, std::move(h));
+  }
+  [[nodiscard]] absl::Status Options(std::string_view pattern, Handler h) {
+    return self().Handle("OPTIONS", pattern, std::move(h));
+  }
+
+ private:
+  Self& self() { return static_cast<Self&>(*this); }
+};
+
+class RouteGroup : public MethodShorthands<RouteGroup> {
  public:
   // Adds `pattern` under the group's prefix; the group's middleware wraps
   // `handler`, the first listed outermost. See Router::Handle.
   [[nodiscard]] absl::Status Handle(std::string_view method,
                                     std::string_view pattern, Handler handler);
-  [[nodiscard]] absl::Status Get(std::string_view pattern, Handler h) {
-    return Handle("GET", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Head(std::string_view pattern, Handler h) {
-    return Handle("HEAD", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Post(std::string_view pattern, Handler h) {
-    return Handle("POST", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Put(std::string_view pattern, Handler h) {
-    return Handle("PUT", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Patch(std::string_view pattern, Handler h) {
-    return Handle("PATCH", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Delete(std::string_view pattern, Handler h) {
-    return Handle("DELETE", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Options(std::string_view pattern, Handler h) {
-    return Handle("OPTIONS", pattern, std::move(h));
-  }
 
   // A nested group: this prefix + `prefix`, this middleware then
   // `middleware` (so this group's run outside the new group's).
@@ -165,7 +175,7 @@ class RouteGroup {
   std::vector<Middleware> middleware_;
 };
 
-class Router {
+class Router : public MethodShorthands<Router> {
  public:
   explicit Router(RouterOptions options = {});
   ~Router();
@@ -185,27 +195,6 @@ class Router {
   // On error nothing is added.
   [[nodiscard]] absl::Status Handle(std::string_view method,
                                     std::string_view pattern, Handler handler);
-  [[nodiscard]] absl::Status Get(std::string_view pattern, Handler h) {
-    return Handle("GET", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Head(std::string_view pattern, Handler h) {
-    return Handle("HEAD", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Post(std::string_view pattern, Handler h) {
-    return Handle("POST", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Put(std::string_view pattern, Handler h) {
-    return Handle("PUT", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Patch(std::string_view pattern, Handler h) {
-    return Handle("PATCH", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Delete(std::string_view pattern, Handler h) {
-    return Handle("DELETE", pattern, std::move(h));
-  }
-  [[nodiscard]] absl::Status Options(std::string_view pattern, Handler h) {
-    return Handle("OPTIONS", pattern, std::move(h));
-  }
 
   // A group of routes under `prefix` ("" or "/a", no trailing slash) whose
   // handlers `middleware` wraps, the first listed outermost.
