@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,7 +61,8 @@ std::vector<std::string> Responses() {
 }
 
 // Serves GET /r/<index>/<cut>: response <index> in two writes split at
-// <cut> (0: one write); and GET /check with kCheck. Malformed responses end
+// <cut> (0: one write; "bytes": one byte per write); and GET /check with
+// kCheck. Malformed responses end
 // the connection from the client's side; the script just stops on EOF.
 void Script(RawConn& c, int) {
   const std::vector<std::string> responses = Responses();
@@ -84,10 +86,22 @@ void Script(RawConn& c, int) {
     }
     size_t index = 0, cut = 0;
     if (parts.size() != 4 || !absl::SimpleAtoi(parts[2], &index) ||
-        !absl::SimpleAtoi(parts[3], &cut) || index >= responses.size()) {
+        index >= responses.size()) {
       return;
     }
     const std::string& resp = responses[index];
+    if (parts[3] == "bytes") {
+      for (char ch : resp) {
+        if (!c.Send(std::string_view(&ch, 1))) {
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(300));
+      }
+      continue;
+    }
+    if (!absl::SimpleAtoi(parts[3], &cut)) {
+      return;
+    }
     if (cut == 0) {
       c.Send(resp);
     } else {
@@ -106,28 +120,55 @@ std::string Outcome(const absl::Status& s, const http::Response& resp) {
   return absl::StrCat(resp.status_code(), " [", std::string(resp.body()), "]");
 }
 
-// Every response through `client` whole and split at every offset, each
-// followed by /check on the same client; returns the number of splits.
+// One call for `path` and then /check on the same client, as text.
+using Call = std::function<std::string(std::string_view path)>;
+
 template <typename Client>
-int ExpectSplitsReadAsWhole(Client& client) {
+Call Plain(Client& client) {
+  return [&client](std::string_view path) {
+    http::Request req = MakeGet(path);
+    http::Response resp;
+    std::string got =
+        Outcome(client.DoTimeout(req, resp, absl::Seconds(5)), resp);
+    // The connection (kept or not) must answer the next request right.
+    http::Request check = MakeGet("/check");
+    absl::Status cs = client.DoTimeout(check, resp, absl::Seconds(5));
+    return got + " then " + Outcome(cs, resp);
+  };
+}
+
+// The body through DoStream's sink instead of the response.
+Call Streamed(HostClient& client) {
+  return [&client](std::string_view path) {
+    http::Request req = MakeGet(path);
+    http::Response resp;
+    std::string body;
+    BodySink sink = [&body](std::string_view piece) {
+      body.append(piece);
+      return absl::OkStatus();
+    };
+    absl::Status s =
+        client.DoStream(req, resp, sink, absl::Now() + absl::Seconds(5));
+    resp.SetBody(body);
+    std::string got = Outcome(s, resp);
+    http::Request check = MakeGet("/check");
+    absl::Status cs = client.DoTimeout(check, resp, absl::Seconds(5));
+    return got + " then " + Outcome(cs, resp);
+  };
+}
+
+// Every response whole, split at every offset and one byte per write;
+// returns the number of splits (each must read as the whole).
+int ExpectSplitsReadAsWhole(const Call& call) {
   const std::vector<std::string> responses = Responses();
   int splits = 0;
   for (size_t i = 0; i < responses.size(); ++i) {
-    std::string whole;
-    for (size_t cut = 0; cut < responses[i].size(); ++cut) {
-      http::Request req = MakeGet(absl::StrCat("/r/", i, "/", cut));
-      http::Response resp;
-      absl::Status s = client.DoTimeout(req, resp, absl::Seconds(5));
-      std::string got = Outcome(s, resp);
-      // The connection (kept or not) must answer the next request right.
-      http::Request check = MakeGet("/check");
-      absl::Status cs = client.DoTimeout(check, resp, absl::Seconds(5));
-      got += " then " + Outcome(cs, resp);
-      if (cut == 0) {
-        whole = got;
-        EXPECT_NE(whole.find("then 200 [check]"), std::string::npos) << whole;
-        continue;
-      }
+    const std::string whole = call(absl::StrCat("/r/", i, "/0"));
+    EXPECT_NE(whole.find("then 200 [check]"), std::string::npos) << whole;
+    EXPECT_EQ(call(absl::StrCat("/r/", i, "/bytes")), whole)
+        << "response " << i << " one byte per write";
+    for (size_t cut = 1; cut < responses[i].size(); ++cut) {
+      const std::string got = call(absl::StrCat("/r/", i, "/", cut));
       EXPECT_EQ(got, whole) << "response " << i << " split at " << cut;
       if (got != whole) {
         return splits;
@@ -143,10 +184,18 @@ TEST(ClientSegmentationTest, HostClientSplitAtEveryOffset) {
   HostClientOptions o;
   o.addrs = {absl::StrCat("127.0.0.1:", server.port())};
   HostClient client(o);
-  const int splits = ExpectSplitsReadAsWhole(client);
+  const int splits = ExpectSplitsReadAsWhole(Plain(client));
   EXPECT_GT(splits, 400);
   std::printf("HostClient: %d splits of %zu responses, each read as whole\n",
               splits, Responses().size());
+}
+
+TEST(ClientSegmentationTest, HostClientStreamedSplitAtEveryOffset) {
+  FakeServer server(Script);
+  HostClientOptions o;
+  o.addrs = {absl::StrCat("127.0.0.1:", server.port())};
+  HostClient client(o);
+  EXPECT_GT(ExpectSplitsReadAsWhole(Streamed(client)), 400);
 }
 
 TEST(ClientSegmentationTest, PipelineClientSplitAtEveryOffset) {
@@ -154,7 +203,7 @@ TEST(ClientSegmentationTest, PipelineClientSplitAtEveryOffset) {
   PipelineClientOptions o;
   o.addr = absl::StrCat("127.0.0.1:", server.port());
   PipelineClient client(o);
-  EXPECT_GT(ExpectSplitsReadAsWhole(client), 400);
+  EXPECT_GT(ExpectSplitsReadAsWhole(Plain(client)), 400);
 }
 
 }  // namespace
