@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/basic_stream_socket.hpp"
@@ -33,6 +34,22 @@ namespace brisk::client {
 namespace client_internal {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// A copy of `s` that shares nothing with it. Fail() hands one error to many
+// callers on other threads; a plain copy would share the payload's storage,
+// whose reference count lives in Debian's prebuilt (uninstrumented) abseil,
+// so ThreadSanitizer cannot see its hand-over.
+absl::Status Unshared(const absl::Status& s) {
+  absl::Status out(s.code(), s.message());
+  s.ForEachPayload([&out](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, absl::Cord(std::string(payload)));
+  });
+  return out;
+}
+
+}  // namespace
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using Executor = asio::io_context::executor_type;
@@ -238,7 +255,7 @@ class Pipeline {
     c->socket.close(ignored);
     while (c->count > 0) {
       if (Call* call = c->front().call) {
-        call->Complete(s);
+        call->Complete(Unshared(s));
       }
       c->Pop();
       pending_stat_.fetch_sub(1, std::memory_order_relaxed);
