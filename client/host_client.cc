@@ -2,8 +2,11 @@
 
 #include <utility>
 
+#include "boost/asio/async_result.hpp"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/post.hpp"
+#include "boost/asio/this_coro.hpp"
+#include "boost/asio/use_awaitable.hpp"
 
 #include "client/internal/host_pool.h"
 
@@ -108,7 +111,24 @@ asio::awaitable<absl::Status> HostClient::AsyncDo(
   if (!status_.ok()) {
     co_return status_;
   }
-  co_return co_await pool_->Exchange(req, resp, deadline, cancel);
+  if (loop_->get_executor().running_in_this_thread()) {
+    co_return co_await pool_->Exchange(req, resp, deadline, cancel);
+  }
+  // Awaited on another loop (a server's coroutine handler): the call runs
+  // on the client's loop, and the coroutine resumes on its own.
+  const asio::any_io_executor caller = co_await asio::this_coro::executor;
+  client_internal::Call call;
+  call.req = &req;
+  call.resp = &resp;
+  call.deadline = deadline;
+  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [&](auto handler) {
+        call.resume.emplace(std::move(handler));
+        call.resume_on = caller;
+        pool_->Submit(&call);
+      },
+      asio::use_awaitable);
+  co_return std::move(call.result);
 }
 
 void HostClient::Close() {

@@ -18,7 +18,7 @@
 // Threads: the client runs on one io_context: its own thread (the first
 // constructor) or the caller's loop (the second). Do/DoTimeout/DoDeadline
 // block the calling thread and may be called from any thread except the
-// client's loop thread; AsyncDo is awaited on the loop thread. The request and
+// client's loop thread; AsyncDo is awaited in a coroutine on any loop. The request and
 // response belong to the caller and must outlive the call; the response owns
 // everything it holds when the call returns (no views into client buffers).
 //
@@ -101,9 +101,13 @@ class HostClient {
   [[nodiscard]] absl::Status Get(std::string_view path_and_query,
                                  http::Response& resp);
 
-  // On the client's loop thread only. `cancel` (a cancellation_signal's
-  // slot, used by this call alone) interrupts it at once: the connection is
-  // closed or the queue left, and the call returns kCancelled.
+  // In a coroutine. On the client's loop thread, `cancel` (a
+  // cancellation_signal's slot, used by this call alone) interrupts it at
+  // once: the connection is closed or the queue left, and the call returns
+  // kCancelled. From another loop (a server's coroutine handler) the call
+  // is handed to the client's loop without allocating and the coroutine
+  // resumes on its own loop (a thread hop each way); `cancel` is then not
+  // used and `deadline` is what bounds the wait.
   boost::asio::awaitable<absl::Status> AsyncDo(
       http::Request& req, http::Response& resp,
       absl::Time deadline = absl::InfiniteFuture(),

@@ -574,7 +574,7 @@ boost::asio::awaitable<absl::Status> PipelineClient::AsyncDo(
                                        void()>(
       [&](auto handler) {
         call.resume.emplace(std::move(handler));
-        call.resume_on = &impl_->io();
+        call.resume_on = impl_->io().get_executor();
         impl_->Start(&call);
       },
       boost::asio::use_awaitable);

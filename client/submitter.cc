@@ -14,7 +14,7 @@ void Call::Complete(absl::Status s) {
   if (resume) {
     auto h = std::move(*resume);
     resume.reset();
-    boost::asio::post(*resume_on, std::move(h));
+    boost::asio::post(resume_on, std::move(h));
     return;
   }
   done.store(1, std::memory_order_release);

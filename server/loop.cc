@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <utility>
@@ -16,6 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/async_result.hpp"
+#include "boost/asio/bind_cancellation_slot.hpp"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/this_coro.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/socket_base.hpp"
 #include "boost/asio/use_awaitable.hpp"
@@ -79,7 +83,7 @@ void Shared::Log(std::string_view line) const {
   }
 }
 
-Session::Session(Loop* l) : loop(l) {
+Session::Session(Loop* l) : loop(l), timer(l->io_.get_executor()) {
   const ServerOptions& o = l->options_;
   http::HeaderLimits limits{.max_header_bytes = o.max_header_bytes,
                             .max_uri_bytes = o.max_uri_bytes};
@@ -549,6 +553,8 @@ void Loop::ResetRequest(Session& s) {
   s.write_pending = s.finish_pending = s.abandoned = false;
   s.write_busy = false;
   s.write_done = nullptr;
+  s.stream = {};
+  s.cancel_reason = Session::Cancel::kNone;
   RequestCtx& ctx = s.ctx;
   ctx.live_ = false;
   ctx.detached_ = false;
@@ -595,19 +601,116 @@ asio::awaitable<void> Loop::RunBlocking(Session& s) {
   }
 }
 
-asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
-                                          bool& keep) {
-  // Earlier pipelined responses go first.
-  bool gone = !(co_await Flush(s, c));
-  bool streaming = false;
-  bool chunked = false;
-  bool refused = false;  // the head was unsafe: a 500 went out instead
-  uint64_t streamed = 0;
+absl::Status CancelStatus(Session::Cancel why) {
+  switch (why) {
+    case Session::Cancel::kNone:
+      break;
+    case Session::Cancel::kClientGone:
+      return absl::UnavailableError("client gone");
+    case Session::Cancel::kShutdown:
+      return absl::CancelledError("server shutting down");
+  }
+  return absl::OkStatus();
+}
+
+asio::awaitable<absl::Status> Loop::WriteStreamed(Session& s, Conn* c,
+                                                  std::string_view data) {
+  Session::Stream& st = s.stream;
+  auto gone = [&s] {
+    return s.cancel_reason != Session::Cancel::kNone
+               ? CancelStatus(s.cancel_reason)
+               : absl::UnavailableError("client gone");
+  };
+  auto unsafe = [] {
+    return absl::FailedPreconditionError(
+        "the response head was unsafe; a 500 was sent instead");
+  };
+  if (st.gone) {
+    co_return gone();
+  }
+  if (st.refused) {
+    co_return unsafe();
+  }
   http::Response& resp = s.ctx.response_;
-  const int minor = s.ctx.request_.header().http_minor();
-  // 204, 304 and HEAD never carry a body, streamed or not. Known at the
-  // first write: until then the response is the handle's (another thread).
-  bool body_allowed = false;
+  if (!st.streaming) {
+    // Content-Length when the handler stated one, chunked otherwise. 204,
+    // 304 and HEAD never carry a body, streamed or not.
+    const int minor = s.ctx.request_.header().http_minor();
+    st.body_allowed = !st.head && !http::StatusHasNoBody(resp.status_code());
+    st.keep = st.keep && !resp.header().connection_close() && !stopping_;
+    st.chunked = st.body_allowed && resp.header().content_length() < 0;
+    resp.body_buffer().Reset();
+    if (shared_.writer.AppendHead(resp, st.head, st.keep, minor,
+                                  st.chunked
+                                      ? ResponseWriter::Framing::kChunked
+                                      : ResponseWriter::Framing::kStated,
+                                  s.out) == http::WireError::kNone) {
+      st.streaming = true;
+    } else {
+      st.refused = true;
+      st.keep = false;
+      AppendChecked(resp, st.head, st.keep, minor, s.out);
+    }
+  }
+  if (st.streaming) {
+    st.streamed += data.size();
+    if (st.body_allowed) {
+      if (st.chunked) {
+        http::AppendChunk(s.out, data);
+      } else {
+        s.out.Append(data);
+      }
+    }
+  }
+  if (!(co_await Flush(s, c))) {
+    st.gone = true;
+    co_return gone();
+  }
+  co_return st.refused ? unsafe() : absl::OkStatus();
+}
+
+void Loop::EndResponse(Session& s) {
+  Session::Stream& st = s.stream;
+  http::Response& resp = s.ctx.response_;
+  if (st.gone || s.cancel_reason != Session::Cancel::kNone) {
+    st.keep = false;
+  }
+  if (st.gone) {
+    s.out.Reset();
+    return;
+  }
+  if (st.refused) {
+    return;  // the 500 is in s.out; the connection closes after it
+  }
+  if (!st.streaming) {
+    st.keep = st.keep && !resp.header().connection_close() && !stopping_;
+    AppendChecked(resp, st.head, st.keep, s.ctx.request_.header().http_minor(),
+                  s.out);
+    return;
+  }
+  if (s.abandoned) {
+    // The handle was dropped (or the task threw) mid-stream: end the
+    // connection without the body's end, so the client sees a truncated
+    // response, not a short one.
+    st.keep = false;
+    return;
+  }
+  if (st.chunked) {
+    (void)http::AppendLastChunk(s.out);  // no trailers: cannot fail
+  } else if (st.body_allowed &&
+             st.streamed !=
+                 static_cast<uint64_t>(resp.header().content_length())) {
+    // A Content-Length body that came out short or long cannot be framed:
+    // the connection ends with it.
+    st.keep = false;
+  }
+}
+
+asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c) {
+  // Earlier pipelined responses go first.
+  if (!(co_await Flush(s, c))) {
+    s.stream.gone = true;
+  }
   for (;;) {
     if (!s.write_pending && !s.finish_pending) {
       co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
@@ -620,83 +723,112 @@ asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c, bool head,
       break;  // finish_pending
     }
     s.write_pending = false;
-    absl::Status status;
-    if (gone) {
-      status = absl::UnavailableError("client gone");
-    } else if (refused) {
-      status = absl::FailedPreconditionError(
-          "the response head was unsafe; a 500 was sent instead");
-    } else {
-      if (!streaming) {
-        // Content-Length when the handler stated one, chunked otherwise.
-        body_allowed = !head && !http::StatusHasNoBody(resp.status_code());
-        keep = keep && !resp.header().connection_close() && !stopping_;
-        chunked = body_allowed && resp.header().content_length() < 0;
-        resp.body_buffer().Reset();
-        if (shared_.writer.AppendHead(resp, head, keep, minor,
-                                      chunked
-                                          ? ResponseWriter::Framing::kChunked
-                                          : ResponseWriter::Framing::kStated,
-                                      s.out) == http::WireError::kNone) {
-          streaming = true;
-        } else {
-          refused = true;
-          keep = false;
-          AppendChecked(resp, head, keep, minor, s.out);
-          status = absl::FailedPreconditionError(
-              "the response head was unsafe; a 500 was sent instead");
-        }
-      }
-      if (streaming) {
-        streamed += s.write_data.size();
-        if (body_allowed) {
-          if (chunked) {
-            http::AppendChunk(s.out, s.write_data);
-          } else {
-            s.out.Append(s.write_data);
-          }
-        }
-      }
-      gone = !(co_await Flush(s, c));
-      if (gone) {
-        status = absl::UnavailableError("client gone");
-      }
-    }
+    absl::Status status = co_await WriteStreamed(s, c, s.write_data);
     s.write_busy = false;
     auto done = std::move(s.write_done);
     s.write_done = nullptr;
     if (done) {
-      done(status);
+      done(std::move(status));
     }
   }
   s.finish_pending = false;
-  if (gone) {
-    keep = false;
-    s.out.Reset();
-    co_return;
+}
+
+namespace {
+
+// The user's task with Asio's throw-on-cancellation turned off for its whole
+// coroutine stack: a cancelled co_await returns its error instead.
+asio::awaitable<void> Quiet(asio::awaitable<void> task) {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  co_await std::move(task);
+}
+
+}  // namespace
+
+void Loop::CancelTask(Session& s, Session::Cancel why) {
+  if (s.cancel_reason == Session::Cancel::kNone) {
+    s.cancel_reason = why;
   }
-  if (refused) {
-    co_return;  // the 500 is in s.out; the connection closes after it
+  s.cancel.emit(asio::cancellation_type::terminal);
+  s.call_cancel.emit(asio::cancellation_type::terminal);
+}
+
+void Loop::WatchPeer(Session& s, Conn* c) {
+  s.watching = true;
+  c->socket.async_wait(
+      Socket::wait_read,
+      asio::bind_cancellation_slot(
+          s.peer_watch.slot(),
+          [this, &s, c](const boost::system::error_code& ec) {
+            OnPeerEvent(s, c, ec);
+          }));
+}
+
+void Loop::OnPeerEvent(Session& s, Conn* c,
+                       const boost::system::error_code& ec) {
+  if (s.watch_stop) {
+    s.watching = false;
+    if (s.watch_waiter) {
+      auto h = std::move(*s.watch_waiter);
+      s.watch_waiter.reset();
+      std::move(h)();
+    }
+    return;
   }
-  if (streaming && s.abandoned) {
-    // The handle was dropped mid-stream: end the connection without the
-    // body's end, so the client sees a truncated response, not a short one.
-    keep = false;
-    co_return;
+  if (!ec) {
+    char byte;
+    ssize_t n = ::recv(c->socket.native_handle(), &byte, 1,
+                       MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) {
+      // A pipelined request: the client is there (and stays unwatched).
+      s.watching = false;
+      return;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      WatchPeer(s, c);
+      return;
+    }
   }
-  if (!streaming) {
-    keep = keep && !resp.header().connection_close() && !stopping_;
-    AppendChecked(resp, head, keep, minor, s.out);
-    co_return;
+  // EOF, a reset, or the socket closed or cancelled (Shutdown, a timeout).
+  s.watching = false;
+  CancelTask(s, Session::Cancel::kClientGone);
+}
+
+asio::awaitable<void> Loop::RunTask(Session& s, Conn* c) {
+  c->session = &s;
+  // Earlier pipelined responses go first.
+  if (!(co_await Flush(s, c))) {
+    s.stream.gone = true;
+    s.cancel_reason = Session::Cancel::kClientGone;
   }
-  if (chunked) {
-    (void)http::AppendLastChunk(s.out);  // no trailers: cannot fail
-  } else if (body_allowed && streamed != static_cast<uint64_t>(
-                                             resp.header().content_length())) {
-    // A Content-Length body that came out short or long cannot be framed:
-    // the connection ends with it.
-    keep = false;
+  s.task_running = true;
+  if (s.cancel_reason == Session::Cancel::kNone) {
+    WatchPeer(s, c);
   }
+  auto [thrown] = co_await asio::co_spawn(
+      io_, Quiet(std::move(*s.task)),
+      asio::bind_cancellation_slot(s.cancel.slot(), kAwait));
+  s.task.reset();
+  s.task_running = false;
+  if (thrown) {
+    try {
+      std::rethrow_exception(thrown);
+    } catch (const std::exception& e) {
+      HandlerThrew(s.ctx, e.what());
+    } catch (...) {
+      HandlerThrew(s.ctx, "a non-exception");
+    }
+    s.abandoned = true;
+  }
+  if (s.watching) {
+    s.watch_stop = true;
+    s.peer_watch.emit(asio::cancellation_type::terminal);
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [&s](auto handler) { s.watch_waiter.emplace(std::move(handler)); },
+        asio::use_awaitable);
+    s.watch_stop = false;
+  }
+  c->session = nullptr;
 }
 
 asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
@@ -860,6 +992,8 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     ctx.live_ = true;
     ctx.start_time_ = CoarseWallNow();
     requests.Inc();
+    s.stream.head = head;
+    s.stream.keep = keep;
     if (shared_.blocking) {
       co_await RunBlocking(s);
     } else {
@@ -871,13 +1005,15 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
         HandlerThrew(ctx, "a non-exception");
       }
     }
+    if (s.task) {
+      co_await RunTask(s, c);
+    }
     if (ctx.detached_) {
       // The response belongs to the handle until it finishes.
-      co_await ServeDetached(s, c, head, keep);
-    } else {
-      keep = keep && !ctx.response_.header().connection_close() && !stopping_;
-      AppendChecked(ctx.response_, head, keep, h.http_minor(), s.out);
+      co_await ServeDetached(s, c);
     }
+    EndResponse(s);
+    keep = s.stream.keep;
     ResetRequest(s);
     if (body_spilled) {
       s.in.Reset();
@@ -924,6 +1060,9 @@ void Loop::HardClose() {
   boost::system::error_code ignored;
   for (Conn& c : all_) {
     hard_closed.Inc();
+    if (c.session != nullptr && c.session->task_running) {
+      CancelTask(*c.session, Session::Cancel::kShutdown);
+    }
     c.socket.close(ignored);
   }
 }

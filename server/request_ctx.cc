@@ -1,7 +1,11 @@
 #include "server/request_ctx.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
+
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/use_awaitable.hpp"
 
 #include "server/internal/loop.h"
 
@@ -74,6 +78,55 @@ DetachedCtx RequestCtx::Detach() {
   return DetachedCtx(session_);
 }
 
+void RequestCtx::Continue(Task task) {
+  CheckLive();
+  if (session_->task) {
+    std::fprintf(stderr, "brisk: RequestCtx::Continue() called twice\n");
+    std::abort();
+  }
+  session_->task.emplace(std::move(task));
+}
+
+boost::asio::awaitable<absl::Status> RequestCtx::Sleep(absl::Duration d) {
+  CheckLive();
+  Session& s = *session_;
+  if (s.cancel_reason != Session::Cancel::kNone) {
+    co_return cancelled();
+  }
+  // Longer than any process lives, short enough not to overflow the clock.
+  d = std::clamp(d, absl::ZeroDuration(), absl::Hours(24 * 365 * 100));
+  s.timer.expires_after(absl::ToChronoNanoseconds(d));
+  auto [ec] = co_await s.timer.async_wait(
+      boost::asio::as_tuple(boost::asio::use_awaitable));
+  if (ec) {
+    co_return s.cancel_reason != Session::Cancel::kNone
+        ? cancelled()
+        : absl::CancelledError("sleep interrupted");
+  }
+  co_return absl::OkStatus();
+}
+
+boost::asio::awaitable<absl::Status> RequestCtx::StreamWrite(
+    std::string_view data) {
+  CheckLive();
+  if (detached_) {
+    co_return absl::FailedPreconditionError(
+        "StreamWrite on a detached request: use the DetachedCtx");
+  }
+  Session& s = *session_;
+  co_return co_await s.loop->WriteStreamed(s, s.conn, data);
+}
+
+absl::Status RequestCtx::cancelled() const {
+  CheckLive();
+  return server_internal::CancelStatus(session_->cancel_reason);
+}
+
+boost::asio::cancellation_slot RequestCtx::cancellation_slot() {
+  CheckLive();
+  return session_->call_cancel.slot();
+}
+
 void RequestCtx::DieNotLive() const {
   std::fprintf(stderr,
                "brisk: RequestCtx used after its handler returned; it now "
@@ -111,7 +164,7 @@ http::Response& DetachedCtx::response() {
 }
 
 void DetachedCtx::StreamWrite(std::string_view data,
-                              std::function<void(absl::Status)> done) {
+                              absl::AnyInvocable<void(absl::Status)> done) {
   Session* s = session_;
   if (s == nullptr) {
     if (done) {

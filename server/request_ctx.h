@@ -14,6 +14,17 @@
 //     Finish() answers 500 and the connection goes on.
 //   - Views (request().header().method(), body(), ...) point into the
 //     connection's read buffer: copy what must outlive the call.
+//   - A handler that waits (a timer, a backend call, a slow client) is a
+//     coroutine: `Task` (Asio's awaitable<void>), given to the server with
+//     server::Coroutine(f) or, from a plain handler, with ctx.Continue(task).
+//     It runs on the connection's loop thread after the plain handler
+//     returns, with this RequestCtx live until it ends; then the response is
+//     sent. Inside it, co_await Sleep(), StreamWrite() and client calls
+//     (HostClient::AsyncDo with cancellation_slot()). When the client leaves
+//     (EOF or reset on its connection, as Go's net/http sees it) or a
+//     Shutdown deadline passes, the pending co_await completes at once with
+//     cancelled()'s status: Unavailable "client gone" or Cancelled "server
+//     shutting down". brisk's awaitables never throw.
 //
 // Allocation: none per request once warm, unless the handler grows the
 // response beyond what earlier requests used or stores user values.
@@ -29,14 +40,16 @@
 
 #include <any>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "boost/asio/awaitable.hpp"
+#include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/ip/tcp.hpp"
 
 #include "http/message.h"
@@ -49,6 +62,12 @@ class Loop;
 }  // namespace server_internal
 
 class DetachedCtx;
+
+// A coroutine handler's return type. Asio's own awaitable: it composes with
+// every Asio operation and with brisk's client (HostClient::AsyncDo) without
+// an adapter, and its frames come from Asio's per-thread recycling
+// allocator, so a warm loop allocates none per request.
+using Task = boost::asio::awaitable<void>;
 
 class RequestCtx {
  public:
@@ -101,6 +120,32 @@ class RequestCtx {
   // See the file comment. At most once per request.
   [[nodiscard]] DetachedCtx Detach();
 
+  // --- Coroutine handlers (see the file comment) ---
+
+  // The request goes on in `task` once this handler returns: the server runs
+  // it on this connection's loop, sends earlier pipelined responses first,
+  // and sends this response when `task` ends. At most once per request.
+  void Continue(Task task);
+  // Inside the request's Task only (loop thread). Each returns OK, or
+  // cancelled()'s status when the client leaves or the server hard-closes.
+  //
+  // Waits `d` (one Sleep at a time per request).
+  [[nodiscard]] boost::asio::awaitable<absl::Status> Sleep(absl::Duration d);
+  // Streams the body instead of response().body(), like
+  // DetachedCtx::StreamWrite: the first call sends the head
+  // (Content-Length if the response has one, otherwise chunked), each call
+  // resumes once `data` was written (back-pressure: a slow reader suspends
+  // the handler, bounded by send_timeout per wait). `data` must stay valid
+  // until the call resumes. The body ends when the Task does.
+  [[nodiscard]] boost::asio::awaitable<absl::Status> StreamWrite(
+      std::string_view data);
+  // OK while the client is there and the server is not hard-closing; else
+  // Unavailable("client gone") or Cancelled("server shutting down").
+  absl::Status cancelled() const;
+  // For one awaited call at a time that takes a cancellation slot
+  // (HostClient::AsyncDo): it is interrupted when cancelled() turns.
+  boost::asio::cancellation_slot cancellation_slot();
+
  private:
   friend struct server_internal::Session;
   friend class server_internal::Loop;
@@ -148,7 +193,7 @@ class DetachedCtx {
   // when the client is gone; call again only after `done` (back-pressure:
   // FailedPrecondition otherwise). Finish() ends the body.
   void StreamWrite(std::string_view data,
-                   std::function<void(absl::Status)> done);
+                   absl::AnyInvocable<void(absl::Status)> done);
 
   // Sends the response (or ends the stream); the handle becomes empty.
   void Finish();

@@ -50,6 +50,19 @@ namespace brisk::server {
 
 using Handler = std::function<void(RequestCtx&)>;
 
+// A Handler running the coroutine handler `f` (a callable taking
+// RequestCtx& and returning Task) for each request; see request_ctx.h.
+// The Handler keeps `f`, so a lambda's captures live as long as the server.
+//   Server server({}, Coroutine([](RequestCtx& ctx) -> Task {
+//     if ((co_await ctx.Sleep(absl::Milliseconds(200))).ok()) {
+//       ctx.SetBody("late hello");
+//     }
+//   }));
+template <typename F>
+Handler Coroutine(F f) {
+  return [f = std::move(f)](RequestCtx& ctx) { ctx.Continue(f(ctx)); };
+}
+
 namespace server_internal {
 class Loop;
 struct Shared;

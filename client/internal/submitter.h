@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "boost/asio/any_completion_handler.hpp"
+#include "boost/asio/any_io_executor.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/posix/stream_descriptor.hpp"
 
@@ -37,7 +38,7 @@ struct Call {
   // Set for an awaiting coroutine (AsyncDo): Complete() posts it instead of
   // waking a blocked thread.
   std::optional<boost::asio::any_completion_handler<void()>> resume;
-  boost::asio::io_context* resume_on = nullptr;  // the coroutine's loop
+  boost::asio::any_io_executor resume_on;  // the coroutine's loop
 
   // Loop side: stores the result and wakes the caller.
   void Complete(absl::Status s);

@@ -22,12 +22,14 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "boost/asio/any_completion_handler.hpp"
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/basic_socket_acceptor.hpp"
 #include "boost/asio/basic_stream_socket.hpp"
 #include "boost/asio/basic_waitable_timer.hpp"
+#include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/intrusive/list.hpp"
@@ -89,6 +91,7 @@ struct Conn {
   uint64_t id;
   uint64_t requests = 0;
   Where where = Where::kNone;
+  struct Session* session = nullptr;  // the worker's, while one serves it
   bool timed_out = false;
   bool ip_counted = false;
 };
@@ -150,14 +153,47 @@ struct Session {
   bool abandoned = false;  // the handle was destroyed without Finish()
   std::optional<asio::any_completion_handler<void()>> waiter;
   std::string_view write_data;
-  std::function<void(absl::Status)> write_done;
+  absl::AnyInvocable<void(absl::Status)> write_done;
   bool write_busy = false;
+
+  // The response being streamed (DetachedCtx::StreamWrite or the Task's
+  // StreamWrite); reset with the request.
+  struct Stream {
+    bool head = false;       // the request is HEAD: no body goes out
+    bool keep = false;       // keep-alive after this response
+    bool streaming = false;  // the head went out
+    bool chunked = false;
+    bool body_allowed = false;  // not HEAD, 204 or 304
+    bool refused = false;       // the head was unsafe: a 500 went instead
+    bool gone = false;          // a write failed: the client is gone
+    uint64_t streamed = 0;      // body bytes given so far
+  } stream;
+
+  // A coroutine handler (RequestCtx::Continue), run by the worker after the
+  // handler returns. `cancel` interrupts its pending co_await; `call_cancel`
+  // is the slot users hand to a client call. Both fire together when the
+  // client leaves (seen by `peer_watch`, a readability wait with its own
+  // cancellation) or a Shutdown deadline passes.
+  enum class Cancel : uint8_t { kNone, kClientGone, kShutdown };
+  std::optional<asio::awaitable<void>> task;
+  bool task_running = false;
+  Cancel cancel_reason = Cancel::kNone;
+  asio::cancellation_signal cancel;
+  asio::cancellation_signal call_cancel;
+  asio::cancellation_signal peer_watch;
+  bool watching = false;
+  bool watch_stop = false;
+  std::optional<asio::any_completion_handler<void()>> watch_waiter;
+  Timer timer;  // RequestCtx::Sleep
 
   // Called on the loop thread: records `c` and resumes the waiting worker.
   void Deliver(Cmd c);
   // Posts Deliver() to the loop (any thread).
   void Post(Cmd c);
 };
+
+// OK for kNone; the status a cancelled co_await returns otherwise.
+absl::Status CancelStatus(Session::Cancel why);
 
 class Loop {
  public:
@@ -183,6 +219,7 @@ class Loop {
  private:
   friend struct Session;
   friend class brisk::server::RequestCtx;
+  friend class brisk::server::DetachedCtx;
 
   void Accept();
   void OnAccept(const boost::system::error_code& ec, Socket socket);
@@ -216,8 +253,18 @@ class Loop {
   asio::awaitable<bool> FlushSlow(Session& s, Conn* c, size_t written);
   // now + progress_ns, capped at `whole`; 0 (no deadline) when both are 0.
   int64_t NextDeadline(int64_t progress_ns, int64_t whole);
-  asio::awaitable<void> ServeDetached(Session& s, Conn* c, bool head,
-                                      bool& keep);
+  asio::awaitable<void> ServeDetached(Session& s, Conn* c);
+  // Runs s.task to its end (the client-gone watch around it).
+  asio::awaitable<void> RunTask(Session& s, Conn* c);
+  void WatchPeer(Session& s, Conn* c);
+  void OnPeerEvent(Session& s, Conn* c, const boost::system::error_code& ec);
+  // Interrupts a running task's pending co_await.
+  void CancelTask(Session& s, Session::Cancel why);
+  // One streamed piece of s.ctx's response (the head first).
+  asio::awaitable<absl::Status> WriteStreamed(Session& s, Conn* c,
+                                              std::string_view data);
+  // Appends the end of s.ctx's response (whole, or the end of a stream).
+  void EndResponse(Session& s);
   asio::awaitable<void> AnswerError(Session& s, Conn* c, int status,
                                     http::ParseError pe,
                                     std::string_view detail);
