@@ -121,13 +121,22 @@ asio::awaitable<absl::Status> HostClient::AsyncDo(
   call.req = &req;
   call.resp = &resp;
   call.deadline = deadline;
+  call.cancellable = cancel.is_connected();
   co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
       [&](auto handler) {
         call.resume.emplace(std::move(handler));
         call.resume_on = caller;
+        if (call.cancellable) {
+          cancel.assign([&call, loop = loop_](asio::cancellation_type) {
+            call.Cancel(*loop);
+          });
+        }
         pool_->Submit(&call);
       },
       asio::use_awaitable);
+  if (call.cancellable) {
+    cancel.clear();
+  }
   co_return std::move(call.result);
 }
 

@@ -105,9 +105,8 @@ class HostClient {
   // cancellation_signal's slot, used by this call alone) interrupts it at
   // once: the connection is closed or the queue left, and the call returns
   // kCancelled. From another loop (a server's coroutine handler) the call
-  // is handed to the client's loop without allocating and the coroutine
-  // resumes on its own loop (a thread hop each way); `cancel` is then not
-  // used and `deadline` is what bounds the wait.
+  // is handed to the client's loop and the coroutine resumes on its own
+  // loop (a thread hop each way); `cancel` reaches it across the loops.
   boost::asio::awaitable<absl::Status> AsyncDo(
       http::Request& req, http::Response& resp,
       absl::Time deadline = absl::InfiniteFuture(),

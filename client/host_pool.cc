@@ -48,7 +48,9 @@ HostPool::HostPool(const HostClientOptions& options, asio::io_context& io)
         asio::co_spawn(
             io_,
             Exchange(*call->req, *call->resp, call->deadline,
-                     asio::cancellation_slot(), call->sink),
+                     call->cancellable ? call->cancel.slot()
+                                       : asio::cancellation_slot(),
+                     call->sink),
             [call](std::exception_ptr e, absl::Status s) {
               call->Complete(e ? absl::InternalError("client call threw")
                                : std::move(s));

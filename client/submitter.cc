@@ -12,13 +12,37 @@ namespace brisk::client::client_internal {
 void Call::Complete(absl::Status s) {
   result = std::move(s);
   if (resume) {
-    auto h = std::move(*resume);
-    resume.reset();
-    boost::asio::post(resume_on, std::move(h));
+    completed = true;
+    Release();
     return;
   }
   done.store(1, std::memory_order_release);
   done.notify_one();
+}
+
+void Call::Release() {
+  if (holds.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    auto h = std::move(*resume);
+    resume.reset();
+    // The caller may free this Call as soon as it resumes.
+    boost::asio::post(resume_on, std::move(h));
+  }
+}
+
+void Call::Cancel(boost::asio::io_context& loop) {
+  int h = holds.load(std::memory_order_acquire);
+  while (h > 0 && !holds.compare_exchange_weak(h, h + 1,
+                                                std::memory_order_acq_rel)) {
+  }
+  if (h == 0) {
+    return;  // completed: the caller is about to resume
+  }
+  boost::asio::post(loop, [this] {
+    if (!completed) {
+      cancel.emit(boost::asio::cancellation_type::terminal);
+    }
+    Release();
+  });
 }
 
 absl::Status Call::Wait() {

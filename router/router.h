@@ -80,6 +80,23 @@ using Handler = std::function<void(server::RequestCtx&, const Params&)>;
 // Applied once, when a route is added, not per request.
 using Middleware = std::function<Handler(Handler)>;
 
+// A route Handler running the coroutine `f(ctx, params)` (a server::Task;
+// see server/request_ctx.h). `f` takes Params by value: the copy stays valid
+// until the task ends (its values are views into the request, which lives
+// as long). Middleware around such a route runs before the task starts;
+// what it does after calling the next handler happens before the task runs.
+//   router.Get("/users/{id}", router::Coroutine(
+//       [](server::RequestCtx& ctx, Params p) -> server::Task {
+//         co_await ctx.Sleep(absl::Milliseconds(10));
+//         ctx.SetBody(p.Get("id"));
+//       }));
+template <typename F>
+Handler Coroutine(F f) {
+  return [f = std::move(f)](server::RequestCtx& ctx, const Params& p) {
+    ctx.Continue(f(ctx, p));
+  };
+}
+
 struct RouterOptions {
   // Redirect a path without a route to its other trailing-slash form when
   // that one has a route for the method: 301 for GET/HEAD, 308 otherwise.

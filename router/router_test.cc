@@ -609,6 +609,30 @@ TEST_F(RouterServerTest, AnEncodedSlashStaysInsideItsSegment) {
   EXPECT_EQ(r.Header("Location"), "/users/a%2Fb");
 }
 
+// A coroutine route keeps its parameters (and the decoded %2F storage)
+// across its suspension, while other requests reuse the router's own.
+TEST(RouterServerOptionsTest, CoroutineRoutesKeepTheirParameters) {
+  Router router;
+  ASSERT_TRUE(router
+                  .Get("/users/{id}/files/{name}",
+                       Coroutine([](RequestCtx& ctx, Params p) -> server::Task {
+                         (void)co_await ctx.Sleep(absl::Milliseconds(50));
+                         ctx.SetBody(std::string(p.Get("id")) + ":" +
+                                     std::string(p.Get("name")));
+                       }))
+                  .ok());
+  ASSERT_TRUE(router.Get("/fast/{x}", Echo("fast")).ok());
+  TestServer ts({.threads = 1}, router.handler());
+  testing::RawConn slow = ts.Connect();
+  ASSERT_TRUE(slow.Send(server::Get("/users/7/files/a%2Fb")));
+  // Lookups on the same loop while the first one sleeps.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(RoundTrip(ts.port(), server::Get("/fast/zz")).body, "fast x=zz");
+  }
+  Reply r = server::ReadReply(slow);
+  EXPECT_EQ(r.body, "7:a/b");
+}
+
 TEST(RouterServerOptionsTest, CustomNotFound) {
   Router router(
       {.not_found = [](RequestCtx& ctx) { ctx.Error(404, "no such thing"); }});

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "boost/asio/any_completion_handler.hpp"
 #include "boost/asio/any_io_executor.hpp"
+#include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/posix/stream_descriptor.hpp"
 
@@ -40,10 +41,26 @@ struct Call {
   std::optional<boost::asio::any_completion_handler<void()>> resume;
   boost::asio::any_io_executor resume_on;  // the coroutine's loop
 
+  // An awaiting coroutine's cancellation, when it has one (`cancellable`):
+  // Cancel() reaches the call's exchange through `cancel`, on the loop.
+  // `holds` counts the call itself and each cancellation on its way to the
+  // loop; whoever drops the last resumes the caller, so the Call outlives
+  // every posted cancellation.
+  bool cancellable = false;
+  bool completed = false;  // loop thread only
+  boost::asio::cancellation_signal cancel;
+  std::atomic<int> holds{1};
+
   // Loop side: stores the result and wakes the caller.
   void Complete(absl::Status s);
+  // Caller's thread, while it awaits: interrupts the call on `loop` (no
+  // effect once it completed).
+  void Cancel(boost::asio::io_context& loop);
   // Caller side: blocks until Complete().
   absl::Status Wait();
+
+ private:
+  void Release();
 };
 
 class Submitter {
