@@ -18,9 +18,10 @@
 // Threads: the client runs on one io_context: its own thread (the first
 // constructor) or the caller's loop (the second). Do/DoTimeout/DoDeadline
 // block the calling thread and may be called from any thread except the
-// client's loop thread; AsyncDo is awaited in a coroutine on any loop. The request and
-// response belong to the caller and must outlive the call; the response owns
-// everything it holds when the call returns (no views into client buffers).
+// client's loop thread; AsyncDo is awaited in a coroutine on any loop. The
+// request and response belong to the caller and must outlive the call; the
+// response owns everything it holds when the call returns (no views into client
+// buffers).
 //
 // Allocation: none per call in steady state (warm connections, warm request
 // and response objects).

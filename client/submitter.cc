@@ -31,8 +31,8 @@ void Call::Release() {
 
 void Call::Cancel(boost::asio::io_context& loop) {
   int h = holds.load(std::memory_order_acquire);
-  while (h > 0 && !holds.compare_exchange_weak(h, h + 1,
-                                                std::memory_order_acq_rel)) {
+  while (h > 0 &&
+         !holds.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel)) {
   }
   if (h == 0) {
     return;  // completed: the caller is about to resume

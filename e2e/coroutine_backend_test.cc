@@ -49,7 +49,9 @@ class Backend {
       d.Finish();
     }
   }
-  std::string addr() const { return absl::StrCat("127.0.0.1:", server_.port()); }
+  std::string addr() const {
+    return absl::StrCat("127.0.0.1:", server_.port());
+  }
 
  private:
   TestServer server_;
@@ -68,8 +70,7 @@ class Front {
   explicit Front(const Backend& backend)
       : backend_client_(client::HostClientOptions{.addrs = {backend.addr()}}),
         server_(std::make_unique<TestServer>(
-            server::ServerOptions{},
-            Coroutine([this](RequestCtx& ctx) -> Task {
+            server::ServerOptions{}, Coroutine([this](RequestCtx& ctx) -> Task {
               http::Request req;
               req.header().SetMethod("GET");
               req.header().SetRequestUri(ctx.request().header().request_uri());

@@ -19,9 +19,9 @@
 #include "boost/asio/async_result.hpp"
 #include "boost/asio/bind_cancellation_slot.hpp"
 #include "boost/asio/co_spawn.hpp"
-#include "boost/asio/this_coro.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/socket_base.hpp"
+#include "boost/asio/this_coro.hpp"
 #include "boost/asio/use_awaitable.hpp"
 
 #include "bytes/conv.h"
@@ -641,9 +641,8 @@ asio::awaitable<absl::Status> Loop::WriteStreamed(Session& s, Conn* c,
     st.chunked = st.body_allowed && resp.header().content_length() < 0;
     resp.body_buffer().Reset();
     if (shared_.writer.AppendHead(resp, st.head, st.keep, minor,
-                                  st.chunked
-                                      ? ResponseWriter::Framing::kChunked
-                                      : ResponseWriter::Framing::kStated,
+                                  st.chunked ? ResponseWriter::Framing::kChunked
+                                             : ResponseWriter::Framing::kStated,
                                   s.out) == http::WireError::kNone) {
       st.streaming = true;
     } else {
@@ -755,13 +754,12 @@ void Loop::CancelTask(Session& s, Session::Cancel why) {
 
 void Loop::WatchPeer(Session& s, Conn* c) {
   s.watching = true;
-  c->socket.async_wait(
-      Socket::wait_read,
-      asio::bind_cancellation_slot(
-          s.peer_watch.slot(),
-          [this, &s, c](const boost::system::error_code& ec) {
-            OnPeerEvent(s, c, ec);
-          }));
+  c->socket.async_wait(Socket::wait_read,
+                       asio::bind_cancellation_slot(
+                           s.peer_watch.slot(),
+                           [this, &s, c](const boost::system::error_code& ec) {
+                             OnPeerEvent(s, c, ec);
+                           }));
 }
 
 void Loop::OnPeerEvent(Session& s, Conn* c,
@@ -777,8 +775,8 @@ void Loop::OnPeerEvent(Session& s, Conn* c,
   }
   if (!ec) {
     char byte;
-    ssize_t n = ::recv(c->socket.native_handle(), &byte, 1,
-                       MSG_PEEK | MSG_DONTWAIT);
+    ssize_t n =
+        ::recv(c->socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n > 0) {
       // A pipelined request: the client is there (and stays unwatched).
       s.watching = false;

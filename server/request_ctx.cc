@@ -1,7 +1,7 @@
 #include "server/request_ctx.h"
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "boost/asio/as_tuple.hpp"

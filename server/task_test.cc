@@ -319,12 +319,12 @@ TEST(TaskTest, StreamWriteCallbacksTakeMoveOnlyFunctions) {
     auto owned = std::make_unique<std::string>("owned");
     const std::string_view data = *owned;  // lives in the callback
     DetachedCtx* raw = new DetachedCtx(std::move(d));
-    raw->StreamWrite(data, [&done, owned = std::move(owned),
-                            raw](absl::Status s) {
-      done.set_value(s);
-      raw->Finish();
-      delete raw;
-    });
+    raw->StreamWrite(data,
+                     [&done, owned = std::move(owned), raw](absl::Status s) {
+                       done.set_value(s);
+                       raw->Finish();
+                       delete raw;
+                     });
   });
   testing::RawConn c = ts.Connect();
   ASSERT_TRUE(c.Send(Get("/")));
