@@ -14,6 +14,9 @@ using http_internal::IsFieldValueByte;
 // Finds the CRLF that ends the line starting at `in`; returns the line length
 // (without CRLF), or npos if no LF yet. Sets `bare_lf` if the LF has no CR.
 size_t FindLineEnd(std::string_view in, bool& bare_lf) {
+  if (in.empty()) {
+    return std::string_view::npos;  // memchr may not see a null pointer
+  }
   const void* nl = std::memchr(in.data(), '\n', in.size());
   if (nl == nullptr) {
     return std::string_view::npos;

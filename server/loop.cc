@@ -126,6 +126,7 @@ Loop::Loop(Shared& shared, int index)
   write_timeout_ns_ = ToNs(options_.write_timeout);
   body_read_timeout_ns_ = ToNs(options_.body_read_timeout);
   send_timeout_ns_ = ToNs(options_.send_timeout);
+  stream_read_timeout_ns_ = ToNs(options_.stream_read_timeout);
   // Deadlines are checked every tick: a quarter of the shortest timeout,
   // between 10 ms and 1 s.
   int64_t shortest =
@@ -522,12 +523,13 @@ asio::awaitable<bool> Loop::Flush(Session& s, Conn* c) {
 }
 
 asio::awaitable<bool> Loop::ReadMore(Session& s, Conn* c,
-                                     bytes::ByteBuffer& buf, int64_t deadline) {
+                                     bytes::ByteBuffer& buf, int64_t deadline,
+                                     size_t want) {
   (void)s;
   if (deadline > 0) {
     Track(c, Where::kTimed, deadline);
   }
-  char* p = buf.PrepareAppend(options_.read_buffer_size);
+  char* p = buf.PrepareAppend(want > 0 ? want : options_.read_buffer_size);
   auto [ec, n] = co_await c->socket.async_read_some(
       asio::buffer(p, buf.available()), kAwait);
   Untrack(c);
@@ -555,6 +557,8 @@ void Loop::ResetRequest(Session& s) {
   s.write_done = nullptr;
   s.stream = {};
   s.cancel_reason = Session::Cancel::kNone;
+  s.body_streamed = s.body_prefix_pending = s.body_given = false;
+  s.body_failed = s.continue_pending = false;
   RequestCtx& ctx = s.ctx;
   ctx.live_ = false;
   ctx.detached_ = false;
@@ -637,7 +641,8 @@ asio::awaitable<absl::Status> Loop::WriteStreamed(Session& s, Conn* c,
     // 304 and HEAD never carry a body, streamed or not.
     const int minor = s.ctx.request_.header().http_minor();
     st.body_allowed = !st.head && !http::StatusHasNoBody(resp.status_code());
-    st.keep = st.keep && !resp.header().connection_close() && !stopping_;
+    st.keep = st.keep && !resp.header().connection_close() && !stopping_ &&
+              !(s.body_streamed && !s.body.done());
     st.chunked = st.body_allowed && resp.header().content_length() < 0;
     resp.body_buffer().Reset();
     if (shared_.writer.AppendHead(resp, st.head, st.keep, minor,
@@ -800,7 +805,9 @@ asio::awaitable<void> Loop::RunTask(Session& s, Conn* c) {
     s.cancel_reason = Session::Cancel::kClientGone;
   }
   s.task_running = true;
-  if (s.cancel_reason == Session::Cancel::kNone) {
+  // A streamed body's reads see the client leave themselves; the watch
+  // starts once the body is read (ReadBodyPiece).
+  if (s.cancel_reason == Session::Cancel::kNone && !s.body_streamed) {
     WatchPeer(s, c);
   }
   auto [thrown] = co_await asio::co_spawn(
@@ -818,15 +825,95 @@ asio::awaitable<void> Loop::RunTask(Session& s, Conn* c) {
     }
     s.abandoned = true;
   }
-  if (s.watching) {
-    s.watch_stop = true;
-    s.peer_watch.emit(asio::cancellation_type::terminal);
-    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-        [&s](auto handler) { s.watch_waiter.emplace(std::move(handler)); },
-        asio::use_awaitable);
-    s.watch_stop = false;
-  }
+  co_await StopWatch(s);
   c->session = nullptr;
+}
+
+asio::awaitable<void> Loop::StopWatch(Session& s) {
+  if (!s.watching) {
+    co_return;
+  }
+  s.watch_stop = true;
+  s.peer_watch.emit(asio::cancellation_type::terminal);
+  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [&s](auto handler) { s.watch_waiter.emplace(std::move(handler)); },
+      asio::use_awaitable);
+  s.watch_stop = false;
+}
+
+asio::awaitable<absl::StatusOr<std::string_view>> Loop::ReadBodyPiece(
+    Session& s, Conn* c) {
+  http::Request& req = s.ctx.request_;
+  if (!s.body_streamed) {
+    // A buffered body: whole, once.
+    if (s.body_given) {
+      co_return std::string_view();
+    }
+    s.body_given = true;
+    co_return req.body();
+  }
+  if (s.body_prefix_pending) {
+    s.body_prefix_pending = false;
+    if (!req.body().empty()) {
+      co_return req.body();
+    }
+  }
+  req.body_buffer().Reset();
+  if (s.body_failed) {
+    co_return absl::FailedPreconditionError("the body already failed");
+  }
+  if (s.body.done()) {
+    co_return std::string_view();
+  }
+  if (s.cancel_reason != Session::Cancel::kNone) {
+    co_return CancelStatus(s.cancel_reason);
+  }
+  if (s.continue_pending) {
+    s.continue_pending = false;
+    s.out.Append(kContinue);
+    if (!(co_await Flush(s, c))) {
+      s.body_failed = true;
+      CancelTask(s, Session::Cancel::kClientGone);
+      co_return CancelStatus(s.cancel_reason);
+    }
+  }
+  co_await StopWatch(s);  // the reads below see the client leave
+  // Reads of at least 64 KiB: a streamed body is large by definition.
+  const size_t want = std::max<size_t>(options_.read_buffer_size, 64 * 1024);
+  for (;;) {
+    http::DecodeResult d =
+        s.body.Read(s.body_in.view().substr(s.body_pos), req.body_buffer());
+    s.body_pos += d.consumed;
+    if (d.failed()) {
+      s.body_failed = true;
+      co_return d.error == http::ParseError::kBodyTooLarge
+          ? absl::OutOfRangeError("request body over max_streamed_body_size")
+          : absl::InvalidArgumentError(absl::StrCat(
+                "bad request body: ", bytes::ToAbsl(http::ToString(d.error))));
+    }
+    if (!req.body().empty() || s.body.done()) {
+      break;
+    }
+    s.body_in.DiscardPrefix(s.body_pos);
+    s.body_pos = 0;
+    if (!(co_await ReadMore(
+            s, c, s.body_in,
+            NextDeadline(body_read_timeout_ns_, s.body_deadline), want))) {
+      s.body_failed = true;
+      if (c->timed_out) {
+        c->timed_out = false;
+        timeouts.Inc();
+        co_return absl::DeadlineExceededError("request body timeout");
+      }
+      CancelTask(s, Session::Cancel::kClientGone);
+      co_return CancelStatus(s.cancel_reason);
+    }
+  }
+  if (s.body.done() && s.task_running &&
+      s.cancel_reason == Session::Cancel::kNone) {
+    WatchPeer(s, c);  // the body is in: watch for the client leaving again
+  }
+  co_return req.body();
 }
 
 asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
@@ -920,8 +1007,13 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     bool body_spilled = false;  // body read beyond `in` into body_in
     const http::BodyFraming framing = h.framing();
     if (framing != http::BodyFraming::kNone) {
-      http::ParseError e = s.body.Start(framing, h.content_length(),
-                                        options_.max_request_body_size);
+      // With stream_request_body, a body over max_request_body_size goes to
+      // the handler as it arrives (ReadBodyPiece) instead of failing.
+      const bool may_stream = options_.stream_request_body;
+      const uint64_t buffered_max = options_.max_request_body_size;
+      http::ParseError e = s.body.Start(
+          framing, h.content_length(),
+          may_stream ? options_.max_streamed_body_size : buffered_max);
       if (e != http::ParseError::kNone) {
         co_await AnswerError(s, c, http::StatusCodeFor(e), e,
                              http::ToString(e));
@@ -931,7 +1023,14 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
           s.body.Read(s.in.view().substr(s.pos), req.body_buffer());
       s.pos += d.consumed;
       if (!d.failed() && !d.done()) {
-        if (h.expect_continue()) {
+        auto over = [&] {
+          return may_stream &&
+                 (req.body_buffer().size() > buffered_max ||
+                  (h.content_length() >= 0 &&
+                   static_cast<uint64_t>(h.content_length()) > buffered_max));
+        };
+        bool stream_now = over();
+        if (h.expect_continue() && !stream_now) {
           s.out.Append(kContinue);
         }
         if (!(co_await Flush(s, c))) {
@@ -945,14 +1044,14 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
         s.body_in.Reset();
         s.body_in.Append(s.in.view().substr(s.pos));
         s.pos = s.in.size();
-        size_t body_pos = 0;
+        s.body_pos = 0;
         const int64_t whole =
             read_timeout_ns_ > 0 ? CoarseNowNs() + read_timeout_ns_ : 0;
-        while (!d.failed() && !s.body.done()) {
+        while (!stream_now && !d.failed() && !s.body.done()) {
           // Keep only the bytes not decoded yet (bounded by the decoder's
           // line limits), so the buffer does not grow with the body.
-          s.body_in.DiscardPrefix(body_pos);
-          body_pos = 0;
+          s.body_in.DiscardPrefix(s.body_pos);
+          s.body_pos = 0;
           if (!(co_await ReadMore(
                   s, c, s.body_in,
                   NextDeadline(body_read_timeout_ns_, whole)))) {
@@ -966,12 +1065,25 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
             d = s.body.Close();
             break;
           }
-          d = s.body.Read(s.body_in.view().substr(body_pos), req.body_buffer());
-          body_pos += d.consumed;
+          d = s.body.Read(s.body_in.view().substr(s.body_pos),
+                          req.body_buffer());
+          s.body_pos += d.consumed;
+          stream_now = !d.failed() && !s.body.done() && over();
         }
-        // What follows the body (pipelined bytes) becomes `in` once the
-        // handler is done with the header's views.
-        s.body_in.DiscardPrefix(body_pos);
+        if (stream_now) {
+          // The handler reads the rest (and its 100 Continue goes then).
+          s.body_streamed = true;
+          s.body_prefix_pending = true;
+          s.continue_pending = h.expect_continue();
+          s.body_deadline = stream_read_timeout_ns_ > 0
+                                ? CoarseNowNs() + stream_read_timeout_ns_
+                                : 0;
+        } else {
+          // What follows the body (pipelined bytes) becomes `in` once the
+          // handler is done with the header's views.
+          s.body_in.DiscardPrefix(s.body_pos);
+          s.body_pos = 0;
+        }
       }
       if (d.failed()) {
         if (d.error == http::ParseError::kTruncatedBody) {
@@ -1009,6 +1121,13 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     if (ctx.detached_) {
       // The response belongs to the handle until it finishes.
       co_await ServeDetached(s, c);
+    }
+    if (s.body_streamed) {
+      // A streamed body left unread or failed cannot be skipped reliably:
+      // the connection ends after the response.
+      s.stream.keep = s.stream.keep && !s.body_failed && s.body.done();
+      s.body_in.DiscardPrefix(s.body_pos);
+      s.body_pos = 0;
     }
     EndResponse(s);
     keep = s.stream.keep;

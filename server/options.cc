@@ -39,6 +39,7 @@ absl::Status Validate(const ServerOptions& o) {
        {std::pair{"header_read_timeout", o.header_read_timeout},
         std::pair{"body_read_timeout", o.body_read_timeout},
         std::pair{"read_timeout", o.read_timeout},
+        std::pair{"stream_read_timeout", o.stream_read_timeout},
         std::pair{"send_timeout", o.send_timeout},
         std::pair{"write_timeout", o.write_timeout},
         std::pair{"idle_timeout", o.idle_timeout},

@@ -84,6 +84,21 @@ struct ServerOptions {
   absl::Duration idle_timeout = absl::Seconds(60);
   // Largest request body; over it: 413 (fasthttp: 4 MiB, answered 400).
   uint64_t max_request_body_size = 4 * 1024 * 1024;
+  // fasthttp's StreamRequestBody. When true, a body larger than
+  // max_request_body_size (by its Content-Length, or a chunked body once it
+  // grows past it) is not buffered: the handler runs once the header is
+  // complete and reads the body in a coroutine with ctx.ReadBodyPiece(), a
+  // piece at a time with back-pressure (request_ctx.h). A handler that
+  // leaves such a body unread is answered, then the connection closes.
+  // Smaller bodies are buffered as always.
+  bool stream_request_body = false;
+  // Largest streamed body; over it ReadBodyPiece() fails with OutOfRange.
+  // 0 means no limit. fasthttp: MaxRequestBodySize applies to streams too.
+  uint64_t max_streamed_body_size = uint64_t{64} << 30;  // 64 GiB
+  // Time to read a whole streamed body (body_read_timeout still bounds each
+  // wait for more bytes); over it ReadBodyPiece() fails with
+  // DeadlineExceeded. fasthttp: ReadTimeout.
+  absl::Duration stream_read_timeout = absl::Hours(1);
   // Connections per client IP; over it: 429 and close. 0 means no limit
   // (as fasthttp).
   int max_conns_per_ip = 0;

@@ -117,6 +117,18 @@ boost::asio::awaitable<absl::Status> RequestCtx::StreamWrite(
   co_return co_await s.loop->WriteStreamed(s, s.conn, data);
 }
 
+boost::asio::awaitable<absl::StatusOr<std::string_view>>
+RequestCtx::ReadBodyPiece() {
+  CheckLive();
+  Session& s = *session_;
+  co_return co_await s.loop->ReadBodyPiece(s, s.conn);
+}
+
+bool RequestCtx::body_streamed() const {
+  CheckLive();
+  return session_->body_streamed;
+}
+
 absl::Status RequestCtx::cancelled() const {
   CheckLive();
   return server_internal::CancelStatus(session_->cancel_reason);

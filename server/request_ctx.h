@@ -47,6 +47,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/cancellation_signal.hpp"
@@ -139,6 +140,22 @@ class RequestCtx {
   // until the call resumes. The body ends when the Task does.
   [[nodiscard]] boost::asio::awaitable<absl::Status> StreamWrite(
       std::string_view data);
+  // The request body, a piece at a time as it arrives: each call resumes
+  // with the next piece (a view valid until the next call) and with an
+  // empty view at the end. A buffered body comes whole in one piece, so one
+  // loop serves both; a streamed one (ServerOptions::stream_request_body)
+  // comes in pieces of at most what one read brings (64 KiB or more), and
+  // the client sends no faster than the handler reads. Errors (the
+  // connection closes after the response): OutOfRange over
+  // max_streamed_body_size, InvalidArgument for a malformed chunked body,
+  // DeadlineExceeded (body_read_timeout, stream_read_timeout), and
+  // cancelled()'s status. An `Expect: 100-continue` is answered at the
+  // first call, so a handler that refuses the upload never receives it.
+  [[nodiscard]] boost::asio::awaitable<absl::StatusOr<std::string_view>>
+  ReadBodyPiece();
+  // Whether the body is streamed: request().body() holds only what came
+  // before the handler ran, the rest comes through ReadBodyPiece().
+  bool body_streamed() const;
   // OK while the client is there and the server is not hard-closing; else
   // Unavailable("client gone") or Cancelled("server shutting down").
   absl::Status cancelled() const;

@@ -24,6 +24,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "boost/asio/any_completion_handler.hpp"
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/basic_socket_acceptor.hpp"
@@ -186,6 +187,17 @@ struct Session {
   std::optional<asio::any_completion_handler<void()>> watch_waiter;
   Timer timer;  // RequestCtx::Sleep
 
+  // The request body as the handler reads it (RequestCtx::ReadBodyPiece).
+  // A streamed body (stream_request_body) is decoded from body_in at
+  // body_pos a piece at a time into the request's body buffer.
+  bool body_streamed = false;        // still arriving when the handler ran
+  bool body_prefix_pending = false;  // request body holds bytes not yet given
+  bool body_given = false;           // a buffered body was given whole
+  bool body_failed = false;          // a streamed read failed: close after
+  bool continue_pending = false;     // 100 Continue goes at the first read
+  size_t body_pos = 0;
+  int64_t body_deadline = 0;  // stream_read_timeout; 0: none
+
   // Called on the loop thread: records `c` and resumes the waiting worker.
   void Deliver(Cmd c);
   // Posts Deliver() to the loop (any thread).
@@ -244,8 +256,10 @@ class Loop {
 
   // The worker's job: serve `c` until it goes idle or closes.
   asio::awaitable<void> Serve(Session& s, Conn* c);
+  // Reads at least one byte (up to `want`, read_buffer_size by default)
+  // into `buf`; false on EOF, error or the deadline (c->timed_out).
   asio::awaitable<bool> ReadMore(Session& s, Conn* c, bytes::ByteBuffer& buf,
-                                 int64_t deadline);
+                                 int64_t deadline, size_t want = 0);
   // Writes s.out: at once when the socket takes it all, else waiting (each
   // wait bounded by send_timeout). false when the client is gone; s.out is
   // empty after it either way.
@@ -257,6 +271,10 @@ class Loop {
   // Runs s.task to its end (the client-gone watch around it).
   asio::awaitable<void> RunTask(Session& s, Conn* c);
   void WatchPeer(Session& s, Conn* c);
+  // Stops the peer watch, if on, and waits until its wait completed.
+  asio::awaitable<void> StopWatch(Session& s);
+  asio::awaitable<absl::StatusOr<std::string_view>> ReadBodyPiece(Session& s,
+                                                                  Conn* c);
   void OnPeerEvent(Session& s, Conn* c, const boost::system::error_code& ec);
   // Interrupts a running task's pending co_await.
   void CancelTask(Session& s, Session::Cancel why);
@@ -300,6 +318,7 @@ class Loop {
   int64_t header_timeout_ns_, idle_timeout_ns_, linger_ns_;
   int64_t read_timeout_ns_, write_timeout_ns_;      // 0: none
   int64_t body_read_timeout_ns_, send_timeout_ns_;  // no progress; 0: none
+  int64_t stream_read_timeout_ns_;                  // 0: none
   http::Response scratch_response_;
   bytes::ByteBuffer scratch_out_;
   std::array<char, 4096> drain_buf_;
