@@ -1,6 +1,7 @@
 // A small REST service on brisk: routes with parameters, JSON bodies
 // (nlohmann/json from Debian), a slow endpoint that sleeps on a timer, a
-// streamed endpoint, an endpoint that calls a backend with brisk's client,
+// streamed response, a streamed upload, an endpoint that calls a backend
+// with brisk's client,
 // and a graceful shutdown on SIGINT or SIGTERM. Handlers that wait are
 // coroutines (server::Task); none blocks its loop thread.
 //
@@ -127,6 +128,23 @@ int main(int argc, char** argv) {
             co_return;
         }
       }));
+  // Takes an upload of any size in pieces as it arrives (bodies over 1 MiB
+  // are streamed, see the server's options below): memory stays flat.
+  (void)router.Post(
+      "/upload", Coroutine([](RequestCtx& ctx, Params) -> Task {
+        uint64_t bytes = 0;
+        for (;;) {
+          absl::StatusOr<std::string_view> piece = co_await ctx.ReadBodyPiece();
+          if (!piece.ok()) {
+            Reply(ctx, 400, {{"error", piece.status().ToString()}});
+            co_return;
+          }
+          if (piece->empty())
+            break;
+          bytes += piece->size();
+        }
+        Reply(ctx, 200, {{"received_bytes", bytes}});
+      }));
   // Calls a backend (here: this service itself, once its port is known)
   // with brisk's client, with a deadline, interrupted if our client leaves.
   std::optional<brisk::client::HostClient> backend;
@@ -151,7 +169,10 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // threads inherit it
-  brisk::server::Server server({.threads = 2}, router.handler());
+  brisk::server::Server server({.threads = 2,
+                                .max_request_body_size = 1 << 20,
+                                .stream_request_body = true},
+                               router.handler());
   if (absl::Status s = server.Listen(addr); !s.ok()) {
     std::fprintf(stderr, "rest_api: %s\n", s.ToString().c_str());
     return 1;

@@ -88,6 +88,11 @@ int main(int argc, char** argv) {
   Expect(st == 200 && profile["user"] == ada && profile["via"] == "backend",
          "GET /profile/{id} calls the backend: " + body);
 
+  std::tie(st, body) = Call("POST", "/upload", std::string(8 << 20, 'u'));
+  Expect(st == 200 &&
+             json::parse(body, nullptr, false)["received_bytes"] == (8 << 20),
+         "POST /upload streams 8 MiB: " + body);
+
   std::tie(st, body) = Call("DELETE", "/users/" + id);
   Expect(st == 204, "DELETE /users/{id} removes it");
   std::tie(st, body) = Call("GET", "/profile/" + id);
