@@ -25,6 +25,11 @@
 //     Shutdown deadline passes, the pending co_await completes at once with
 //     cancelled()'s status: Unavailable "client gone" or Cancelled "server
 //     shutting down". brisk's awaitables never throw.
+//     With gcc 12 (Debian bookworm's), put a co_await's result in a variable
+//     before testing it: `absl::Status s = co_await ctx.Sleep(d); if
+//     (s.ok())`. gcc 12 miscompiles a co_await inside a condition such as
+//     `if ((co_await ctx.Sleep(d)).ok())` (and inside ?:), and the program
+//     crashes; clang is fine.
 //
 // Allocation: none per request once warm, unless the handler grows the
 // response beyond what earlier requests used or stores user values.

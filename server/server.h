@@ -54,7 +54,8 @@ using Handler = std::function<void(RequestCtx&)>;
 // RequestCtx& and returning Task) for each request; see request_ctx.h.
 // The Handler keeps `f`, so a lambda's captures live as long as the server.
 //   Server server({}, Coroutine([](RequestCtx& ctx) -> Task {
-//     if ((co_await ctx.Sleep(absl::Milliseconds(200))).ok()) {
+//     absl::Status s = co_await ctx.Sleep(absl::Milliseconds(200));
+//     if (s.ok()) {
 //       ctx.SetBody("late hello");
 //     }
 //   }));

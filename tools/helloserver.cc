@@ -1,8 +1,14 @@
 // helloserver: the smallest useful brisk server, and the one the benchmarks
-// run. Answers "Hello, World!" (text/plain) for any path and method, and
-// echoes the request body at /echo.
+// run. Answers "Hello, World!" (text/plain) for any path and method, echoes
+// the request body at /echo, and answers /sleep?ms=N after N ms (a
+// coroutine handler sleeping on the loop's timer).
 //
 //   ./bazelw run //tools:helloserver -- --addr=127.0.0.1:8080 --threads=2
+//
+// --handler picks how the answer is made, for the benchmarks: `sync` (a
+// plain handler), `coroutine` (the same work in a coroutine handler that
+// never suspends) or `suspend` (a coroutine that suspends once per request
+// on a zero-length Sleep before answering).
 //
 // SIGINT or SIGTERM shuts down gracefully (in-flight requests finish, 5 s
 // at most).
@@ -15,13 +21,58 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 
+#include "bytes/conv.h"
 #include "http/uri.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, addr, "127.0.0.1:8080",
           "address to listen on (host:port; port 0 picks one)");
 ABSL_FLAG(int, threads, 0, "event loops (0: one per core)");
+ABSL_FLAG(std::string, handler, "sync",
+          "sync, coroutine (never suspends) or suspend (once per request)");
+
+namespace {
+
+using brisk::server::RequestCtx;
+using brisk::server::Task;
+
+void Hello(RequestCtx& ctx) {
+  if (ctx.request().header().request_uri() == "/echo") {
+    ctx.SetContentType(ctx.request().header().content_type().empty()
+                           ? "application/octet-stream"
+                           : ctx.request().header().content_type());
+    ctx.SetBody(ctx.request().body());
+    return;
+  }
+  ctx.SetContentType("text/plain");
+  ctx.SetBody("Hello, World!");
+}
+
+Task Sleep(RequestCtx& ctx) {
+  int64_t ms = 0;
+  (void)absl::SimpleAtoi(
+      brisk::bytes::ToAbsl(ctx.request().uri().query_args().Peek("ms")), &ms);
+  absl::Status s = co_await ctx.Sleep(absl::Milliseconds(ms));
+  if (s.ok()) {
+    Hello(ctx);
+  }
+}
+
+Task CoroutineHello(RequestCtx& ctx) {
+  Hello(ctx);
+  co_return;
+}
+
+Task SuspendingHello(RequestCtx& ctx) {
+  absl::Status s = co_await ctx.Sleep(absl::ZeroDuration());
+  if (s.ok()) {
+    Hello(ctx);
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -37,16 +88,28 @@ int main(int argc, char** argv) {
 
   brisk::server::ServerOptions options;
   options.threads = absl::GetFlag(FLAGS_threads);
-  brisk::server::Server server(options, [](brisk::server::RequestCtx& ctx) {
-    if (ctx.request().header().request_uri() == "/echo") {
-      ctx.SetContentType(ctx.request().header().content_type().empty()
-                             ? "application/octet-stream"
-                             : ctx.request().header().content_type());
-      ctx.SetBody(ctx.request().body());
-      return;
+  const std::string mode = absl::GetFlag(FLAGS_handler);
+  if (mode != "sync" && mode != "coroutine" && mode != "suspend") {
+    std::fprintf(stderr,
+                 "helloserver: --handler must be sync, coroutine or "
+                 "suspend\n");
+    return 1;
+  }
+  enum class Mode { kSync, kCoroutine, kSuspend };
+  const Mode m = mode == "sync"        ? Mode::kSync
+                 : mode == "coroutine" ? Mode::kCoroutine
+                                       : Mode::kSuspend;
+  brisk::server::Server server(options, [m](RequestCtx& ctx) {
+    std::string_view target = ctx.request().header().request_uri();
+    if (target.substr(0, 7) == "/sleep?") {
+      ctx.Continue(Sleep(ctx));
+    } else if (m == Mode::kSync) {
+      Hello(ctx);
+    } else if (m == Mode::kCoroutine) {
+      ctx.Continue(CoroutineHello(ctx));
+    } else {
+      ctx.Continue(SuspendingHello(ctx));
     }
-    ctx.SetContentType("text/plain");
-    ctx.SetBody("Hello, World!");
   });
   const std::string addr = absl::GetFlag(FLAGS_addr);
   if (absl::Status s = server.Listen(addr); !s.ok()) {
