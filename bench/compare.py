@@ -30,7 +30,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "scripts"))
 import idle_conns  # noqa: E402
 
-PORTS = {"brisk": 18480, "fasthttp": 18481, "net/http": 18482, "nginx": 18483}
+PORTS = {"brisk": 18480, "fasthttp": 18481, "net/http": 18482, "nginx": 18483,
+         "brisk coroutine": 18484, "brisk suspend": 18485}
+# helloserver --handler for each brisk variant (coroutine_compare.py).
+BRISK_HANDLERS = {"brisk": "sync", "brisk coroutine": "coroutine",
+                  "brisk suspend": "suspend"}
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -75,8 +79,9 @@ class Servers:
     def command(self, name):
         port = PORTS[name]
         addr = f"127.0.0.1:{port}"
-        if name == "brisk":
-            return [self.args.hello, f"--addr={addr}", "--threads=1"], {}
+        if name in BRISK_HANDLERS:
+            return [self.args.hello, f"--addr={addr}", "--threads=1",
+                    f"--handler={BRISK_HANDLERS[name]}"], {}
         if name == "fasthttp":
             return ([self.fasthttp, f"--addr={addr}"] if self.fasthttp else
                     None), {"GOMAXPROCS": "1"}

@@ -18,10 +18,8 @@
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/async_result.hpp"
 #include "boost/asio/bind_cancellation_slot.hpp"
-#include "boost/asio/co_spawn.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/socket_base.hpp"
-#include "boost/asio/this_coro.hpp"
 #include "boost/asio/use_awaitable.hpp"
 
 #include "bytes/conv.h"
@@ -90,7 +88,8 @@ Session::Session(Loop* l) : loop(l), timer(l->io_.get_executor()) {
   ctx.request_.header().set_limits(limits);
   ctx.session_ = this;
   in.Reserve(o.read_buffer_size);
-  out.Reserve(o.read_buffer_size);
+  // `out` grows at the first response (as fasthttp takes its writer only to
+  // write): a handler asleep before answering holds no output buffer.
 }
 
 void Session::Deliver(Cmd c) {
@@ -493,8 +492,12 @@ asio::awaitable<bool> Loop::FlushSlow(Session& s, Conn* c, size_t written) {
         deadline > 0) {
       Track(c, Where::kTimed, deadline);
     }
+    // A coroutine handler's write is interrupted when it is cancelled.
     auto [ec, n] = co_await c->socket.async_write_some(
-        asio::buffer(s.out.data() + written, s.out.size() - written), kAwait);
+        asio::buffer(s.out.data() + written, s.out.size() - written),
+        asio::bind_cancellation_slot(
+            s.task_running ? s.cancel.slot() : asio::cancellation_slot(),
+            kAwait));
     Untrack(c);
     if (ec || c->timed_out) {
       ok = false;
@@ -524,14 +527,16 @@ asio::awaitable<bool> Loop::Flush(Session& s, Conn* c) {
 
 asio::awaitable<bool> Loop::ReadMore(Session& s, Conn* c,
                                      bytes::ByteBuffer& buf, int64_t deadline,
-                                     size_t want) {
+                                     size_t want,
+                                     asio::cancellation_slot cancel) {
   (void)s;
   if (deadline > 0) {
     Track(c, Where::kTimed, deadline);
   }
   char* p = buf.PrepareAppend(want > 0 ? want : options_.read_buffer_size);
   auto [ec, n] = co_await c->socket.async_read_some(
-      asio::buffer(p, buf.available()), kAwait);
+      asio::buffer(p, buf.available()),
+      asio::bind_cancellation_slot(cancel, kAwait));
   Untrack(c);
   if (ec || c->timed_out) {
     co_return false;
@@ -629,7 +634,7 @@ asio::awaitable<absl::Status> Loop::WriteStreamed(Session& s, Conn* c,
     return absl::FailedPreconditionError(
         "the response head was unsafe; a 500 was sent instead");
   };
-  if (st.gone) {
+  if (st.gone || s.cancel_reason != Session::Cancel::kNone) {
     co_return gone();
   }
   if (st.refused) {
@@ -738,17 +743,6 @@ asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c) {
   s.finish_pending = false;
 }
 
-namespace {
-
-// The user's task with Asio's throw-on-cancellation turned off for its whole
-// coroutine stack: a cancelled co_await returns its error instead.
-asio::awaitable<void> Quiet(asio::awaitable<void> task) {
-  co_await asio::this_coro::throw_if_cancelled(false);
-  co_await std::move(task);
-}
-
-}  // namespace
-
 void Loop::CancelTask(Session& s, Session::Cancel why) {
   if (s.cancel_reason == Session::Cancel::kNone) {
     s.cancel_reason = why;
@@ -798,22 +792,20 @@ void Loop::OnPeerEvent(Session& s, Conn* c,
 }
 
 asio::awaitable<void> Loop::RunTask(Session& s, Conn* c) {
+  // Inline in the worker's coroutine: no spawn, no post. Earlier pipelined
+  // answers are flushed, and the client watched, by the first of brisk's
+  // awaitables that waits (BeforeWait), so a task that never waits costs
+  // neither a write nor a watch.
   c->session = &s;
-  // Earlier pipelined responses go first.
-  if (!(co_await Flush(s, c))) {
-    s.stream.gone = true;
-    s.cancel_reason = Session::Cancel::kClientGone;
-  }
   s.task_running = true;
-  // A streamed body's reads see the client leave themselves; the watch
-  // starts once the body is read (ReadBodyPiece).
-  if (s.cancel_reason == Session::Cancel::kNone && !s.body_streamed) {
-    WatchPeer(s, c);
-  }
-  auto [thrown] = co_await asio::co_spawn(
-      io_, Quiet(std::move(*s.task)),
-      asio::bind_cancellation_slot(s.cancel.slot(), kAwait));
+  std::exception_ptr thrown;
+  asio::awaitable<void> task = std::move(*s.task);
   s.task.reset();
+  try {
+    co_await std::move(task);
+  } catch (...) {
+    thrown = std::current_exception();
+  }
   s.task_running = false;
   if (thrown) {
     try {
@@ -827,6 +819,36 @@ asio::awaitable<void> Loop::RunTask(Session& s, Conn* c) {
   }
   co_await StopWatch(s);
   c->session = nullptr;
+}
+
+void Loop::EnsureWatch(Session& s, Conn* c) {
+  // A streamed body still arriving is read by the task, whose reads see the
+  // client leave themselves.
+  if (!s.watching && s.task_running &&
+      s.cancel_reason == Session::Cancel::kNone &&
+      !(s.body_streamed && !s.body.done())) {
+    WatchPeer(s, c);
+  }
+}
+
+void Loop::FlushNow(Session& s, Conn* c) {
+  size_t written;
+  bool failed;
+  if (!TryFlush(s, c, written, failed) && !failed && written > 0) {
+    s.out.DiscardPrefix(written);
+  }
+}
+
+asio::awaitable<void> Loop::BeforeWait(Session& s, Conn* c) {
+  if (!s.out.empty()) {
+    // (Never a co_await inside && or ?:: gcc 12 miscompiles it.)
+    const bool sent = co_await Flush(s, c);
+    if (!sent) {
+      s.stream.gone = true;
+      CancelTask(s, Session::Cancel::kClientGone);
+    }
+  }
+  EnsureWatch(s, c);
 }
 
 asio::awaitable<void> Loop::StopWatch(Session& s) {
@@ -898,7 +920,8 @@ asio::awaitable<absl::StatusOr<std::string_view>> Loop::ReadBodyPiece(
     s.body_pos = 0;
     if (!(co_await ReadMore(
             s, c, s.body_in,
-            NextDeadline(body_read_timeout_ns_, s.body_deadline), want))) {
+            NextDeadline(body_read_timeout_ns_, s.body_deadline), want,
+            s.cancel.slot()))) {
       s.body_failed = true;
       if (c->timed_out) {
         c->timed_out = false;
@@ -1142,8 +1165,11 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
       (void)co_await Flush(s, c);
       break;
     }
-    if (s.out.size() >= 64 * 1024 && !(co_await Flush(s, c))) {
-      break;
+    if (s.out.size() >= 64 * 1024) {
+      const bool sent = co_await Flush(s, c);  // (not inside &&: gcc 12)
+      if (!sent) {
+        break;
+      }
     }
     header_deadline = CoarseNowNs() + header_timeout_ns_;
   }

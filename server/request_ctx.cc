@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "boost/asio/as_tuple.hpp"
+#include "boost/asio/bind_cancellation_slot.hpp"
 #include "boost/asio/use_awaitable.hpp"
 
 #include "server/internal/loop.h"
@@ -93,11 +94,15 @@ boost::asio::awaitable<absl::Status> RequestCtx::Sleep(absl::Duration d) {
   if (s.cancel_reason != Session::Cancel::kNone) {
     co_return cancelled();
   }
+  co_await s.loop->BeforeWait(s, s.conn);
+  if (s.cancel_reason != Session::Cancel::kNone) {
+    co_return cancelled();
+  }
   // Longer than any process lives, short enough not to overflow the clock.
   d = std::clamp(d, absl::ZeroDuration(), absl::Hours(24 * 365 * 100));
   s.timer.expires_after(absl::ToChronoNanoseconds(d));
-  auto [ec] = co_await s.timer.async_wait(
-      boost::asio::as_tuple(boost::asio::use_awaitable));
+  auto [ec] = co_await s.timer.async_wait(boost::asio::bind_cancellation_slot(
+      s.cancel.slot(), boost::asio::as_tuple(boost::asio::use_awaitable)));
   if (ec) {
     co_return s.cancel_reason != Session::Cancel::kNone
         ? cancelled()
@@ -136,7 +141,12 @@ absl::Status RequestCtx::cancelled() const {
 
 boost::asio::cancellation_slot RequestCtx::cancellation_slot() {
   CheckLive();
-  return session_->call_cancel.slot();
+  // The call will wait: earlier pipelined answers go now, and the client
+  // is watched so that its leaving interrupts the call.
+  Session& s = *session_;
+  s.loop->FlushNow(s, s.conn);
+  s.loop->EnsureWatch(s, s.conn);
+  return s.call_cancel.slot();
 }
 
 void RequestCtx::DieNotLive() const {

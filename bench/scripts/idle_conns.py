@@ -65,6 +65,50 @@ def measure(port, n, rss):
     return before, after
 
 
+def measure_sleeping(port, n, rss, ms=60000):
+    """Returns (rss_before_kib, rss_after_kib) around n requests whose
+    handlers sleep `ms` (GET /sleep?ms=...), all in flight at once."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 500), hard))
+    warm = []
+    for _ in range(64):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /sleep?ms=1 HTTP/1.1\r\nHost: bench\r\n\r\n")
+        s.recv(4096)
+        warm.append(s)
+    for s in warm:
+        s.close()
+    time.sleep(0.5)
+    before = rss()
+    request = f"GET /sleep?ms={ms} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
+    conns = []
+    try:
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(request)
+            conns.append(s)
+        # Every handler has started sleeping once RSS stops growing.
+        last = -1
+        for _ in range(20):
+            time.sleep(0.5)
+            now = rss()
+            if now == last:
+                break
+            last = now
+        after = rss()
+        for s in conns[:50]:
+            s.setblocking(False)
+            try:
+                if s.recv(1):
+                    raise OSError("a handler answered before its sleep ended")
+            except BlockingIOError:
+                pass
+    finally:
+        for s in conns:
+            s.close()
+    return before, after
+
+
 def main():
     port = int(sys.argv[1])
     n = int(sys.argv[2])

@@ -170,11 +170,12 @@ struct Session {
     uint64_t streamed = 0;      // body bytes given so far
   } stream;
 
-  // A coroutine handler (RequestCtx::Continue), run by the worker after the
-  // handler returns. `cancel` interrupts its pending co_await; `call_cancel`
-  // is the slot users hand to a client call. Both fire together when the
-  // client leaves (seen by `peer_watch`, a readability wait with its own
-  // cancellation) or a Shutdown deadline passes.
+  // A coroutine handler (RequestCtx::Continue), run inline by the worker
+  // after the handler returns. `cancel` is bound to the wait of each of
+  // brisk's awaitables (one at a time); `call_cancel` is the slot users hand
+  // to a client call. Both fire together when the client leaves (seen by
+  // `peer_watch`, a readability wait with its own cancellation, armed at
+  // the first wait) or a Shutdown deadline passes.
   enum class Cancel : uint8_t { kNone, kClientGone, kShutdown };
   std::optional<asio::awaitable<void>> task;
   bool task_running = false;
@@ -259,7 +260,8 @@ class Loop {
   // Reads at least one byte (up to `want`, read_buffer_size by default)
   // into `buf`; false on EOF, error or the deadline (c->timed_out).
   asio::awaitable<bool> ReadMore(Session& s, Conn* c, bytes::ByteBuffer& buf,
-                                 int64_t deadline, size_t want = 0);
+                                 int64_t deadline, size_t want = 0,
+                                 asio::cancellation_slot cancel = {});
   // Writes s.out: at once when the socket takes it all, else waiting (each
   // wait bounded by send_timeout). false when the client is gone; s.out is
   // empty after it either way.
@@ -271,6 +273,13 @@ class Loop {
   // Runs s.task to its end (the client-gone watch around it).
   asio::awaitable<void> RunTask(Session& s, Conn* c);
   void WatchPeer(Session& s, Conn* c);
+  // Starts the peer watch for a running task unless on or not wanted.
+  void EnsureWatch(Session& s, Conn* c);
+  // Writes what of s.out the socket takes now (never waits).
+  void FlushNow(Session& s, Conn* c);
+  // Before a task's first wait: flushes earlier pipelined answers and
+  // watches the client.
+  asio::awaitable<void> BeforeWait(Session& s, Conn* c);
   // Stops the peer watch, if on, and waits until its wait completed.
   asio::awaitable<void> StopWatch(Session& s);
   asio::awaitable<absl::StatusOr<std::string_view>> ReadBodyPiece(Session& s,

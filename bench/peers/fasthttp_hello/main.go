@@ -6,6 +6,7 @@ package main
 import (
 	"flag"
 	"log"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -18,6 +19,11 @@ func main() {
 		if string(ctx.Path()) == "/echo" {
 			ctx.SetBody(ctx.PostBody())
 			return
+		}
+		// /sleep?ms=N answers after N ms (the sleeping-handlers measurement).
+		if string(ctx.Path()) == "/sleep" {
+			ms := ctx.QueryArgs().GetUintOrZero("ms")
+			time.Sleep(time.Duration(ms) * time.Millisecond)
 		}
 		ctx.SetContentType("text/plain")
 		ctx.SetBody(hello)

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"log"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 func main() {
@@ -13,6 +15,13 @@ func main() {
 	flag.Parse()
 	hello := []byte("Hello, World!")
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write(hello)
+	})
+	// /sleep?ms=N answers after N ms (the sleeping-handlers measurement).
+	http.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		time.Sleep(time.Duration(ms) * time.Millisecond)
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write(hello)
 	})
