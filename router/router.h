@@ -61,6 +61,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 
 #include "http/method.h"
@@ -75,7 +76,10 @@ class Tree;
 }  // namespace router_internal
 
 // What a route runs.
-using Handler = std::function<void(server::RequestCtx&, const Params&)>;
+// Called on several loop threads at once, hence const; move-only, so it may
+// own what it captures.
+using Handler =
+    absl::AnyInvocable<void(server::RequestCtx&, const Params&) const>;
 // Wraps a handler (to run code before or after it, or instead of it).
 // Applied once, when a route is added, not per request.
 using Middleware = std::function<Handler(Handler)>;

@@ -1,6 +1,7 @@
 #include "router/router.h"
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <utility>
@@ -384,11 +385,12 @@ TEST(RouterLookupTest, LongPathsRedirectToo) {
 // Records the order in which middleware and handlers run.
 Middleware Tag(std::vector<std::string>* log, std::string name) {
   return [log, name](Handler next) -> Handler {
-    return [log, name, next](RequestCtx& ctx, const Params& p) {
-      log->push_back(name + ">");
-      next(ctx, p);
-      log->push_back("<" + name);
-    };
+    return
+        [log, name, next = std::move(next)](RequestCtx& ctx, const Params& p) {
+          log->push_back(name + ">");
+          next(ctx, p);
+          log->push_back("<" + name);
+        };
   };
 }
 
@@ -633,6 +635,20 @@ TEST(RouterServerOptionsTest, CoroutineRoutesKeepTheirParameters) {
   EXPECT_EQ(r.body, "7:a/b");
 }
 
+TEST(RouterServerOptionsTest, RouteHandlersMayOwnMoveOnlyState) {
+  Router router;
+  auto prefix = std::make_unique<std::string>("owned ");
+  ASSERT_TRUE(
+      router
+          .Get("/x/{v}",
+               [p = std::move(prefix)](RequestCtx& ctx, const Params& params) {
+                 ctx.SetBody(*p + std::string(params.Get("v")));
+               })
+          .ok());
+  TestServer ts({}, router.handler());
+  EXPECT_EQ(RoundTrip(ts.port(), server::Get("/x/7")).body, "owned 7");
+}
+
 TEST(RouterServerOptionsTest, CustomNotFound) {
   Router router(
       {.not_found = [](RequestCtx& ctx) { ctx.Error(404, "no such thing"); }});
@@ -645,17 +661,17 @@ TEST(RouterServerOptionsTest, CustomNotFound) {
 
 TEST(RouterServerOptionsTest, MiddlewareThroughTheServer) {
   Router router;
-  RouteGroup api =
-      router.Group("/api", {[](Handler next) -> Handler {
-                     return [next](RequestCtx& ctx, const Params& p) {
-                       if (ctx.request().header().Peek("X-Token") != "ok") {
-                         ctx.Error(401, "token");
-                         return;
-                       }
-                       next(ctx, p);
-                       ctx.response().header().Set("X-Seen", "yes");
-                     };
-                   }});
+  RouteGroup api = router.Group(
+      "/api", {[](Handler next) -> Handler {
+        return [next = std::move(next)](RequestCtx& ctx, const Params& p) {
+          if (ctx.request().header().Peek("X-Token") != "ok") {
+            ctx.Error(401, "token");
+            return;
+          }
+          next(ctx, p);
+          ctx.response().header().Set("X-Seen", "yes");
+        };
+      }});
   ASSERT_TRUE(api.Get("/who/{name}", Echo("who")).ok());
   TestServer ts({}, router.handler());
   Reply r = RoundTrip(ts.port(), server::Get("/api/who/ann"));

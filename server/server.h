@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 
@@ -48,7 +49,9 @@
 
 namespace brisk::server {
 
-using Handler = std::function<void(RequestCtx&)>;
+// Called on several loop threads at once, hence const. Move-only: it may
+// own what it captures (a unique_ptr, a DetachedCtx).
+using Handler = absl::AnyInvocable<void(RequestCtx&) const>;
 
 // A Handler running the coroutine handler `f` (a callable taking
 // RequestCtx& and returning Task) for each request; see request_ctx.h.

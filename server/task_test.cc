@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -86,7 +87,7 @@ TEST(TaskTest, ManySleepingHandlersShareOneLoop) {
 // A coroutine request between plain ones in one pipelined batch: answers
 // leave in request order, the earlier ones without waiting for the sleeper.
 TEST(TaskTest, PipelinedOrderIsKept) {
-  Handler h = [](RequestCtx& ctx) {
+  TestServer ts({}, [](RequestCtx& ctx) {
     std::string_view path = ctx.request().header().request_uri();
     if (path == "/slow") {
       ctx.Continue([](RequestCtx& c) -> Task {
@@ -96,8 +97,7 @@ TEST(TaskTest, PipelinedOrderIsKept) {
       return;
     }
     ctx.SetBody(path);
-  };
-  TestServer ts({}, h);
+  });
   testing::RawConn c = ts.Connect();
   ASSERT_TRUE(c.Send(Get("/a") + Get("/slow") + Get("/b")));
   Reply a = ReadReply(c);
@@ -357,6 +357,20 @@ TEST(TaskTest, FreeFunctionTaskSuspendingOnAZeroSleep) {
     ASSERT_TRUE(c.Send(Get("/")));
     EXPECT_EQ(ReadReply(c).body, "after a zero sleep");
   }
+}
+
+}  // namespace
+}  // namespace brisk::server
+
+namespace brisk::server {
+namespace {
+
+// A Handler may own move-only state.
+TEST(TaskTest, HandlersMayOwnMoveOnlyState) {
+  auto greeting = std::make_unique<std::string>("owned hello");
+  TestServer ts(
+      {}, [g = std::move(greeting)](RequestCtx& ctx) { ctx.SetBody(*g); });
+  EXPECT_EQ(RoundTrip(ts.port(), Get("/")).body, "owned hello");
 }
 
 }  // namespace
