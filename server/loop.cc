@@ -688,6 +688,12 @@ void Loop::EndResponse(Session& s) {
     s.out.Reset();
     return;
   }
+  if (s.cancel_reason != Session::Cancel::kNone) {
+    // The client left (or the server is hard-closing): nothing made up is
+    // sent, neither a response the handler did not finish nor the end of a
+    // stream it cut short.
+    return;
+  }
   if (st.refused) {
     return;  // the 500 is in s.out; the connection closes after it
   }
@@ -876,8 +882,8 @@ asio::awaitable<absl::StatusOr<std::string_view>> Loop::ReadBodyPiece(
   }
   if (s.body_prefix_pending) {
     s.body_prefix_pending = false;
-    if (!req.body().empty()) {
-      co_return req.body();
+    if (!s.body_prefix.empty()) {
+      co_return s.body_prefix.view();
     }
   }
   req.body_buffer().Reset();
@@ -959,6 +965,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     }
     s.in.CommitAppend(n);
   }
+  bool linger_close = false;  // an unread streamed body is left behind
   int64_t header_deadline = CoarseNowNs() + header_timeout_ns_;
   for (;;) {
     std::string_view avail = s.in.view().substr(s.pos);
@@ -1028,6 +1035,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     const http::RequestHeader& h = req.header();
     const bool head = h.method_id() == http::Method::kHead;
     bool body_spilled = false;  // body read beyond `in` into body_in
+    bool linger = false;        // close with a lingering close
     const http::BodyFraming framing = h.framing();
     if (framing != http::BodyFraming::kNone) {
       // With stream_request_body, a body over max_request_body_size goes to
@@ -1097,6 +1105,9 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
           // The handler reads the rest (and its 100 Continue goes then).
           s.body_streamed = true;
           s.body_prefix_pending = true;
+          s.body_prefix.Reset();
+          s.body_prefix.Append(req.body());
+          req.body_buffer().Reset();
           s.continue_pending = h.expect_continue();
           s.body_deadline = stream_read_timeout_ns_ > 0
                                 ? CoarseNowNs() + stream_read_timeout_ns_
@@ -1140,6 +1151,12 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     }
     if (s.task) {
       co_await RunTask(s, c);
+    } else if (s.body_streamed && !ctx.detached_) {
+      // A plain handler cannot read a streamed body: the limit of buffered
+      // bodies answers, whatever the handler did (it saw an empty body and
+      // body_streamed()).
+      FillError(ctx.response_, 413, http::ParseError::kBodyTooLarge,
+                "request body over max_request_body_size");
     }
     if (ctx.detached_) {
       // The response belongs to the handle until it finishes.
@@ -1147,7 +1164,9 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     }
     if (s.body_streamed) {
       // A streamed body left unread or failed cannot be skipped reliably:
-      // the connection ends after the response.
+      // the connection ends after the response, with a lingering close so
+      // the unread bytes do not turn into a reset that loses the response.
+      linger = !s.body_failed && !s.body.done();
       s.stream.keep = s.stream.keep && !s.body_failed && s.body.done();
       s.body_in.DiscardPrefix(s.body_pos);
       s.body_pos = 0;
@@ -1162,7 +1181,8 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
       s.body_in.Reset();
     }
     if (!keep) {
-      (void)co_await Flush(s, c);
+      const bool sent = co_await Flush(s, c);
+      linger_close = sent && linger;
       break;
     }
     if (s.out.size() >= 64 * 1024) {
@@ -1179,7 +1199,11 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
   s.out.Reset();
   s.body_in.Reset();
   s.pos = 0;
-  CloseConn(c);
+  if (linger_close) {
+    Linger(c);
+  } else {
+    CloseConn(c);
+  }
 }
 
 void Loop::BeginShutdown() {

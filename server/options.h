@@ -88,9 +88,10 @@ struct ServerOptions {
   // max_request_body_size (by its Content-Length, or a chunked body once it
   // grows past it) is not buffered: the handler runs once the header is
   // complete and reads the body in a coroutine with ctx.ReadBodyPiece(), a
-  // piece at a time with back-pressure (request_ctx.h). A handler that
-  // leaves such a body unread is answered, then the connection closes.
-  // Smaller bodies are buffered as always.
+  // piece at a time with back-pressure (request_ctx.h). A plain handler
+  // sees an empty body and body_streamed(), and its answer is replaced by
+  // 413; a body left unread closes the connection (lingering) after the
+  // response. Smaller bodies are buffered as always.
   bool stream_request_body = false;
   // Largest streamed body; over it ReadBodyPiece() fails with OutOfRange.
   // 0 means no limit. fasthttp: MaxRequestBodySize applies to streams too.

@@ -24,7 +24,13 @@
 //     (EOF or reset on its connection, as Go's net/http sees it) or a
 //     Shutdown deadline passes, the pending co_await completes at once with
 //     cancelled()'s status: Unavailable "client gone" or Cancelled "server
-//     shutting down". brisk's awaitables never throw.
+//     shutting down", and nothing more is written: the connection closes
+//     without the response (a stream without its last chunk), since none
+//     of it could be honest. Half-closing after the request counts as
+//     leaving. The watch starts at the task's first wait (earlier
+//     pipelined answers are flushed then too) and stops for good once a
+//     pipelined request is seen behind this one. brisk's awaitables never
+//     throw.
 //     With gcc 12 (Debian bookworm's), put a co_await's result in a variable
 //     before testing it: `absl::Status s = co_await ctx.Sleep(d); if
 //     (s.ok())`. gcc 12 miscompiles a co_await inside a condition such as
@@ -154,12 +160,14 @@ class RequestCtx {
   // connection closes after the response): OutOfRange over
   // max_streamed_body_size, InvalidArgument for a malformed chunked body,
   // DeadlineExceeded (body_read_timeout, stream_read_timeout), and
-  // cancelled()'s status. An `Expect: 100-continue` is answered at the
-  // first call, so a handler that refuses the upload never receives it.
+  // cancelled()'s status. A streamed body's `Expect: 100-continue` is
+  // answered at the first call, so a handler that refuses the upload never
+  // receives it (a buffered body's is answered when its header is read).
   [[nodiscard]] boost::asio::awaitable<absl::StatusOr<std::string_view>>
   ReadBodyPiece();
-  // Whether the body is streamed: request().body() holds only what came
-  // before the handler ran, the rest comes through ReadBodyPiece().
+  // Whether the body is streamed: it comes only through ReadBodyPiece()
+  // (request().body() is empty). A plain handler cannot read it: its answer
+  // is replaced by 413, as for any body over max_request_body_size.
   bool body_streamed() const;
   // OK while the client is there and the server is not hard-closing; else
   // Unavailable("client gone") or Cancelled("server shutting down").

@@ -281,20 +281,31 @@ TEST(StreamBodyTest, StalledBodyTimesOut) {
   EXPECT_TRUE(c.ReadUntilClose());
 }
 
-// A plain (synchronous) handler given a streamed body: it sees what came
-// with the header and body_streamed(); the connection closes after it.
-TEST(StreamBodyTest, PlainHandlerLeavesTheBodyAndTheConnectionCloses) {
-  TestServer ts(Streaming(/*buffered_max=*/10), [](RequestCtx& ctx) {
-    ctx.SetBody(ctx.body_streamed() ? "streamed" : "buffered");
+// A plain (synchronous) handler given a streamed body never sees a part as
+// if it were the whole (the attack review created a user from the first
+// megabyte of a body that was not JSON): request().body() is empty,
+// body_streamed() says why, and the answer is the buffered limit's 413.
+// The close lingers, so the client reads the 413 instead of a reset.
+TEST(StreamBodyTest, PlainHandlerNeverSeesAPartialBody) {
+  std::atomic<int> seen_size{-1};
+  std::atomic<bool> seen_streamed{false};
+  TestServer ts(Streaming(/*buffered_max=*/10), [&](RequestCtx& ctx) {
+    seen_size = static_cast<int>(ctx.request().body().size());
+    seen_streamed = ctx.body_streamed();
+    ctx.SetBody("created");
   });
   testing::RawConn c = ts.Connect();
   ASSERT_TRUE(
-      c.Send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n"
-             "\r\n0123456789"));
+      c.Send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n"
+             "\r\n0123456789" +
+             std::string(50000, 'x')));
   Reply r = ReadReply(c);
-  EXPECT_EQ(r.body, "streamed");
+  EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.Header("Connection"), "close");
+  EXPECT_EQ(seen_size, 0);
+  EXPECT_TRUE(seen_streamed);
   EXPECT_TRUE(c.ReadUntilClose());
+  EXPECT_FALSE(c.reset()) << "the 413 was followed by a reset";
 }
 
 // http::MultipartReader fed from ReadBodyPiece: a file part is counted as it
@@ -367,6 +378,29 @@ TEST(StreamBodyTest, MultipartParsesAsItStreams) {
   Reply r = ReadReply(c);
   EXPECT_EQ(r.body,
             absl::StrCat("title=5;upload=", file.size(), "; done small"));
+}
+
+}  // namespace
+}  // namespace brisk::server
+
+namespace brisk::server {
+namespace {
+
+// 100 Continue for a request pipelined behind another (found by the attack
+// review: it never came).
+TEST(StreamBodyTest, ExpectContinueBehindAPipelinedRequest) {
+  for (int length : {100, 5000}) {
+    TestServer ts(Streaming(/*buffered_max=*/1000), Coroutine(CountBody));
+    testing::RawConn c = ts.Connect();
+    ASSERT_TRUE(
+        c.Send(Get("/first") +
+               absl::StrCat("POST /up HTTP/1.1\r\nHost: t\r\n"
+                            "Content-Length: ",
+                            length, "\r\nExpect: 100-continue\r\n\r\n")));
+    EXPECT_EQ(ReadReply(c).body, "0 0 buffered");
+    ASSERT_TRUE(c.ReadUntil("HTTP/1.1 100 Continue\r\n\r\n"))
+        << "length " << length << ": " << c.buffer();
+  }
 }
 
 }  // namespace

@@ -190,7 +190,32 @@ TEST(TaskTest, ResetAndHalfCloseCountAsGone) {
     }
     absl::Status s = seen.Get();
     EXPECT_TRUE(absl::IsUnavailable(s)) << (reset ? "reset: " : "fin: ") << s;
+    if (!reset) {
+      // Nothing made up is sent to a client that left: no empty 200.
+      EXPECT_TRUE(c.ReadUntilClose());
+      EXPECT_EQ(c.buffer(), "");
+    }
   }
+}
+
+// A stream cut short by the client leaving does not end with a proper
+// last chunk (the attack review saw "0\r\n\r\n" after tick 1).
+TEST(TaskTest, StreamCutShortByAGoneClientHasNoLastChunk) {
+  Seen seen;
+  TestServer ts({}, Coroutine([&](RequestCtx& ctx) -> Task {
+                  absl::Status s = co_await ctx.StreamWrite("tick 1\n");
+                  if (s.ok()) {
+                    s = co_await ctx.Sleep(absl::Hours(1));
+                  }
+                  seen.Set(s);
+                }));
+  testing::RawConn c = ts.Connect();
+  ASSERT_TRUE(c.Send(Get("/")));
+  ASSERT_TRUE(c.ReadUntil("tick 1\n"));
+  c.ShutdownWrite();
+  EXPECT_TRUE(absl::IsUnavailable(seen.Get()));
+  EXPECT_TRUE(c.ReadUntilClose());
+  EXPECT_EQ(c.buffer().find("\r\n0\r\n\r\n"), std::string::npos) << c.buffer();
 }
 
 // A pipelined request behind the sleeper is not a departure.

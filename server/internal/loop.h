@@ -192,10 +192,13 @@ struct Session {
   // A streamed body (stream_request_body) is decoded from body_in at
   // body_pos a piece at a time into the request's body buffer.
   bool body_streamed = false;        // still arriving when the handler ran
-  bool body_prefix_pending = false;  // request body holds bytes not yet given
-  bool body_given = false;           // a buffered body was given whole
-  bool body_failed = false;          // a streamed read failed: close after
-  bool continue_pending = false;     // 100 Continue goes at the first read
+  bool body_prefix_pending = false;  // body_prefix holds bytes not yet given
+  // What was decoded before the handler ran: out of request().body(), so a
+  // plain handler never mistakes a part for the whole.
+  bytes::ByteBuffer body_prefix;
+  bool body_given = false;        // a buffered body was given whole
+  bool body_failed = false;       // a streamed read failed: close after
+  bool continue_pending = false;  // 100 Continue goes at the first read
   size_t body_pos = 0;
   int64_t body_deadline = 0;  // stream_read_timeout; 0: none
 
