@@ -68,6 +68,13 @@ DecodeResult BodyReader::Read(std::string_view in, bytes::ByteBuffer& body) {
   return {ParseStatus::kDone, ParseError::kNone, 0};
 }
 
+void BodyReader::RaiseLimit(uint64_t max_body_bytes) {
+  max_ = max_body_bytes;
+  if (framing_ == BodyFraming::kChunked) {
+    chunked_.set_limits(ChunkedLimits{.max_body_bytes = max_});
+  }
+}
+
 DecodeResult BodyReader::Close() {
   if (done_) {
     return {ParseStatus::kDone, ParseError::kNone, 0};

@@ -35,6 +35,13 @@ class BodyReader {
   // Appends body bytes from the front of `in` to `body`.
   DecodeResult Read(std::string_view in, bytes::ByteBuffer& body);
 
+  // After Read() failed with kBodyTooLarge on a chunked body: raises the
+  // limit (0: none) so Read() can go on from the input it did not consume
+  // (the size line of the chunk that passed the old limit). The server uses
+  // it to switch a body to streaming at a byte position of the stream, not
+  // at wherever a read happened to end.
+  void RaiseLimit(uint64_t max_body_bytes);
+
   // The peer closed the connection: completes an until-close body, otherwise
   // fails with kTruncatedBody (unless the body was already complete).
   DecodeResult Close();

@@ -121,16 +121,14 @@ DecodeResult ChunkedDecoder::Decode(std::string_view in,
         if (e != ParseError::kNone) {
           return fail(e);
         }
-        pos += n + 2;
-        if (remaining_ == 0) {
-          state_ = State::kTrailer;
-        } else {
-          if (limits_.max_body_bytes != 0 &&
-              remaining_ > limits_.max_body_bytes - decoded_) {
-            return fail(ParseError::kBodyTooLarge);
-          }
-          state_ = State::kData;
+        if (remaining_ != 0 && limits_.max_body_bytes != 0 &&
+            remaining_ > limits_.max_body_bytes - decoded_) {
+          // Consumed up to this size line, which stays unread: after
+          // set_limits() with a higher limit, decoding goes on from it.
+          return result(ParseStatus::kError, ParseError::kBodyTooLarge);
         }
+        pos += n + 2;
+        state_ = remaining_ == 0 ? State::kTrailer : State::kData;
         break;
       }
       case State::kData: {

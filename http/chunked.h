@@ -58,6 +58,9 @@ class ChunkedDecoder {
   // Trailer fields of the finished body (copied; valid until Reset()).
   const HeaderFields& trailers() const { return trailers_; }
   uint64_t decoded_bytes() const { return decoded_; }
+  // Also after kBodyTooLarge, whose `consumed` stops before the size line
+  // that would pass the limit: with a higher limit, Decode() goes on from
+  // that line (the data before it is in `out` already).
   void set_limits(const ChunkedLimits& limits) { limits_ = limits; }
 
  private:

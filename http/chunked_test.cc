@@ -167,6 +167,34 @@ TEST(BodyReaderTest, ContentLengthOverTheLimitFailsAtStart) {
   EXPECT_EQ(StatusCodeFor(ParseError::kBodyTooLarge), 413);
 }
 
+// Over the limit, a chunked body stops before the size line that passes it,
+// at the same byte however the input was split; with a higher limit it
+// goes on from there (how the server switches a body to streaming).
+TEST(BodyReaderTest, ChunkedLimitStopsAtTheSizeLineAndCanBeRaised) {
+  const std::string_view in = "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\nNEXT";
+  for (size_t cut = 0; cut <= in.size(); ++cut) {
+    BodyReader r;
+    ASSERT_EQ(r.Start(BodyFraming::kChunked, -1, 5), ParseError::kNone);
+    bytes::ByteBuffer body;
+    size_t pos = 0;
+    DecodeResult d = r.Read(in.substr(0, cut), body);
+    pos += d.consumed;
+    if (!d.failed()) {
+      d = r.Read(in.substr(pos), body);
+      pos += d.consumed;
+    }
+    ASSERT_TRUE(d.failed()) << cut;
+    EXPECT_EQ(d.error, ParseError::kBodyTooLarge);
+    EXPECT_EQ(pos, 8u) << "cut at " << cut;  // before "4\r\n"
+    EXPECT_EQ(body.view(), "abc");
+    r.RaiseLimit(100);
+    d = r.Read(in.substr(pos), body);
+    EXPECT_TRUE(d.done());
+    EXPECT_EQ(in.substr(pos + d.consumed), "NEXT");
+    EXPECT_EQ(body.view(), "abcdefg");
+  }
+}
+
 TEST(BodyReaderTest, UntilCloseAndTruncation) {
   BodyReader r;
   ASSERT_EQ(r.Start(BodyFraming::kUntilClose, -1, 8), ParseError::kNone);

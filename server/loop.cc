@@ -563,6 +563,11 @@ void Loop::ResetRequest(Session& s) {
   s.stream = {};
   s.cancel_reason = Session::Cancel::kNone;
   s.body_streamed = s.body_prefix_pending = s.body_given = false;
+  if (s.body_prefix.capacity() > 64 * 1024) {
+    s.body_prefix.Release();  // a warm session keeps no large prefix
+  } else {
+    s.body_prefix.Reset();
+  }
   s.body_failed = s.continue_pending = false;
   RequestCtx& ctx = s.ctx;
   ctx.live_ = false;
@@ -1042,25 +1047,41 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
       // the handler as it arrives (ReadBodyPiece) instead of failing.
       const bool may_stream = options_.stream_request_body;
       const uint64_t buffered_max = options_.max_request_body_size;
-      http::ParseError e = s.body.Start(
-          framing, h.content_length(),
-          may_stream ? options_.max_streamed_body_size : buffered_max);
+      // A chunked body starts under the buffered limit even when it may
+      // stream: the decoder stops before the size line that would pass it,
+      // and the body turns to streaming there (see `switch_at_limit`).
+      const bool chunked = framing == http::BodyFraming::kChunked;
+      http::ParseError e =
+          s.body.Start(framing, h.content_length(),
+                       may_stream && !chunked ? options_.max_streamed_body_size
+                                              : buffered_max);
       if (e != http::ParseError::kNone) {
         co_await AnswerError(s, c, http::StatusCodeFor(e), e,
                              http::ToString(e));
         co_return;
       }
+      // Streamed or not is decided by the stream's bytes alone, never by how
+      // much had arrived: a Content-Length over the limit streams from its
+      // first byte (even when the body came whole with its header), a
+      // chunked body from the size line that passes the limit. So the
+      // answer is the same however TCP split the bytes.
+      bool stream_now =
+          may_stream && !chunked && h.content_length() >= 0 &&
+          static_cast<uint64_t>(h.content_length()) > buffered_max;
+      auto switch_at_limit = [&](http::DecodeResult& r) {
+        if (may_stream && chunked && r.failed() &&
+            r.error == http::ParseError::kBodyTooLarge) {
+          s.body.RaiseLimit(options_.max_streamed_body_size);
+          r = http::DecodeResult{http::ParseStatus::kIncomplete,
+                                 http::ParseError::kNone, r.consumed};
+          stream_now = true;
+        }
+      };
       http::DecodeResult d =
           s.body.Read(s.in.view().substr(s.pos), req.body_buffer());
+      switch_at_limit(d);
       s.pos += d.consumed;
       if (!d.failed() && !d.done()) {
-        auto over = [&] {
-          return may_stream &&
-                 (req.body_buffer().size() > buffered_max ||
-                  (h.content_length() >= 0 &&
-                   static_cast<uint64_t>(h.content_length()) > buffered_max));
-        };
-        bool stream_now = over();
         if (h.expect_continue() && !stream_now) {
           s.out.Append(kContinue);
         }
@@ -1098,26 +1119,27 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
           }
           d = s.body.Read(s.body_in.view().substr(s.body_pos),
                           req.body_buffer());
+          switch_at_limit(d);
           s.body_pos += d.consumed;
-          stream_now = !d.failed() && !s.body.done() && over();
         }
-        if (stream_now) {
-          // The handler reads the rest (and its 100 Continue goes then).
-          s.body_streamed = true;
-          s.body_prefix_pending = true;
-          s.body_prefix.Reset();
-          s.body_prefix.Append(req.body());
-          req.body_buffer().Reset();
-          s.continue_pending = h.expect_continue();
-          s.body_deadline = stream_read_timeout_ns_ > 0
-                                ? CoarseNowNs() + stream_read_timeout_ns_
-                                : 0;
-        } else {
+        if (!stream_now) {
           // What follows the body (pipelined bytes) becomes `in` once the
           // handler is done with the header's views.
           s.body_in.DiscardPrefix(s.body_pos);
           s.body_pos = 0;
         }
+      }
+      if (stream_now && !d.failed()) {
+        // The handler reads the rest (and its 100 Continue goes then).
+        s.body_streamed = true;
+        s.body_prefix_pending = true;
+        // Moved, not copied: a chunked prefix may be max_request_body_size.
+        s.body_prefix.Reset();
+        std::swap(s.body_prefix, req.body_buffer());
+        s.continue_pending = h.expect_continue() && !s.body.done();
+        s.body_deadline = stream_read_timeout_ns_ > 0
+                              ? CoarseNowNs() + stream_read_timeout_ns_
+                              : 0;
       }
       if (d.failed()) {
         if (d.error == http::ParseError::kTruncatedBody) {
@@ -1151,12 +1173,12 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     }
     if (s.task) {
       co_await RunTask(s, c);
-    } else if (s.body_streamed && !ctx.detached_) {
-      // A plain handler cannot read a streamed body: the limit of buffered
-      // bodies answers, whatever the handler did (it saw an empty body and
-      // body_streamed()).
-      FillError(ctx.response_, 413, http::ParseError::kBodyTooLarge,
-                "request body over max_request_body_size");
+    } else if (s.body_streamed) {
+      // A plain handler cannot read a streamed body; it saw an empty body
+      // and body_streamed(), and its answer is what it did. The connection
+      // ends after it whether or not the rest had arrived, so the answer
+      // does not depend on how the bytes were split.
+      s.stream.keep = false;
     }
     if (ctx.detached_) {
       // The response belongs to the handle until it finishes.
@@ -1166,7 +1188,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
       // A streamed body left unread or failed cannot be skipped reliably:
       // the connection ends after the response, with a lingering close so
       // the unread bytes do not turn into a reset that loses the response.
-      linger = !s.body_failed && !s.body.done();
+      linger = s.body_failed || !s.body.done();
       s.stream.keep = s.stream.keep && !s.body_failed && s.body.done();
       s.body_in.DiscardPrefix(s.body_pos);
       s.body_pos = 0;

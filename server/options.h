@@ -85,13 +85,15 @@ struct ServerOptions {
   // Largest request body; over it: 413 (fasthttp: 4 MiB, answered 400).
   uint64_t max_request_body_size = 4 * 1024 * 1024;
   // fasthttp's StreamRequestBody. When true, a body larger than
-  // max_request_body_size (by its Content-Length, or a chunked body once it
-  // grows past it) is not buffered: the handler runs once the header is
-  // complete and reads the body in a coroutine with ctx.ReadBodyPiece(), a
+  // max_request_body_size (by its Content-Length, or a chunked body from
+  // the chunk that passes it) is not buffered: the handler runs once that
+  // is known and reads the body in a coroutine with ctx.ReadBodyPiece(), a
   // piece at a time with back-pressure (request_ctx.h). A plain handler
-  // sees an empty body and body_streamed(), and its answer is replaced by
-  // 413; a body left unread closes the connection (lingering) after the
-  // response. Smaller bodies are buffered as always.
+  // never sees a part as the whole: it gets an empty body and
+  // body_streamed() (and should answer 413); a body left unread closes the
+  // connection (lingering) after the response. Smaller bodies are buffered
+  // as always. Turn it on when the handlers that may get large bodies are
+  // coroutines, or check body_streamed(): a plain handler still runs.
   bool stream_request_body = false;
   // Largest streamed body; over it ReadBodyPiece() fails with OutOfRange.
   // 0 means no limit. fasthttp: MaxRequestBodySize applies to streams too.

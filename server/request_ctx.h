@@ -166,8 +166,9 @@ class RequestCtx {
   [[nodiscard]] boost::asio::awaitable<absl::StatusOr<std::string_view>>
   ReadBodyPiece();
   // Whether the body is streamed: it comes only through ReadBodyPiece()
-  // (request().body() is empty). A plain handler cannot read it: its answer
-  // is replaced by 413, as for any body over max_request_body_size.
+  // (request().body() is empty). A plain handler cannot read it; it should
+  // answer 413 itself (its answer is sent as it is, since it ran; the
+  // connection then closes).
   bool body_streamed() const;
   // OK while the client is there and the server is not hard-closing; else
   // Unavailable("client gone") or Cancelled("server shutting down").

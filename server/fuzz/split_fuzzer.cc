@@ -3,7 +3,9 @@
 // connection in one write and on another in pieces (with pauses, so the
 // server reads them separately); both are half-closed and read to the end.
 // The two transcripts must be identical: the answer never depends on where
-// TCP split the bytes.
+// TCP split the bytes. Twice: a server that buffers bodies, and one that
+// streams those over 8 bytes to a coroutine handler reading them piece by
+// piece (a plain handler there, for paths starting with /p, gets 413).
 //
 // Input: byte 0 = number of cuts (mod 4), then one byte per cut (its offset
 // as a fraction of the stream), then the stream.
@@ -38,31 +40,70 @@ void Describe(RequestCtx& ctx) {
   ctx.SetBody(d);
 }
 
-brisk::server::Server& TheServer() {
-  static brisk::server::Server* server = [] {
-    brisk::server::ServerOptions o;
-    o.threads = 1;
-    o.read_buffer_size = 64;  // small: bodies spill across reads
-    o.header_read_timeout = absl::Seconds(2);
-    o.body_read_timeout = absl::Seconds(2);
-    o.linger_timeout = absl::Milliseconds(200);
-    o.logger = [](std::string_view) {};
-    auto* s = new brisk::server::Server(o, Describe);
-    if (!s->Listen("127.0.0.1:0").ok()) {
-      std::fprintf(stderr, "split_fuzzer: cannot listen\n");
-      std::abort();
+// Reads the body piece by piece, then answers as Describe does.
+brisk::server::Task DescribeStreamed(RequestCtx& ctx) {
+  std::string body;
+  for (;;) {
+    absl::StatusOr<std::string_view> piece = co_await ctx.ReadBodyPiece();
+    if (!piece.ok()) {
+      ctx.Error(400, piece.status().ToString());
+      co_return;
     }
-    s->Start();  // runs until the process exits
-    return s;
-  }();
-  return *server;
+    if (piece->empty()) {
+      break;
+    }
+    body.append(*piece);
+  }
+  const brisk::http::Request& req = ctx.request();
+  std::string d(req.header().method());
+  d += " ";
+  d += req.header().request_uri();
+  d += " [" + std::to_string(body.size()) + "] ";
+  d += body;
+  ctx.SetBody(d);
+}
+
+brisk::server::Server* Start(bool stream) {
+  brisk::server::ServerOptions o;
+  o.threads = 1;
+  o.read_buffer_size = 64;  // small: bodies spill across reads
+  o.header_read_timeout = absl::Seconds(2);
+  o.body_read_timeout = absl::Seconds(2);
+  o.linger_timeout = absl::Milliseconds(200);
+  o.logger = [](std::string_view) {};
+  brisk::server::Handler h = Describe;
+  if (stream) {
+    o.stream_request_body = true;
+    o.max_request_body_size = 8;
+    h = [](RequestCtx& ctx) {
+      if (ctx.request().header().request_uri().substr(0, 2) == "/p") {
+        Describe(ctx);
+      } else {
+        ctx.Continue(DescribeStreamed(ctx));
+      }
+    };
+  }
+  auto* s = new brisk::server::Server(o, std::move(h));
+  if (!s->Listen("127.0.0.1:0").ok()) {
+    std::fprintf(stderr, "split_fuzzer: cannot listen\n");
+    std::abort();
+  }
+  s->Start();  // runs until the process exits
+  return s;
+}
+
+brisk::server::Server& TheServer(bool stream) {
+  static brisk::server::Server* buffering = Start(false);
+  static brisk::server::Server* streaming = Start(true);
+  return stream ? *streaming : *buffering;
 }
 
 // Everything the server sent until it closed, Date and the timing-dependent
 // 100 Continue removed.
-std::string Transcript(const std::vector<std::string_view>& parts) {
+std::string Transcript(bool stream,
+                       const std::vector<std::string_view>& parts) {
   brisk::testing::RawConn c;
-  if (!c.Connect(TheServer().port())) {
+  if (!c.Connect(TheServer(stream).port())) {
     std::abort();
   }
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -120,14 +161,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   pieces.push_back(stream.substr(prev));
-  const std::string whole = Transcript({stream});
-  const std::string split = Transcript(pieces);
-  if (whole != split) {
-    std::fprintf(stderr,
-                 "split_fuzzer: answers differ\n--- whole:\n%s\n"
-                 "--- split:\n%s\n",
-                 whole.c_str(), split.c_str());
-    std::abort();
+  for (bool streaming : {false, true}) {
+    const std::string whole = Transcript(streaming, {stream});
+    const std::string split = Transcript(streaming, pieces);
+    if (whole != split) {
+      std::fprintf(stderr,
+                   "split_fuzzer (%s server): answers differ\n--- whole:\n%s\n"
+                   "--- split:\n%s\n",
+                   streaming ? "streaming" : "buffering", whole.c_str(),
+                   split.c_str());
+      std::abort();
+    }
   }
   return 0;
 }
