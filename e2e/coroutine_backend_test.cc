@@ -148,5 +148,57 @@ TEST(CoroutineBackendTest, ShutdownDeadlineCancelsTheBackendCall) {
   EXPECT_EQ(s.kind, client::ErrorKind::kCancelled) << s.text;
 }
 
+// A backend client per server loop (Server::MakePerLoop): the call runs on
+// the handler's own loop (no thread hop), is cancelled there when the
+// client leaves, and the clients' idle connections do not hold up Shutdown.
+TEST(CoroutineBackendTest, PerLoopClientsRunOnTheHandlersLoop) {
+  Backend backend;
+  std::promise<Seen> seen;
+  std::atomic<bool> report{false};
+  server::PerLoop<client::HostClient>* clients = nullptr;
+  server::Server front(
+      {.threads = 2}, Coroutine([&](RequestCtx& ctx) -> Task {
+        client::HostClient& hc = clients->Get(ctx);
+        const bool same_loop =
+            hc.loop().get_executor().running_in_this_thread();
+        http::Request req;
+        req.header().SetMethod("GET");
+        req.header().SetRequestUri(ctx.request().header().request_uri());
+        http::Response resp;
+        absl::Status s =
+            co_await hc.AsyncDo(req, resp, absl::Now() + absl::Seconds(20),
+                                ctx.cancellation_slot());
+        if (report) {
+          seen.set_value(Seen{client::KindOf(s), s.ToString()});
+        }
+        ctx.SetBody(std::string(same_loop ? "same loop: " : "another loop: ") +
+                    std::string(resp.body()));
+      }));
+  clients = &front.MakePerLoop<client::HostClient>(
+      [addr = backend.addr()](boost::asio::io_context& loop) {
+        return std::make_unique<client::HostClient>(
+            client::HostClientOptions{.addrs = {addr}}, loop);
+      },
+      [](client::HostClient& c) { c.Close(); });
+  ASSERT_TRUE(front.Listen("127.0.0.1:0").ok());
+  front.Start();
+  for (int i = 0; i < 20; ++i) {
+    server::Reply r = server::RoundTrip(front.port(), server::Get("/fast"));
+    EXPECT_EQ(r.body, "same loop: backend says /fast");
+  }
+  report = true;
+  testing::RawConn c;
+  ASSERT_TRUE(c.Connect(front.port()));
+  ASSERT_TRUE(c.Send(server::Get("/hang")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  c.Close();
+  Seen s = Await(seen);
+  EXPECT_EQ(s.kind, client::ErrorKind::kCancelled) << s.text;
+  // The per-loop clients hold idle connections to the backend: Shutdown
+  // closes them once each loop has drained, and returns.
+  server::ShutdownReport rep = front.Shutdown(absl::Seconds(10));
+  EXPECT_TRUE(rep.drained);
+}
+
 }  // namespace
 }  // namespace brisk

@@ -405,6 +405,17 @@ void Loop::CloseConn(Conn* c) {
   delete c;
   if (stopping_ && all_.empty()) {
     tick_.cancel();  // nothing left to time: let the loop drain now
+    Drained();
+  }
+}
+
+void Loop::Drained() {
+  if (drained_ || shared_.per_loop == nullptr) {
+    return;
+  }
+  drained_ = true;
+  for (const std::unique_ptr<PerLoopBase>& p : *shared_.per_loop) {
+    p->CloseOn(index_);
   }
 }
 
@@ -1242,6 +1253,7 @@ void Loop::BeginShutdown() {
   pool_.Stop([] {});
   if (all_.empty()) {
     tick_.cancel();
+    Drained();
   }
 }
 

@@ -35,6 +35,16 @@ uint64_t RequestCtx::request_number() const {
   return session_->conn->requests;
 }
 
+int RequestCtx::loop_index() const {
+  CheckLive();
+  return session_->loop->index();
+}
+
+boost::asio::io_context& RequestCtx::loop_context() const {
+  CheckLive();
+  return session_->loop->io();
+}
+
 bool RequestCtx::is_head() const {
   CheckLive();
   return request_.header().method_id() == http::Method::kHead;

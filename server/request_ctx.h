@@ -62,6 +62,7 @@
 #include "absl/time/time.h"
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/cancellation_signal.hpp"
+#include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 
 #include "http/message.h"
@@ -74,6 +75,8 @@ class Loop;
 }  // namespace server_internal
 
 class DetachedCtx;
+template <typename T>
+class PerLoop;
 
 // A coroutine handler's return type. Asio's own awaitable: it composes with
 // every Asio operation and with brisk's client (HostClient::AsyncDo) without
@@ -181,6 +184,12 @@ class RequestCtx {
   friend struct server_internal::Session;
   friend class server_internal::Loop;
   friend class DetachedCtx;
+  template <typename T>
+  friend class PerLoop;
+
+  // The loop serving this request (PerLoop).
+  int loop_index() const;
+  boost::asio::io_context& loop_context() const;
 
   void CheckLive() const {
     if (!live_) [[unlikely]] {

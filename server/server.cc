@@ -90,6 +90,7 @@ absl::Status Server::Listen(std::string_view addr) {
     return ep.status();
   }
   shared_ = std::make_unique<server_internal::Shared>(options_, handler_);
+  shared_->per_loop = &per_loop_;
   const int n = EffectiveThreads(options_);
   for (int i = 0; i < n; ++i) {
     loops_.push_back(std::make_unique<server_internal::Loop>(*shared_, i));

@@ -43,6 +43,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "boost/asio/io_context.hpp"
 
 #include "server/options.h"
 #include "server/request_ctx.h"
@@ -72,6 +73,61 @@ class Loop;
 struct Shared;
 struct Done;
 }  // namespace server_internal
+
+// What Server keeps of a PerLoop<T> (see below).
+class PerLoopBase {
+ public:
+  virtual ~PerLoopBase() = default;
+  // On loop `loop`'s thread, once it has drained at Shutdown.
+  virtual void CloseOn(int loop) = 0;
+};
+
+// One T per server loop — typically a client::HostClient for a backend, so a
+// coroutine handler's calls run on its own loop with no thread hop. Made by
+// `make` on a loop's thread at that loop's first Get(), closed by `close`
+// on the same thread once the loop has drained at Shutdown (so the T's own
+// waits, a client's idle connections, do not keep it running), destroyed
+// with the Server. `make` and `close` run on several loops at once.
+//   auto& backends = server.MakePerLoop<client::HostClient>(
+//       [](boost::asio::io_context& loop) {
+//         return std::make_unique<client::HostClient>(options, loop);
+//       },
+//       [](client::HostClient& c) { c.Close(); });
+//   ... inside a coroutine handler:
+//   absl::Status s = co_await backends.Get(ctx).AsyncDo(req, resp, deadline,
+//                                                        ctx.cancellation_slot());
+template <typename T>
+class PerLoop : public PerLoopBase {
+ public:
+  using Make =
+      absl::AnyInvocable<std::unique_ptr<T>(boost::asio::io_context&) const>;
+  using Close = absl::AnyInvocable<void(T&) const>;
+
+  PerLoop(int loops, Make make, Close close)
+      : objects_(static_cast<size_t>(loops)),
+        make_(std::move(make)),
+        close_(std::move(close)) {}
+
+  // The T of the loop serving `ctx` (in a handler, on its loop thread).
+  T& Get(const RequestCtx& ctx) {
+    std::unique_ptr<T>& t = objects_[static_cast<size_t>(ctx.loop_index())];
+    if (!t) {
+      t = make_(ctx.loop_context());
+    }
+    return *t;
+  }
+  void CloseOn(int loop) override {
+    std::unique_ptr<T>& t = objects_[static_cast<size_t>(loop)];
+    if (t && close_) {
+      close_(*t);
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<T>> objects_;  // one slot per loop
+  Make make_;
+  Close close_;
+};
 
 // Totals since Start(), summed over the loops. Approximate while running.
 struct ServerStats {
@@ -123,11 +179,24 @@ class Server {
   ServerStats stats() const;
   const ServerOptions& options() const { return options_; }
 
+  // See PerLoop. Before Start(); the PerLoop lives as long as the Server.
+  template <typename T>
+  PerLoop<T>& MakePerLoop(typename PerLoop<T>::Make make,
+                          typename PerLoop<T>::Close close = nullptr) {
+    auto p = std::make_unique<PerLoop<T>>(EffectiveThreads(options_),
+                                          std::move(make), std::move(close));
+    PerLoop<T>& ref = *p;
+    per_loop_.push_back(std::move(p));
+    return ref;
+  }
+
  private:
   ServerOptions options_;
   Handler handler_;
   std::unique_ptr<server_internal::Shared> shared_;
   std::vector<std::unique_ptr<server_internal::Loop>> loops_;
+  // After loops_: destroyed first, while the loops' io_contexts exist.
+  std::vector<std::unique_ptr<PerLoopBase>> per_loop_;
   std::vector<std::thread> threads_;
   std::unique_ptr<server_internal::Done> done_;
   uint16_t port_ = 0;

@@ -408,3 +408,36 @@ TEST(StreamBodyTest, ExpectContinueBehindAPipelinedRequest) {
 
 }  // namespace
 }  // namespace brisk::server
+
+namespace brisk::server {
+namespace {
+
+// A shutdown deadline reaches a ReadBodyPiece waiting for a stalled upload.
+TEST(StreamBodyTest, ShutdownDeadlineCancelsAWaitingRead) {
+  std::promise<absl::Status> seen;
+  auto ts = std::make_unique<TestServer>(
+      Streaming(/*buffered_max=*/10), Coroutine([&](RequestCtx& ctx) -> Task {
+        for (;;) {
+          absl::StatusOr<std::string_view> piece = co_await ctx.ReadBodyPiece();
+          if (!piece.ok() || piece->empty()) {
+            seen.set_value(piece.status());
+            co_return;
+          }
+        }
+      }));
+  testing::RawConn c = ts->Connect();
+  ASSERT_TRUE(
+      c.Send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n"
+             "\r\n" +
+             std::string(100, 'a')));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ShutdownReport rep = ts->server().Shutdown(absl::Milliseconds(100));
+  EXPECT_FALSE(rep.drained);
+  auto f = seen.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  absl::Status s = f.get();
+  EXPECT_TRUE(absl::IsCancelled(s)) << s;
+}
+
+}  // namespace
+}  // namespace brisk::server

@@ -116,6 +116,8 @@ struct Shared {
 
   const ServerOptions& options;
   const Handler& handler;
+  // The server's PerLoop objects, closed on each loop once it has drained.
+  const std::vector<std::unique_ptr<PerLoopBase>>* per_loop = nullptr;
   workerpool::ConcurrencyLimit limit;
   std::atomic<int64_t> open_connections{0};
   std::atomic<uint64_t> next_conn_id{1};
@@ -227,6 +229,7 @@ class Loop {
 
   asio::io_context& io() { return io_; }
   Shared& shared() { return shared_; }
+  int index() const { return index_; }
 
   // Stats.
   Counter accepted, requests, parse_errors, timeouts, refused, refused_per_ip,
@@ -256,6 +259,10 @@ class Loop {
   void ArmTick();
   void Tick();
   void Notify(Conn* c, ConnState s);
+  // Shutting down and nothing left to serve: closes this loop's PerLoop
+  // objects (once), so their own waits do not keep the loop running.
+  void Drained();
+  bool drained_ = false;
   bool stopping() const { return stopping_; }
 
   // The worker's job: serve `c` until it goes idle or closes.
