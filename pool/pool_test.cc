@@ -220,8 +220,15 @@ TEST_F(PoolTest, ProducerConsumerAcrossThreads) {
   std::condition_variable cv;
   std::deque<Obj*> queue;
   bool done = false;
+  std::atomic<int> released{0};
   std::thread producer([&] {
     for (int i = 0; i < kItems; ++i) {
+      // Keep at most 64 in flight, so the consumer's releases (spilling
+      // from its cache of 8 to the shared store) are there to be reused
+      // however the threads are scheduled.
+      while (i - released.load() > 64) {
+        std::this_thread::yield();
+      }
       Obj* o = pool.Acquire().Detach();
       EXPECT_EQ(o->value, 0);
       o->value = i + 1;
@@ -248,6 +255,7 @@ TEST_F(PoolTest, ProducerConsumerAcrossThreads) {
       }
       EXPECT_EQ(o->value, expected++);
       pool.Release(o);  // released on another thread than acquired
+      ++released;
     }
     EXPECT_EQ(expected, kItems + 1);
   });
