@@ -38,13 +38,13 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 
 #include "pool/internal/pool_base.h"
@@ -69,10 +69,11 @@ template <typename T>
 class Pool {
  public:
   // Makes a new object when none is idle. Default: `std::make_unique<T>()`.
-  using Factory = std::function<std::unique_ptr<T>()>;
+  // Called on any thread, several at once; move-only (it may own state).
+  using Factory = absl::AnyInvocable<std::unique_ptr<T>() const>;
   // Runs on an object given back, before it becomes idle. Default: calls
-  // `obj.Reset()` if T has it, else nothing.
-  using ResetHook = std::function<void(T&)>;
+  // `obj.Reset()` if T has it, else nothing. Any thread, several at once.
+  using ResetHook = absl::AnyInvocable<void(T&) const>;
 
   class Handle;
 
