@@ -903,6 +903,9 @@ asio::awaitable<absl::StatusOr<std::string_view>> Loop::ReadBodyPiece(
     }
   }
   req.body_buffer().Reset();
+  if (s.body_prefix.capacity() > 64 * 1024) {
+    s.body_prefix.Release();  // given already: a large prefix goes now
+  }
   if (s.body_failed) {
     co_return absl::FailedPreconditionError("the body already failed");
   }
