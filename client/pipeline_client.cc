@@ -19,6 +19,7 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
+#include "boost/asio/this_coro.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/asio/write.hpp"
 
@@ -570,12 +571,22 @@ boost::asio::awaitable<absl::Status> PipelineClient::AsyncDo(
   call.req = &req;
   call.resp = &resp;
   call.deadline = deadline;
+  // On the client's loop the call starts at once; from another loop (a
+  // server's coroutine handler) it is handed over, and either way the
+  // coroutine resumes on its own loop.
+  const boost::asio::any_io_executor caller =
+      co_await boost::asio::this_coro::executor;
+  const bool here = impl_->io().get_executor().running_in_this_thread();
   co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
                                        void()>(
       [&](auto handler) {
         call.resume.emplace(std::move(handler));
-        call.resume_on = impl_->io().get_executor();
-        impl_->Start(&call);
+        call.resume_on = caller;
+        if (here) {
+          impl_->Start(&call);
+        } else {
+          impl_->Submit(&call);
+        }
       },
       boost::asio::use_awaitable);
   co_return std::move(call.result);

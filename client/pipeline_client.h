@@ -94,7 +94,9 @@ class PipelineClient {
   // the connections; run the loop until it runs out of work before
   // destroying the client.
   void Close();
-  // On the client's loop thread (the second constructor).
+  // In a coroutine on any loop: the client's own (the second constructor;
+  // the call starts at once) or another, such as a server's coroutine
+  // handler (the call is handed over; a thread hop each way).
   boost::asio::awaitable<absl::Status> AsyncDo(
       http::Request& req, http::Response& resp,
       absl::Time deadline = absl::InfiniteFuture());

@@ -16,6 +16,7 @@
 
 #include "client/errors.h"
 #include "client/host_client.h"
+#include "client/pipeline_client.h"
 #include "http/message.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
@@ -146,6 +147,27 @@ TEST(CoroutineBackendTest, ShutdownDeadlineCancelsTheBackendCall) {
   EXPECT_FALSE(rep.drained);
   Seen s = Await(seen);
   EXPECT_EQ(s.kind, client::ErrorKind::kCancelled) << s.text;
+}
+
+// PipelineClient::AsyncDo from a server's coroutine handler (another loop):
+// handed over, and the handler resumes on its own loop.
+TEST(CoroutineBackendTest, PipelineClientFromAHandler) {
+  Backend backend;
+  client::PipelineClient pc({.addr = backend.addr()});
+  TestServer front(
+      server::ServerOptions{}, Coroutine([&](RequestCtx& ctx) -> Task {
+        http::Request req;
+        req.header().SetMethod("GET");
+        req.header().SetRequestUri(ctx.request().header().request_uri());
+        http::Response resp;
+        absl::Status s =
+            co_await pc.AsyncDo(req, resp, absl::Now() + absl::Seconds(5));
+        ctx.SetBody(s.ok() ? std::string(resp.body()) : "failed");
+      }));
+  for (int i = 0; i < 20; ++i) {
+    server::Reply r = server::RoundTrip(front.port(), server::Get("/fast"));
+    EXPECT_EQ(r.body, "backend says /fast");
+  }
 }
 
 // A backend client per server loop (Server::MakePerLoop): the call runs on
