@@ -204,6 +204,18 @@ def wrk(port, conns, secs, lua=None, close=False):
     return parse_wrk(r.stdout)
 
 
+def measure(servers, name, secs, warm, **kw):
+    """One wrk run against `name` (after a 1 s warm-up if `warm`):
+    (requests/s, p99 ms or None, server CPU µs per request or None)."""
+    if warm:
+        wrk(PORTS[name], kw["conns"], 1)
+    t0 = servers.cpu_ticks(name)
+    reqs, rps, p99 = wrk(PORTS[name], secs=secs, **kw)
+    t1 = servers.cpu_ticks(name)
+    cpu = (t1 - t0) / TICKS * 1e6 / reqs if reqs else None
+    return rps, p99 or None, cpu
+
+
 def idle_bytes_per_conn(servers, name, n):
     before, after = idle_conns.measure(PORTS[name], n,
                                        lambda: servers.rss_kib(name))
@@ -261,14 +273,10 @@ def main():
         for run in range(args.runs if do_servers else 0):
             for title, kw in scenarios:
                 for name in live:
-                    if run == 0:
-                        wrk(PORTS[name], kw["conns"], 1)  # warm-up
-                    t0 = servers.cpu_ticks(name)
-                    reqs, rps, p99 = wrk(PORTS[name], secs=args.seconds, **kw)
-                    t1 = servers.cpu_ticks(name)
-                    cpu = (t1 - t0) / TICKS * 1e6 / reqs if reqs else None
+                    rps, p99, cpu = measure(servers, name, args.seconds,
+                                            run == 0, **kw)
                     results.setdefault((title, name), []).append(
-                        (rps, p99 or None, cpu))
+                        (rps, p99, cpu))
                     print(f"run {run + 1} {title} {name}: {rps:.0f} req/s",
                           file=sys.stderr)
             for name in live:

@@ -29,7 +29,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
-from compare import PORTS, TICKS, Servers, median, wrk  # noqa: E402
+from compare import PORTS, Servers, median  # noqa: E402
 
 
 def main():
@@ -60,13 +60,9 @@ def main():
         for run in range(args.runs):
             for title, kw in scenarios:
                 for name in live:
-                    if run == 0:
-                        wrk(PORTS[name], kw["conns"], 1)  # warm-up
-                    t0 = servers.cpu_ticks(name)
-                    reqs, r, _ = wrk(PORTS[name], secs=args.seconds, **kw)
-                    t1 = servers.cpu_ticks(name)
-                    cpu.setdefault((title, name), []).append(
-                        (t1 - t0) / TICKS * 1e6 / reqs if reqs else None)
+                    r, _, c = compare.measure(servers, name, args.seconds,
+                                              run == 0, **kw)
+                    cpu.setdefault((title, name), []).append(c)
                     rps.setdefault((title, name), []).append(r)
                     print(f"run {run + 1} {title} {name}: {r:.0f} req/s",
                           file=sys.stderr)

@@ -30,6 +30,12 @@ using server::RequestCtx;
 using server::Task;
 using server::TestServer;
 
+// The backend request for the front's request: GET of the same target.
+void ForwardTo(RequestCtx& ctx, http::Request& req) {
+  req.header().SetMethod("GET");
+  req.header().SetRequestUri(ctx.request().header().request_uri());
+}
+
 // A backend that answers "/fast" at once and never answers "/hang" (its
 // handle is kept until the test ends).
 class Backend {
@@ -73,8 +79,7 @@ class Front {
         server_(std::make_unique<TestServer>(
             server::ServerOptions{}, Coroutine([this](RequestCtx& ctx) -> Task {
               http::Request req;
-              req.header().SetMethod("GET");
-              req.header().SetRequestUri(ctx.request().header().request_uri());
+              ForwardTo(ctx, req);
               http::Response resp;
               absl::Status s = co_await backend_client_.AsyncDo(
                   req, resp, absl::Now() + absl::Seconds(20),
@@ -157,8 +162,7 @@ TEST(CoroutineBackendTest, PipelineClientFromAHandler) {
   TestServer front(
       server::ServerOptions{}, Coroutine([&](RequestCtx& ctx) -> Task {
         http::Request req;
-        req.header().SetMethod("GET");
-        req.header().SetRequestUri(ctx.request().header().request_uri());
+        ForwardTo(ctx, req);
         http::Response resp;
         absl::Status s =
             co_await pc.AsyncDo(req, resp, absl::Now() + absl::Seconds(5));
@@ -184,8 +188,7 @@ TEST(CoroutineBackendTest, PerLoopClientsRunOnTheHandlersLoop) {
         const bool same_loop =
             hc.loop().get_executor().running_in_this_thread();
         http::Request req;
-        req.header().SetMethod("GET");
-        req.header().SetRequestUri(ctx.request().header().request_uri());
+        ForwardTo(ctx, req);
         http::Response resp;
         absl::Status s =
             co_await hc.AsyncDo(req, resp, absl::Now() + absl::Seconds(20),

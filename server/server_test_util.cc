@@ -1,10 +1,37 @@
 #include "server/server_test_util.h"
 
+#include <fstream>
+#include <string>
 #include <utility>
 
 #include "bytes/conv.h"
 
 namespace brisk::server {
+namespace {
+
+// The value of a "Name:   N kB" line of /proc/self/status, in bytes.
+uint64_t StatusKib(std::string_view name) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(name, 0) == 0) {
+      return std::stoull(line.substr(name.size())) * 1024;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+uint64_t ProcessRss() {
+  return StatusKib("VmRSS:");
+}
+uint64_t PeakRss() {
+  return StatusKib("VmHWM:");
+}
+void ResetPeakRss() {
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
 
 std::string Reply::Header(std::string_view name) const {
   size_t line = head.find("\r\n");

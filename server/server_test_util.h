@@ -4,6 +4,7 @@
 #ifndef BRISK_SERVER_SERVER_TEST_UTIL_H_
 #define BRISK_SERVER_SERVER_TEST_UTIL_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +40,12 @@ inline std::string Get(std::string_view path,
   return std::string("GET ") + std::string(path) + " HTTP/1.1\r\nHost: t\r\n" +
          std::string(extra_fields) + "\r\n";
 }
+
+// This process's resident set and its peak since ResetPeakRss(), in bytes
+// (/proc/self/status; the peak is reset through /proc/self/clear_refs).
+uint64_t ProcessRss();
+uint64_t PeakRss();
+void ResetPeakRss();
 
 // Starts a server on 127.0.0.1:0 (one thread unless set) and shuts it down
 // when destroyed.

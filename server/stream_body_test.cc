@@ -67,31 +67,6 @@ Task CountBody(RequestCtx& ctx) {
                            ctx.body_streamed() ? "streamed" : "buffered"));
 }
 
-// The peak resident set since ResetPeakRss(), in bytes.
-void ResetPeakRss() {
-  std::ofstream("/proc/self/clear_refs") << "5";
-}
-uint64_t PeakRss() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      return std::stoull(line.substr(6)) * 1024;
-    }
-  }
-  return 0;
-}
-uint64_t Rss() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      return std::stoull(line.substr(6)) * 1024;
-    }
-  }
-  return 0;
-}
-
 // Sends `total` bytes of a repeating pattern (each byte i % 251).
 bool SendPattern(testing::RawConn& c, uint64_t total, uint64_t& sum) {
   std::string block(1 << 20, '\0');
@@ -128,7 +103,7 @@ TEST(StreamBodyTest, LargeUploadInBoundedMemory) {
              "abc"));
   EXPECT_EQ(ReadReply(c).body, "3 294 buffered");
   ResetPeakRss();
-  const uint64_t before = Rss();
+  const uint64_t before = ProcessRss();
   ASSERT_TRUE(
       c.Send(absl::StrCat("POST / HTTP/1.1\r\nHost: t\r\n",
                           "Content-Length: ", kLargeUpload, "\r\n\r\n")));

@@ -26,18 +26,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// The process's resident set, in bytes.
-uint64_t ProcessRss() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      return std::stoull(line.substr(6)) * 1024;
-    }
-  }
-  return 0;
-}
-
 // What a handler's co_await returned, handed to the test thread.
 class Seen {
  public:

@@ -29,21 +29,26 @@ def rss_kib(pids):
     return total
 
 
-def measure(port, n, rss):
-    """Returns (rss_before_kib, rss_after_kib) around n idle connections;
-    `rss` is a function giving the server's RSS in KiB."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 500), hard))
-    # Warm the server so lazily created state is not counted per connection.
+def warm_up(port, request):
+    """64 requests on as many connections, so that state the server makes
+    lazily is not counted per connection."""
     warm = []
     for _ in range(64):
         s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(REQUEST)
+        s.sendall(request)
         s.recv(4096)
         warm.append(s)
     for s in warm:
         s.close()
     time.sleep(0.5)
+
+
+def measure(port, n, rss):
+    """Returns (rss_before_kib, rss_after_kib) around n idle connections;
+    `rss` is a function giving the server's RSS in KiB."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 500), hard))
+    warm_up(port, REQUEST)
     before = rss()
     conns = []
     try:
@@ -70,15 +75,7 @@ def measure_sleeping(port, n, rss, ms=60000):
     handlers sleep `ms` (GET /sleep?ms=...), all in flight at once."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 500), hard))
-    warm = []
-    for _ in range(64):
-        s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(b"GET /sleep?ms=1 HTTP/1.1\r\nHost: bench\r\n\r\n")
-        s.recv(4096)
-        warm.append(s)
-    for s in warm:
-        s.close()
-    time.sleep(0.5)
+    warm_up(port, b"GET /sleep?ms=1 HTTP/1.1\r\nHost: bench\r\n\r\n")
     before = rss()
     request = f"GET /sleep?ms={ms} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
     conns = []
