@@ -964,6 +964,156 @@ asio::awaitable<absl::StatusOr<std::string_view>> Loop::ReadBodyPiece(
   co_return req.body();
 }
 
+asio::awaitable<Loop::BodyOutcome> Loop::ReadBody(Session& s, Conn* c,
+                                                  bool& spilled) {
+  http::Request& req = s.ctx.request_;
+  const http::RequestHeader& h = req.header();
+  // Serve calls it only for a request with a body.
+  const http::BodyFraming framing = h.framing();
+  // With stream_request_body, a body over max_request_body_size goes to
+  // the handler as it arrives (ReadBodyPiece) instead of failing.
+  const bool may_stream = options_.stream_request_body;
+  const uint64_t buffered_max = options_.max_request_body_size;
+  // A chunked body starts under the buffered limit even when it may
+  // stream: the decoder stops before the size line that would pass it,
+  // and the body turns to streaming there (see `switch_at_limit`).
+  const bool chunked = framing == http::BodyFraming::kChunked;
+  http::ParseError e = s.body.Start(
+      framing, h.content_length(),
+      may_stream && !chunked ? options_.max_streamed_body_size : buffered_max);
+  if (e != http::ParseError::kNone) {
+    co_await AnswerError(s, c, http::StatusCodeFor(e), e, http::ToString(e));
+    co_return BodyOutcome::kAnswered;
+  }
+  // Streamed or not is decided by the stream's bytes alone, never by how
+  // much had arrived: a Content-Length over the limit streams from its
+  // first byte (even when the body came whole with its header), a
+  // chunked body from the size line that passes the limit. So the
+  // answer is the same however TCP split the bytes.
+  bool stream_now = may_stream && !chunked && h.content_length() >= 0 &&
+                    static_cast<uint64_t>(h.content_length()) > buffered_max;
+  auto switch_at_limit = [&](http::DecodeResult& r) {
+    if (may_stream && chunked && r.failed() &&
+        r.error == http::ParseError::kBodyTooLarge) {
+      s.body.RaiseLimit(options_.max_streamed_body_size);
+      r = http::DecodeResult{http::ParseStatus::kIncomplete,
+                             http::ParseError::kNone, r.consumed};
+      stream_now = true;
+    }
+  };
+  http::DecodeResult d =
+      s.body.Read(s.in.view().substr(s.pos), req.body_buffer());
+  switch_at_limit(d);
+  s.pos += d.consumed;
+  if (!d.failed() && !d.done()) {
+    if (h.expect_continue() && !stream_now) {
+      s.out.Append(kContinue);
+    }
+    if (!(co_await Flush(s, c))) {
+      co_return BodyOutcome::kGone;
+    }
+    spilled = true;
+    // What the decoder left (a partial chunk-size line, the CRLF after
+    // chunk data, a partial trailer) is the start of what it reads next:
+    // it moves with the body, never dropped (the answer must not depend
+    // on where TCP split the bytes).
+    s.body_in.Reset();
+    s.body_in.Append(s.in.view().substr(s.pos));
+    s.pos = s.in.size();
+    s.body_pos = 0;
+    const int64_t whole =
+        read_timeout_ns_ > 0 ? CoarseNowNs() + read_timeout_ns_ : 0;
+    while (!stream_now && !d.failed() && !s.body.done()) {
+      // Keep only the bytes not decoded yet (bounded by the decoder's
+      // line limits), so the buffer does not grow with the body.
+      s.body_in.DiscardPrefix(s.body_pos);
+      s.body_pos = 0;
+      if (!(co_await ReadMore(s, c, s.body_in,
+                              NextDeadline(body_read_timeout_ns_, whole)))) {
+        if (c->timed_out) {
+          timeouts.Inc();
+          c->timed_out = false;
+          co_await AnswerError(s, c, 408, http::ParseError::kNone,
+                               "request body timeout");
+          co_return BodyOutcome::kAnswered;
+        }
+        d = s.body.Close();
+        break;
+      }
+      d = s.body.Read(s.body_in.view().substr(s.body_pos), req.body_buffer());
+      switch_at_limit(d);
+      s.body_pos += d.consumed;
+    }
+    if (!stream_now) {
+      // What follows the body (pipelined bytes) becomes `in` once the
+      // handler is done with the header's views.
+      s.body_in.DiscardPrefix(s.body_pos);
+      s.body_pos = 0;
+    }
+  }
+  if (stream_now && !d.failed()) {
+    // The handler reads the rest (and its 100 Continue goes then).
+    s.body_streamed = true;
+    s.body_prefix_pending = true;
+    // Moved, not copied: a chunked prefix may be max_request_body_size.
+    s.body_prefix.Reset();
+    std::swap(s.body_prefix, req.body_buffer());
+    s.continue_pending = h.expect_continue() && !s.body.done();
+    s.body_deadline = stream_read_timeout_ns_ > 0
+                          ? CoarseNowNs() + stream_read_timeout_ns_
+                          : 0;
+  }
+  if (d.failed()) {
+    if (d.error == http::ParseError::kTruncatedBody) {
+      co_return BodyOutcome::kGone;  // the client left: nobody to answer
+    }
+    co_await AnswerError(s, c, http::StatusCodeFor(d.error), d.error,
+                         http::ToString(d.error));
+    co_return BodyOutcome::kAnswered;
+  }
+  co_return BodyOutcome::kReady;
+}
+
+void Loop::CallHandler(Session& s, bool head, bool keep) {
+  RequestCtx& ctx = s.ctx;
+  ctx.live_ = true;
+  ctx.start_time_ = CoarseWallNow();
+  requests.Inc();
+  s.stream.head = head;
+  s.stream.keep = keep;
+  if (shared_.blocking) {
+    return;  // Serve runs it on the BlockingPool
+  }
+  try {
+    shared_.handler(ctx);
+  } catch (const std::exception& e) {
+    HandlerThrew(ctx, e.what());
+  } catch (...) {
+    HandlerThrew(ctx, "a non-exception");
+  }
+}
+
+bool Loop::FinishResponse(Session& s, bool coroutine, bool& linger) {
+  if (s.body_streamed) {
+    if (!coroutine) {
+      // A plain handler cannot read a streamed body; it saw an empty body
+      // and body_streamed(), and its answer is what it did. The connection
+      // ends after it whether or not the rest had arrived, so the answer
+      // does not depend on how the bytes were split.
+      s.stream.keep = false;
+    }
+    // A streamed body left unread or failed cannot be skipped reliably:
+    // the connection ends after the response, with a lingering close so
+    // the unread bytes do not turn into a reset that loses the response.
+    linger = s.body_failed || !s.body.done();
+    s.stream.keep = s.stream.keep && !s.body_failed && s.body.done();
+    s.body_in.DiscardPrefix(s.body_pos);
+    s.body_pos = 0;
+  }
+  EndResponse(s);
+  return s.stream.keep;
+}
+
 asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
   s.conn = c;
   RequestCtx& ctx = s.ctx;
@@ -1053,115 +1203,15 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     s.pos += pr.consumed;
     const http::RequestHeader& h = req.header();
     const bool head = h.method_id() == http::Method::kHead;
-    bool body_spilled = false;  // body read beyond `in` into body_in
     bool linger = false;        // close with a lingering close
-    const http::BodyFraming framing = h.framing();
-    if (framing != http::BodyFraming::kNone) {
-      // With stream_request_body, a body over max_request_body_size goes to
-      // the handler as it arrives (ReadBodyPiece) instead of failing.
-      const bool may_stream = options_.stream_request_body;
-      const uint64_t buffered_max = options_.max_request_body_size;
-      // A chunked body starts under the buffered limit even when it may
-      // stream: the decoder stops before the size line that would pass it,
-      // and the body turns to streaming there (see `switch_at_limit`).
-      const bool chunked = framing == http::BodyFraming::kChunked;
-      http::ParseError e =
-          s.body.Start(framing, h.content_length(),
-                       may_stream && !chunked ? options_.max_streamed_body_size
-                                              : buffered_max);
-      if (e != http::ParseError::kNone) {
-        co_await AnswerError(s, c, http::StatusCodeFor(e), e,
-                             http::ToString(e));
+    bool body_spilled = false;  // body read beyond `in` into body_in
+    if (h.framing() != http::BodyFraming::kNone) {
+      const BodyOutcome body = co_await ReadBody(s, c, body_spilled);
+      if (body == BodyOutcome::kAnswered) {
         co_return;
       }
-      // Streamed or not is decided by the stream's bytes alone, never by how
-      // much had arrived: a Content-Length over the limit streams from its
-      // first byte (even when the body came whole with its header), a
-      // chunked body from the size line that passes the limit. So the
-      // answer is the same however TCP split the bytes.
-      bool stream_now =
-          may_stream && !chunked && h.content_length() >= 0 &&
-          static_cast<uint64_t>(h.content_length()) > buffered_max;
-      auto switch_at_limit = [&](http::DecodeResult& r) {
-        if (may_stream && chunked && r.failed() &&
-            r.error == http::ParseError::kBodyTooLarge) {
-          s.body.RaiseLimit(options_.max_streamed_body_size);
-          r = http::DecodeResult{http::ParseStatus::kIncomplete,
-                                 http::ParseError::kNone, r.consumed};
-          stream_now = true;
-        }
-      };
-      http::DecodeResult d =
-          s.body.Read(s.in.view().substr(s.pos), req.body_buffer());
-      switch_at_limit(d);
-      s.pos += d.consumed;
-      if (!d.failed() && !d.done()) {
-        if (h.expect_continue() && !stream_now) {
-          s.out.Append(kContinue);
-        }
-        if (!(co_await Flush(s, c))) {
-          break;
-        }
-        body_spilled = true;
-        // What the decoder left (a partial chunk-size line, the CRLF after
-        // chunk data, a partial trailer) is the start of what it reads next:
-        // it moves with the body, never dropped (the answer must not depend
-        // on where TCP split the bytes).
-        s.body_in.Reset();
-        s.body_in.Append(s.in.view().substr(s.pos));
-        s.pos = s.in.size();
-        s.body_pos = 0;
-        const int64_t whole =
-            read_timeout_ns_ > 0 ? CoarseNowNs() + read_timeout_ns_ : 0;
-        while (!stream_now && !d.failed() && !s.body.done()) {
-          // Keep only the bytes not decoded yet (bounded by the decoder's
-          // line limits), so the buffer does not grow with the body.
-          s.body_in.DiscardPrefix(s.body_pos);
-          s.body_pos = 0;
-          if (!(co_await ReadMore(
-                  s, c, s.body_in,
-                  NextDeadline(body_read_timeout_ns_, whole)))) {
-            if (c->timed_out) {
-              timeouts.Inc();
-              c->timed_out = false;
-              co_await AnswerError(s, c, 408, http::ParseError::kNone,
-                                   "request body timeout");
-              co_return;
-            }
-            d = s.body.Close();
-            break;
-          }
-          d = s.body.Read(s.body_in.view().substr(s.body_pos),
-                          req.body_buffer());
-          switch_at_limit(d);
-          s.body_pos += d.consumed;
-        }
-        if (!stream_now) {
-          // What follows the body (pipelined bytes) becomes `in` once the
-          // handler is done with the header's views.
-          s.body_in.DiscardPrefix(s.body_pos);
-          s.body_pos = 0;
-        }
-      }
-      if (stream_now && !d.failed()) {
-        // The handler reads the rest (and its 100 Continue goes then).
-        s.body_streamed = true;
-        s.body_prefix_pending = true;
-        // Moved, not copied: a chunked prefix may be max_request_body_size.
-        s.body_prefix.Reset();
-        std::swap(s.body_prefix, req.body_buffer());
-        s.continue_pending = h.expect_continue() && !s.body.done();
-        s.body_deadline = stream_read_timeout_ns_ > 0
-                              ? CoarseNowNs() + stream_read_timeout_ns_
-                              : 0;
-      }
-      if (d.failed()) {
-        if (d.error == http::ParseError::kTruncatedBody) {
-          break;  // the client left: nobody to answer
-        }
-        co_await AnswerError(s, c, http::StatusCodeFor(d.error), d.error,
-                             http::ToString(d.error));
-        co_return;
+      if (body == BodyOutcome::kGone) {
+        break;  // nobody to answer
       }
     }
     // The handler.
@@ -1169,46 +1219,19 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
         h.keep_alive() && !options_.disable_keepalive && !stopping_ &&
         (options_.max_requests_per_conn == 0 ||
          c->requests < static_cast<uint64_t>(options_.max_requests_per_conn));
-    ctx.live_ = true;
-    ctx.start_time_ = CoarseWallNow();
-    requests.Inc();
-    s.stream.head = head;
-    s.stream.keep = keep;
+    CallHandler(s, head, keep);
     if (shared_.blocking) {
       co_await RunBlocking(s);
-    } else {
-      try {
-        shared_.handler(ctx);
-      } catch (const std::exception& e) {
-        HandlerThrew(ctx, e.what());
-      } catch (...) {
-        HandlerThrew(ctx, "a non-exception");
-      }
     }
-    if (s.task) {
+    const bool coroutine = s.task.has_value();
+    if (coroutine) {
       co_await RunTask(s, c);
-    } else if (s.body_streamed) {
-      // A plain handler cannot read a streamed body; it saw an empty body
-      // and body_streamed(), and its answer is what it did. The connection
-      // ends after it whether or not the rest had arrived, so the answer
-      // does not depend on how the bytes were split.
-      s.stream.keep = false;
     }
     if (ctx.detached_) {
       // The response belongs to the handle until it finishes.
       co_await ServeDetached(s, c);
     }
-    if (s.body_streamed) {
-      // A streamed body left unread or failed cannot be skipped reliably:
-      // the connection ends after the response, with a lingering close so
-      // the unread bytes do not turn into a reset that loses the response.
-      linger = s.body_failed || !s.body.done();
-      s.stream.keep = s.stream.keep && !s.body_failed && s.body.done();
-      s.body_in.DiscardPrefix(s.body_pos);
-      s.body_pos = 0;
-    }
-    EndResponse(s);
-    keep = s.stream.keep;
+    keep = FinishResponse(s, coroutine, linger);
     ResetRequest(s);
     if (body_spilled) {
       s.in.Reset();

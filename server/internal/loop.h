@@ -267,6 +267,23 @@ class Loop {
 
   // The worker's job: serve `c` until it goes idle or closes.
   asio::awaitable<void> Serve(Session& s, Conn* c);
+  // What reading a request's body came to.
+  enum class BodyOutcome : uint8_t {
+    kReady,     // serve the request (its body read, or to be streamed)
+    kAnswered,  // an error was answered; the connection is the linger's
+    kGone,      // the client left or a write failed: close
+  };
+  // Reads the body of the request whose header ends at s.pos, or decides
+  // that it streams (stream_request_body). `spilled`: bytes after the
+  // header's buffer went to s.body_in (they become s.in after the request).
+  asio::awaitable<BodyOutcome> ReadBody(Session& s, Conn* c, bool& spilled);
+  // Starts the request and calls the plain handler (unless it runs on the
+  // BlockingPool); it may leave a task (Continue) or a detached handle.
+  void CallHandler(Session& s, bool head, bool keep);
+  // Appends the response to s.out once the handler, its task and its handle
+  // are done. Returns whether the connection stays open; `linger`: it
+  // closes with a lingering close (a streamed body left unread).
+  bool FinishResponse(Session& s, bool coroutine, bool& linger);
   // Reads at least one byte (up to `want`, read_buffer_size by default)
   // into `buf`; false on EOF, error or the deadline (c->timed_out).
   asio::awaitable<bool> ReadMore(Session& s, Conn* c, bytes::ByteBuffer& buf,
