@@ -50,11 +50,14 @@ ASIO_USERS = {"workerpool", "server", "client", "tools", "bench", "testing"}
 PEER_USERS = {"bench"}
 EXTERNAL_RULES = {
     "@brisk_system//:asio": ASIO_USERS,
+    # OpenSSL goes where sockets are: the same packages as Asio.
+    "@brisk_system//:openssl": ASIO_USERS,
     "@brisk_system//:beast": PEER_USERS,
     "@brisk_system//:http_parser": PEER_USERS,
 }
 INCLUDE_RULES = [
     (re.compile(r'#\s*include\s*[<"]boost/asio'), "Asio", ASIO_USERS),
+    (re.compile(r'#\s*include\s*[<"]openssl/'), "OpenSSL", ASIO_USERS),
     (re.compile(r'#\s*include\s*[<"]boost/beast'), "Boost.Beast", PEER_USERS),
     (re.compile(r'#\s*include\s*[<"]http_parser\.h'), "http-parser", PEER_USERS),
 ]
