@@ -26,38 +26,43 @@ LAYERS = {
     "pool": {"bytes"},
     "http": {"bytes"},
     "workerpool": {"bytes"},
-    "client": {"http", "pool", "bytes"},
-    "server": {"workerpool", "http", "bytes"},
+    # TLS over memory buffers: OpenSSL, no sockets; under server and client.
+    "tls": {"bytes"},
+    "client": {"tls", "http", "pool", "bytes"},
+    "server": {"tls", "workerpool", "http", "bytes"},
     # Routes on the server: above it, below tools.
-    "router": {"server", "workerpool", "http", "bytes"},
-    "tools": {"router", "server", "client", "workerpool", "http", "pool",
+    "router": {"server", "tls", "workerpool", "http", "bytes"},
+    "tools": {"tls", "router", "server", "client", "workerpool", "http", "pool",
               "bytes"},
-    "bench": {"router", "server", "client", "workerpool", "http", "pool",
+    "bench": {"tls", "router", "server", "client", "workerpool", "http", "pool",
               "bytes", "tools"},
     "testing": {"bytes"},
     # Tests of the server and the client together; nothing depends on it.
-    "e2e": {"router", "server", "client", "workerpool", "http", "pool",
+    "e2e": {"tls", "router", "server", "client", "workerpool", "http", "pool",
             "bytes"},
     "ci": set(),
     # The root package holds only the public aliases for other workspaces.
-    "": {"bytes", "pool", "http", "workerpool", "client", "server", "router"},
+    "": {"bytes", "pool", "http", "workerpool", "client", "server", "router",
+         "tls"},
 }
 # Test-only targets of any package may also use these.
 TEST_ONLY_EXTRA = {"testing"}
 
 # External targets (and the headers that stand for them) each package may use.
 ASIO_USERS = {"workerpool", "server", "client", "tools", "bench", "testing"}
+# OpenSSL: where sockets are, and //tls, which does TLS without them.
+OPENSSL_USERS = ASIO_USERS | {"tls"}
 PEER_USERS = {"bench"}
 EXTERNAL_RULES = {
     "@brisk_system//:asio": ASIO_USERS,
     # OpenSSL goes where sockets are: the same packages as Asio.
-    "@brisk_system//:openssl": ASIO_USERS,
+    "@brisk_system//:openssl": OPENSSL_USERS,
     "@brisk_system//:beast": PEER_USERS,
     "@brisk_system//:http_parser": PEER_USERS,
 }
 INCLUDE_RULES = [
     (re.compile(r'#\s*include\s*[<"]boost/asio'), "Asio", ASIO_USERS),
-    (re.compile(r'#\s*include\s*[<"]openssl/'), "OpenSSL", ASIO_USERS),
+    (re.compile(r'#\s*include\s*[<"]openssl/'), "OpenSSL", OPENSSL_USERS),
     (re.compile(r'#\s*include\s*[<"]boost/beast'), "Boost.Beast", PEER_USERS),
     (re.compile(r'#\s*include\s*[<"]http_parser\.h'), "http-parser", PEER_USERS),
 ]

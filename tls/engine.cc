@@ -1,0 +1,215 @@
+#include "tls/engine.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace brisk::tls {
+namespace {
+
+bool IsIpLiteral(std::string_view host) {
+  return !host.empty() &&
+         (host.find(':') != std::string_view::npos ||
+          host.find_first_not_of("0123456789.") == std::string_view::npos);
+}
+
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const Context> context, std::string_view host)
+    : context_(std::move(context)) {
+  ssl_ = SSL_new(context_->ctx_);
+  in_ = BIO_new(BIO_s_mem());
+  out_ = BIO_new(BIO_s_mem());
+  if (ssl_ == nullptr || in_ == nullptr || out_ == nullptr) {
+    std::fprintf(stderr, "brisk tls: out of memory making a connection\n");
+    std::abort();
+  }
+  // An empty memory BIO reads as "retry later", not as end of file.
+  BIO_set_mem_eof_return(in_, -1);
+  SSL_set_bio(ssl_, in_, out_);  // ssl_ owns both now
+  if (context_->is_server()) {
+    SSL_set_accept_state(ssl_);
+    return;
+  }
+  SSL_set_connect_state(ssl_);
+  const std::string h(host);
+  if (!h.empty() && !IsIpLiteral(h)) {
+    SSL_set_tlsext_host_name(ssl_, h.c_str());  // SNI is for names only
+  }
+  if (context_->verifies_peer() && !h.empty()) {
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
+    X509_VERIFY_PARAM_set_hostflags(param,
+                                    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (IsIpLiteral(h)) {
+      X509_VERIFY_PARAM_set1_ip_asc(param, h.c_str());
+    } else {
+      X509_VERIFY_PARAM_set1_host(param, h.c_str(), h.size());
+    }
+  }
+}
+
+Engine::~Engine() {
+  SSL_free(ssl_);  // frees the BIOs too
+}
+
+absl::Status Engine::Start() {
+  if (started_) {
+    return absl::FailedPreconditionError("tls: Start() called twice");
+  }
+  started_ = true;
+  return Drive();
+}
+
+absl::Status Engine::Feed(std::string_view ciphertext) {
+  if (!failed_.ok()) {
+    return failed_;
+  }
+  started_ = true;
+  if (!ciphertext.empty() &&
+      BIO_write(in_, ciphertext.data(), static_cast<int>(ciphertext.size())) !=
+          static_cast<int>(ciphertext.size())) {
+    return failed_ = absl::ResourceExhaustedError("tls: input buffer");
+  }
+  return done_ ? absl::OkStatus() : Drive();
+}
+
+absl::Status Engine::Drive() {
+  const int r = SSL_do_handshake(ssl_);
+  if (r == 1) {
+    done_ = true;
+    FillInfo();
+    return absl::OkStatus();
+  }
+  const int e = SSL_get_error(ssl_, r);
+  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+    return absl::OkStatus();  // more bytes from the peer, or flush output
+  }
+  return failed_ = ErrorStatus(e);
+}
+
+absl::Status Engine::Read(bytes::ByteBuffer& plain, size_t& n) {
+  n = 0;
+  if (!failed_.ok()) {
+    return failed_;
+  }
+  if (!done_) {
+    return absl::OkStatus();
+  }
+  for (;;) {
+    char* p = plain.PrepareAppend(16 * 1024);
+    size_t got = 0;
+    const int r = SSL_read_ex(ssl_, p, plain.available(), &got);
+    if (r == 1) {
+      plain.CommitAppend(got);
+      n += got;
+      continue;
+    }
+    const int e = SSL_get_error(ssl_, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      return absl::OkStatus();
+    }
+    if (e == SSL_ERROR_ZERO_RETURN) {
+      peer_closed_ = true;
+      return absl::OkStatus();
+    }
+    return failed_ = ErrorStatus(e);
+  }
+}
+
+absl::Status Engine::Write(std::string_view plain) {
+  if (!failed_.ok()) {
+    return failed_;
+  }
+  if (!done_) {
+    return absl::FailedPreconditionError(
+        "tls: Write() before the handshake is done");
+  }
+  while (!plain.empty()) {
+    size_t written = 0;
+    const int r = SSL_write_ex(ssl_, plain.data(), plain.size(), &written);
+    if (r != 1) {
+      return failed_ = ErrorStatus(SSL_get_error(ssl_, r));
+    }
+    plain.remove_prefix(written);
+  }
+  return absl::OkStatus();
+}
+
+void Engine::Close() {
+  if (done_ && failed_.ok()) {
+    SSL_shutdown(ssl_);  // close_notify into the output
+  }
+}
+
+void Engine::TakeOutput(bytes::ByteBuffer& out) {
+  for (;;) {
+    const size_t pending = BIO_ctrl_pending(out_);
+    if (pending == 0) {
+      return;
+    }
+    char* p = out.PrepareAppend(pending);
+    const int r = BIO_read(out_, p, static_cast<int>(pending));
+    if (r <= 0) {
+      return;
+    }
+    out.CommitAppend(static_cast<size_t>(r));
+  }
+}
+
+bool Engine::has_output() const {
+  return BIO_ctrl_pending(out_) > 0;
+}
+
+absl::Status Engine::ErrorStatus(int ssl_error) {
+  // A certificate the verification refused: its reason, not the alert's.
+  const long verify = SSL_get_verify_result(ssl_);
+  const unsigned long e = ERR_peek_error();
+  ERR_clear_error();
+  if (verify != X509_V_OK && context_->verifies_peer()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("tls: certificate verification failed: ",
+                     X509_verify_cert_error_string(verify)));
+  }
+  if (e == 0) {
+    if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN) {
+      return absl::AbortedError("tls: the peer closed during the handshake");
+    }
+    return absl::InternalError(absl::StrCat("tls: error ", ssl_error));
+  }
+  const char* reason = ERR_reason_error_string(e);
+  const std::string text = reason != nullptr ? reason : "unknown";
+  const int r = ERR_GET_REASON(e);
+  // Alerts from the peer are reasons SSL_AD_REASON_OFFSET + description.
+  if (r >= SSL_AD_REASON_OFFSET && r < SSL_AD_REASON_OFFSET + 256) {
+    return absl::AbortedError(absl::StrCat("tls: the peer sent alert: ", text));
+  }
+  return absl::InvalidArgumentError(absl::StrCat("tls: ", text));
+}
+
+void Engine::FillInfo() {
+  info_.version = SSL_get_version(ssl_);
+  info_.cipher = SSL_get_cipher_name(ssl_);
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_len = 0;
+  SSL_get0_alpn_selected(ssl_, &alpn, &alpn_len);
+  info_.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_len);
+  const char* sni = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name);
+  info_.server_name = sni != nullptr ? sni : "";
+  info_.resumed = SSL_session_reused(ssl_) == 1;
+  if (X509* peer = SSL_get0_peer_certificate(ssl_)) {
+    char subject[512];
+    X509_NAME_oneline(X509_get_subject_name(peer), subject, sizeof(subject));
+    info_.peer_subject = subject;
+  }
+}
+
+}  // namespace brisk::tls

@@ -1,0 +1,218 @@
+// Two Engines, a client and a server, talking through memory: handshakes
+// with the test PKI, data both ways, the failures a client must tell apart
+// (expired, wrong host, untrusted, no client certificate, an alert), bytes
+// that are not TLS, and the same outcome when every byte arrives alone.
+
+#include "tls/engine.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "gtest/gtest.h"
+
+#include "bytes/byte_buffer.h"
+#include "testing/tls_certs.h"
+#include "tls/context.h"
+
+namespace brisk::tls {
+namespace {
+
+const testing::TestPki& Pki() {
+  static const testing::TestPki pki = testing::MakeTestPki();
+  return pki;
+}
+
+std::shared_ptr<const Context> ServerCtx(const testing::PemPair& pair,
+                                         std::string client_ca = "") {
+  auto c = Context::MakeServer({.cert_chain_pem = pair.cert,
+                                .key_pem = pair.key,
+                                .client_ca_pem = std::move(client_ca)});
+  EXPECT_TRUE(c.ok()) << c.status();
+  return *c;
+}
+
+std::shared_ptr<const Context> ClientCtx(ClientConfig config = {}) {
+  if (config.ca_pem.empty() && !config.insecure_skip_verify) {
+    config.ca_pem = Pki().ca;
+  }
+  auto c = Context::MakeClient(config);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return *c;
+}
+
+// Moves bytes between the two until neither has anything to say; with
+// `bytewise`, one byte per Feed. Returns the first error of either side
+// (client's first), OK otherwise.
+struct Pair {
+  Pair(std::shared_ptr<const Context> c, std::string_view host,
+       std::shared_ptr<const Context> s)
+      : client(std::move(c), host), server(std::move(s)) {}
+
+  Engine client;
+  Engine server;
+  absl::Status client_status;
+  absl::Status server_status;
+
+  void Pump(bool bytewise) {
+    for (int round = 0; round < 100; ++round) {
+      bool moved = false;
+      moved |= Move(client, server, server_status, bytewise);
+      moved |= Move(server, client, client_status, bytewise);
+      if (!moved) {
+        return;
+      }
+    }
+  }
+  static bool Move(Engine& from, Engine& to, absl::Status& to_status,
+                   bool bytewise) {
+    bytes::ByteBuffer wire;
+    from.TakeOutput(wire);
+    if (wire.empty()) {
+      return false;
+    }
+    std::string_view v = wire.view();
+    while (!v.empty() && to_status.ok()) {
+      const size_t n = bytewise ? 1 : v.size();
+      to_status = to.Feed(v.substr(0, n));
+      v.remove_prefix(n);
+    }
+    return true;
+  }
+};
+
+void Handshake(Pair& p, bool bytewise = false) {
+  p.client_status = p.client.Start();
+  p.Pump(bytewise);
+}
+
+std::string ReadAll(Engine& e) {
+  bytes::ByteBuffer plain;
+  size_t n = 0;
+  EXPECT_TRUE(e.Read(plain, n).ok());
+  return std::string(plain.view());
+}
+
+TEST(EngineTest, HandshakeAndDataBothWays) {
+  for (bool bytewise : {false, true}) {
+    Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server));
+    Handshake(p, bytewise);
+    ASSERT_TRUE(p.client_status.ok()) << p.client_status;
+    ASSERT_TRUE(p.server_status.ok()) << p.server_status;
+    ASSERT_TRUE(p.client.handshake_done());
+    ASSERT_TRUE(p.server.handshake_done());
+    EXPECT_EQ(p.client.info().version, "TLSv1.3");
+    EXPECT_EQ(p.client.info().alpn, "http/1.1");
+    EXPECT_EQ(p.server.info().alpn, "http/1.1");
+    EXPECT_EQ(p.server.info().server_name, "localhost");
+    const std::string big(100000, 'b');
+    ASSERT_TRUE(p.client.Write("GET / HTTP/1.1\r\n\r\n").ok());
+    p.Pump(bytewise);
+    EXPECT_EQ(ReadAll(p.server), "GET / HTTP/1.1\r\n\r\n");
+    ASSERT_TRUE(p.server.Write(big).ok());
+    p.Pump(bytewise);
+    EXPECT_EQ(ReadAll(p.client), big) << "bytewise " << bytewise;
+    p.server.Close();
+    p.Pump(bytewise);
+    EXPECT_EQ(ReadAll(p.client), "");
+    EXPECT_TRUE(p.client.peer_closed());
+  }
+}
+
+TEST(EngineTest, IpAddressesAreCheckedWithoutSni) {
+  Pair p(ClientCtx(), "127.0.0.1", ServerCtx(Pki().server));
+  Handshake(p);
+  ASSERT_TRUE(p.client_status.ok()) << p.client_status;
+  EXPECT_EQ(p.server.info().server_name, "");
+}
+
+TEST(EngineTest, Tls12WhenTheClientOffersNoMore) {
+  Pair p(ClientCtx({.max_version = 0x0303}), "localhost",
+         ServerCtx(Pki().server));
+  Handshake(p);
+  ASSERT_TRUE(p.client_status.ok()) << p.client_status;
+  EXPECT_EQ(p.client.info().version, "TLSv1.2");
+  EXPECT_EQ(p.client.info().cipher, "ECDHE-ECDSA-AES128-GCM-SHA256");
+}
+
+// What a client must tell apart, each with OpenSSL's reason.
+TEST(EngineTest, VerificationFailuresSayWhy) {
+  struct Case {
+    const testing::PemPair* cert;
+    const char* host;
+    const char* reason;
+  } cases[] = {
+      {&Pki().expired, "localhost", "certificate has expired"},
+      {&Pki().other_host, "localhost", "hostname mismatch"},
+      {&Pki().self_signed, "localhost", "self-signed certificate"},
+      {&Pki().server, "example.com", "hostname mismatch"},
+      {&Pki().server, "10.1.2.3", "IP address mismatch"},
+  };
+  for (const Case& c : cases) {
+    Pair p(ClientCtx(), c.host, ServerCtx(*c.cert));
+    Handshake(p);
+    EXPECT_TRUE(absl::IsUnauthenticated(p.client_status))
+        << c.host << ": " << p.client_status;
+    EXPECT_NE(p.client_status.message().find(c.reason), std::string::npos)
+        << p.client_status;
+    EXPECT_FALSE(p.client.handshake_done());
+    // The server hears why (an alert), and does not finish either.
+    EXPECT_FALSE(p.server_status.ok());
+  }
+}
+
+TEST(EngineTest, InsecureSkipsVerificationByName) {
+  Pair p(ClientCtx({.insecure_skip_verify = true}), "localhost",
+         ServerCtx(Pki().expired));
+  Handshake(p);
+  EXPECT_TRUE(p.client_status.ok()) << p.client_status;
+  EXPECT_TRUE(p.client.handshake_done());
+}
+
+TEST(EngineTest, MutualTlsNeedsAClientCertificate) {
+  {
+    Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server, Pki().ca));
+    Handshake(p);
+    EXPECT_FALSE(p.server_status.ok());
+    EXPECT_FALSE(p.server.handshake_done());
+    // TLS 1.3: the client learns of it from the server's alert.
+    p.client_status = p.client.Write("x");
+    p.Pump(false);
+    size_t n = 0;
+    bytes::ByteBuffer plain;
+    absl::Status read = p.client.Read(plain, n);
+    EXPECT_TRUE(absl::IsAborted(read)) << read;
+  }
+  Pair p(ClientCtx({.cert_chain_pem = Pki().client.cert,
+                    .key_pem = Pki().client.key}),
+         "localhost", ServerCtx(Pki().server, Pki().ca));
+  Handshake(p);
+  ASSERT_TRUE(p.server_status.ok()) << p.server_status;
+  ASSERT_TRUE(p.server.handshake_done());
+  EXPECT_NE(p.server.info().peer_subject.find("CN=brisk test client"),
+            std::string::npos)
+      << p.server.info().peer_subject;
+}
+
+// Plain HTTP sent to a TLS port: a clear error, never a crash or a wait.
+TEST(EngineTest, BytesThatAreNotTls) {
+  Engine server(ServerCtx(Pki().server));
+  absl::Status s = server.Feed("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+  EXPECT_FALSE(server.Feed("more").ok()) << "errors stick";
+}
+
+TEST(EngineTest, ConfigurationErrors) {
+  EXPECT_FALSE(
+      Context::MakeServer({.cert_chain_pem = "nope", .key_pem = "nope"}).ok());
+  EXPECT_FALSE(Context::MakeServer({.cert_chain_pem = Pki().server.cert,
+                                    .key_pem = Pki().client.key})
+                   .ok())
+      << "a key that is not the certificate's";
+  EXPECT_FALSE(Context::MakeClient({.ca_pem = "not a pem"}).ok());
+  EXPECT_FALSE(Context::MakeClient({.max_version = 0x0302}).ok());
+  EXPECT_TRUE(Context::MakeClient({}).ok()) << "the system's trust store";
+}
+
+}  // namespace
+}  // namespace brisk::tls
