@@ -664,7 +664,9 @@ asio::awaitable<absl::Status> Loop::WriteStreamed(Session& s, Conn* c,
     st.body_allowed = !st.head && !http::StatusHasNoBody(resp.status_code());
     st.keep = st.keep && !resp.header().connection_close() && !stopping_ &&
               !(s.body_streamed && !s.body.done());
-    st.chunked = st.body_allowed && resp.header().content_length() < 0;
+    // A HEAD answer carries the framing its GET would (chunked), no body.
+    st.chunked = !http::StatusHasNoBody(resp.status_code()) &&
+                 resp.header().content_length() < 0;
     resp.body_buffer().Reset();
     if (shared_.writer.AppendHead(resp, st.head, st.keep, minor,
                                   st.chunked ? ResponseWriter::Framing::kChunked
@@ -727,7 +729,9 @@ void Loop::EndResponse(Session& s) {
     return;
   }
   if (st.chunked) {
-    (void)http::AppendLastChunk(s.out);  // no trailers: cannot fail
+    if (st.body_allowed) {
+      (void)http::AppendLastChunk(s.out);  // no trailers: cannot fail
+    }
   } else if (st.body_allowed &&
              st.streamed !=
                  static_cast<uint64_t>(resp.header().content_length())) {

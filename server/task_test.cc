@@ -153,6 +153,10 @@ TEST(TaskTest, StreamedHeadWritesNoBody) {
   Reply r = ReadReply(c, /*head_request=*/true);
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.body, "");
+  // The framing its GET would have (found by the attack review: it said
+  // Content-Length: 0).
+  EXPECT_EQ(r.Header("Transfer-Encoding"), "chunked");
+  EXPECT_FALSE(r.Has("Content-Length"));
   ASSERT_TRUE(c.Send(Get("/")));
   Reply g = ReadReply(c);
   EXPECT_EQ(g.body, "not for HEAD");
