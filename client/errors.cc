@@ -150,4 +150,12 @@ Phase PhaseOf(const absl::Status& s) {
   return Decode(s).phase;
 }
 
+absl::Status ResponseParseError(http::ParseError e, int attempts,
+                                std::string_view host) {
+  return MakeError(e == http::ParseError::kBodyTooLarge
+                       ? ErrorKind::kBodyTooLarge
+                       : ErrorKind::kMalformedResponse,
+                   Phase::kRead, attempts, host, http::ToString(e));
+}
+
 }  // namespace brisk::client

@@ -14,6 +14,8 @@
 
 #include "absl/status/status.h"
 
+#include "http/parse_error.h"
+
 namespace brisk::client {
 
 enum class ErrorKind : uint8_t {
@@ -53,6 +55,12 @@ std::string_view ToString(Phase p);
 [[nodiscard]] absl::Status MakeError(ErrorKind kind, Phase phase, int attempts,
                                      std::string_view host,
                                      std::string_view detail = "");
+
+// The error for a response that failed to parse with `e` (phase kRead):
+// kBodyTooLarge for an oversized body, kMalformedResponse otherwise, with
+// the parser's words as the detail.
+[[nodiscard]] absl::Status ResponseParseError(http::ParseError e, int attempts,
+                                              std::string_view host);
 
 // kNone for OK or for a status the client did not make.
 ErrorKind KindOf(const absl::Status& s);

@@ -332,8 +332,7 @@ class Pipeline {
             break;
           }
           if (pr.failed()) {
-            Fail(c, MakeError(ErrorKind::kMalformedResponse, Phase::kRead, 1,
-                              o_.addr, http::ToString(pr.error)));
+            Fail(c, ResponseParseError(pr.error, 1, o_.addr));
             break;
           }
           pos += pr.consumed;
@@ -355,10 +354,7 @@ class Pipeline {
               body.Start(c->header.framing(p.head), c->header.content_length(),
                          o_.max_response_body_size);
           if (e != http::ParseError::kNone) {
-            Fail(c, MakeError(e == http::ParseError::kBodyTooLarge
-                                  ? ErrorKind::kBodyTooLarge
-                                  : ErrorKind::kMalformedResponse,
-                              Phase::kRead, 1, o_.addr, http::ToString(e)));
+            Fail(c, ResponseParseError(e, 1, o_.addr));
             break;
           }
           in_body = true;
@@ -367,10 +363,7 @@ class Pipeline {
             body.Read(c->in.view().substr(pos), target->body_buffer());
         pos += d.consumed;
         if (d.failed()) {
-          Fail(c, MakeError(d.error == http::ParseError::kBodyTooLarge
-                                ? ErrorKind::kBodyTooLarge
-                                : ErrorKind::kMalformedResponse,
-                            Phase::kRead, 1, o_.addr, http::ToString(d.error)));
+          Fail(c, ResponseParseError(d.error, 1, o_.addr));
           break;
         }
         if (!body.done()) {
@@ -409,8 +402,7 @@ class Pipeline {
           // A head that will not complete: its first error, if any, decides.
           if (http::ParseError e = c->header.FirstError(c->in.view());
               e != http::ParseError::kNone) {
-            Fail(c, MakeError(ErrorKind::kMalformedResponse, Phase::kRead, 1,
-                              o_.addr, http::ToString(e)));
+            Fail(c, ResponseParseError(e, 1, o_.addr));
             break;
           }
         }
