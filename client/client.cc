@@ -186,6 +186,19 @@ absl::StatusOr<HostClient*> Client::Route(http::Request& req,
   return it->second.client.get();
 }
 
+boost::asio::awaitable<absl::Status> Client::AsyncDo(
+    http::Request& req, http::Response& resp, absl::Time deadline,
+    boost::asio::cancellation_slot cancel) {
+  std::string key;
+  absl::StatusOr<HostClient*> host = Route(req, key);
+  if (!host.ok()) {
+    co_return host.status();
+  }
+  absl::Status s = co_await (*host)->AsyncDo(req, resp, deadline, cancel);
+  Done(key);
+  co_return s;
+}
+
 void Client::Done(const std::string& key) {
   bytes::MutexLock lock(&mu_);
   auto it = hosts_.find(key);

@@ -31,6 +31,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "boost/asio/awaitable.hpp"
+#include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 
@@ -87,6 +89,14 @@ class Client {
       http::Request& req, http::Response& resp, int max_redirects = -1,
       absl::Time deadline = absl::InfiniteFuture(),
       const BodySink* sink = nullptr);
+  // In a coroutine on any loop (a server's coroutine handler): the call runs
+  // on the client's loop and the coroutine resumes on its own; `cancel`
+  // (ctx.cancellation_slot()) interrupts it across the loops, with
+  // kCancelled. No redirects followed.
+  boost::asio::awaitable<absl::Status> AsyncDo(
+      http::Request& req, http::Response& resp,
+      absl::Time deadline = absl::InfiniteFuture(),
+      boost::asio::cancellation_slot cancel = {});
   [[nodiscard]] absl::Status Get(std::string_view url, http::Response& resp);
   [[nodiscard]] absl::Status Post(std::string_view url,
                                   std::string_view content_type,

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
+#include "client/client.h"
 #include "client/errors.h"
 #include "client/host_client.h"
 #include "client/pipeline_client.h"
@@ -172,6 +173,27 @@ TEST(CoroutineBackendTest, PipelineClientFromAHandler) {
     server::Reply r = server::RoundTrip(front.port(), server::Get("/fast"));
     EXPECT_EQ(r.body, "backend says /fast");
   }
+}
+
+// Client::AsyncDo (absolute URLs, a HostClient per host) from a handler.
+TEST(CoroutineBackendTest, ClientFromAHandler) {
+  Backend backend;
+  client::Client cl;
+  TestServer front(
+      server::ServerOptions{}, Coroutine([&](RequestCtx& ctx) -> Task {
+        http::Request req;
+        req.header().SetMethod("GET");
+        req.header().SetRequestUri("http://" + backend.addr() + "/fast");
+        http::Response resp;
+        absl::Status s = co_await cl.AsyncDo(
+            req, resp, absl::Now() + absl::Seconds(5), ctx.cancellation_slot());
+        ctx.SetBody(s.ok() ? std::string(resp.body()) : s.ToString());
+      }));
+  for (int i = 0; i < 10; ++i) {
+    server::Reply r = server::RoundTrip(front.port(), server::Get("/"));
+    EXPECT_EQ(r.body, "backend says /fast");
+  }
+  EXPECT_EQ(cl.hosts(), 1u);
 }
 
 // A backend client per server loop (Server::MakePerLoop): the call runs on
