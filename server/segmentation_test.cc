@@ -22,18 +22,6 @@ namespace {
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
-// Answers with everything the server understood of the request, so a
-// difference in parsing shows in the transcript.
-void Describe(RequestCtx& ctx) {
-  const http::Request& req = ctx.request();
-  std::string d(req.header().method());
-  d += " ";
-  d += req.header().request_uri();
-  d += " [" + std::to_string(req.body().size()) + "] ";
-  d += req.body();
-  ctx.SetBody(d);
-}
-
 // Every conversation ends with the server closing the connection (a request
 // with "Connection: close" or an error), so a transcript is all bytes until
 // EOF.
@@ -128,6 +116,69 @@ TEST(SegmentationTest, SplitAtEveryOffsetAnswersAsOneWrite) {
   EXPECT_GT(splits, 1000);
   std::printf("%d splits of %zu conversations, all answered as one write\n",
               splits, Conversations().size());
+}
+
+// A server that streams bodies over 8 bytes to a coroutine handler reading
+// them piece by piece (a plain handler for /p...: it sees body_streamed()).
+ServerOptions Streaming() {
+  return {.read_buffer_size = 64,
+          .max_request_body_size = 8,
+          .stream_request_body = true};
+}
+
+void StreamingHandler(RequestCtx& ctx) {
+  if (ctx.request().header().request_uri().substr(0, 2) == "/p") {
+    Describe(ctx);
+  } else {
+    ctx.Continue(DescribeStreamed(ctx));
+  }
+}
+
+// The conversations above plus ones for the streaming switch: a
+// Content-Length body over the limit with a request pipelined behind, a
+// chunked body crossing the limit in the middle of a chunk, and a plain
+// handler given a streamed body.
+std::vector<std::string> StreamingConversations() {
+  std::vector<std::string> all = Conversations();
+  const std::string close_get =
+      "GET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+  all.push_back(
+      "POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 40\r\n\r\n"
+      "0123456789012345678901234567890123456789" +
+      close_get);
+  all.push_back(
+      "POST /cross HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nabcde\r\nc\r\nfghijklmnopq\r\n3;x=y\r\nrst\r\n0\r\nT: 1\r\n\r\n" +
+      close_get);
+  all.push_back(
+      "POST /plain HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\n"
+      "01234567890123456789");
+  return all;
+}
+
+TEST(SegmentationTest, StreamedBodiesSplitAtEveryOffsetAnswerAsOneWrite) {
+  TestServer ts(Streaming(), StreamingHandler);
+  int splits = 0;
+  for (const std::string& conv : StreamingConversations()) {
+    const std::string whole = Transcript(ts.port(), {conv}, microseconds(0));
+    ASSERT_NE(whole.find("HTTP/1.1"), std::string::npos) << conv;
+    for (size_t cut = 1; cut < conv.size(); ++cut) {
+      std::string split = Transcript(
+          ts.port(), {conv.substr(0, cut), conv.substr(cut)}, milliseconds(2));
+      ASSERT_EQ(split, whole) << "split at " << cut << " of:\n" << conv;
+      ++splits;
+    }
+    std::vector<std::string> bytes;
+    for (char ch : conv) {
+      bytes.emplace_back(1, ch);
+    }
+    EXPECT_EQ(Transcript(ts.port(), bytes, microseconds(100)), whole) << conv;
+  }
+  EXPECT_GT(splits, 1000);
+  std::printf(
+      "streaming server: %d splits of %zu conversations, all answered "
+      "as one write\n",
+      splits, StreamingConversations().size());
 }
 
 TEST(SegmentationTest, OneBytePerWriteAnswersAsOneWrite) {

@@ -23,6 +23,48 @@ uint64_t StatusKib(std::string_view name) {
 
 }  // namespace
 
+namespace {
+
+void SetDescription(RequestCtx& ctx, std::string_view body) {
+  const http::Request& req = ctx.request();
+  std::string d(req.header().method());
+  d += " ";
+  d += req.header().request_uri();
+  d += " [" + std::to_string(body.size()) + "] ";
+  d += body;
+  ctx.SetBody(d);
+}
+
+}  // namespace
+
+void Describe(RequestCtx& ctx) {
+  SetDescription(ctx, ctx.request().body());
+}
+
+boost::asio::awaitable<absl::StatusOr<std::string>> ReadWholeBody(
+    RequestCtx& ctx) {
+  std::string body;
+  for (;;) {
+    absl::StatusOr<std::string_view> piece = co_await ctx.ReadBodyPiece();
+    if (!piece.ok()) {
+      co_return piece.status();
+    }
+    if (piece->empty()) {
+      co_return body;
+    }
+    body.append(*piece);
+  }
+}
+
+Task DescribeStreamed(RequestCtx& ctx) {
+  absl::StatusOr<std::string> body = co_await ReadWholeBody(ctx);
+  if (!body.ok()) {
+    ctx.Error(400, body.status().ToString());
+    co_return;
+  }
+  SetDescription(ctx, *body);
+}
+
 uint64_t ProcessRss() {
   return StatusKib("VmRSS:");
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
 #include "gtest/gtest.h"
 
 #include "http/message.h"
@@ -40,6 +41,18 @@ inline std::string Get(std::string_view path,
   return std::string("GET ") + std::string(path) + " HTTP/1.1\r\nHost: t\r\n" +
          std::string(extra_fields) + "\r\n";
 }
+
+// Answers with everything the server understood of the request,
+// "METHOD target [n] body", so a difference in parsing shows in a
+// transcript.
+void Describe(RequestCtx& ctx);
+// The whole body read through ReadBodyPiece (streamed or buffered), or the
+// first error.
+boost::asio::awaitable<absl::StatusOr<std::string>> ReadWholeBody(
+    RequestCtx& ctx);
+// Describe for a coroutine handler: the body through ReadWholeBody; a read
+// error is answered 400 with its status.
+Task DescribeStreamed(RequestCtx& ctx);
 
 // This process's resident set and its peak since ResetPeakRss(), in bytes
 // (/proc/self/status; the peak is reset through /proc/self/clear_refs).

@@ -220,13 +220,8 @@ TEST(StreamBodyTest, ClientLeavingMidBodyIsSeen) {
   std::promise<absl::Status> seen;
   TestServer ts(
       Streaming(/*buffered_max=*/10), Coroutine([&](RequestCtx& ctx) -> Task {
-        for (;;) {
-          absl::StatusOr<std::string_view> piece = co_await ctx.ReadBodyPiece();
-          if (!piece.ok() || piece->empty()) {
-            seen.set_value(piece.status());
-            co_return;
-          }
-        }
+        absl::StatusOr<std::string> body = co_await ReadWholeBody(ctx);
+        seen.set_value(body.status());
       }));
   testing::RawConn c = ts.Connect();
   ASSERT_TRUE(
@@ -392,13 +387,8 @@ TEST(StreamBodyTest, ShutdownDeadlineCancelsAWaitingRead) {
   std::promise<absl::Status> seen;
   auto ts = std::make_unique<TestServer>(
       Streaming(/*buffered_max=*/10), Coroutine([&](RequestCtx& ctx) -> Task {
-        for (;;) {
-          absl::StatusOr<std::string_view> piece = co_await ctx.ReadBodyPiece();
-          if (!piece.ok() || piece->empty()) {
-            seen.set_value(piece.status());
-            co_return;
-          }
-        }
+        absl::StatusOr<std::string> body = co_await ReadWholeBody(ctx);
+        seen.set_value(body.status());
       }));
   testing::RawConn c = ts->Connect();
   ASSERT_TRUE(

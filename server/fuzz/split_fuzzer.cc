@@ -23,45 +23,15 @@
 #include <vector>
 
 #include "server/server.h"
+#include "server/server_test_util.h"
 #include "testing/loopback.h"
 
 namespace {
 
 using brisk::server::RequestCtx;
 
-// Answers with what the server understood of the request.
-void Describe(RequestCtx& ctx) {
-  const brisk::http::Request& req = ctx.request();
-  std::string d(req.header().method());
-  d += " ";
-  d += req.header().request_uri();
-  d += " [" + std::to_string(req.body().size()) + "] ";
-  d += req.body();
-  ctx.SetBody(d);
-}
-
-// Reads the body piece by piece, then answers as Describe does.
-brisk::server::Task DescribeStreamed(RequestCtx& ctx) {
-  std::string body;
-  for (;;) {
-    absl::StatusOr<std::string_view> piece = co_await ctx.ReadBodyPiece();
-    if (!piece.ok()) {
-      ctx.Error(400, piece.status().ToString());
-      co_return;
-    }
-    if (piece->empty()) {
-      break;
-    }
-    body.append(*piece);
-  }
-  const brisk::http::Request& req = ctx.request();
-  std::string d(req.header().method());
-  d += " ";
-  d += req.header().request_uri();
-  d += " [" + std::to_string(body.size()) + "] ";
-  d += body;
-  ctx.SetBody(d);
-}
+using brisk::server::Describe;
+using brisk::server::DescribeStreamed;
 
 brisk::server::Server* Start(bool stream) {
   brisk::server::ServerOptions o;
