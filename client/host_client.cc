@@ -116,28 +116,13 @@ asio::awaitable<absl::Status> HostClient::AsyncDo(
   }
   // Awaited on another loop (a server's coroutine handler): the call runs
   // on the client's loop, and the coroutine resumes on its own.
-  const asio::any_io_executor caller = co_await asio::this_coro::executor;
   client_internal::Call call;
   call.req = &req;
   call.resp = &resp;
   call.deadline = deadline;
-  call.cancellable = cancel.is_connected();
-  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-      [&](auto handler) {
-        call.resume.emplace(std::move(handler));
-        call.resume_on = caller;
-        if (call.cancellable) {
-          cancel.assign([&call, loop = loop_](asio::cancellation_type) {
-            call.Cancel(*loop);
-          });
-        }
-        pool_->Submit(&call);
-      },
-      asio::use_awaitable);
-  if (call.cancellable) {
-    cancel.clear();
-  }
-  co_return std::move(call.result);
+  co_return co_await client_internal::AwaitCall(
+      call, *loop_, cancel,
+      [this](client_internal::Call* c) { pool_->Submit(c); });
 }
 
 void HostClient::Close() {

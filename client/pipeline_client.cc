@@ -566,22 +566,15 @@ boost::asio::awaitable<absl::Status> PipelineClient::AsyncDo(
   // On the client's loop the call starts at once; from another loop (a
   // server's coroutine handler) it is handed over, and either way the
   // coroutine resumes on its own loop.
-  const boost::asio::any_io_executor caller =
-      co_await boost::asio::this_coro::executor;
   const bool here = impl_->io().get_executor().running_in_this_thread();
-  co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
-                                       void()>(
-      [&](auto handler) {
-        call.resume.emplace(std::move(handler));
-        call.resume_on = caller;
+  co_return co_await client_internal::AwaitCall(
+      call, impl_->io(), {}, [this, here](client_internal::Call* c) {
         if (here) {
-          impl_->Start(&call);
+          impl_->Start(c);
         } else {
-          impl_->Submit(&call);
+          impl_->Submit(c);
         }
-      },
-      boost::asio::use_awaitable);
-  co_return std::move(call.result);
+      });
 }
 
 absl::Status PipelineClient::Do(http::Request& req, http::Response& resp) {

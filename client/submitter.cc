@@ -5,7 +5,10 @@
 
 #include <utility>
 
+#include "boost/asio/async_result.hpp"
 #include "boost/asio/post.hpp"
+#include "boost/asio/this_coro.hpp"
+#include "boost/asio/use_awaitable.hpp"
 
 namespace brisk::client::client_internal {
 
@@ -43,6 +46,32 @@ void Call::Cancel(boost::asio::io_context& loop) {
     }
     Release();
   });
+}
+
+boost::asio::awaitable<absl::Status> AwaitCall(
+    Call& call, boost::asio::io_context& loop,
+    boost::asio::cancellation_slot cancel,
+    absl::AnyInvocable<void(Call*)> start) {
+  const boost::asio::any_io_executor caller =
+      co_await boost::asio::this_coro::executor;
+  call.cancellable = cancel.is_connected();
+  co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                       void()>(
+      [&](auto handler) {
+        call.resume.emplace(std::move(handler));
+        call.resume_on = caller;
+        if (call.cancellable) {
+          cancel.assign([&call, &loop](boost::asio::cancellation_type) {
+            call.Cancel(loop);
+          });
+        }
+        start(&call);
+      },
+      boost::asio::use_awaitable);
+  if (call.cancellable) {
+    cancel.clear();
+  }
+  co_return std::move(call.result);
 }
 
 absl::Status Call::Wait() {

@@ -13,10 +13,12 @@
 #include <functional>
 #include <optional>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "boost/asio/any_completion_handler.hpp"
 #include "boost/asio/any_io_executor.hpp"
+#include "boost/asio/awaitable.hpp"
 #include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/posix/stream_descriptor.hpp"
@@ -62,6 +64,16 @@ struct Call {
  private:
   void Release();
 };
+
+// Awaits `call` from a coroutine on any loop: `start` hands it to the
+// client's loop (queued, or run at once when already there) and the
+// coroutine resumes on its own executor with the call's result. `cancel`,
+// when connected, interrupts the call across the loops (Call::Cancel on
+// `loop`); then call.cancellable is set for `start`'s loop side to honour.
+boost::asio::awaitable<absl::Status> AwaitCall(
+    Call& call, boost::asio::io_context& loop,
+    boost::asio::cancellation_slot cancel,
+    absl::AnyInvocable<void(Call*)> start);
 
 class Submitter {
  public:
