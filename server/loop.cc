@@ -101,6 +101,14 @@ void Session::Deliver(Cmd c) {
   }
 }
 
+void Session::DropBodyPrefix() {
+  if (body_prefix.capacity() > 64 * 1024) {
+    body_prefix.Release();  // a warm session keeps no large prefix
+  } else {
+    body_prefix.Reset();
+  }
+}
+
 void Session::Post(Cmd c) {
   asio::post(loop->io_, [this, c] { Deliver(c); });
 }
@@ -574,11 +582,7 @@ void Loop::ResetRequest(Session& s) {
   s.stream = {};
   s.cancel_reason = Session::Cancel::kNone;
   s.body_streamed = s.body_prefix_pending = s.body_given = false;
-  if (s.body_prefix.capacity() > 64 * 1024) {
-    s.body_prefix.Release();  // a warm session keeps no large prefix
-  } else {
-    s.body_prefix.Reset();
-  }
+  s.DropBodyPrefix();
   s.body_failed = s.continue_pending = false;
   RequestCtx& ctx = s.ctx;
   ctx.live_ = false;
@@ -907,9 +911,7 @@ asio::awaitable<absl::StatusOr<std::string_view>> Loop::ReadBodyPiece(
     }
   }
   req.body_buffer().Reset();
-  if (s.body_prefix.capacity() > 64 * 1024) {
-    s.body_prefix.Release();  // given already: a large prefix goes now
-  }
+  s.DropBodyPrefix();  // given already
   if (s.body_failed) {
     co_return absl::FailedPreconditionError("the body already failed");
   }

@@ -208,6 +208,8 @@ struct Session {
   void Deliver(Cmd c);
   // Posts Deliver() to the loop (any thread).
   void Post(Cmd c);
+  // Empties body_prefix, freeing it when large (up to max_request_body_size).
+  void DropBodyPrefix();
 };
 
 // OK for kNone; the status a cancelled co_await returns otherwise.
