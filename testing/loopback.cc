@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -36,19 +38,45 @@ RawConn& RawConn::operator=(RawConn&& other) noexcept {
   return *this;
 }
 
-bool RawConn::Connect(uint16_t port) {
+bool RawConn::Connect(uint16_t port, uint8_t source) {
   Close();
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {
     return false;
+  }
+  if (source != 0) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = htonl(0x7f000000u | source);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+      Close();
+      return false;
+    }
   }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    Close();
-    return false;
+    // A signal (libFuzzer's timer, say) interrupted it: the connection goes
+    // on by itself; wait for it to finish.
+    bool connected = false;
+    if (errno == EINTR) {
+      pollfd p{fd_, POLLOUT, 0};
+      int r;
+      do {
+        r = ::poll(&p, 1, 5000);
+      } while (r < 0 && errno == EINTR);
+      int err = 0;
+      socklen_t len = sizeof(err);
+      connected = r == 1 &&
+                  ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+                  err == 0;
+    }
+    if (!connected) {
+      Close();
+      return false;
+    }
   }
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -75,13 +103,27 @@ int RawConn::ReadSome(std::chrono::milliseconds timeout) {
   if (fd_ < 0) {
     return -1;
   }
+  // Signals (libFuzzer's timer, say) interrupt poll and recv: go on until
+  // the deadline.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   pollfd p{fd_, POLLIN, 0};
-  int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  int r;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    r = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    if (r >= 0 || errno != EINTR) {
+      break;
+    }
+  }
   if (r <= 0) {
     return -1;
   }
   char tmp[16384];
-  ssize_t n = ::recv(fd_, tmp, sizeof(tmp), 0);
+  ssize_t n;
+  do {
+    n = ::recv(fd_, tmp, sizeof(tmp), 0);
+  } while (n < 0 && errno == EINTR);
   if (n == 0) {
     eof_ = true;
     return 0;

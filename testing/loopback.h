@@ -34,8 +34,12 @@ class RawConn {
   // Takes ownership of a connected socket.
   explicit RawConn(int fd) : fd_(fd) {}
 
-  // Connects to 127.0.0.1:port; false on failure.
-  bool Connect(uint16_t port);
+  // Connects to 127.0.0.1:port; false on failure. `source`, when not 0,
+  // is the last byte of the local address 127.0.0.<source>: a test that
+  // opens tens of thousands of connections spreads them over several
+  // source addresses, so that the closed ones waiting out TIME_WAIT do not
+  // use up the 28k ephemeral ports of one.
+  bool Connect(uint16_t port, uint8_t source = 0);
   bool connected() const { return fd_ >= 0; }
   int fd() const { return fd_; }
 

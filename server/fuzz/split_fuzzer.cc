@@ -11,11 +11,13 @@
 // as a fraction of the stream), then the stream.
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -72,8 +74,14 @@ brisk::server::Server& TheServer(bool stream) {
 // 100 Continue removed.
 std::string Transcript(bool stream,
                        const std::vector<std::string_view>& parts) {
+  // Four connections per input, each leaving a socket in TIME_WAIT for a
+  // minute: spread over 64 source addresses, or a long run uses up the
+  // ephemeral ports (connect fails, or reuses a port mid-close).
+  static uint8_t source = 0;
+  source = static_cast<uint8_t>(source % 64 + 1);
   brisk::testing::RawConn c;
-  if (!c.Connect(TheServer(stream).port())) {
+  if (!c.Connect(TheServer(stream).port(), source)) {
+    std::fprintf(stderr, "split_fuzzer: connect: %s\n", std::strerror(errno));
     std::abort();
   }
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -86,7 +94,24 @@ std::string Transcript(bool stream,
   }
   c.ShutdownWrite();
   if (!c.ReadUntilClose(std::chrono::seconds(8))) {
-    std::fprintf(stderr, "split_fuzzer: the server did not close\n");
+    std::string sizes;
+    for (std::string_view p : parts) {
+      sizes += std::to_string(p.size()) + " ";
+    }
+    brisk::testing::RawConn probe;
+    const bool alive = probe.Connect(TheServer(stream).port()) &&
+                       probe.Send("GET /probe HTTP/1.1\r\nHost: a\r\n\r\n") &&
+                       probe.ReadUntil("\r\n\r\n", std::chrono::seconds(2));
+    const brisk::server::ServerStats st = TheServer(stream).stats();
+    std::fprintf(stderr,
+                 "split_fuzzer (%s server): the server did not close; parts "
+                 "%s; got %zu bytes:\n%s\n--- a new connection %s; open %llu, "
+                 "timeouts %llu\n",
+                 stream ? "streaming" : "buffering", sizes.c_str(),
+                 c.buffer().size(), c.buffer().c_str(),
+                 alive ? "is answered" : "is NOT answered",
+                 static_cast<unsigned long long>(st.open_connections),
+                 static_cast<unsigned long long>(st.timeouts));
     std::abort();
   }
   std::string t = c.buffer();
