@@ -6,8 +6,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -24,18 +26,77 @@ bool IsIpLiteral(std::string_view host) {
 
 }  // namespace
 
+// The BIO under every Engine's SSL: reads what was fed (an empty input is
+// "retry later", never end of file) and appends what OpenSSL writes to the
+// engine's output buffer.
+struct EngineBio {
+  static int Write(BIO* b, const char* data, size_t len, size_t* written) {
+    BIO_clear_retry_flags(b);
+    static_cast<Engine*>(BIO_get_data(b))->out_->Append({data, len});
+    *written = len;
+    return 1;
+  }
+  static int Read(BIO* b, char* data, size_t len, size_t* read) {
+    BIO_clear_retry_flags(b);
+    Engine& e = *static_cast<Engine*>(BIO_get_data(b));
+    const size_t n = std::min(len, e.in_.size() - e.in_pos_);
+    if (n == 0) {
+      BIO_set_retry_read(b);
+      *read = 0;
+      return 0;
+    }
+    std::memcpy(data, e.in_.data() + e.in_pos_, n);
+    e.in_pos_ += n;
+    if (e.in_pos_ == e.in_.size()) {
+      e.in_.Reset();
+      e.in_pos_ = 0;
+    }
+    *read = n;
+    return 1;
+  }
+  static long Ctrl(BIO* b, int cmd, long, void*) {
+    switch (cmd) {
+      case BIO_CTRL_FLUSH:
+        return 1;  // written bytes are already in the output
+      case BIO_CTRL_PENDING: {
+        const Engine& e = *static_cast<Engine*>(BIO_get_data(b));
+        return static_cast<long>(e.buffered_input());
+      }
+      default:
+        return 0;
+    }
+  }
+  static int Create(BIO* b) {
+    BIO_set_init(b, 1);
+    return 1;
+  }
+  static const BIO_METHOD* Method() {
+    static BIO_METHOD* const method = [] {
+      BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                                   "brisk tls engine");
+      if (m == nullptr || BIO_meth_set_write_ex(m, Write) != 1 ||
+          BIO_meth_set_read_ex(m, Read) != 1 ||
+          BIO_meth_set_ctrl(m, Ctrl) != 1 ||
+          BIO_meth_set_create(m, Create) != 1) {
+        std::fprintf(stderr, "brisk tls: cannot make the BIO method\n");
+        std::abort();
+      }
+      return m;
+    }();
+    return method;
+  }
+};
+
 Engine::Engine(std::shared_ptr<const Context> context, std::string_view host)
     : context_(std::move(context)) {
   ssl_ = SSL_new(context_->ctx_);
-  in_ = BIO_new(BIO_s_mem());
-  out_ = BIO_new(BIO_s_mem());
-  if (ssl_ == nullptr || in_ == nullptr || out_ == nullptr) {
+  bio_ = BIO_new(EngineBio::Method());
+  if (ssl_ == nullptr || bio_ == nullptr) {
     std::fprintf(stderr, "brisk tls: out of memory making a connection\n");
     std::abort();
   }
-  // An empty memory BIO reads as "retry later", not as end of file.
-  BIO_set_mem_eof_return(in_, -1);
-  SSL_set_bio(ssl_, in_, out_);  // ssl_ owns both now
+  BIO_set_data(bio_, this);
+  SSL_set_bio(ssl_, bio_, bio_);  // ssl_ owns it now (one reference)
   if (context_->is_server()) {
     SSL_set_accept_state(ssl_);
     return;
@@ -58,7 +119,7 @@ Engine::Engine(std::shared_ptr<const Context> context, std::string_view host)
 }
 
 Engine::~Engine() {
-  SSL_free(ssl_);  // frees the BIOs too
+  SSL_free(ssl_);  // frees the BIO too
 }
 
 absl::Status Engine::Start() {
@@ -73,12 +134,20 @@ absl::Status Engine::Feed(std::string_view ciphertext) {
   if (!failed_.ok()) {
     return failed_;
   }
-  started_ = true;
-  if (!ciphertext.empty() &&
-      BIO_write(in_, ciphertext.data(), static_cast<int>(ciphertext.size())) !=
-          static_cast<int>(ciphertext.size())) {
-    return failed_ = absl::ResourceExhaustedError("tls: input buffer");
+  in_.Append(ciphertext);
+  return CommitFeed(0);
+}
+
+char* Engine::PrepareFeed(size_t n) {
+  return in_.PrepareAppend(n);
+}
+
+absl::Status Engine::CommitFeed(size_t n) {
+  in_.CommitAppend(n);
+  if (!failed_.ok()) {
+    return failed_;
   }
+  started_ = true;
   return done_ ? absl::OkStatus() : Drive();
 }
 
@@ -151,22 +220,18 @@ void Engine::Close() {
 }
 
 void Engine::TakeOutput(bytes::ByteBuffer& out) {
-  for (;;) {
-    const size_t pending = BIO_ctrl_pending(out_);
-    if (pending == 0) {
-      return;
-    }
-    char* p = out.PrepareAppend(pending);
-    const int r = BIO_read(out_, p, static_cast<int>(pending));
-    if (r <= 0) {
-      return;
-    }
-    out.CommitAppend(static_cast<size_t>(r));
-  }
+  out.Append(own_out_.view());
+  own_out_.Reset();
 }
 
-bool Engine::has_output() const {
-  return BIO_ctrl_pending(out_) > 0;
+void Engine::Trim() {
+  if (buffered_input() == 0) {
+    in_.Release();
+    in_pos_ = 0;
+  }
+  if (own_out_.empty()) {
+    own_out_.Release();
+  }
 }
 
 absl::Status Engine::ErrorStatus(int ssl_error) {

@@ -2,15 +2,20 @@
 //
 // Engine: one TLS connection as a pure function of the bytes given to it —
 // no socket, no thread, no timer. The caller moves bytes: what arrives from
-// the peer goes in with Feed(), what must be sent comes out of
-// TakeOutput(); plaintext comes out of Read() and goes in through Write().
-// OpenSSL does the protocol over two memory BIOs (OpenSSL's own buffers
-// hold what is in flight), so the same Engine serves the server and the
-// clients, under any event loop, and an idle connection costs only the
-// SSL object: the caller's own buffers are free between records.
+// the peer goes in with Feed() (or PrepareFeed/CommitFeed, read straight
+// into the engine), what must be sent comes out into the output buffer
+// (set_output, or the engine's own, emptied by TakeOutput); plaintext comes
+// out of Read() and goes in through Write(). OpenSSL does the protocol over
+// a BIO of brisk's that reads the fed bytes and appends to the output: no
+// buffer of OpenSSL's own sits between them, so the same Engine serves the
+// server and the clients, under any event loop, and an idle connection
+// keeps only the SSL object (Trim() frees the rest; OpenSSL releases its
+// record buffers between records).
 //
 // The byte order of Feed() calls never changes the outcome (a record split
 // anywhere decodes the same), which the tests check one byte at a time.
+// After Read() returned, no plaintext waits inside the engine: a caller may
+// park the connection on a readability wait.
 //
 // Errors (absl::Status, the connection is over after one):
 //   Unauthenticated  — the peer's certificate failed verification; the
@@ -38,6 +43,7 @@
 
 typedef struct ssl_st SSL;
 typedef struct bio_st BIO;
+typedef struct bio_method_st BIO_METHOD;
 
 namespace brisk::tls {
 
@@ -64,6 +70,10 @@ class Engine {
   // Bytes received from the peer. Drives the handshake; afterwards
   // decrypted data waits for Read(). Returns the first error.
   [[nodiscard]] absl::Status Feed(std::string_view ciphertext);
+  // The same without a copy: room for `n` bytes to read into, then how many
+  // were read.
+  char* PrepareFeed(size_t n);
+  [[nodiscard]] absl::Status CommitFeed(size_t n);
   // Starts the handshake (a client's first flight goes to the output).
   [[nodiscard]] absl::Status Start();
   bool handshake_done() const { return done_; }
@@ -78,21 +88,37 @@ class Engine {
   // Queues close_notify.
   void Close();
 
-  // Moves what must be sent to the peer to the end of `out`.
+  // Where the bytes for the peer go from now on: appended to `*out` (not
+  // owned; it must outlive its use), or, with nullptr, to the engine's own
+  // buffer, from which TakeOutput() moves them.
+  void set_output(bytes::ByteBuffer* out) { out_ = out ? out : &own_out_; }
+  // Moves what must be sent to the peer (in the engine's own buffer) to the
+  // end of `out`.
   void TakeOutput(bytes::ByteBuffer& out);
-  bool has_output() const;
+  bool has_output() const { return !own_out_.empty(); }
+
+  // Frees the engine's empty buffers, for a connection about to idle.
+  void Trim();
+  // Fed bytes OpenSSL has not consumed yet (none after Read() or Feed()
+  // returned, unless the engine failed).
+  size_t buffered_input() const { return in_.size() - in_pos_; }
 
   const ConnectionInfo& info() const { return info_; }
 
  private:
+  friend struct EngineBio;
+
   absl::Status Drive();
   absl::Status ErrorStatus(int ssl_error);
   void FillInfo();
 
   std::shared_ptr<const Context> context_;
   SSL* ssl_ = nullptr;
-  BIO* in_ = nullptr;   // peer -> us (owned by ssl_)
-  BIO* out_ = nullptr;  // us -> peer (owned by ssl_)
+  BIO* bio_ = nullptr;    // both directions (owned by ssl_)
+  bytes::ByteBuffer in_;  // fed; [in_pos_, size) not consumed yet
+  size_t in_pos_ = 0;
+  bytes::ByteBuffer own_out_;
+  bytes::ByteBuffer* out_ = &own_out_;
   ConnectionInfo info_;
   bool started_ = false;
   bool done_ = false;

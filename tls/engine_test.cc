@@ -5,6 +5,7 @@
 
 #include "tls/engine.h"
 
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -117,6 +118,49 @@ TEST(EngineTest, HandshakeAndDataBothWays) {
     EXPECT_EQ(ReadAll(p.client), "");
     EXPECT_TRUE(p.client.peer_closed());
   }
+}
+
+// The server's way of driving an engine: ciphertext read straight into it,
+// its output appended to the caller's buffer, nothing left inside between
+// records, and nothing held after Trim().
+TEST(EngineTest, CallerBuffersAndNothingLeftInside) {
+  Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server));
+  Handshake(p);
+  ASSERT_TRUE(p.server.handshake_done());
+  bytes::ByteBuffer wire;
+  p.server.set_output(&wire);
+  ASSERT_TRUE(p.server.Write(std::string(70000, 'w')).ok());
+  EXPECT_FALSE(p.server.has_output()) << "it went to the caller's buffer";
+  EXPECT_GT(wire.size(), 70000u);
+  ASSERT_TRUE(p.client.Feed(wire.view()).ok());
+  EXPECT_EQ(ReadAll(p.client), std::string(70000, 'w'));
+  // Three records' worth fed in two pieces through PrepareFeed.
+  ASSERT_TRUE(p.client.Write(std::string(40000, 'r')).ok());
+  bytes::ByteBuffer sent;
+  p.client.TakeOutput(sent);
+  const std::string_view v = sent.view();
+  const size_t half = v.size() / 2;
+  bytes::ByteBuffer plain;
+  size_t total = 0;
+  for (std::string_view piece : {v.substr(0, half), v.substr(half)}) {
+    char* dst = p.server.PrepareFeed(piece.size());
+    std::memcpy(dst, piece.data(), piece.size());
+    ASSERT_TRUE(p.server.CommitFeed(piece.size()).ok());
+    size_t n = 0;
+    ASSERT_TRUE(p.server.Read(plain, n).ok());
+    total += n;
+    EXPECT_EQ(p.server.buffered_input(), 0u)
+        << "Read() leaves no fed byte behind";
+  }
+  EXPECT_EQ(total, 40000u);
+  EXPECT_EQ(plain.view(), std::string(40000, 'r'));
+  p.server.set_output(nullptr);
+  p.server.Trim();
+  EXPECT_EQ(p.server.buffered_input(), 0u);
+  // Still usable after Trim().
+  ASSERT_TRUE(p.server.Write("after").ok());
+  p.Pump(false);
+  EXPECT_EQ(ReadAll(p.client), "after");
 }
 
 TEST(EngineTest, IpAddressesAreCheckedWithoutSni) {
