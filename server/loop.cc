@@ -33,6 +33,16 @@ namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Ciphertext read at a time on a TLS connection: a whole record (16 KiB of
+// plaintext, its header and tag).
+constexpr size_t kTlsRead = 16 * 1024 + 512;
+
+// The first byte of a plaintext HTTP request (a method's first letter),
+// never of a TLS record (a handshake record starts with 0x16): the answer
+// does not depend on how much of the request came in the first read.
+bool LooksLikeHttp(std::string_view first) {
+  return !first.empty() && first[0] >= 'A' && first[0] <= 'Z';
+}
 
 int64_t ToNs(absl::Duration d) {
   return d == absl::InfiniteDuration() ? 0 : absl::ToInt64Nanoseconds(d);
@@ -64,12 +74,18 @@ Shared::Shared(const ServerOptions& o, const Handler& h)
     : options(o),
       handler(h),
       limit(o.concurrency),
-      writer(o, [this](std::string_view line) { Log(line); }) {
+      writer(o, [this](std::string_view line) { Log(line); }),
+      tls(o.tls) {
   if (o.blocking_handler) {
     blocking = std::make_unique<workerpool::BlockingPool>(
         workerpool::BlockingPoolOptions{.threads = o.blocking_threads,
                                         .max_queue = o.blocking_queue});
   }
+}
+
+std::shared_ptr<const tls::Context> Shared::Tls() const {
+  bytes::MutexLock lock(&tls_mu);
+  return tls;
 }
 
 void Shared::Log(std::string_view line) const {
@@ -134,12 +150,14 @@ Loop::Loop(Shared& shared, int index)
   body_read_timeout_ns_ = ToNs(options_.body_read_timeout);
   send_timeout_ns_ = ToNs(options_.send_timeout);
   stream_read_timeout_ns_ = ToNs(options_.stream_read_timeout);
+  tls_handshake_ns_ = ToNs(options_.tls_handshake_timeout);
   // Deadlines are checked every tick: a quarter of the shortest timeout,
   // between 10 ms and 1 s.
   int64_t shortest =
       std::min({header_timeout_ns_, idle_timeout_ns_, linger_ns_});
-  for (int64_t t : {read_timeout_ns_, write_timeout_ns_, body_read_timeout_ns_,
-                    send_timeout_ns_}) {
+  for (int64_t t :
+       {read_timeout_ns_, write_timeout_ns_, body_read_timeout_ns_,
+        send_timeout_ns_, options_.tls != nullptr ? tls_handshake_ns_ : 0}) {
     if (t > 0) {
       shortest = std::min(shortest, t);
     }
@@ -259,6 +277,9 @@ void Loop::OnAccept(const boost::system::error_code& ec, Socket socket) {
       new Conn(this, std::move(socket), peer_,
                shared_.next_conn_id.fetch_add(1, std::memory_order_relaxed));
   all_.push_front(*c);
+  if (options_.tls != nullptr) {
+    c->tls = std::make_unique<tls::Engine>(shared_.Tls());
+  }
   if (open > options_.max_connections) {
     refused.Inc();
     Refuse(c, 503, "too many open connections");
@@ -445,6 +466,19 @@ void Loop::Refuse(Conn* c, int status, std::string_view detail) {
   scratch_out_.Reset();
   bool keep = false;
   AppendChecked(scratch_response_, false, keep, 1, scratch_out_);
+  if (c->tls != nullptr) {
+    // Encrypted on an established connection; before the handshake there
+    // is no way to answer in HTTP: the connection just closes.
+    scratch_tls_.Reset();
+    if (c->tls->handshake_done()) {
+      c->tls->set_output(&scratch_tls_);
+      if (c->tls->Write(scratch_out_.view()).ok()) {
+        c->tls->Close();
+      }
+      c->tls->set_output(nullptr);
+    }
+    std::swap(scratch_out_, scratch_tls_);
+  }
   // A fresh socket's send buffer takes a short response whole; whatever does
   // not fit is dropped with the connection.
   boost::system::error_code ignored;
@@ -472,20 +506,46 @@ void Loop::Drain(Conn* c) {
       });
 }
 
+bytes::ByteBuffer* Loop::Wire(Session& s, Conn* c) {
+  if (c->tls == nullptr) {
+    return &s.out;
+  }
+  if (!s.out.empty()) {
+    const absl::Status st = c->tls->Write(s.out.view());  // into s.tls_out
+    s.out.Reset();
+    if (!st.ok()) {
+      tls_failures.Inc();
+      return nullptr;
+    }
+  }
+  return &s.tls_out;
+}
+
+void Loop::CloseNotify(Session& s, Conn* c) {
+  if (c->tls != nullptr && Wire(s, c) != nullptr) {
+    c->tls->Close();  // after the last response's records
+  }
+}
+
 bool Loop::TryFlush(Session& s, Conn* c, size_t& written, bool& failed) {
   written = 0;
   failed = false;
-  if (s.out.empty()) {
+  bytes::ByteBuffer* wire = Wire(s, c);
+  if (wire == nullptr) {
+    failed = true;
+    return false;
+  }
+  if (wire->empty()) {
     return true;
   }
   boost::system::error_code ec;
-  size_t n = c->socket.write_some(asio::buffer(s.out.data(), s.out.size()), ec);
+  size_t n = c->socket.write_some(asio::buffer(wire->data(), wire->size()), ec);
   if (ec && ec != asio::error::would_block) {
     failed = true;
     return false;
   }
-  if (!ec && n == s.out.size()) {
-    s.out.Reset();
+  if (!ec && n == wire->size()) {
+    wire->Reset();
     return true;
   }
   written = ec ? 0 : n;
@@ -505,15 +565,16 @@ asio::awaitable<bool> Loop::FlushSlow(Session& s, Conn* c, size_t written) {
   // the whole write by write_timeout when set.
   const int64_t whole =
       write_timeout_ns_ > 0 ? CoarseNowNs() + write_timeout_ns_ : 0;
+  bytes::ByteBuffer& wire = c->tls != nullptr ? s.tls_out : s.out;
   bool ok = true;
-  while (written < s.out.size()) {
+  while (written < wire.size()) {
     if (int64_t deadline = NextDeadline(send_timeout_ns_, whole);
         deadline > 0) {
       Track(c, Where::kTimed, deadline);
     }
     // A coroutine handler's write is interrupted when it is cancelled.
     auto [ec, n] = co_await c->socket.async_write_some(
-        asio::buffer(s.out.data() + written, s.out.size() - written),
+        asio::buffer(wire.data() + written, wire.size() - written),
         asio::bind_cancellation_slot(
             s.task_running ? s.cancel.slot() : asio::cancellation_slot(),
             kAwait));
@@ -524,6 +585,7 @@ asio::awaitable<bool> Loop::FlushSlow(Session& s, Conn* c, size_t written) {
     }
     written += n;
   }
+  wire.Reset();
   s.out.Reset();
   if (c->timed_out) {
     timeouts.Inc();
@@ -539,16 +601,88 @@ asio::awaitable<bool> Loop::Flush(Session& s, Conn* c) {
   }
   if (failed) {
     s.out.Reset();
+    s.tls_out.Reset();
     co_return false;
   }
   co_return co_await FlushSlow(s, c, written);
+}
+
+size_t Loop::ReadNow(Session& s, Conn* c, bytes::ByteBuffer& buf, size_t want,
+                     boost::system::error_code& ec) {
+  ec.clear();
+  if (c->tls == nullptr) {
+    char* p = buf.PrepareAppend(want > 0 ? want : options_.read_buffer_size);
+    const size_t room = buf.available();
+    const size_t n = c->socket.read_some(asio::buffer(p, room), ec);
+    if (ec) {
+      return 0;
+    }
+    buf.CommitAppend(n);
+    s.read_full = n == room;
+    return n;
+  }
+  // Ciphertext straight into the engine, a record's worth at a time, until
+  // plaintext comes out. Records without any (a KeyUpdate, a ticket) are
+  // bounded per call, so one peer cannot hold the loop.
+  tls::Engine& t = *c->tls;
+  for (int reads = 0;; ++reads) {
+    size_t n = 0;
+    if (!t.Read(buf, n).ok()) {
+      tls_failures.Inc();
+      ec = asio::error::connection_aborted;
+      return 0;
+    }
+    if (n > 0) {
+      return n;
+    }
+    if (t.peer_closed()) {
+      ec = asio::error::eof;  // close_notify
+      return 0;
+    }
+    if (reads == 8) {
+      ec = asio::error::would_block;
+      return 0;
+    }
+    char* p = t.PrepareFeed(kTlsRead);
+    const size_t got = c->socket.read_some(asio::buffer(p, kTlsRead), ec);
+    if (ec) {
+      return 0;
+    }
+    s.read_full = got == kTlsRead;
+    if (!t.CommitFeed(got).ok()) {
+      tls_failures.Inc();
+      ec = asio::error::connection_aborted;
+      return 0;
+    }
+  }
 }
 
 asio::awaitable<bool> Loop::ReadMore(Session& s, Conn* c,
                                      bytes::ByteBuffer& buf, int64_t deadline,
                                      size_t want,
                                      asio::cancellation_slot cancel) {
-  (void)s;
+  if (c->tls != nullptr) {
+    // Wait for readability, then decrypt what came (which may be no
+    // plaintext yet: wait again).
+    for (;;) {
+      boost::system::error_code ec;
+      if (ReadNow(s, c, buf, want, ec) > 0) {
+        co_return true;
+      }
+      if (ec != asio::error::would_block) {
+        co_return false;
+      }
+      if (deadline > 0) {
+        Track(c, Where::kTimed, deadline);
+      }
+      auto [wec] = co_await c->socket.async_wait(
+          Socket::wait_read, asio::bind_cancellation_slot(cancel, kAwait));
+      Untrack(c);
+      if (wec || c->timed_out) {
+        co_return false;
+      }
+    }
+  }
   if (deadline > 0) {
     Track(c, Where::kTimed, deadline);
   }
@@ -560,8 +694,79 @@ asio::awaitable<bool> Loop::ReadMore(Session& s, Conn* c,
   if (ec || c->timed_out) {
     co_return false;
   }
+  s.read_full = n == buf.available();
   buf.CommitAppend(n);
   co_return true;
+}
+
+asio::awaitable<Loop::HandshakeOutcome> Loop::Handshake(Session& s, Conn* c) {
+  tls::Engine& t = *c->tls;
+  const int64_t deadline = CoarseNowNs() + tls_handshake_ns_;
+  bool first = true;
+  for (;;) {
+    boost::system::error_code ec;
+    char* p = t.PrepareFeed(kTlsRead);
+    const size_t n = c->socket.read_some(asio::buffer(p, kTlsRead), ec);
+    if (!ec) {
+      if (first && LooksLikeHttp({p, n})) {
+        // Plain HTTP sent to the TLS port: say so in clear, as nginx and
+        // Go do, then close.
+        tls_failures.Inc();
+        c->tls.reset();
+        co_await AnswerError(s, c, 400, http::ParseError::kNone,
+                             "plain HTTP request sent to an HTTPS port");
+        co_return HandshakeOutcome::kAnswered;
+      }
+      first = false;
+      const absl::Status st = t.CommitFeed(n);
+      // The handshake's flights, or the alert that ends it, go out now.
+      if (!s.tls_out.empty()) {
+        const bool sent = co_await Flush(s, c);
+        if (!sent) {
+          tls_failures.Inc();
+          co_return HandshakeOutcome::kFailed;
+        }
+      }
+      if (!st.ok()) {
+        tls_failures.Inc();
+        co_return HandshakeOutcome::kFailed;
+      }
+      if (t.handshake_done()) {
+        tls_handshakes.Inc();
+        co_return HandshakeOutcome::kDone;
+      }
+      continue;
+    }
+    if (ec != asio::error::would_block) {
+      tls_failures.Inc();  // the client left mid-handshake
+      co_return HandshakeOutcome::kFailed;
+    }
+    Track(c, Where::kTimed, deadline);
+    auto [wec] = co_await c->socket.async_wait(Socket::wait_read, kAwait);
+    Untrack(c);
+    if (wec || c->timed_out) {
+      if (c->timed_out) {
+        timeouts.Inc();
+      }
+      tls_failures.Inc();
+      co_return HandshakeOutcome::kFailed;
+    }
+  }
+}
+
+asio::awaitable<void> Loop::Park(Session& s, Conn* c, bool fresh) {
+  if (c->tls != nullptr) {
+    if (!s.tls_out.empty()) {
+      const bool sent = co_await Flush(s, c);
+      if (!sent) {
+        CloseConn(c);
+        co_return;
+      }
+    }
+    c->tls->set_output(nullptr);
+    c->tls->Trim();
+  }
+  WaitIdle(c, fresh);
 }
 
 void Loop::HandlerThrew(RequestCtx& ctx, std::string_view what) {
@@ -600,10 +805,15 @@ asio::awaitable<void> Loop::AnswerError(Session& s, Conn* c, int status,
   bool keep = false;
   AppendChecked(s.ctx.response_, false, keep, 1, s.out);
   ResetRequest(s);
+  CloseNotify(s, c);
   const bool ok = co_await Flush(s, c);
   s.out.Reset();
+  s.tls_out.Reset();
   s.in.Reset();
   s.pos = 0;
+  if (c->tls != nullptr) {
+    c->tls->set_output(nullptr);
+  }
   if (!ok) {
     CloseConn(c);
   } else {
@@ -865,12 +1075,12 @@ void Loop::FlushNow(Session& s, Conn* c) {
   size_t written;
   bool failed;
   if (!TryFlush(s, c, written, failed) && !failed && written > 0) {
-    s.out.DiscardPrefix(written);
+    (c->tls != nullptr ? s.tls_out : s.out).DiscardPrefix(written);
   }
 }
 
 asio::awaitable<void> Loop::BeforeWait(Session& s, Conn* c) {
-  if (!s.out.empty()) {
+  if (!s.out.empty() || !s.tls_out.empty()) {
     // (Never a co_await inside && or ?:: gcc 12 miscompiles it.)
     const bool sent = co_await Flush(s, c);
     if (!sent) {
@@ -1125,20 +1335,31 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
   RequestCtx& ctx = s.ctx;
   http::Request& req = ctx.request_;
   boost::system::error_code ec;
+  if (c->tls != nullptr) {
+    c->tls->set_output(&s.tls_out);
+    if (!c->tls->handshake_done()) {
+      const HandshakeOutcome h = co_await Handshake(s, c);
+      if (h == HandshakeOutcome::kAnswered) {
+        co_return;
+      }
+      if (h == HandshakeOutcome::kFailed) {
+        s.tls_out.Reset();
+        CloseConn(c);
+        co_return;
+      }
+    }
+  }
   // We were woken by readability (or by accept): read what is there.
-  {
-    char* p = s.in.PrepareAppend(options_.read_buffer_size);
-    size_t n = c->socket.read_some(asio::buffer(p, s.in.available()), ec);
-    if (ec == asio::error::would_block) {
-      WaitIdle(c, c->requests == 0);
-      co_return;
-    }
-    if (ec) {
-      s.in.Reset();
-      CloseConn(c);
-      co_return;
-    }
-    s.in.CommitAppend(n);
+  ReadNow(s, c, s.in, 0, ec);
+  if (ec == asio::error::would_block) {
+    co_await Park(s, c, c->requests == 0);
+    co_return;
+  }
+  if (ec) {
+    s.in.Reset();
+    s.tls_out.Reset();
+    CloseConn(c);
+    co_return;
   }
   bool linger_close = false;  // an unread streamed body is left behind
   int64_t header_deadline = CoarseNowNs() + header_timeout_ns_;
@@ -1151,7 +1372,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
         break;
       }
       if (avail.empty()) {
-        const bool full = s.in.available() == 0;
+        const bool full = s.read_full;
         s.in.Reset();
         s.pos = 0;
         if (stopping_) {
@@ -1159,10 +1380,8 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
         }
         if (full) {
           // The last read filled the buffer: more may be waiting.
-          char* p = s.in.PrepareAppend(options_.read_buffer_size);
-          size_t n = c->socket.read_some(asio::buffer(p, s.in.available()), ec);
+          ReadNow(s, c, s.in, 0, ec);
           if (!ec) {
-            s.in.CommitAppend(n);
             header_deadline = CoarseNowNs() + header_timeout_ns_;
             continue;
           }
@@ -1170,7 +1389,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
             break;
           }
         }
-        WaitIdle(c, false);
+        co_await Park(s, c, false);
         co_return;
       }
       if (s.pos > 0) {
@@ -1246,6 +1465,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
       s.body_in.Reset();
     }
     if (!keep) {
+      CloseNotify(s, c);
       const bool sent = co_await Flush(s, c);
       linger_close = sent && linger;
       break;
@@ -1262,6 +1482,10 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
   ResetRequest(s);
   s.in.Reset();
   s.out.Reset();
+  s.tls_out.Reset();
+  if (c->tls != nullptr) {
+    c->tls->set_output(nullptr);
+  }
   s.body_in.Reset();
   s.pos = 0;
   if (linger_close) {

@@ -44,7 +44,8 @@ absl::Status Validate(const ServerOptions& o) {
         std::pair{"write_timeout", o.write_timeout},
         std::pair{"idle_timeout", o.idle_timeout},
         std::pair{"max_idle_worker_duration", o.max_idle_worker_duration},
-        std::pair{"linger_timeout", o.linger_timeout}}) {
+        std::pair{"linger_timeout", o.linger_timeout},
+        std::pair{"tls_handshake_timeout", o.tls_handshake_timeout}}) {
     if (d <= absl::ZeroDuration())
       return Bad(name, "must be positive");
   }
@@ -53,6 +54,9 @@ absl::Status Validate(const ServerOptions& o) {
   }
   if (o.max_requests_per_conn < 0) {
     return Bad("max_requests_per_conn", "must be 0 (no limit) or more");
+  }
+  if (o.tls != nullptr && !o.tls->is_server()) {
+    return Bad("tls", "is a client context (make it with MakeServer)");
   }
   if (o.blocking_handler &&
       (o.blocking_threads == 0 || o.blocking_queue == 0)) {

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,7 @@
 
 #include "http/message.h"
 #include "http/parse_error.h"
+#include "tls/context.h"
 
 namespace brisk::server {
 
@@ -120,6 +122,16 @@ struct ServerOptions {
   // Time a refused or failed connection is drained after the error response
   // is written, so the client reads it (lingering close).
   absl::Duration linger_timeout = absl::Seconds(1);
+  // HTTPS: every accepted connection speaks TLS with this context (from
+  // tls::Context::MakeServer: certificate chain and key, optional client
+  // CAs for mutual TLS; TLS 1.2 and 1.3, ALPN http/1.1). Null: cleartext.
+  // Server::SetTls() replaces it while running (certificate reload).
+  std::shared_ptr<const tls::Context> tls = nullptr;
+  // Time to finish a TLS handshake once its first byte arrived; over it the
+  // connection closes (a slow handshake is slowloris too). nginx:
+  // ssl_handshake_timeout, 60 s; Go: bounded by ReadHeaderTimeout.
+  absl::Duration tls_handshake_timeout = absl::Seconds(10);
+
   // Run the handler on a BlockingPool thread instead of the event loop, for
   // handlers that block (fasthttp has none: Go's scheduler hides blocking).
   // A full pool queue answers 503.

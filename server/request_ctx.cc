@@ -19,6 +19,12 @@ const boost::asio::ip::tcp::endpoint& RequestCtx::remote_endpoint() const {
   return session_->conn->remote;
 }
 
+const tls::ConnectionInfo* RequestCtx::tls() const {
+  CheckLive();
+  const server_internal::Conn* c = session_->conn;
+  return c->tls != nullptr ? &c->tls->info() : nullptr;
+}
+
 boost::asio::ip::tcp::endpoint RequestCtx::local_endpoint() const {
   CheckLive();
   boost::system::error_code ec;

@@ -66,6 +66,7 @@
 #include "boost/asio/ip/tcp.hpp"
 
 #include "http/message.h"
+#include "tls/engine.h"
 
 namespace brisk::server {
 
@@ -103,6 +104,11 @@ class RequestCtx {
   const boost::asio::ip::tcp::endpoint& remote_endpoint() const;
   // The server's address of this connection (one getsockname call).
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+  // On an HTTPS connection (ServerOptions::tls), what its handshake
+  // settled: version, cipher, SNI, ALPN, the client certificate's subject
+  // (mutual TLS), a resumed session. Null on a cleartext connection. Valid
+  // while the request is.
+  const tls::ConnectionInfo* tls() const;
   // Unique per server run.
   uint64_t connection_id() const;
   // 1 for the first request on the connection.

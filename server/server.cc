@@ -184,6 +184,24 @@ ShutdownReport Server::Shutdown(absl::Duration timeout) {
   return report;
 }
 
+absl::Status Server::SetTls(std::shared_ptr<const tls::Context> tls) {
+  if (options_.tls == nullptr) {
+    return absl::FailedPreconditionError(
+        "SetTls: the server was made without ServerOptions::tls");
+  }
+  if (tls == nullptr || !tls->is_server()) {
+    return absl::InvalidArgumentError(
+        "SetTls: needs a server context (tls::Context::MakeServer)");
+  }
+  if (shared_ == nullptr) {  // before Listen()
+    options_.tls = std::move(tls);
+    return absl::OkStatus();
+  }
+  bytes::MutexLock lock(&shared_->tls_mu);
+  shared_->tls = std::move(tls);
+  return absl::OkStatus();
+}
+
 ServerStats Server::stats() const {
   ServerStats st;
   for (const auto& loop : loops_) {
@@ -197,6 +215,8 @@ ServerStats Server::stats() const {
     st.hard_closed += loop->hard_closed.Get();
     st.unsafe_responses += loop->unsafe_responses.Get();
     st.accept_errors += loop->accept_errors.Get();
+    st.tls_handshakes += loop->tls_handshakes.Get();
+    st.tls_failures += loop->tls_failures.Get();
   }
   if (shared_) {
     int64_t open = shared_->open_connections.load(std::memory_order_relaxed);

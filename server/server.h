@@ -144,6 +144,10 @@ struct ServerStats {
   // answered 500 instead (http/wire.h).
   uint64_t unsafe_responses = 0;
   uint64_t accept_errors = 0;  // accept() failures (out of descriptors, ...)
+  // TLS (ServerOptions::tls): handshakes completed, and connections that
+  // ended in a failed or timed-out handshake or a TLS error later.
+  uint64_t tls_handshakes = 0;
+  uint64_t tls_failures = 0;
 };
 
 // What Shutdown() did.
@@ -178,6 +182,13 @@ class Server {
 
   ServerStats stats() const;
   const ServerOptions& options() const { return options_; }
+
+  // Replaces the TLS context (a new certificate, say) for the connections
+  // accepted from now on; open ones keep theirs. From the controlling
+  // thread before Listen(), from any thread after it; only on a server made
+  // with ServerOptions::tls. InvalidArgument
+  // for a null or client context, FailedPrecondition for a cleartext server.
+  [[nodiscard]] absl::Status SetTls(std::shared_ptr<const tls::Context> tls);
 
   // See PerLoop. Before Start(); the PerLoop lives as long as the Server.
   template <typename T>

@@ -42,6 +42,8 @@
 #include "server/options.h"
 #include "server/request_ctx.h"
 #include "server/server.h"
+#include "tls/context.h"
+#include "tls/engine.h"
 #include "workerpool/blocking_pool.h"
 #include "workerpool/concurrency_limit.h"
 #include "workerpool/worker_pool.h"
@@ -84,6 +86,10 @@ struct Conn {
   Socket socket;
   tcp::endpoint remote;
   Loop* loop;
+  // The TLS connection over the socket (ServerOptions::tls), or null. While
+  // a worker serves the connection its output goes to the Session's
+  // tls_out; idle, it holds only OpenSSL's session state.
+  std::unique_ptr<tls::Engine> tls;
   // Links of the deadline list it is on (fresh, idle or timed) and of the
   // all-connections list (Boost.Intrusive: no allocation, O(1) unlink).
   boost::intrusive::list_member_hook<> deadline_hook;
@@ -124,6 +130,12 @@ struct Shared {
   std::unique_ptr<workerpool::BlockingPool> blocking;
   ResponseWriter writer;
 
+  // The TLS context new connections use (ServerOptions::tls, replaced by
+  // Server::SetTls).
+  mutable bytes::Mutex tls_mu;
+  std::shared_ptr<const tls::Context> tls ABSL_GUARDED_BY(tls_mu);
+  std::shared_ptr<const tls::Context> Tls() const;
+
   // Per-IP connection counts (only with max_conns_per_ip).
   bytes::Mutex ip_mu;
   absl::flat_hash_map<std::array<uint8_t, 16>, int> per_ip
@@ -143,6 +155,10 @@ struct Session {
   size_t pos = 0;
   bytes::ByteBuffer body_in;  // body bytes read after the header's buffer
   bytes::ByteBuffer out;      // responses waiting for one write
+  // TLS: out encrypted, waiting for the socket (the bytes on the wire).
+  bytes::ByteBuffer tls_out;
+  // The last socket read filled what it was given: more may be waiting.
+  bool read_full = false;
   RequestCtx ctx;
   http::BodyReader body;
 
@@ -235,7 +251,8 @@ class Loop {
 
   // Stats.
   Counter accepted, requests, parse_errors, timeouts, refused, refused_per_ip,
-      handler_exceptions, hard_closed, unsafe_responses, accept_errors;
+      handler_exceptions, hard_closed, unsafe_responses, accept_errors,
+      tls_handshakes, tls_failures;
 
  private:
   friend struct Session;
@@ -286,6 +303,19 @@ class Loop {
   // are done. Returns whether the connection stays open; `linger`: it
   // closes with a lingering close (a streamed body left unread).
   bool FinishResponse(Session& s, bool coroutine, bool& linger);
+  // TLS: completes the handshake (tls_handshake_timeout).
+  enum class HandshakeOutcome : uint8_t {
+    kDone,
+    kFailed,    // failed, timed out or the client left: close
+    kAnswered,  // plain HTTP came: a 400 went in clear; the linger's now
+  };
+  asio::awaitable<HandshakeOutcome> Handshake(Session& s, Conn* c);
+  // Reads what the socket has now into `buf` without waiting (plaintext on
+  // a TLS connection: ciphertext is read and decrypted until some comes
+  // out). Returns the bytes added; ec would_block when none are there yet,
+  // eof or another error when the connection is over.
+  size_t ReadNow(Session& s, Conn* c, bytes::ByteBuffer& buf, size_t want,
+                 boost::system::error_code& ec);
   // Reads at least one byte (up to `want`, read_buffer_size by default)
   // into `buf`; false on EOF, error or the deadline (c->timed_out).
   asio::awaitable<bool> ReadMore(Session& s, Conn* c, bytes::ByteBuffer& buf,
@@ -304,6 +334,14 @@ class Loop {
   void WatchPeer(Session& s, Conn* c);
   // Starts the peer watch for a running task unless on or not wanted.
   void EnsureWatch(Session& s, Conn* c);
+  // The bytes that go on the wire next: s.out, or on a TLS connection
+  // s.tls_out with s.out encrypted onto its end (null if that failed).
+  bytes::ByteBuffer* Wire(Session& s, Conn* c);
+  // TLS: queues close_notify after what s.out holds (before a close).
+  void CloseNotify(Session& s, Conn* c);
+  // Parks a served connection on its idle wait (TLS: its output sent and
+  // its engine trimmed first).
+  asio::awaitable<void> Park(Session& s, Conn* c, bool fresh);
   // Writes what of s.out the socket takes now (never waits).
   void FlushNow(Session& s, Conn* c);
   // Before a task's first wait: flushes earlier pipelined answers and
@@ -357,8 +395,10 @@ class Loop {
   int64_t read_timeout_ns_, write_timeout_ns_;      // 0: none
   int64_t body_read_timeout_ns_, send_timeout_ns_;  // no progress; 0: none
   int64_t stream_read_timeout_ns_;                  // 0: none
+  int64_t tls_handshake_ns_;
   http::Response scratch_response_;
   bytes::ByteBuffer scratch_out_;
+  bytes::ByteBuffer scratch_tls_;
   std::array<char, 4096> drain_buf_;
 };
 

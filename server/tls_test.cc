@@ -1,0 +1,398 @@
+// The server over TLS (ServerOptions::tls), through real sockets: real peers
+// (curl, Python's ssl with a client certificate, TLS 1.1 refused), the
+// answer independent of how the ciphertext is split (the segmentation rule
+// over TLS), and the hostile cases — plain HTTP to the TLS port, a stalled
+// handshake, a client leaving mid-handshake, a broken record — plus the
+// certificate reload.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+#include "bytes/byte_buffer.h"
+#include "server/server.h"
+#include "server/server_test_util.h"
+#include "testing/loopback.h"
+#include "testing/subprocess.h"
+#include "testing/tls_certs.h"
+#include "tls/context.h"
+#include "tls/engine.h"
+
+namespace brisk::server {
+namespace {
+
+using std::chrono::milliseconds;
+
+const testing::TestPki& Pki() {
+  static const testing::TestPki pki = testing::MakeTestPki();
+  return pki;
+}
+
+std::shared_ptr<const tls::Context> ServerTls(
+    const testing::PemPair& pair = Pki().server, std::string client_ca = "") {
+  auto c = tls::Context::MakeServer({.cert_chain_pem = pair.cert,
+                                     .key_pem = pair.key,
+                                     .client_ca_pem = std::move(client_ca)});
+  EXPECT_TRUE(c.ok()) << c.status();
+  return *c;
+}
+
+std::string Dir() {
+  return ::testing::TempDir();
+}
+
+// Answers what the TLS handshake settled, and the request.
+void TlsInfo(RequestCtx& ctx) {
+  const tls::ConnectionInfo* t = ctx.tls();
+  if (t == nullptr) {
+    ctx.response().SetBody("cleartext");
+    return;
+  }
+  ctx.response().SetBody(absl::StrCat(
+      t->version, " ", t->alpn, " sni=", t->server_name, " peer=",
+      t->peer_subject, " ", std::string(ctx.request().header().request_uri()),
+      " body=", std::string(ctx.request().body()), "\n"));
+}
+
+ServerOptions TlsOptions(std::shared_ptr<const tls::Context> t = ServerTls()) {
+  ServerOptions o;
+  o.tls = std::move(t);
+  o.logger = [](std::string_view) {};
+  return o;
+}
+
+// A TLS client over a raw socket, driven by the test: the handshake, then
+// ciphertext the test may split as it likes.
+class TlsClient {
+ public:
+  explicit TlsClient(uint16_t port, std::string_view host = "localhost",
+                     tls::ClientConfig config = {.ca_pem = Pki().ca})
+      : ctx_(*tls::Context::MakeClient(config)), engine_(ctx_, host) {
+    connected_ = conn_.Connect(port);
+  }
+
+  // false when it failed (status() says why).
+  bool Handshake() {
+    status_ = engine_.Start();
+    while (status_.ok() && !engine_.handshake_done()) {
+      if (!SendOutput()) {
+        return false;
+      }
+      if (conn_.ReadSome(milliseconds(5000)) <= 0) {
+        status_ = absl::UnavailableError("closed during the handshake");
+        return false;
+      }
+      status_ = engine_.Feed(conn_.Take(conn_.buffer().size()));
+    }
+    return status_.ok() && SendOutput();
+  }
+  // The records for `plain`, not sent.
+  std::string Encrypt(std::string_view plain) {
+    EXPECT_TRUE(engine_.Write(plain).ok());
+    bytes::ByteBuffer out;
+    engine_.TakeOutput(out);
+    return std::string(out.view());
+  }
+  bool SendOutput() {
+    bytes::ByteBuffer out;
+    engine_.TakeOutput(out);
+    return out.empty() || conn_.Send(out.view());
+  }
+  // Everything the server sends until it closes, decrypted; `closed`: it
+  // ended the TLS session with close_notify.
+  std::string ReadAllPlain(bool* closed = nullptr) {
+    conn_.ReadUntilClose(milliseconds(8000));
+    bytes::ByteBuffer plain;
+    size_t n = 0;
+    if (engine_.Feed(conn_.Take(conn_.buffer().size())).ok()) {
+      (void)engine_.Read(plain, n);
+    }
+    if (closed != nullptr) {
+      *closed = engine_.peer_closed();
+    }
+    return std::string(plain.view());
+  }
+  // Reads until the plaintext holds `needle` (bounded).
+  std::string ReadPlainUntil(std::string_view needle) {
+    std::string got;
+    for (int i = 0; i < 50 && got.find(needle) == std::string::npos; ++i) {
+      if (conn_.ReadSome(milliseconds(5000)) <= 0) {
+        break;
+      }
+      bytes::ByteBuffer plain;
+      size_t n = 0;
+      if (!engine_.Feed(conn_.Take(conn_.buffer().size())).ok() ||
+          !engine_.Read(plain, n).ok()) {
+        break;
+      }
+      got += plain.view();
+    }
+    return got;
+  }
+
+  testing::RawConn& conn() { return conn_; }
+  tls::Engine& engine() { return engine_; }
+  const absl::Status& status() const { return status_; }
+  bool connected() const { return connected_; }
+
+ private:
+  std::shared_ptr<const tls::Context> ctx_;
+  tls::Engine engine_;
+  testing::RawConn conn_;
+  absl::Status status_;
+  bool connected_ = false;
+};
+
+TEST(TlsServerTest, CurlKeepAliveOverOneHandshake) {
+  TestServer ts(TlsOptions(), TlsInfo);
+  const std::string ca = testing::WritePem(Dir(), "ca.pem", Pki().ca);
+  const std::string url = absl::StrCat("https://localhost:", ts.port(), "/");
+  const testing::CommandResult r = testing::RunCommand(absl::StrCat(
+      "curl -sS --max-time 10 --cacert ", ca,
+      " --resolve localhost:", ts.port(), ":127.0.0.1 ", url, "a ", url, "b"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out,
+            "TLSv1.3 http/1.1 sni=localhost peer= /a body=\n"
+            "TLSv1.3 http/1.1 sni=localhost peer= /b body=\n");
+  const ServerStats st = ts.server().stats();
+  EXPECT_EQ(st.tls_handshakes, 1u) << "both requests on one connection";
+  EXPECT_EQ(st.requests, 2u);
+  EXPECT_EQ(st.tls_failures, 0u);
+}
+
+// Python's ssl with a client certificate; the handler sees its subject.
+constexpr char kPythonMtls[] = R"py(
+import http.client, ssl, sys
+port, ca, cert, key = sys.argv[1:5]
+ctx = ssl.create_default_context(cafile=ca)
+if cert:
+    ctx.load_cert_chain(cert, key)
+c = http.client.HTTPSConnection("localhost", int(port), context=ctx, timeout=10)
+try:
+    c.request("GET", "/mtls")
+    r = c.getresponse()
+    print(r.status, r.read().decode(), end="")
+except (ssl.SSLError, ConnectionError, OSError) as e:
+    print("refused:", type(e).__name__)
+)py";
+
+TEST(TlsServerTest, MutualTlsWithPythonSsl) {
+  TestServer ts(TlsOptions(ServerTls(Pki().server, Pki().ca)), TlsInfo);
+  const std::string script = testing::WritePem(Dir(), "mtls.py", kPythonMtls);
+  const std::string ca = testing::WritePem(Dir(), "ca.pem", Pki().ca);
+  const std::string cert =
+      testing::WritePem(Dir(), "client.pem", Pki().client.cert);
+  const std::string key =
+      testing::WritePem(Dir(), "client.key", Pki().client.key);
+  const testing::CommandResult with = testing::RunCommand(absl::StrCat(
+      "python3 ", script, " ", ts.port(), " ", ca, " ", cert, " ", key));
+  // (http.client offers no ALPN.)
+  EXPECT_EQ(with.out,
+            "200 TLSv1.3  sni=localhost peer=/CN=brisk test client/O=brisk "
+            "tests /mtls body=\n");
+  const testing::CommandResult without = testing::RunCommand(
+      absl::StrCat("python3 ", script, " ", ts.port(), " ", ca, " '' ''"));
+  EXPECT_EQ(without.out.rfind("refused:", 0), 0u) << without.out;
+  EXPECT_EQ(ts.server().stats().requests, 1u);
+}
+
+constexpr char kPythonOldTls[] = R"py(
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.set_ciphers("DEFAULT@SECLEVEL=0")
+ctx.minimum_version = ssl.TLSVersion.TLSv1
+ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+try:
+    with socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10) as s:
+        with ctx.wrap_socket(s) as t:
+            print("agreed", t.version())
+except ssl.SSLError as e:
+    print("refused", e.reason)
+)py";
+
+TEST(TlsServerTest, Tls11IsRefused) {
+  TestServer ts(TlsOptions(), TlsInfo);
+  const std::string script = testing::WritePem(Dir(), "old.py", kPythonOldTls);
+  const testing::CommandResult r = testing::RunCommand(
+      absl::StrCat("python3 -W ignore ", script, " ", ts.port()));
+  EXPECT_EQ(r.out, "refused TLSV1_ALERT_PROTOCOL_VERSION\n");
+  EXPECT_EQ(ts.server().stats().tls_handshakes, 0u);
+}
+
+// The segmentation rule over TLS: the same requests, as records split at
+// every offset of their ciphertext (and one byte per write), get the same
+// decrypted answers.
+TEST(TlsServerTest, SplitCiphertextGetsTheSameAnswers) {
+  ServerOptions o = TlsOptions();
+  o.read_buffer_size = 64;
+  TestServer ts(o, Describe);
+  const std::string requests =
+      "POST /a HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+      "GET /b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  auto transcript = [&](const std::vector<size_t>& cuts, bool bytewise) {
+    TlsClient c(ts.port());
+    EXPECT_TRUE(c.Handshake()) << c.status();
+    // Small records, so cuts fall inside and between them.
+    std::string wire;
+    for (size_t i = 0; i < requests.size(); i += 40) {
+      wire += c.Encrypt(requests.substr(i, 40));
+    }
+    size_t prev = 0;
+    for (size_t at : cuts) {
+      c.conn().Send(wire.substr(prev, at - prev));
+      std::this_thread::sleep_for(milliseconds(1));
+      prev = at;
+    }
+    if (bytewise) {
+      for (; prev < wire.size(); ++prev) {
+        c.conn().Send(wire.substr(prev, 1));
+      }
+    }
+    c.conn().Send(wire.substr(prev));
+    std::string t = c.ReadAllPlain();
+    for (size_t p = t.find("\r\nDate: "); p != std::string::npos;
+         p = t.find("\r\nDate: ", p)) {
+      t.erase(p, t.find("\r\n", p + 2) - p);
+    }
+    return t;
+  };
+  const std::string whole = transcript({}, false);
+  ASSERT_NE(whole.find("POST /a [11] hello world"), std::string::npos) << whole;
+  ASSERT_NE(whole.find("GET /b [0]"), std::string::npos) << whole;
+  EXPECT_EQ(transcript({}, true), whole) << "one byte per write";
+  TlsClient probe(ts.port());
+  ASSERT_TRUE(probe.Handshake());
+  size_t wire_size = 0;
+  for (size_t i = 0; i < requests.size(); i += 40) {
+    wire_size += probe.Encrypt(requests.substr(i, 40)).size();
+  }
+  int splits = 0;
+  for (size_t at = 1; at < wire_size; ++at) {
+    ASSERT_EQ(transcript({at}, false), whole) << "split at " << at;
+    ++splits;
+  }
+  EXPECT_GT(splits, 200);
+}
+
+TEST(TlsServerTest, PlainHttpToTheTlsPortGetsAClearAnswer) {
+  TestServer ts(TlsOptions(), TlsInfo);
+  for (std::string_view first : {"GET / HTTP/1.1\r\nHost: t\r\n\r\n", "G"}) {
+    testing::RawConn c = ts.Connect();
+    ASSERT_TRUE(c.Send(first));
+    ASSERT_TRUE(c.ReadUntilClose(milliseconds(5000)));
+    EXPECT_EQ(c.buffer().rfind("HTTP/1.1 400 ", 0), 0u) << c.buffer();
+    EXPECT_NE(c.buffer().find("plain HTTP request sent to an HTTPS port"),
+              std::string::npos);
+  }
+  EXPECT_EQ(ts.server().stats().tls_failures, 2u);
+}
+
+TEST(TlsServerTest, StalledOrAbandonedHandshakesEnd) {
+  ServerOptions o = TlsOptions();
+  o.tls_handshake_timeout = absl::Milliseconds(300);
+  TestServer ts(o, TlsInfo);
+  // The first bytes of a ClientHello, then nothing.
+  TlsClient stalled(ts.port());
+  ASSERT_TRUE(stalled.engine().Start().ok());
+  bytes::ByteBuffer hello;
+  stalled.engine().TakeOutput(hello);
+  ASSERT_TRUE(stalled.conn().Send(hello.view().substr(0, 20)));
+  // A whole ClientHello, then gone.
+  TlsClient gone(ts.port());
+  ASSERT_TRUE(gone.engine().Start().ok());
+  ASSERT_TRUE(gone.SendOutput());
+  gone.conn().Close();
+  // Garbage where a record should be.
+  testing::RawConn garbage = ts.Connect();
+  ASSERT_TRUE(garbage.Send(std::string("\x16\x03\x01\x00\x05junk!", 10)));
+  EXPECT_TRUE(stalled.conn().ReadUntilClose(milliseconds(5000)))
+      << "the handshake timeout closes it";
+  EXPECT_TRUE(garbage.ReadUntilClose(milliseconds(5000)));
+  for (int i = 0; i < 500 && ts.server().stats().open_connections > 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  const ServerStats st = ts.server().stats();
+  EXPECT_EQ(st.open_connections, 0u);
+  EXPECT_EQ(st.tls_failures, 3u);
+  EXPECT_GE(st.timeouts, 1u);
+  // And the server still serves.
+  TlsClient ok(ts.port());
+  ASSERT_TRUE(ok.Handshake()) << ok.status();
+  ASSERT_TRUE(ok.conn().Send(ok.Encrypt(Get("/after"))));
+  EXPECT_NE(ok.ReadPlainUntil("body=").find("/after"), std::string::npos);
+}
+
+// After the handshake: a record that does not decrypt ends the connection,
+// and a client's close_notify is its end of input.
+TEST(TlsServerTest, BrokenRecordsAndCloseNotify) {
+  TestServer ts(TlsOptions(), TlsInfo);
+  TlsClient broken(ts.port());
+  ASSERT_TRUE(broken.Handshake());
+  std::string rec = broken.Encrypt(Get("/x"));
+  rec[rec.size() - 3] ^= 0x55;  // the tag no longer matches
+  ASSERT_TRUE(broken.conn().Send(rec));
+  EXPECT_TRUE(broken.conn().ReadUntilClose(milliseconds(5000)));
+  EXPECT_EQ(ts.server().stats().requests, 0u);
+
+  TlsClient polite(ts.port());
+  ASSERT_TRUE(polite.Handshake());
+  ASSERT_TRUE(polite.conn().Send(polite.Encrypt(Get("/y"))));
+  EXPECT_NE(polite.ReadPlainUntil("body=").find("/y"), std::string::npos);
+  polite.engine().Close();
+  ASSERT_TRUE(polite.SendOutput());
+  EXPECT_TRUE(polite.conn().ReadUntilClose(milliseconds(5000)))
+      << "close_notify closes the connection";
+}
+
+// Connection: close ends the TLS session with close_notify after the answer.
+TEST(TlsServerTest, CloseSendsCloseNotifyAfterTheAnswer) {
+  TestServer ts(TlsOptions(), TlsInfo);
+  TlsClient c(ts.port());
+  ASSERT_TRUE(c.Handshake());
+  ASSERT_TRUE(c.conn().Send(c.Encrypt(Get("/bye", "Connection: close\r\n"))));
+  bool closed = false;
+  const std::string got = c.ReadAllPlain(&closed);
+  EXPECT_NE(got.find("/bye"), std::string::npos) << got;
+  EXPECT_TRUE(closed) << "close_notify came after the response";
+}
+
+TEST(TlsServerTest, SetTlsReloadsTheCertificateForNewConnections) {
+  TestServer ts(TlsOptions(), TlsInfo);
+  TlsClient before(ts.port());
+  ASSERT_TRUE(before.Handshake()) << before.status();
+  ASSERT_TRUE(ts.server().SetTls(ServerTls(Pki().other_host)).ok());
+  TlsClient after(ts.port());
+  EXPECT_FALSE(after.Handshake());
+  EXPECT_NE(after.status().message().find("hostname mismatch"),
+            std::string::npos)
+      << after.status();
+  TlsClient other(ts.port(), "other.test");
+  EXPECT_TRUE(other.Handshake()) << other.status();
+  // The connection made before keeps its session.
+  ASSERT_TRUE(before.conn().Send(before.Encrypt(Get("/still"))));
+  EXPECT_NE(before.ReadPlainUntil("body=").find("/still"), std::string::npos);
+  EXPECT_FALSE(ts.server().SetTls(nullptr).ok());
+  ServerOptions clear;
+  Server plain(clear, TlsInfo);
+  EXPECT_EQ(plain.SetTls(ServerTls()).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(TlsServerTest, ClientContextIsRefusedByValidate) {
+  ServerOptions o;
+  o.tls = *tls::Context::MakeClient({.ca_pem = Pki().ca});
+  EXPECT_FALSE(Validate(o).ok());
+}
+
+}  // namespace
+}  // namespace brisk::server
