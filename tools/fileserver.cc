@@ -8,20 +8,19 @@
 // from (BUILD_WORKING_DIRECTORY), not Bazel's runfiles tree. SIGINT or
 // SIGTERM shuts down gracefully.
 
-#include <signal.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
-#include "http/uri.h"
 #include "server/server.h"
+#include "tls/context.h"
 #include "tools/fs.h"
+#include "tools/serve.h"
 
 ABSL_FLAG(std::string, root, "",
           "directory to serve (default: the directory you ran the command "
@@ -37,7 +36,7 @@ ABSL_FLAG(absl::Duration, cache_duration, absl::Seconds(10),
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Serves a directory over HTTP.");
-  absl::ParseCommandLine(argc, argv);
+  brisk::tools::ParseFlags(argc, argv);
 
   std::string root = absl::GetFlag(FLAGS_root);
   if (root.empty()) {
@@ -56,40 +55,23 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
+  absl::StatusOr<std::shared_ptr<const brisk::tls::Context>> tls =
+      brisk::tools::TlsFromFlags();
+  if (!tls.ok()) {
+    std::fprintf(stderr, "fileserver: %s\n", tls.status().ToString().c_str());
+    return 2;
+  }
   brisk::server::ServerOptions options;
   options.threads = absl::GetFlag(FLAGS_threads);
+  options.tls = *tls;
   brisk::tools::FileServer* handler = fs->get();
   brisk::server::Server server(
       options,
       [handler](brisk::server::RequestCtx& ctx) { handler->Handle(ctx); });
-  const std::string addr = absl::GetFlag(FLAGS_addr);
-  if (absl::Status s = server.Listen(addr); !s.ok()) {
-    std::fprintf(stderr, "fileserver: %s\n", std::string(s.message()).c_str());
-    return 1;
-  }
-  server.Start();
-  brisk::http::HostPort hp;
-  (void)brisk::http::SplitHostPort(addr, hp, /*allow_empty_host=*/true);
-  std::string host(hp.host);  // Listen() accepted it
-  if (host.empty() || host == "0.0.0.0") {
-    host = "127.0.0.1";
-  } else if (host.find(':') != std::string::npos) {
-    host = "[" + host + "]";
-  }
-  std::printf("Serving %s at http://%s:%u/ (Ctrl-C stops)\n",
-              (*fs)->root().c_str(), host.c_str(),
-              static_cast<unsigned>(server.port()));
-  std::fflush(stdout);
-
-  int sig = 0;
-  sigwait(&signals, &sig);
-  std::fprintf(stderr, "fileserver: shutting down\n");
-  server.Shutdown(absl::Seconds(5));
-  return 0;
+  const std::string served = (*fs)->root();
+  return brisk::tools::ServeUntilSignal(
+      server, absl::GetFlag(FLAGS_addr), "fileserver",
+      [&served](const std::string& url) {
+        return absl::StrCat("Serving ", served, " at ", url, " (Ctrl-C stops)");
+      });
 }

@@ -13,19 +13,18 @@
 // SIGINT or SIGTERM shuts down gracefully (in-flight requests finish, 5 s
 // at most).
 
-#include <signal.h>
-
 #include <cstdio>
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 #include "bytes/conv.h"
-#include "http/uri.h"
 #include "server/server.h"
+#include "tls/context.h"
+#include "tools/serve.h"
 
 ABSL_FLAG(std::string, addr, "127.0.0.1:8080",
           "address to listen on (host:port; port 0 picks one)");
@@ -77,17 +76,17 @@ Task SuspendingHello(RequestCtx& ctx) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Answers Hello, World! for any request; echoes the body at /echo.");
-  absl::ParseCommandLine(argc, argv);
+  brisk::tools::ParseFlags(argc, argv);
 
-  // Signals are taken by sigwait below, never by a loop thread.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
+  absl::StatusOr<std::shared_ptr<const brisk::tls::Context>> tls =
+      brisk::tools::TlsFromFlags();
+  if (!tls.ok()) {
+    std::fprintf(stderr, "helloserver: %s\n", tls.status().ToString().c_str());
+    return 2;
+  }
   brisk::server::ServerOptions options;
   options.threads = absl::GetFlag(FLAGS_threads);
+  options.tls = *tls;
   const std::string mode = absl::GetFlag(FLAGS_handler);
   if (mode != "sync" && mode != "coroutine" && mode != "suspend") {
     std::fprintf(stderr,
@@ -111,33 +110,11 @@ int main(int argc, char** argv) {
       ctx.Continue(SuspendingHello(ctx));
     }
   });
-  const std::string addr = absl::GetFlag(FLAGS_addr);
-  if (absl::Status s = server.Listen(addr); !s.ok()) {
-    std::fprintf(stderr, "helloserver: %s\n", s.ToString().c_str());
-    return 1;
-  }
-  server.Start();
-  brisk::http::HostPort hp;
-  (void)brisk::http::SplitHostPort(addr, hp, /*allow_empty_host=*/true);
-  std::string host(hp.host);  // Listen() accepted it
-  if (host.empty() || host == "0.0.0.0") {
-    host = "127.0.0.1";
-  } else if (host.find(':') != std::string::npos) {
-    host = "[" + host + "]";
-  }
-  std::printf("helloserver listening on http://%s:%u/ (%d threads)\n",
-              host.c_str(), static_cast<unsigned>(server.port()),
-              brisk::server::EffectiveThreads(options));
-  std::fflush(stdout);
-
-  int sig = 0;
-  sigwait(&signals, &sig);
-  std::fprintf(stderr, "helloserver: signal %d, shutting down\n", sig);
-  brisk::server::ShutdownReport report = server.Shutdown(absl::Seconds(5));
-  if (!report.drained) {
-    std::fprintf(stderr,
-                 "helloserver: closed %llu connections at the deadline\n",
-                 static_cast<unsigned long long>(report.hard_closed));
-  }
-  return 0;
+  const int threads = brisk::server::EffectiveThreads(options);
+  return brisk::tools::ServeUntilSignal(
+      server, absl::GetFlag(FLAGS_addr), "helloserver",
+      [threads](const std::string& url) {
+        return absl::StrCat("helloserver listening on ", url, " (", threads,
+                            " threads)");
+      });
 }

@@ -12,4 +12,47 @@ for mode in sync coroutine suspend; do
   stop_server
 done
 timeout 5 "$1" --addr=127.0.0.1:0 --handler=bogus >/dev/null 2>&1 && fail "bogus --handler accepted"
+
+# HTTPS: a throwaway certificate for localhost, curl verifying it; plain
+# HTTP redirected; SIGHUP reloads a new certificate (and keeps the old one
+# when the new files are bad).
+dir=$(mktemp -d)
+trap 'kill -9 $PID 2>/dev/null; rm -rf "$dir" "$LOG"' EXIT
+make_cert() {  # make_cert NAME CN
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -days 1 -subj "/CN=$2" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$dir/$1.key" -out "$dir/$1.pem" 2>/dev/null || fail "openssl req"
+}
+make_cert one "first"
+cp "$dir/one.pem" "$dir/cert.pem"; cp "$dir/one.key" "$dir/key.pem"
+start_server "$1" --addr=127.0.0.1:0 --threads=1 --tls-cert="$dir/cert.pem" \
+  --tls-key="$dir/key.pem" --http-redirect=127.0.0.1:0
+case $URL in https://*) ;; *) fail "not an https URL: $URL";; esac
+fetch() {  # fetch CA PATH
+  curl -sS --max-time 5 --cacert "$1" --resolve "localhost:$PORT:127.0.0.1" \
+    "https://localhost:$PORT$2"
+}
+[ "$(fetch "$dir/one.pem" /)" = "Hello, World!" ] || fail "no hello over TLS"
+rport=""
+for _ in $(seq 50); do
+  rport=$(sed -n 's|.*http://[0-9.]*:\([0-9]*\)/ redirects.*|\1|p' "$LOG")
+  [ -n "$rport" ] && break
+  sleep 0.05
+done
+loc=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$rport/x?y=1")
+[ "$loc" = "308 https://127.0.0.1:$PORT/x?y=1" ] || fail "redirect: $loc"
+make_cert two "second"
+cp "$dir/two.pem" "$dir/cert.pem"; cp "$dir/two.key" "$dir/key.pem"
+kill -HUP $PID
+for _ in $(seq 50); do grep -q "certificate reloaded" "$LOG" && break; sleep 0.05; done
+grep -q "certificate reloaded" "$LOG" || fail "no reload: $(cat "$LOG")"
+[ "$(fetch "$dir/two.pem" /)" = "Hello, World!" ] || fail "new certificate not served"
+fetch "$dir/one.pem" / >/dev/null 2>&1 && fail "old certificate still served"
+echo "not a key" >"$dir/key.pem"
+kill -HUP $PID
+for _ in $(seq 50); do grep -q "kept the old certificate" "$LOG" && break; sleep 0.05; done
+grep -q "kept the old certificate" "$LOG" || fail "a bad key was not refused: $(cat "$LOG")"
+[ "$(fetch "$dir/two.pem" /)" = "Hello, World!" ] || fail "lost the certificate"
+stop_server
+timeout 5 "$1" --addr=127.0.0.1:0 --tls-key="$dir/two.key" >/dev/null 2>&1 && fail "--tls-key alone accepted"
 echo PASS

@@ -5,7 +5,8 @@
 
 fail() { echo "FAIL: $*"; exit 1; }
 
-# start_server BIN ARGS... -> sets PID, PORT; the log is in $LOG.
+# start_server BIN ARGS... -> sets PID, PORT and URL (http:// or https://,
+# the first URL it prints); the log is in $LOG.
 start_server() {
   LOG=$(mktemp)
   "$@" >"$LOG" 2>&1 &
@@ -13,13 +14,14 @@ start_server() {
   trap 'kill -9 $PID 2>/dev/null; rm -f "$LOG"' EXIT
   local url=""
   for _ in $(seq 100); do
-    url=$(grep -o 'http://[0-9.:]*/' "$LOG" | head -1)
+    url=$(grep -o 'https\?://[0-9.:]*/' "$LOG" | head -1)
     [ -n "$url" ] && break
     kill -0 $PID 2>/dev/null || break
     sleep 0.05
   done
   [ -n "$url" ] || { cat "$LOG"; fail "no URL printed"; }
-  local hostport=${url#http://}
+  URL=$url
+  local hostport=${url#*://}
   hostport=${hostport%/}
   PORT=${hostport##*:}
 }

@@ -1,0 +1,205 @@
+#include "tools/serve.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+
+#include "http/uri.h"
+
+ABSL_FLAG(std::string, tls_cert, "",
+          "serve HTTPS with this certificate chain (PEM file, leaf first)");
+ABSL_FLAG(std::string, tls_key, "", "the private key of --tls-cert (PEM)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "require client certificates signed by these CAs (PEM file)");
+ABSL_FLAG(std::string, http_redirect, "",
+          "with TLS: also listen on this address in clear and redirect "
+          "every request to HTTPS (308)");
+
+namespace brisk::tools {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& flag,
+                                     const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": cannot read ", path));
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// "host:port" for URLs and Location fields: [::1] bracketed, 0.0.0.0 or an
+// empty host shown as 127.0.0.1.
+std::string Authority(const std::string& addr, uint16_t port) {
+  http::HostPort hp;
+  (void)http::SplitHostPort(addr, hp, /*allow_empty_host=*/true);
+  std::string host(hp.host);  // Listen() accepted it
+  if (host.empty() || host == "0.0.0.0") {
+    host = "127.0.0.1";
+  } else if (host.find(':') != std::string::npos) {
+    host = "[" + host + "]";
+  }
+  return absl::StrCat(host, ":", port);
+}
+
+// The redirect's handler: the same host (its port replaced) and target.
+void RedirectToHttps(server::RequestCtx& ctx, uint16_t https_port) {
+  const http::RequestHeader& h = ctx.request().header();
+  http::HostPort hp;
+  std::string host = "localhost";
+  if (http::SplitHostPort(h.host(), hp, /*allow_empty_host=*/false)) {
+    host = std::string(hp.host);
+    if (host.find(':') != std::string::npos) {
+      host = "[" + host + "]";
+    }
+  }
+  http::Response& r = ctx.response();
+  r.header().SetStatusCode(308);
+  r.header().Set("Location", absl::StrCat("https://", host, ":", https_port,
+                                          std::string(h.request_uri())));
+  r.SetBody("use HTTPS\n");
+}
+
+}  // namespace
+
+void ParseFlags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* a = argv[i];
+    if (a[0] != '-' || a[1] != '-') {
+      continue;
+    }
+    if (a[2] == '\0') {
+      break;  // "--": what follows is not flags
+    }
+    for (char* p = a + 2; *p != '\0' && *p != '='; ++p) {
+      if (*p == '-') {
+        *p = '_';
+      }
+    }
+  }
+  absl::ParseCommandLine(argc, argv);
+}
+
+absl::StatusOr<std::shared_ptr<const tls::Context>> TlsFromFlags() {
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert);
+  const std::string key = absl::GetFlag(FLAGS_tls_key);
+  const std::string ca = absl::GetFlag(FLAGS_tls_client_ca);
+  if (cert.empty()) {
+    if (!key.empty() || !ca.empty()) {
+      return absl::InvalidArgumentError(
+          "--tls-key and --tls-client-ca need --tls-cert");
+    }
+    return std::shared_ptr<const tls::Context>();
+  }
+  tls::ServerConfig config;
+  absl::StatusOr<std::string> pem = ReadFile("tls-cert", cert);
+  if (!pem.ok()) {
+    return pem.status();
+  }
+  config.cert_chain_pem = *std::move(pem);
+  pem = ReadFile("tls-key", key.empty() ? cert : key);
+  if (!pem.ok()) {
+    return pem.status();
+  }
+  config.key_pem = *std::move(pem);
+  if (!ca.empty()) {
+    pem = ReadFile("tls-client-ca", ca);
+    if (!pem.ok()) {
+      return pem.status();
+    }
+    config.client_ca_pem = *std::move(pem);
+  }
+  return tls::Context::MakeServer(config);
+}
+
+int ServeUntilSignal(
+    server::Server& server, const std::string& addr, std::string_view name,
+    absl::FunctionRef<std::string(const std::string& url)> banner) {
+  const std::string who(name);
+  // Signals are taken by sigwait below, never by a loop thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (absl::Status s = server.Listen(addr); !s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), s.ToString().c_str());
+    return 1;
+  }
+  const bool https = server.options().tls != nullptr;
+  std::unique_ptr<server::Server> redirect;
+  if (const std::string plain = absl::GetFlag(FLAGS_http_redirect);
+      !plain.empty()) {
+    if (!https) {
+      std::fprintf(stderr, "%s: --http-redirect needs --tls-cert\n",
+                   who.c_str());
+      return 1;
+    }
+    server::ServerOptions o;
+    o.threads = 1;
+    const uint16_t port = server.port();
+    redirect = std::make_unique<server::Server>(
+        o, [port](server::RequestCtx& ctx) { RedirectToHttps(ctx, port); });
+    if (absl::Status s = redirect->Listen(plain); !s.ok()) {
+      std::fprintf(stderr, "%s: --http-redirect: %s\n", who.c_str(),
+                   s.ToString().c_str());
+      return 1;
+    }
+    redirect->Start();
+  }
+  server.Start();
+  std::printf("%s\n", banner(absl::StrCat(https ? "https://" : "http://",
+                                          Authority(addr, server.port()), "/"))
+                          .c_str());
+  if (redirect != nullptr) {
+    std::printf("%s: http://%s/ redirects to HTTPS\n", who.c_str(),
+                Authority(absl::GetFlag(FLAGS_http_redirect), redirect->port())
+                    .c_str());
+  }
+  std::fflush(stdout);
+
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) {
+      std::fprintf(stderr, "%s: signal %d, shutting down\n", who.c_str(), sig);
+      break;
+    }
+    if (!https) {
+      std::fprintf(stderr, "%s: SIGHUP: nothing to reload (no TLS)\n",
+                   who.c_str());
+      continue;
+    }
+    absl::StatusOr<std::shared_ptr<const tls::Context>> tls = TlsFromFlags();
+    absl::Status s = tls.ok() ? server.SetTls(*tls) : tls.status();
+    if (s.ok()) {
+      std::fprintf(stderr, "%s: SIGHUP: certificate reloaded\n", who.c_str());
+    } else {
+      std::fprintf(stderr, "%s: SIGHUP: kept the old certificate: %s\n",
+                   who.c_str(), s.ToString().c_str());
+    }
+  }
+  if (redirect != nullptr) {
+    redirect->Shutdown(absl::Seconds(5));
+  }
+  const server::ShutdownReport report = server.Shutdown(absl::Seconds(5));
+  if (!report.drained) {
+    std::fprintf(stderr, "%s: closed %llu connections at the deadline\n",
+                 who.c_str(),
+                 static_cast<unsigned long long>(report.hard_closed));
+  }
+  return 0;
+}
+
+}  // namespace brisk::tools
