@@ -16,6 +16,8 @@
 
 #include "gtest/gtest.h"
 
+#include "testing/subprocess.h"
+
 namespace brisk::testing {
 namespace {
 
@@ -123,14 +125,7 @@ std::string Handshake(const TestPki& pki, const PemPair& pair,
   const std::string key = WritePem(dir, "key.pem", pair.key);
   const std::string cmd =
       "python3 " + script + " " + ca + " " + cert + " " + key + " " + host;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    return "popen failed";
-  }
-  char line[256] = {};
-  std::string out = fgets(line, sizeof(line), p) != nullptr ? line : "";
-  pclose(p);
-  return out;
+  return RunCommand(cmd).out;
 }
 
 TEST(TlsCertsTest, PythonSslAgrees) {

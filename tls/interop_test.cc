@@ -16,6 +16,7 @@
 
 #include "bytes/byte_buffer.h"
 #include "testing/loopback.h"
+#include "testing/subprocess.h"
 #include "testing/tls_certs.h"
 #include "tls/context.h"
 #include "tls/engine.h"
@@ -113,15 +114,8 @@ TEST(InteropTest, CurlFetchesFromAServerEngine) {
   const std::string cmd =
       "curl -sS --max-time 10 --cacert " + ca +
       " --resolve localhost:" + std::to_string(port) +
-      ":127.0.0.1 https://localhost:" + std::to_string(port) + "/hi 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[256];
-  while (fgets(buf, sizeof(buf), p) != nullptr) {
-    out += buf;
-  }
-  pclose(p);
+      ":127.0.0.1 https://localhost:" + std::to_string(port) + "/hi";
+  const std::string out = testing::RunCommand(cmd).out;
   server.join();
   ::close(listener);
   EXPECT_EQ(out, "hello, curl!\n");

@@ -2,8 +2,6 @@
 // the requests the server answered; errors are counted by kind; nothing
 // succeeding is exit status 1; bad arguments 2.
 
-#include <sys/wait.h>
-
 #include <atomic>
 #include <cstdio>
 #include <string>
@@ -12,31 +10,14 @@
 #include "gtest/gtest.h"
 
 #include "server/server.h"
+#include "testing/subprocess.h"
 
 namespace {
 
 std::string g_load;  // path of the load binary (argv[1])
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-};
-
-Result RunLoad(const std::string& args) {
-  Result r;
-  std::string cmd = g_load + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    return r;
-  }
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
-    r.out.append(buf, n);
-  }
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+brisk::testing::CommandResult RunLoad(const std::string& args) {
+  return brisk::testing::RunCommand(g_load + " " + args);
 }
 
 uint64_t JsonNumber(const std::string& json, const std::string& key) {
@@ -57,7 +38,7 @@ TEST(LoadTest, CountsExactlyWhatTheServerAnswered) {
   ASSERT_TRUE(srv.Listen("127.0.0.1:0").ok());
   srv.Start();
   const std::string url = absl::StrCat("http://127.0.0.1:", srv.port(), "/");
-  Result r = RunLoad("-c 8 -t 2 -d 1s --json " + url);
+  brisk::testing::CommandResult r = RunLoad("-c 8 -t 2 -d 1s --json " + url);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const uint64_t reported = JsonNumber(r.out, "requests");
   EXPECT_GT(reported, 0u) << r.out;
@@ -87,7 +68,7 @@ TEST(LoadTest, ErrorsByKindAndExitCodes) {
   ASSERT_TRUE(srv.Listen("127.0.0.1:0").ok());
   srv.Start();
   const uint16_t port = srv.port();
-  Result r = RunLoad(
+  brisk::testing::CommandResult r = RunLoad(
       absl::StrCat("-c 2 -t 1 -d 300ms --json http://127.0.0.1:", port, "/"));
   EXPECT_EQ(r.exit_code, 1) << r.out;  // nothing succeeded
   EXPECT_NE(r.out.find("\"status_5xx\""), std::string::npos) << r.out;
