@@ -754,6 +754,20 @@ asio::awaitable<Loop::HandshakeOutcome> Loop::Handshake(Session& s, Conn* c) {
   }
 }
 
+void Loop::EndTls(Session& s, Conn* c) {
+  if (c->tls != nullptr) {
+    // What TLS still has to say goes out if the socket takes it now: our
+    // close_notify answering the client's, or the alert OpenSSL wrote for
+    // a broken record.
+    if (c->tls->peer_closed()) {
+      CloseNotify(s, c);
+    }
+    FlushNow(s, c);
+    c->tls->set_output(nullptr);
+  }
+  s.tls_out.Reset();
+}
+
 asio::awaitable<void> Loop::Park(Session& s, Conn* c, bool fresh) {
   if (c->tls != nullptr) {
     if (!s.tls_out.empty()) {
@@ -1357,7 +1371,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
   }
   if (ec) {
     s.in.Reset();
-    s.tls_out.Reset();
+    EndTls(s, c);
     CloseConn(c);
     co_return;
   }
@@ -1482,10 +1496,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
   ResetRequest(s);
   s.in.Reset();
   s.out.Reset();
-  s.tls_out.Reset();
-  if (c->tls != nullptr) {
-    c->tls->set_output(nullptr);
-  }
+  EndTls(s, c);
   s.body_in.Reset();
   s.pos = 0;
   if (linger_close) {

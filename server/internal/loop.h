@@ -339,6 +339,10 @@ class Loop {
   bytes::ByteBuffer* Wire(Session& s, Conn* c);
   // TLS: queues close_notify after what s.out holds (before a close).
   void CloseNotify(Session& s, Conn* c);
+  // TLS, the connection about to close: sends what the socket takes now of
+  // what TLS still has to say (close_notify answering the client's, an
+  // alert), and detaches the engine from the session.
+  void EndTls(Session& s, Conn* c);
   // Parks a served connection on its idle wait (TLS: its output sent and
   // its engine trimmed first).
   asio::awaitable<void> Park(Session& s, Conn* c, bool fresh);
