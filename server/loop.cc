@@ -768,14 +768,15 @@ void Loop::EndTls(Session& s, Conn* c) {
   s.tls_out.Reset();
 }
 
-asio::awaitable<void> Loop::Park(Session& s, Conn* c, bool fresh) {
+void Loop::Park(Session& s, Conn* c, bool fresh) {
   if (c->tls != nullptr) {
+    // What TLS itself had to say (a KeyUpdate's answer) is a few bytes the
+    // socket takes now; a client that takes nothing is not kept.
+    FlushNow(s, c);
     if (!s.tls_out.empty()) {
-      const bool sent = co_await Flush(s, c);
-      if (!sent) {
-        CloseConn(c);
-        co_return;
-      }
+      EndTls(s, c);
+      CloseConn(c);
+      return;
     }
     c->tls->set_output(nullptr);
     c->tls->Trim();
@@ -822,12 +823,9 @@ asio::awaitable<void> Loop::AnswerError(Session& s, Conn* c, int status,
   CloseNotify(s, c);
   const bool ok = co_await Flush(s, c);
   s.out.Reset();
-  s.tls_out.Reset();
+  EndTls(s, c);
   s.in.Reset();
   s.pos = 0;
-  if (c->tls != nullptr) {
-    c->tls->set_output(nullptr);
-  }
   if (!ok) {
     CloseConn(c);
   } else {
@@ -1357,7 +1355,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
         co_return;
       }
       if (h == HandshakeOutcome::kFailed) {
-        s.tls_out.Reset();
+        EndTls(s, c);
         CloseConn(c);
         co_return;
       }
@@ -1366,7 +1364,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
   // We were woken by readability (or by accept): read what is there.
   ReadNow(s, c, s.in, 0, ec);
   if (ec == asio::error::would_block) {
-    co_await Park(s, c, c->requests == 0);
+    Park(s, c, c->requests == 0);
     co_return;
   }
   if (ec) {
@@ -1403,7 +1401,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
             break;
           }
         }
-        co_await Park(s, c, false);
+        Park(s, c, false);
         co_return;
       }
       if (s.pos > 0) {

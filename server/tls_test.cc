@@ -78,11 +78,12 @@ class TlsClient {
     connected_ = conn_.Connect(port);
   }
 
-  // false when it failed (status() says why).
-  bool Handshake() {
+  // false when it failed (status() says why). `bytewise`: the client's
+  // flights go one byte per write.
+  bool Handshake(bool bytewise = false) {
     status_ = engine_.Start();
     while (status_.ok() && !engine_.handshake_done()) {
-      if (!SendOutput()) {
+      if (!SendOutput(bytewise)) {
         return false;
       }
       if (conn_.ReadSome(milliseconds(5000)) <= 0) {
@@ -100,10 +101,17 @@ class TlsClient {
     engine_.TakeOutput(out);
     return std::string(out.view());
   }
-  bool SendOutput() {
+  bool SendOutput(bool bytewise = false) {
     bytes::ByteBuffer out;
     engine_.TakeOutput(out);
-    return out.empty() || conn_.Send(out.view());
+    std::string_view v = out.view();
+    while (bytewise && v.size() > 1) {
+      if (!conn_.Send(v.substr(0, 1))) {
+        return false;
+      }
+      v.remove_prefix(1);
+    }
+    return v.empty() || conn_.Send(v);
   }
   // Everything the server sends until it closes, decrypted; `closed`: it
   // ended the TLS session with close_notify.
@@ -266,6 +274,12 @@ TEST(TlsServerTest, SplitCiphertextGetsTheSameAnswers) {
     }
     return t;
   };
+  // The handshake itself, one byte per write.
+  TlsClient slow(ts.port());
+  ASSERT_TRUE(slow.Handshake(/*bytewise=*/true)) << slow.status();
+  ASSERT_TRUE(slow.conn().Send(slow.Encrypt(Get("/slow"))));
+  EXPECT_NE(slow.ReadPlainUntil("GET /slow").find("GET /slow"),
+            std::string::npos);
   const std::string whole = transcript({}, false);
   ASSERT_NE(whole.find("POST /a [11] hello world"), std::string::npos) << whole;
   ASSERT_NE(whole.find("GET /b [0]"), std::string::npos) << whole;

@@ -344,8 +344,8 @@ class Loop {
   // alert), and detaches the engine from the session.
   void EndTls(Session& s, Conn* c);
   // Parks a served connection on its idle wait (TLS: its output sent and
-  // its engine trimmed first).
-  asio::awaitable<void> Park(Session& s, Conn* c, bool fresh);
+  // its engine trimmed first, or closed if the socket does not take it).
+  void Park(Session& s, Conn* c, bool fresh);
   // Writes what of s.out the socket takes now (never waits).
   void FlushNow(Session& s, Conn* c);
   // Before a task's first wait: flushes earlier pipelined answers and
