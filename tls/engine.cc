@@ -119,6 +119,12 @@ Engine::Engine(std::shared_ptr<const Context> context, std::string_view host)
 }
 
 Engine::~Engine() {
+  if (done_ && failed_.ok()) {
+    // A connection that ended without an error, with or without
+    // close_notify, leaves its session resumable (OpenSSL would otherwise
+    // mark it bad on SSL_free); one that failed does not.
+    SSL_set_shutdown(ssl_, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  }
   SSL_free(ssl_);  // frees the BIO too
 }
 
@@ -258,6 +264,31 @@ absl::Status Engine::ErrorStatus(int ssl_error) {
     return absl::AbortedError(absl::StrCat("tls: the peer sent alert: ", text));
   }
   return absl::InvalidArgumentError(absl::StrCat("tls: ", text));
+}
+
+Session::~Session() {
+  SSL_SESSION_free(session_);
+}
+
+void Engine::set_session(std::shared_ptr<const Session> session) {
+  if (session != nullptr && !context_->is_server()) {
+    SSL_set_session(ssl_, session->session_);  // takes its own reference
+  }
+}
+
+std::shared_ptr<const Session> Engine::session() const {
+  if (!done_ || context_->is_server()) {
+    return nullptr;
+  }
+  SSL_SESSION* s = SSL_get1_session(ssl_);
+  if (s == nullptr) {
+    return nullptr;
+  }
+  if (SSL_SESSION_is_resumable(s) != 1) {
+    SSL_SESSION_free(s);
+    return nullptr;
+  }
+  return std::shared_ptr<const Session>(new Session(s));
 }
 
 void Engine::FillInfo() {

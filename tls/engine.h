@@ -42,6 +42,7 @@
 #include "tls/context.h"
 
 typedef struct ssl_st SSL;
+typedef struct ssl_session_st SSL_SESSION;
 typedef struct bio_st BIO;
 typedef struct bio_method_st BIO_METHOD;
 
@@ -55,6 +56,21 @@ struct ConnectionInfo {
   std::string server_name;   // SNI the client sent ("" for none)
   std::string peer_subject;  // the peer certificate's subject, or ""
   bool resumed = false;      // a resumed session
+};
+
+// A client's TLS session, kept to resume the next connection to the same
+// server (an abbreviated handshake: no certificate, one round trip less in
+// TLS 1.2). Immutable; shared between threads.
+class Session {
+ public:
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+ private:
+  friend class Engine;
+  explicit Session(SSL_SESSION* s) : session_(s) {}
+  SSL_SESSION* session_;
 };
 
 class Engine {
@@ -104,6 +120,15 @@ class Engine {
   size_t buffered_input() const { return in_.size() - in_pos_; }
 
   const ConnectionInfo& info() const { return info_; }
+
+  // Client: offers `session` (from session() of an earlier connection to
+  // the same host, with the same context) for resumption; call before
+  // Start(). The server may decline: the handshake is then a full one.
+  void set_session(std::shared_ptr<const Session> session);
+  // Client: this connection's session if it can be resumed (after the
+  // handshake; in TLS 1.3 once the server's ticket arrived, usually with
+  // the first response), else nullptr.
+  std::shared_ptr<const Session> session() const;
 
  private:
   friend struct EngineBio;

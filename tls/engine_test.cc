@@ -258,5 +258,39 @@ TEST(EngineTest, ConfigurationErrors) {
   EXPECT_TRUE(Context::MakeClient({}).ok()) << "the system's trust store";
 }
 
+// A session kept from one connection resumes the next (TLS 1.3: the
+// ticket comes after the handshake; TLS 1.2: the session id or ticket),
+// and a server with another key cannot resume it.
+TEST(EngineTest, SessionResumesTheNextConnection) {
+  for (int version : {0x0304, 0x0303}) {
+    auto client_ctx = ClientCtx({.max_version = version});
+    auto server_ctx = ServerCtx(Pki().server);
+    std::shared_ptr<const Session> session;
+    {
+      Pair p(client_ctx, "localhost", server_ctx);
+      EXPECT_EQ(p.client.session(), nullptr);  // before the handshake
+      Handshake(p);
+      ASSERT_TRUE(p.client_status.ok()) << p.client_status;
+      EXPECT_FALSE(p.client.info().resumed);
+      ReadAll(p.client);  // takes in the TLS 1.3 ticket
+      session = p.client.session();
+      ASSERT_NE(session, nullptr) << version;
+      EXPECT_EQ(p.server.session(), nullptr);  // a client's only
+    }
+    Pair again(client_ctx, "localhost", server_ctx);
+    again.client.set_session(session);
+    Handshake(again);
+    ASSERT_TRUE(again.client_status.ok()) << again.client_status;
+    EXPECT_TRUE(again.client.info().resumed) << version;
+    EXPECT_TRUE(again.server.info().resumed) << version;
+
+    Pair other(client_ctx, "localhost", ServerCtx(Pki().server));
+    other.client.set_session(session);
+    Handshake(other);
+    ASSERT_TRUE(other.client_status.ok()) << other.client_status;
+    EXPECT_FALSE(other.client.info().resumed) << version;
+  }
+}
+
 }  // namespace
 }  // namespace brisk::tls
