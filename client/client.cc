@@ -29,15 +29,16 @@ bool IsRedirect(int code) {
 
 }  // namespace
 
-absl::Status SplitUrl(std::string_view url, std::string& host_port,
-                      std::string& host, std::string& target) {
+absl::Status SplitUrl(std::string_view url, Url& out) {
   std::string_view rest;
   if (StartsWithNoCase(url, "http://")) {
+    out.https = false;
     rest = url.substr(7);
   } else if (StartsWithNoCase(url, "https://")) {
-    return BadUrl(url, "https is not supported");
+    out.https = true;
+    rest = url.substr(8);
   } else {
-    return BadUrl(url, "not an absolute http:// URL");
+    return BadUrl(url, "not an absolute http:// or https:// URL");
   }
   size_t end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, end);
@@ -54,25 +55,31 @@ absl::Status SplitUrl(std::string_view url, std::string& host_port,
       (!hp.port.empty() && hp.port_number == 0)) {
     return BadUrl(url, "bad host or port");
   }
-  const std::string_view port = hp.port.empty() ? "80" : hp.port;
+  const std::string_view default_port = out.https ? "443" : "80";
+  const std::string_view port = hp.port.empty() ? default_port : hp.port;
   // The name as written (an IPv6 literal keeps its brackets).
   const std::string_view name = authority.substr(
       0, hp.port.empty() ? authority.size()
                          : authority.size() - hp.port.size() - 1);
-  host_port = absl::StrCat(bytes::ToAbsl(name), ":", bytes::ToAbsl(port));
-  host = port == "80" ? std::string(name) : std::string(authority);
+  out.host_port = absl::StrCat(bytes::ToAbsl(name), ":", bytes::ToAbsl(port));
+  out.host = port == default_port ? std::string(name) : std::string(authority);
   if (path.empty()) {
-    target = "/";
+    out.target = "/";
   } else if (path.front() == '?') {
-    target = absl::StrCat("/", bytes::ToAbsl(path));
+    out.target = absl::StrCat("/", bytes::ToAbsl(path));
   } else {
-    target = std::string(path);
+    out.target = std::string(path);
   }
   return absl::OkStatus();
 }
 
-absl::Status ResolveLocation(std::string_view location, std::string_view host,
-                             std::string_view target, std::string& url) {
+std::string Url::origin() const {
+  return absl::StrCat(https ? "https://" : "http://", host);
+}
+
+absl::Status ResolveLocation(std::string_view location, const Url& base,
+                             std::string& url) {
+  const std::string_view target = base.target;
   location = location.substr(0, location.find('#'));
   // RFC 3986 §3.1: a scheme is ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
   size_t colon = location.find(':');
@@ -90,7 +97,8 @@ absl::Status ResolveLocation(std::string_view location, std::string_view host,
     return absl::OkStatus();
   }
   if (location.substr(0, 2) == "//") {
-    url = absl::StrCat("http:", bytes::ToAbsl(location));
+    url =
+        absl::StrCat(base.https ? "https:" : "http:", bytes::ToAbsl(location));
     return absl::OkStatus();
   }
   const std::string_view path = target.substr(0, target.find('?'));
@@ -115,12 +123,14 @@ absl::Status ResolveLocation(std::string_view location, std::string_view host,
   const size_t path_len = std::min(merged.find('?'), merged.size());
   const size_t n = http::NormalizePath(merged.data(), path_len);
   merged.erase(n, path_len - n);
-  url = absl::StrCat("http://", bytes::ToAbsl(host), merged);
+  url = absl::StrCat(base.origin(), merged);
   return absl::OkStatus();
 }
 
 Client::Client(ClientOptions options)
-    : options_(std::move(options)), guard_(loop_.get_executor()) {
+    : options_(std::move(options)),
+      guard_(loop_.get_executor()),
+      tls_(options_.host.tls) {
   thread_ = std::thread([this] { loop_.run(); });
 }
 
@@ -143,36 +153,60 @@ Client::~Client() {
   thread_.join();
 }
 
+absl::Status Client::Target(const http::RequestHeader& h, Url& url) {
+  const std::string_view uri = h.request_uri();
+  if (StartsWithNoCase(uri, "http://") || StartsWithNoCase(uri, "https://")) {
+    return SplitUrl(uri, url);
+  }
+  // Origin-form with a Host header: cleartext (https needs a URL).
+  const std::string_view host = h.host();
+  if (host.empty()) {
+    return BadUrl(uri, "no absolute URL and no Host header");
+  }
+  http::HostPort hp;
+  if (!http::SplitHostPort(host, hp)) {
+    return BadUrl(host, "bad Host header");
+  }
+  url.https = false;
+  url.host = std::string(host);
+  url.host_port = hp.port.empty() ? absl::StrCat(bytes::ToAbsl(host), ":80")
+                                  : std::string(host);
+  url.target = std::string(uri);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<HostClient*> Client::Route(http::Request& req,
                                           std::string& key) {
   http::RequestHeader& h = req.header();
-  std::string_view uri = h.request_uri();
-  if (StartsWithNoCase(uri, "http://") || StartsWithNoCase(uri, "https://")) {
-    std::string host, target;
-    if (absl::Status s = SplitUrl(uri, key, host, target); !s.ok()) {
-      return s;
-    }
-    h.Set("Host", host);
-    h.SetRequestUri(target);
-  } else {
-    std::string_view host = h.host();
-    if (host.empty()) {
-      return BadUrl(uri, "no absolute URL and no Host header");
-    }
-    http::HostPort hp;
-    if (!http::SplitHostPort(host, hp)) {
-      return BadUrl(host, "bad Host header");
-    }
-    key = hp.port.empty() ? absl::StrCat(bytes::ToAbsl(host), ":80")
-                          : std::string(host);
+  Url url;
+  if (absl::Status s = Target(h, url); !s.ok()) {
+    return s;
   }
+  h.Set("Host", url.host);
+  h.SetRequestUri(url.target);
+  // One HostClient per scheme and host:port.
+  key = absl::StrCat(url.https ? "https://" : "http://", url.host_port);
   const absl::Time now = absl::Now();
   bytes::MutexLock lock(&mu_);
   auto it = hosts_.find(key);
   if (it == hosts_.end()) {
     DropIdleHosts(now);
     HostClientOptions o = options_.host;
-    o.addrs = {key};
+    o.addrs = {url.host_port};
+    o.tls = nullptr;
+    if (url.https) {
+      if (tls_ == nullptr) {
+        // The system's trust store, loaded at the first https call.
+        absl::StatusOr<std::shared_ptr<const tls::Context>> made =
+            tls::Context::MakeClient({});
+        if (!made.ok()) {
+          return MakeError(ErrorKind::kTlsHandshake, Phase::kQueue, 0, key,
+                           std::string(made.status().message()));
+        }
+        tls_ = *std::move(made);
+      }
+      o.tls = tls_;
+    }
     Host host;
     host.client = std::make_unique<HostClient>(std::move(o), loop_);
     it = hosts_.emplace(key, std::move(host)).first;
@@ -291,6 +325,11 @@ absl::Status Client::DoRedirects(http::Request& req, http::Response& resp,
     return (*sink)(piece);
   };
   for (int redirects = 0;; ++redirects) {
+    // Where this request goes (Route rewrites it to origin-form).
+    Url base;
+    if (absl::Status t = Target(req.header(), base); !t.ok()) {
+      return t;
+    }
     absl::Status s = sink != nullptr ? DoStream(req, resp, gate, deadline)
                                      : DoDeadline(req, resp, deadline);
     if (!s.ok() || !IsRedirect(resp.status_code())) {
@@ -307,19 +346,21 @@ absl::Status Client::DoRedirects(http::Request& req, http::Response& resp,
     }
     // The next target, absolute or relative to the current one.
     std::string next;
-    const std::string old_host(req.header().host());
-    if (absl::Status r = ResolveLocation(location, old_host,
-                                         req.header().request_uri(), next);
-        !r.ok()) {
+    if (absl::Status r = ResolveLocation(location, base, next); !r.ok()) {
       return r;
     }
     const int code = resp.status_code();
     http::RequestHeader& h = req.header();
-    std::string key, host, target;
-    if (absl::Status u = SplitUrl(next, key, host, target); !u.ok()) {
+    Url to;
+    if (absl::Status u = SplitUrl(next, to); !u.ok()) {
       return u;
     }
-    const bool other_host = host != old_host;
+    if (base.https && !to.https) {
+      // What was asked over TLS is not continued in cleartext.
+      return MakeError(ErrorKind::kInvalidRequest, Phase::kQueue, 0, next,
+                       "redirect from https to http refused");
+    }
+    const bool other_host = to.host != base.host;
     if (other_host && (code == 307 || code == 308) && !req.body().empty()) {
       return s;  // the body is not resent to another host
     }

@@ -1,15 +1,17 @@
 // File: client/client.h
 //
 // Client: requests to any host (fasthttp's Client). A HostClient is made on
-// demand per "host:port" and they all share one event loop thread; hosts not
-// used for max_idle_host_duration are dropped, and at most max_hosts are
-// kept (the least recently used idle one goes first), so a crawler cannot
+// demand per scheme and "host:port" and they all share one event loop thread;
+// hosts not used for max_idle_host_duration are dropped, and at most max_hosts
+// are kept (the least recently used idle one goes first), so a crawler cannot
 // grow the map without bound.
 //
 // The request names its target either as an absolute URL in its request
 // line (`http://example.com:8080/path?q`) or as a path plus a Host header;
-// the client sends origin-form (`/path?q`) with the Host header set. Only
-// plain http is supported: an https URL is kInvalidRequest.
+// the client sends origin-form (`/path?q`) with the Host header set.
+// `https://` URLs go over TLS, verified against the system's trust store
+// with the URL's host checked (or options.host.tls); a path plus a Host
+// header is always cleartext.
 //
 // Thread-safe: Do and friends may be called from any thread except the
 // client's own loop.
@@ -43,8 +45,33 @@
 
 namespace brisk::client {
 
+// An absolute http:// or https:// URL, split.
+struct Url {
+  bool https = false;
+  std::string host_port;  // "example.com:443": where to connect
+  std::string host;       // the Host field: the port only when not default
+  std::string target;     // origin-form: "/path?query"
+  // "https://example.com" (scheme and Host).
+  std::string origin() const;
+};
+
+// Splits an absolute http:// or https:// URL (port 80 or 443 unless
+// given; the fragment dropped). kInvalidRequest for other schemes or bad
+// URLs.
+[[nodiscard]] absl::Status SplitUrl(std::string_view url, Url& out);
+
+// The absolute URL a redirect's `location` names (RFC 3986 §5.2), relative
+// to `base`: absolute http(s) URLs as they are, "//authority" with base's
+// scheme, "/path", "?query" and relative paths merged with base's target,
+// dot segments removed, the fragment dropped. kInvalidRequest for a
+// reference with another scheme (file:, ftp:, javascript:, ...).
+[[nodiscard]] absl::Status ResolveLocation(std::string_view location,
+                                           const Url& base, std::string& url);
+
 struct ClientOptions {
   // Options for every per-host client (`addrs` is filled in per host).
+  // host.tls is the context for https:// URLs (nullptr: the system's trust
+  // store, verification on); http:// URLs ignore it.
   HostClientOptions host;
   // Hosts kept at once (fasthttp: unbounded, cleaned every 10 s).
   size_t max_hosts = 1024;
@@ -78,13 +105,14 @@ class Client {
       absl::Time deadline = absl::InfiniteFuture());
   // Follows 301, 302, 303, 307 and 308 up to `max_redirects` (the option's
   // value when negative); 303, and 301/302 after a POST, continue as GET
-  // without a body. kTooManyRedirects past the limit. Leaving the host
-  // strips the credentials (see sensitive_headers); a 307 or 308 that would
-  // send a request body to another host is not followed: the 3xx is the
-  // answer, and the caller decides.
-  // With `sink` (optional), the final response's body goes to it piece by
-  // piece as it arrives (HostClient::DoStream), never held whole; the
-  // bodies of redirects that carry a Location are read and dropped.
+  // without a body. http may go to https, never back: a redirect from
+  // https to http fails with kInvalidRequest. kTooManyRedirects past the limit.
+  // Leaving the host strips the credentials (see sensitive_headers); a 307 or
+  // 308 that would send a request body to another host is not followed: the 3xx
+  // is the answer, and the caller decides. With `sink` (optional), the final
+  // response's body goes to it piece by piece as it arrives
+  // (HostClient::DoStream), never held whole; the bodies of redirects that
+  // carry a Location are read and dropped.
   [[nodiscard]] absl::Status DoRedirects(
       http::Request& req, http::Response& resp, int max_redirects = -1,
       absl::Time deadline = absl::InfiniteFuture(),
@@ -111,6 +139,9 @@ class Client {
   // origin-form and sets Host.
   [[nodiscard]] absl::StatusOr<HostClient*> Route(http::Request& req,
                                                   std::string& key);
+  // Where `h` goes: its absolute URL, or (cleartext) its Host and target.
+  [[nodiscard]] static absl::Status Target(const http::RequestHeader& h,
+                                           Url& url);
   void Done(const std::string& key);
   void DropIdleHosts(absl::Time now);
 
@@ -127,23 +158,10 @@ class Client {
   std::thread thread_;
   mutable bytes::Mutex mu_;
   absl::flat_hash_map<std::string, Host> hosts_ ABSL_GUARDED_BY(mu_);
+  // https hosts' TLS context: options_.host.tls, or the system's trust
+  // store (made at the first https call).
+  std::shared_ptr<const tls::Context> tls_ ABSL_GUARDED_BY(mu_);
 };
-
-// Splits an absolute http URL into "host:port" and origin-form target.
-// InvalidArgument (with kInvalidRequest) for other schemes or bad URLs.
-[[nodiscard]] absl::Status SplitUrl(std::string_view url,
-                                    std::string& host_port, std::string& host,
-                                    std::string& target);
-
-// The absolute URL a redirect's `location` names (RFC 3986 §5.2), relative
-// to http://`host``target`: absolute http(s) URLs as they are, "//authority"
-// with http, "/path", "?query" and relative paths merged with the current
-// target, dot segments removed, the fragment dropped. kInvalidRequest for a
-// reference with another scheme (file:, ftp:, javascript:, ...).
-[[nodiscard]] absl::Status ResolveLocation(std::string_view location,
-                                           std::string_view host,
-                                           std::string_view target,
-                                           std::string& url);
 
 }  // namespace brisk::client
 

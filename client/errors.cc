@@ -34,6 +34,12 @@ absl::StatusCode CodeFor(ErrorKind k) {
       return absl::StatusCode::kCancelled;
     case ErrorKind::kInvalidRequest:
       return absl::StatusCode::kInvalidArgument;
+    case ErrorKind::kTlsHandshake:
+      return absl::StatusCode::kUnavailable;
+    case ErrorKind::kTlsVerification:
+      return absl::StatusCode::kUnauthenticated;
+    case ErrorKind::kTlsAlert:
+      return absl::StatusCode::kAborted;
   }
   return absl::StatusCode::kUnknown;
 }
@@ -62,7 +68,7 @@ KindPhase Decode(const absl::Status& s) {
   }
   const std::string_view kind = std::string_view(text).substr(0, in);
   const std::string_view phase = std::string_view(text).substr(in + kIn.size());
-  for (int k = 1; k <= static_cast<int>(ErrorKind::kClosed); ++k) {
+  for (int k = 1; k <= static_cast<int>(kLastErrorKind); ++k) {
     if (ToString(static_cast<ErrorKind>(k)) == kind) {
       out.kind = static_cast<ErrorKind>(k);
     }
@@ -101,6 +107,12 @@ std::string_view ToString(ErrorKind k) {
       return "invalid request";
     case ErrorKind::kClosed:
       return "client closed";
+    case ErrorKind::kTlsHandshake:
+      return "tls handshake failed";
+    case ErrorKind::kTlsVerification:
+      return "tls verification failed";
+    case ErrorKind::kTlsAlert:
+      return "tls alert";
   }
   return "unknown";
 }
@@ -113,6 +125,8 @@ std::string_view ToString(Phase p) {
       return "resolve";
     case Phase::kConnect:
       return "connect";
+    case Phase::kHandshake:
+      return "handshake";
     case Phase::kWrite:
       return "write";
     case Phase::kRead:
@@ -156,6 +170,22 @@ absl::Status ResponseParseError(http::ParseError e, int attempts,
                        ? ErrorKind::kBodyTooLarge
                        : ErrorKind::kMalformedResponse,
                    Phase::kRead, attempts, host, http::ToString(e));
+}
+
+absl::Status TlsError(const absl::Status& engine_error, Phase phase,
+                      int attempts, std::string_view host) {
+  ErrorKind kind = phase == Phase::kHandshake ? ErrorKind::kTlsHandshake
+                                              : ErrorKind::kMalformedResponse;
+  if (absl::IsUnauthenticated(engine_error)) {
+    kind = ErrorKind::kTlsVerification;
+  } else if (absl::IsAborted(engine_error)) {
+    kind = ErrorKind::kTlsAlert;
+  } else if (absl::IsUnavailable(engine_error) && phase != Phase::kHandshake) {
+    kind = ErrorKind::kConnectionClosed;
+  }
+  const absl::string_view why = engine_error.message();
+  return MakeError(kind, phase, attempts, host,
+                   std::string_view(why.data(), why.size()));
 }
 
 }  // namespace brisk::client

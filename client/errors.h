@@ -43,10 +43,30 @@ enum class ErrorKind : uint8_t {
   kInvalidRequest,
   // The client is shutting down. Unavailable.
   kClosed,
+  // HTTPS: the TLS handshake failed (no common version or cipher, the
+  // server hung up mid-handshake, bytes that are not TLS). Unavailable.
+  kTlsHandshake,
+  // HTTPS: the server's certificate failed verification (untrusted,
+  // expired, another host's); the message has OpenSSL's reason.
+  // Unauthenticated.
+  kTlsVerification,
+  // HTTPS: the server sent a TLS alert (it refused the client's
+  // certificate, or the connection broke); the message names it.
+  // Aborted.
+  kTlsAlert,
 };
+// The last kind (for tables and tests that go through them all).
+inline constexpr ErrorKind kLastErrorKind = ErrorKind::kTlsAlert;
 
 // Where a call was when it failed.
-enum class Phase : uint8_t { kQueue, kResolve, kConnect, kWrite, kRead };
+enum class Phase : uint8_t {
+  kQueue,
+  kResolve,
+  kConnect,
+  kHandshake,  // TLS
+  kWrite,
+  kRead,
+};
 
 std::string_view ToString(ErrorKind k);
 std::string_view ToString(Phase p);
@@ -61,6 +81,13 @@ std::string_view ToString(Phase p);
 // the parser's words as the detail.
 [[nodiscard]] absl::Status ResponseParseError(http::ParseError e, int attempts,
                                               std::string_view host);
+
+// The error for a tls::Engine failure in `phase`: kTlsVerification,
+// kTlsAlert, kTlsHandshake during the handshake, kMalformedResponse for a
+// broken record after it; OpenSSL's words as the detail.
+[[nodiscard]] absl::Status TlsError(const absl::Status& engine_error,
+                                    Phase phase, int attempts,
+                                    std::string_view host);
 
 // kNone for OK or for a status the client did not make.
 ErrorKind KindOf(const absl::Status& s);
@@ -78,6 +105,11 @@ inline bool IsConnectionClosed(const absl::Status& s) {
 }
 inline bool IsBodyTooLarge(const absl::Status& s) {
   return KindOf(s) == ErrorKind::kBodyTooLarge;
+}
+inline bool IsTls(const absl::Status& s) {
+  const ErrorKind k = KindOf(s);
+  return k == ErrorKind::kTlsHandshake || k == ErrorKind::kTlsVerification ||
+         k == ErrorKind::kTlsAlert;
 }
 
 }  // namespace brisk::client

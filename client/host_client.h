@@ -67,6 +67,8 @@ struct HostClientStats {
   uint64_t retries = 0;            // attempts after the first
   uint64_t evicted_by_server = 0;  // idle connections the server closed
   uint64_t timeouts = 0;
+  uint64_t tls_handshakes = 0;  // https: handshakes done (full + resumed)
+  uint64_t tls_resumed = 0;     // of which resumed a session
 };
 
 class HostClient {

@@ -493,7 +493,7 @@ TEST(HostClientTest, ErrorsCarryKindPhaseAndAttempts) {
   EXPECT_NE(st.ToString().find("[brisk.client.ErrorKind='timeout in read']"),
             std::string::npos)
       << st.ToString();
-  for (int k = 1; k <= static_cast<int>(ErrorKind::kClosed); ++k) {
+  for (int k = 1; k <= static_cast<int>(kLastErrorKind); ++k) {
     for (int p = 0; p <= static_cast<int>(Phase::kRead); ++p) {
       absl::Status e =
           MakeError(static_cast<ErrorKind>(k), static_cast<Phase>(p), 1, "h:1");

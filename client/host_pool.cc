@@ -63,9 +63,12 @@ HostPool::HostPool(const HostClientOptions& options, asio::io_context& io)
     ports_.emplace_back(hp.port);
     port_numbers_.push_back(hp.port_number);
     // RFC 9112 §3.2: the port goes with the host unless it is the default.
-    host_fields_.push_back(
-        hp.port_number == 80 ? a.substr(0, a.size() - hp.port.size() - 1) : a);
+    const uint16_t default_port = options_.tls ? 443 : 80;
+    host_fields_.push_back(hp.port_number == default_port
+                               ? a.substr(0, a.size() - hp.port.size() - 1)
+                               : a);
   }
+  sessions_.resize(options_.addrs.size());
   idle_.reserve(static_cast<size_t>(options_.max_conns));
 }
 
@@ -343,6 +346,29 @@ asio::awaitable<absl::Status> HostPool::Dial(CallCtx* cc, Conn* c,
   c->header.set_limits(
       http::HeaderLimits{.max_header_bytes = options_.max_header_bytes});
   dials_.fetch_add(1, std::memory_order_relaxed);
+  if (options_.tls == nullptr) {
+    co_return absl::OkStatus();
+  }
+  // https: the handshake gets a dial_timeout of its own.
+  Arm(cc, std::min(call_deadline, After(options_.dial_timeout)));
+  absl::Status st = co_await c->Handshake(
+      options_.tls,
+      options_.tls_server_name.empty() ? host : options_.tls_server_name,
+      sessions_[c->addr]);
+  if (Interrupted(cc)) {
+    if (cc->cancelled || Clock::now() >= call_deadline) {
+      co_return InterruptError(cc, Phase::kHandshake, 1, addr);
+    }
+    co_return MakeError(ErrorKind::kTlsHandshake, Phase::kHandshake, 1, addr,
+                        "timed out");
+  }
+  if (!st.ok()) {
+    co_return TlsError(st, Phase::kHandshake, 1, addr);
+  }
+  tls_handshakes_.fetch_add(1, std::memory_order_relaxed);
+  if (c->tls->info().resumed) {
+    tls_resumed_.fetch_add(1, std::memory_order_relaxed);
+  }
   co_return absl::OkStatus();
 }
 
@@ -362,6 +388,10 @@ void HostPool::Watch(Conn* c) {
 void HostPool::OnWatch(Conn* c, const boost::system::error_code& ec) {
   if (ec || !c->idle) {
     return;  // cancelled for reuse
+  }
+  if (c->IdleReadOk(c->in)) {
+    Watch(c);  // https: only a session ticket
+    return;
   }
   // Readable while idle: the server closed it (FIN or RST) or sent bytes
   // nobody asked for. Either way it must not be reused.
@@ -516,6 +546,8 @@ HostClientStats HostPool::stats() const {
   s.retries = retries_.load(std::memory_order_relaxed);
   s.evicted_by_server = evicted_.load(std::memory_order_relaxed);
   s.timeouts = timeouts_.load(std::memory_order_relaxed);
+  s.tls_handshakes = tls_handshakes_.load(std::memory_order_relaxed);
+  s.tls_resumed = tls_resumed_.load(std::memory_order_relaxed);
   return s;
 }
 
@@ -600,22 +632,31 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
       Release(c, true);
       break;
     }
+    std::string_view wire;
+    if (!c->Seal(c->out.view(), wire)) {
+      result = TlsError(c->tls_error, Phase::kWrite, attempt,
+                        options_.addrs[c->addr]);
+      cc->conn = nullptr;
+      Disarm(cc);
+      CloseConn(c);
+      break;
+    }
     Arm(cc, std::min(call_deadline, After(options_.write_timeout)));
     bool wrote_any = false;
     bool write_ok = true;
     {
       boost::system::error_code ec;
       size_t n =
-          c->socket.write_some(asio::buffer(c->out.data(), c->out.size()), ec);
+          c->socket.write_some(asio::buffer(wire.data(), wire.size()), ec);
       if (ec && ec != asio::error::would_block) {
         write_ok = false;
       } else {
         n = ec ? 0 : n;
         wrote_any = n > 0;
         // write_timeout bounds each wait for the server to take more.
-        while (write_ok && n < c->out.size()) {
+        while (write_ok && n < wire.size()) {
           auto [wec, m] = co_await c->socket.async_write_some(
-              asio::buffer(c->out.data() + n, c->out.size() - n), kAwait);
+              asio::buffer(wire.data() + n, wire.size() - n), kAwait);
           n += m;
           wrote_any = wrote_any || m > 0;
           write_ok = !Interrupted(cc) && !wec;
@@ -651,7 +692,15 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
     int interim = 0;   // 1xx heads skipped
     bool too_many_interim = false;
     bool got_any = false;
-    enum class End { kNone, kTimeout, kClosed, kMalformed, kTooLarge, kSink };
+    enum class End {
+      kNone,
+      kTimeout,
+      kClosed,
+      kMalformed,
+      kTooLarge,
+      kSink,
+      kTls
+    };
     End end = End::kNone;
     http::ParseError perr = http::ParseError::kNone;
     http::ParseResult pr;
@@ -677,11 +726,14 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
           break;
         }
       }
-      char* p = c->in.PrepareAppend(options_.read_buffer_size);
-      auto [ec, n] = co_await c->socket.async_read_some(
-          asio::buffer(p, c->in.available()), kAwait);
+      const boost::system::error_code ec =
+          co_await c->ReadSome(c->in, options_.read_buffer_size);
       if (Interrupted(cc)) {
         end = End::kTimeout;
+        break;
+      }
+      if (ec == asio::error::fault) {
+        end = End::kTls;
         break;
       }
       if (ec) {
@@ -692,7 +744,6 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         break;
       }
       got_any = true;
-      c->in.CommitAppend(n);
       // read_timeout bounds each wait for more of the response.
       Arm(cc, std::min(call_deadline, After(options_.read_timeout)));
     }
@@ -739,23 +790,29 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
           // (the result must not depend on where TCP split the response).
           c->in.DiscardPrefix(pos);
           pos = 0;
-          char* p = c->in.PrepareAppend(options_.read_buffer_size);
-          auto [ec, n] = co_await c->socket.async_read_some(
-              asio::buffer(p, c->in.available()), kAwait);
+          const boost::system::error_code ec =
+              co_await c->ReadSome(c->in, options_.read_buffer_size);
           if (Interrupted(cc)) {
             end = End::kTimeout;
             break;
           }
+          if (ec == asio::error::fault) {
+            end = End::kTls;
+            break;
+          }
           if (ec) {
-            d = body.Close();
-            if (!d.failed()) {
-              deliver();
-              break;  // a body delimited by the end of the connection
+            // Only a clean end (FIN; for https, close_notify) ends a body
+            // delimited by the end of the connection.
+            if (ec == asio::error::eof) {
+              d = body.Close();
+              if (!d.failed()) {
+                deliver();
+                break;
+              }
             }
             end = End::kClosed;
             break;
           }
-          c->in.CommitAppend(n);
           Arm(cc, std::min(call_deadline, After(options_.read_timeout)));
           d = body.Read(c->in.view(), dst);
           pos = d.consumed;
@@ -803,6 +860,10 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         break;
       case End::kSink:
         break;  // the sink's own status
+      case End::kTls:
+        result = TlsError(c->tls_error, Phase::kRead, attempt,
+                          options_.addrs[c->addr]);
+        break;
       case End::kTimeout:
         result = timed_out(Phase::kRead);
         break;
@@ -824,6 +885,13 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
             options_.addrs[c->addr],
             absl::StrCat("limit ", options_.max_response_body_size, " bytes"));
         break;
+    }
+    if (c->tls != nullptr && !c->session_saved && end == End::kNone) {
+      // TLS 1.3 sends the ticket after the handshake: it has come by now.
+      if (std::shared_ptr<const tls::Session> s = c->tls->session()) {
+        sessions_[c->addr] = std::move(s);
+        c->session_saved = true;
+      }
     }
     cc->conn = nullptr;
     Disarm(cc);

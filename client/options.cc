@@ -50,6 +50,9 @@ absl::Status Validate(const HostClientOptions& o) {
   if (o.max_header_bytes < 64) {
     return Bad("max_header_bytes", "must be at least 64");
   }
+  if (o.tls != nullptr && o.tls->is_server()) {
+    return Bad("tls", "is a server context (use tls::Context::MakeClient)");
+  }
   return absl::OkStatus();
 }
 

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "absl/time/time.h"
 
 #include "http/message.h"
+#include "tls/context.h"
 
 namespace brisk::client {
 
@@ -40,7 +42,16 @@ struct HostClientOptions {
   // A connection older than this is closed after its current request.
   // fasthttp: unlimited (0). Infinite here means unlimited.
   absl::Duration max_conn_duration = absl::InfiniteDuration();
-  // Resolve + connect. fasthttp: 3 s (DefaultDialTimeout).
+  // https: the TLS client context — what to trust (the system's store by
+  // default), a client certificate, or insecure_skip_verify — made with
+  // tls::Context::MakeClient and shared by any number of clients. nullptr
+  // speaks cleartext HTTP. fasthttp: IsTLS and TLSConfig.
+  std::shared_ptr<const tls::Context> tls = nullptr;
+  // https: the name sent as SNI and checked against the server's
+  // certificate; empty: each address's host. fasthttp: TLSConfig.ServerName.
+  std::string tls_server_name = "";
+  // Resolve + connect, and then the TLS handshake (for https) with a
+  // dial_timeout of its own. fasthttp: 3 s (DefaultDialTimeout).
   absl::Duration dial_timeout = absl::Seconds(3);
   // Longest wait for more of the response (read) or for the server to take
   // more of the request (write): no progress for this long fails the call

@@ -25,6 +25,7 @@
 
 #include "bytes/byte_buffer.h"
 #include "client/internal/interim.h"
+#include "client/internal/stream.h"
 #include "client/internal/submitter.h"
 #include "http/body_reader.h"
 #include "http/method.h"
@@ -51,9 +52,7 @@ absl::Status Unshared(const absl::Status& s) {
 }
 
 }  // namespace
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-using Executor = asio::io_context::executor_type;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 struct Pending {
@@ -62,9 +61,8 @@ struct Pending {
   Clock::time_point deadline;
 };
 
-struct PConn {
-  explicit PConn(asio::io_context& io, size_t ring) : socket(io), ring(ring) {}
-  asio::basic_stream_socket<tcp, Executor> socket;
+struct PConn : Stream {
+  explicit PConn(asio::io_context& io, size_t ring) : Stream(io), ring(ring) {}
   bytes::ByteBuffer in, out, queued;
   std::vector<Pending> ring;  // pending requests, oldest at `first`
   size_t first = 0;
@@ -107,7 +105,7 @@ class Pipeline {
     port_ = hp.port;
     port_number_ = hp.port_number;
     // RFC 9112 §3.2: the port goes with the host unless it is the default.
-    host_field_ = hp.port_number == 80
+    host_field_ = hp.port_number == (o_.tls ? 443 : 80)
                       ? o_.addr.substr(0, o_.addr.size() - hp.port.size() - 1)
                       : o_.addr;
     submitter_.Start();
@@ -232,10 +230,16 @@ class Pipeline {
       return;
     }
     std::swap(c->out, c->queued);
+    std::string_view wire;
+    if (!c->Seal(c->out.view(), wire)) {
+      c->out.Reset();
+      Fail(c, TlsError(c->tls_error, Phase::kWrite, 1, o_.addr));
+      return;
+    }
     c->writing = true;
     writes_.fetch_add(1, std::memory_order_relaxed);
     asio::async_write(
-        c->socket, asio::buffer(c->out.data(), c->out.size()),
+        c->socket, asio::buffer(wire.data(), wire.size()),
         [this, c](const boost::system::error_code& ec, size_t) {
           c->writing = false;
           c->out.Reset();
@@ -306,9 +310,8 @@ class Pipeline {
           tcp::endpoint(ip, port_number_), kAwait);
       ec = cec;
     }
-    c->dialing = false;
-    c->dial_deadline = Clock::time_point::max();
     if (ec || c->failed) {
+      c->dialing = false;
       Fail(c, MakeError(ErrorKind::kDial, Phase::kConnect, 1, o_.addr,
                         c->failed ? "timed out" : ec.message()));
       c->reading = false;
@@ -316,6 +319,24 @@ class Pipeline {
       co_return;
     }
     c->socket.set_option(tcp::no_delay(true), ec);
+    if (o_.tls != nullptr) {
+      // Within the same dial_timeout (Tick closes the socket at it).
+      absl::Status st = co_await c->Handshake(
+          o_.tls, o_.tls_server_name.empty() ? host_ : o_.tls_server_name,
+          session_);
+      if (!st.ok() || c->failed) {
+        c->dialing = false;
+        Fail(c, c->failed
+                    ? MakeError(ErrorKind::kTlsHandshake, Phase::kHandshake, 1,
+                                o_.addr, "timed out")
+                    : TlsError(st, Phase::kHandshake, 1, o_.addr));
+        c->reading = false;
+        MaybeFree(c);
+        co_return;
+      }
+    }
+    c->dialing = false;
+    c->dial_deadline = Clock::time_point::max();
     Write(c);
     // Read responses in order.
     size_t pos = 0;
@@ -374,6 +395,9 @@ class Pipeline {
         const bool close =
             !c->header.keep_alive() || EndsHttp(c->header.status_code());
         c->header.Reset();
+        if (c->tls != nullptr && session_ == nullptr) {
+          session_ = c->tls->session();  // for the next connection
+        }
         Complete(c, absl::OkStatus());
         if (close) {
           Fail(c, MakeError(ErrorKind::kConnectionClosed, Phase::kRead, 1,
@@ -389,11 +413,16 @@ class Pipeline {
         c->in.DiscardPrefix(pos);
       }
       pos = 0;
-      char* buf = c->in.PrepareAppend(o_.read_buffer_size);
-      auto [rec, n] = co_await c->socket.async_read_some(
-          asio::buffer(buf, c->in.available()), kAwait);
+      const boost::system::error_code rec =
+          co_await c->ReadSome(c->in, o_.read_buffer_size);
+      if (rec == asio::error::fault) {
+        Fail(c, TlsError(c->tls_error, Phase::kRead, 1, o_.addr));
+        break;
+      }
       if (rec) {
-        if (in_body && c->count > 0) {
+        // Only a clean end (FIN; for https, close_notify) ends a body
+        // delimited by the end of the connection.
+        if (in_body && c->count > 0 && rec == asio::error::eof) {
           http::DecodeResult d = body.Close();
           if (!d.failed()) {
             Complete(c, absl::OkStatus());  // delimited by the close
@@ -410,7 +439,6 @@ class Pipeline {
                           o_.addr, rec.message()));
         break;
       }
-      c->in.CommitAppend(n);
       if (c->count == 0) {
         Fail(c, MakeError(ErrorKind::kMalformedResponse, Phase::kRead, 1,
                           o_.addr, "bytes nobody asked for"));
@@ -491,7 +519,8 @@ class Pipeline {
   Submitter submitter_;
   std::string host_, port_;
   uint16_t port_number_ = 0;
-  std::string host_field_;  // the Host header value
+  std::string host_field_;                       // the Host header value
+  std::shared_ptr<const tls::Session> session_;  // https: to resume
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::vector<PConn*> conns_;
   bool tick_armed_ = false;
@@ -514,6 +543,11 @@ absl::Status ValidateOptions(const PipelineClientOptions& o) {
     return absl::InvalidArgumentError(
         "PipelineClientOptions: max_conns and max_pending_requests must be "
         "positive");
+  }
+  if (o.tls != nullptr && o.tls->is_server()) {
+    return absl::InvalidArgumentError(
+        "PipelineClientOptions.tls: is a server context (use "
+        "tls::Context::MakeClient)");
   }
   return absl::OkStatus();
 }

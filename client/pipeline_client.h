@@ -38,6 +38,7 @@
 
 #include "client/errors.h"
 #include "http/message.h"
+#include "tls/context.h"
 
 namespace brisk::client {
 
@@ -48,6 +49,12 @@ struct PipelineClientOptions {
   int max_conns = 1;
   // Requests in flight per connection (fasthttp: MaxPendingRequests, 1024).
   int max_pending_requests = 1024;
+  // https: the TLS client context (see HostClientOptions::tls); nullptr
+  // speaks cleartext.
+  std::shared_ptr<const tls::Context> tls = nullptr;
+  // https: SNI and the name checked; empty: addr's host.
+  std::string tls_server_name = "";
+  // Resolve + connect + the TLS handshake.
   absl::Duration dial_timeout = absl::Seconds(3);
   // The deadline of a call made without one (Do): its response must be
   // complete within this, or it fails with kTimeout. fasthttp: none.

@@ -252,7 +252,7 @@ absl::Status Engine::ErrorStatus(int ssl_error) {
   }
   if (e == 0) {
     if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN) {
-      return absl::AbortedError("tls: the peer closed during the handshake");
+      return absl::UnavailableError("tls: the peer closed the connection");
     }
     return absl::InternalError(absl::StrCat("tls: error ", ssl_error));
   }

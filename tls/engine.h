@@ -24,6 +24,8 @@
 //   Aborted          — the peer sent a TLS alert (its description)
 //   InvalidArgument  — the bytes are not TLS (plain HTTP sent to a TLS port)
 //                      or break the protocol
+//   Unavailable      — the connection ended without close_notify where
+//                      OpenSSL needed more (mid-handshake)
 //   FailedPrecondition — a call out of order
 //
 // Not thread-safe: one connection, one thread at a time.

@@ -48,6 +48,7 @@
 #include "client/host_client.h"
 #include "client/pipeline_client.h"
 #include "http/message.h"
+#include "tools/client_tls.h"
 
 namespace {
 
@@ -57,7 +58,8 @@ using Clock = std::chrono::steady_clock;
 constexpr char kUsage[] =
     "usage: load [-c CONNECTIONS] [-d DURATION] [-t THREADS] [--rate R] "
     "[-H 'Name: value']... [-m METHOD] [--body DATA] [--pipeline N] "
-    "[--timeout DURATION] [--json] [--plot FILE.svg] URL";
+    "[--timeout DURATION] [--json] [--plot FILE.svg] "
+    "[-k|--insecure] [--cacert FILE] [--cert FILE --key FILE] URL";
 
 struct Args {
   int connections = 10;
@@ -71,6 +73,7 @@ struct Args {
   absl::Duration timeout = absl::Seconds(2);
   bool json = false;
   std::string plot;
+  brisk::tools::ClientTlsFlags tls;  // for https:// URLs
   std::string url;
 };
 
@@ -99,7 +102,14 @@ int Parse(int argc, char** argv, Args& a) {
       v = argv[++i];
       return true;
     };
-    if (arg == "-h" || arg == "--help") {
+    std::string error;
+    if (brisk::tools::ParseClientTlsFlag(
+            arg, [&](std::string& out) { return value() && (out = v, true); },
+            a.tls, error)) {
+      if (!error.empty()) {
+        return Bad(error);
+      }
+    } else if (arg == "-h" || arg == "--help") {
       std::printf("%s\n", kUsage);
       return 0;
     } else if (arg == "-c") {
@@ -263,26 +273,28 @@ std::string ErrorName(const absl::Status& s) {
 // One worker thread: its own loop and client, `conns` connections.
 class Worker {
  public:
-  Worker(const Args& a, const std::string& host_port, const std::string& host,
-         const std::string& target, int conns, Clock::time_point start,
-         Clock::time_point end, ThreadResult& out)
+  Worker(const Args& a, const brisk::client::Url& url,
+         std::shared_ptr<const brisk::tls::Context> tls, int conns,
+         Clock::time_point start, Clock::time_point end, ThreadResult& out)
       : a_(a), conns_(conns), start_(start), end_(end), out_(out) {
     if (a.pipeline > 1) {
       brisk::client::PipelineClientOptions o;
-      o.addr = host_port;
+      o.addr = url.host_port;
+      o.tls = tls;
       o.max_conns = conns;
       o.max_pending_requests = a.pipeline;
       pipeline_ =
           std::make_unique<brisk::client::PipelineClient>(std::move(o), io_);
     } else {
       brisk::client::HostClientOptions o;
-      o.addrs = {host_port};
+      o.addrs = {url.host_port};
+      o.tls = tls;
       o.max_conns = conns;
       o.max_conn_wait_timeout = absl::Hours(1);
       host_ = std::make_unique<brisk::client::HostClient>(std::move(o), io_);
     }
-    host_header_ = host;
-    target_ = target;
+    host_header_ = url.host;
+    target_ = url.target;
   }
 
   void Run() {
@@ -456,10 +468,18 @@ int main(int argc, char** argv) {
   if (int code = Parse(argc, argv, a); code >= 0) {
     return code;
   }
-  std::string host_port, host, target;
-  if (absl::Status s = brisk::client::SplitUrl(a.url, host_port, host, target);
-      !s.ok()) {
+  brisk::client::Url url;
+  if (absl::Status s = brisk::client::SplitUrl(a.url, url); !s.ok()) {
     return Bad(std::string(s.message()));
+  }
+  std::shared_ptr<const brisk::tls::Context> tls;
+  if (url.https) {
+    absl::StatusOr<std::shared_ptr<const brisk::tls::Context>> made =
+        brisk::tools::MakeClientTls(a.tls);
+    if (!made.ok()) {
+      return Bad(std::string(made.status().message()));
+    }
+    tls = *std::move(made);
   }
   const double cpu0 = CpuSeconds();
   const Clock::time_point start = Clock::now();
@@ -471,8 +491,8 @@ int main(int argc, char** argv) {
   for (int t = 0; t < a.threads; ++t) {
     int conns = a.connections / a.threads + (t < a.connections % a.threads);
     results.push_back(std::make_unique<ThreadResult>());
-    workers.push_back(std::make_unique<Worker>(
-        a, host_port, host, target, conns, start, end, *results.back()));
+    workers.push_back(std::make_unique<Worker>(a, url, tls, conns, start, end,
+                                               *results.back()));
   }
   std::vector<std::thread> threads;
   for (auto& w : workers) {

@@ -11,6 +11,8 @@
 
 #include "server/server.h"
 #include "testing/subprocess.h"
+#include "testing/tls_certs.h"
+#include "tls/context.h"
 
 namespace {
 
@@ -61,6 +63,38 @@ TEST(LoadTest, CountsExactlyWhatTheServerAnswered) {
   srv.Shutdown(absl::Seconds(5));
 }
 
+// https:// with --cacert (verified, one handshake per connection), -k, and
+// verification failures counted by kind.
+TEST(LoadTest, HttpsWithTheFlagsCurlHas) {
+  const brisk::testing::TestPki pki = brisk::testing::MakeTestPki();
+  const std::string ca =
+      brisk::testing::WritePem(::testing::TempDir(), "load_ca.pem", pki.ca);
+  std::atomic<uint64_t> served{0};
+  brisk::server::ServerOptions o;
+  o.threads = 1;
+  o.tls = *brisk::tls::Context::MakeServer(
+      {.cert_chain_pem = pki.server.cert, .key_pem = pki.server.key});
+  brisk::server::Server srv(o, [&](brisk::server::RequestCtx& ctx) {
+    served.fetch_add(1);
+    ctx.SetBody("Hello, World!");
+  });
+  ASSERT_TRUE(srv.Listen("127.0.0.1:0").ok());
+  srv.Start();
+  const std::string url = absl::StrCat("https://localhost:", srv.port(), "/");
+  brisk::testing::CommandResult r =
+      RunLoad("-c 4 -t 2 -d 1s --json --cacert " + ca + " " + url);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(JsonNumber(r.out, "requests"), served.load()) << r.out;
+  EXPECT_EQ(srv.stats().tls_handshakes, 4u);
+  r = RunLoad("-c 2 -t 1 -d 300ms --json --pipeline 4 -k " + url);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = RunLoad("-c 1 -t 1 -d 300ms --json " + url);  // the system's store
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("\"tls_verification_failed\""), std::string::npos)
+      << r.out;
+  srv.Shutdown(absl::Seconds(5));
+}
+
 TEST(LoadTest, ErrorsByKindAndExitCodes) {
   brisk::server::Server srv({.threads = 1}, [](brisk::server::RequestCtx& ctx) {
     ctx.Error(503, "busy");
@@ -80,7 +114,9 @@ TEST(LoadTest, ErrorsByKindAndExitCodes) {
   EXPECT_EQ(RunLoad("-c 0 http://127.0.0.1:1/").exit_code, 2);
   EXPECT_EQ(RunLoad("--nope http://127.0.0.1:1/").exit_code, 2);
   EXPECT_EQ(RunLoad("").exit_code, 2);
-  EXPECT_EQ(RunLoad("https://127.0.0.1:1/").exit_code, 2);
+  EXPECT_EQ(RunLoad("ftp://127.0.0.1:1/").exit_code, 2);
+  EXPECT_EQ(RunLoad("--cacert /no/such/file https://127.0.0.1:1/").exit_code,
+            2);
 }
 
 }  // namespace

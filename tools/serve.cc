@@ -3,8 +3,6 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/flags/flag.h"
@@ -12,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "http/uri.h"
+#include "tools/flag_file.h"
 
 ABSL_FLAG(std::string, tls_cert, "",
           "serve HTTPS with this certificate chain (PEM file, leaf first)");
@@ -24,18 +23,6 @@ ABSL_FLAG(std::string, http_redirect, "",
 
 namespace brisk::tools {
 namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& flag,
-                                     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, ": cannot read ", path));
-  }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // "host:port" for URLs and Location fields: [::1] bracketed, 0.0.0.0 or an
 // empty host shown as 127.0.0.1.
@@ -101,18 +88,18 @@ absl::StatusOr<std::shared_ptr<const tls::Context>> TlsFromFlags() {
     return std::shared_ptr<const tls::Context>();
   }
   tls::ServerConfig config;
-  absl::StatusOr<std::string> pem = ReadFile("tls-cert", cert);
+  absl::StatusOr<std::string> pem = ReadFlagFile("tls-cert", cert);
   if (!pem.ok()) {
     return pem.status();
   }
   config.cert_chain_pem = *std::move(pem);
-  pem = ReadFile("tls-key", key.empty() ? cert : key);
+  pem = ReadFlagFile("tls-key", key.empty() ? cert : key);
   if (!pem.ok()) {
     return pem.status();
   }
   config.key_pem = *std::move(pem);
   if (!ca.empty()) {
-    pem = ReadFile("tls-client-ca", ca);
+    pem = ReadFlagFile("tls-client-ca", ca);
     if (!pem.ok()) {
       return pem.status();
     }

@@ -34,6 +34,7 @@
 #include "bytes/mutex.h"
 #include "client/errors.h"
 #include "client/host_client.h"
+#include "client/internal/stream.h"
 #include "client/internal/submitter.h"
 #include "client/options.h"
 #include "http/body_reader.h"
@@ -42,18 +43,15 @@
 
 namespace brisk::client::client_internal {
 
-namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
-using Executor = asio::io_context::executor_type;
-using Socket = asio::basic_stream_socket<tcp, Executor>;
 using Timer =
     asio::basic_waitable_timer<std::chrono::steady_clock,
                                asio::wait_traits<std::chrono::steady_clock>,
                                Executor>;
 
-struct Conn {
-  explicit Conn(asio::io_context& io) : socket(io) {}
-  Socket socket;
+// A pooled connection: its Stream (socket, TLS) and what an exchange on it
+// needs.
+struct Conn : Stream {
+  explicit Conn(asio::io_context& io) : Stream(io) {}
   bytes::ByteBuffer in;
   bytes::ByteBuffer out;
   bytes::ByteBuffer piece;      // streamed body bytes on their way to a sink
@@ -66,6 +64,7 @@ struct Conn {
   bool watch_pending = false;
   bool idle = false;
   bool dead = false;
+  bool session_saved = false;  // https: its session kept for the next dial
 };
 
 // A name resolution in flight; shared with its completion, which may come
@@ -182,6 +181,8 @@ class HostPool {
   std::vector<std::string> ports_;
   std::vector<uint16_t> port_numbers_;
   std::vector<std::string> host_fields_;  // Host header value per address
+  // https: the latest resumable session per address (null: none yet).
+  std::vector<std::shared_ptr<const tls::Session>> sessions_;
   size_t next_addr_ = 0;
   std::vector<Conn*> idle_;      // back() is the most recently used
   std::vector<Conn*> to_watch_;  // released, watch not armed yet
@@ -201,7 +202,8 @@ class HostPool {
   Submitter submitter_;
   // Stats: written on the loop, read anywhere.
   std::atomic<uint64_t> dials_{0}, reuses_{0}, retries_{0}, evicted_{0},
-      timeouts_{0}, open_stat_{0}, idle_stat_{0}, waiting_stat_{0};
+      timeouts_{0}, open_stat_{0}, idle_stat_{0}, waiting_stat_{0},
+      tls_handshakes_{0}, tls_resumed_{0};
 };
 
 }  // namespace brisk::client::client_internal

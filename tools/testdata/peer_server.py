@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A misbehaving HTTP/1.1 server for the tools' tests, on 127.0.0.1:0.
 
-Prints "port N" on stdout, then serves until killed:
+Prints "port N" on stdout, then serves until killed (over TLS with
+`--tls CERT KEY`, as Python's ssl module does it):
   /hello     200 "hello"
   /redirect  302 to /hello          /loop  302 to /loop
   /slow      answers after 5 s      /fail  500 "boom"
@@ -67,5 +68,10 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 if __name__ == "__main__":
     s = Server(("127.0.0.1", 0), Handler)
+    if len(sys.argv) == 4 and sys.argv[1] == "--tls":
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+        s.socket = ctx.wrap_socket(s.socket, server_side=True)
     print("port", s.server_address[1], flush=True)
     s.serve_forever()

@@ -1,0 +1,74 @@
+// File: client/internal/stream.h
+//
+// Stream: the bytes of one client connection — a TCP socket and, for
+// https, a tls::Engine over it. HostPool's and PipelineClient's
+// connections are Streams; they parse HTTP from what ReadSome() appends and
+// write what Seal() gives, the same code for http and https.
+//
+// Loop thread only. A deadline interrupts any wait by closing the socket
+// (the wait then completes with an error). For https, TLS 1.3 session
+// tickets and key updates are handled inside ReadSome(); what TLS must
+// send on its own (a key update's answer) goes out ahead of the next
+// Seal()ed bytes.
+
+#ifndef BRISK_CLIENT_INTERNAL_STREAM_H_
+#define BRISK_CLIENT_INTERNAL_STREAM_H_
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "boost/asio/awaitable.hpp"
+#include "boost/asio/basic_stream_socket.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+
+#include "bytes/byte_buffer.h"
+#include "tls/engine.h"
+
+namespace brisk::client::client_internal {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+
+struct Stream {
+  explicit Stream(asio::io_context& io) : socket(io) {}
+
+  // After connect, for https: `context` and the name to send as SNI and
+  // check the certificate against; `session` (may be null) is offered for
+  // resumption. Returns the engine's error (see tls/engine.h), or
+  // Unavailable when the socket failed or the peer hung up.
+  asio::awaitable<absl::Status> Handshake(
+      std::shared_ptr<const tls::Context> context, std::string_view host,
+      std::shared_ptr<const tls::Session> session);
+
+  // Appends at least one byte of response to `in` (cleartext: up to
+  // `room` per read). The error is the socket's (asio::error::eof when the
+  // server closed, with close_notify or without); a TLS failure is
+  // asio::error::fault with the reason in tls_error.
+  asio::awaitable<boost::system::error_code> ReadSome(bytes::ByteBuffer& in,
+                                                      size_t room);
+
+  // The bytes to send for `plain`: `plain` itself in cleartext, else its
+  // TLS records (in `wire`, valid until the next Seal). False, with
+  // tls_error set, when TLS failed.
+  bool Seal(std::string_view plain, std::string_view& out);
+
+  // The connection became readable while idle: true when it may still be
+  // reused, that is, it is https and what arrived was only TLS's own
+  // (session tickets); false for an end, an error, or response bytes
+  // nobody asked for. Does not wait.
+  bool IdleReadOk(bytes::ByteBuffer& scratch);
+
+  Socket socket;
+  std::unique_ptr<tls::Engine> tls;  // https only
+  bytes::ByteBuffer wire;            // sealed bytes on their way out
+  absl::Status tls_error;            // why the last TLS step failed
+};
+
+}  // namespace brisk::client::client_internal
+
+#endif  // BRISK_CLIENT_INTERNAL_STREAM_H_
