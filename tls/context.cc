@@ -1,11 +1,16 @@
 #include "tls/context.h"
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -123,27 +128,18 @@ int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen,
   return SSL_TLSEXT_ERR_OK;
 }
 
-}  // namespace
+// Ticket keys kept: the newest encrypts, all of them decrypt.
+constexpr size_t kKeptTicketKeys = 3;
 
-absl::StatusOr<std::shared_ptr<const Context>> Context::MakeServer(
-    const ServerConfig& config) {
-  SSL_CTX* ctx = NewCtx(/*server=*/true, TLS1_3_VERSION);
-  if (ctx == nullptr) {
-    return Error("SSL_CTX_new");
-  }
-  const bool mtls = !config.client_ca_pem.empty();
-  std::shared_ptr<const Context> c(new Context(ctx, true, mtls));
-  if (absl::Status s =
-          UseChainAndKey(ctx, config.cert_chain_pem, config.key_pem);
-      !s.ok()) {
-    return s;
-  }
+// Everything a server context has but its certificate: ALPN, the session
+// id context, client certificates.
+absl::Status ConfigureServer(SSL_CTX* ctx, const ServerConfig& config) {
   SSL_CTX_set_alpn_select_cb(ctx, SelectAlpn, nullptr);
   // Sessions resume only into a context like the one that made them.
   static constexpr unsigned char kSessionContext[] = "brisk";
   SSL_CTX_set_session_id_context(ctx, kSessionContext,
                                  sizeof(kSessionContext) - 1);
-  if (mtls) {
+  if (!config.client_ca_pem.empty()) {
     int added = 0;
     if (absl::Status s = Trust(ctx, config.client_ca_pem, &added); !s.ok()) {
       return s;
@@ -151,7 +147,157 @@ absl::StatusOr<std::shared_ptr<const Context>> Context::MakeServer(
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                        nullptr);
   }
-  return c;
+  return absl::OkStatus();
+}
+
+bool SetTicketMac(EVP_MAC_CTX* hctx, const unsigned char* key) {
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
+                                        const_cast<unsigned char*>(key), 32),
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_end()};
+  return EVP_MAC_CTX_set_params(hctx, params) == 1;
+}
+
+}  // namespace
+
+// OpenSSL's callbacks into a Context (its app data).
+struct ContextCallbacks {
+  // The certificate for the client's SNI name.
+  static int ServerName(SSL* ssl, int*, void* arg) {
+    const Context& c = *static_cast<const Context*>(arg);
+    const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (name == nullptr) {
+      return SSL_TLSEXT_ERR_OK;
+    }
+    for (SSL_CTX* sni : c.sni_) {
+      X509* leaf = SSL_CTX_get0_certificate(sni);
+      if (leaf != nullptr &&
+          X509_check_host(leaf, name, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+                          nullptr) == 1) {
+        SSL_set_SSL_CTX(ssl, sni);
+        break;
+      }
+    }
+    return SSL_TLSEXT_ERR_OK;
+  }
+
+  // Encrypts a new ticket with the newest key (enc 1), or finds the key of
+  // one the client offers: 1 to accept it, 2 to accept and replace it, 0
+  // for a full handshake.
+  static int TicketKey(SSL* ssl, unsigned char key_name[16], unsigned char* iv,
+                       EVP_CIPHER_CTX* cctx, EVP_MAC_CTX* hctx, int enc) {
+    const Context& c = *static_cast<const Context*>(
+        SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(c.ticket_mu_);
+    if (enc == 1) {
+      if (c.ticket_keys_.empty() ||
+          now - c.ticket_keys_.front().made >= c.ticket_key_rotation_) {
+        c.AddTicketKeyLocked();
+      }
+      if (c.ticket_keys_.empty()) {
+        return 0;  // no key (no randomness): no ticket
+      }
+      const Context::TicketKey& k = c.ticket_keys_.front();
+      std::memcpy(key_name, k.name, sizeof(k.name));
+      if (RAND_bytes(iv, 16) != 1 ||
+          EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), nullptr, k.aes, iv) !=
+              1 ||
+          !SetTicketMac(hctx, k.hmac)) {
+        return -1;
+      }
+      return 1;
+    }
+    for (size_t i = 0; i < c.ticket_keys_.size(); ++i) {
+      const Context::TicketKey& k = c.ticket_keys_[i];
+      if (std::memcmp(key_name, k.name, sizeof(k.name)) != 0) {
+        continue;
+      }
+      if (now - k.made >= kKeptTicketKeys * c.ticket_key_rotation_) {
+        return 0;  // aged out
+      }
+      if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), nullptr, k.aes, iv) !=
+              1 ||
+          !SetTicketMac(hctx, k.hmac)) {
+        return -1;
+      }
+      return i == 0 ? 1 : 2;
+    }
+    return 0;  // not one of ours (any more)
+  }
+};
+
+absl::StatusOr<std::shared_ptr<const Context>> Context::MakeServer(
+    const ServerConfig& config) {
+  if (config.ticket_key_rotation <= std::chrono::seconds(0)) {
+    return absl::InvalidArgumentError(
+        "tls: ticket_key_rotation must be positive");
+  }
+  SSL_CTX* ctx = NewCtx(/*server=*/true, TLS1_3_VERSION);
+  if (ctx == nullptr) {
+    return Error("SSL_CTX_new");
+  }
+  const bool mtls = !config.client_ca_pem.empty();
+  std::shared_ptr<Context> c(new Context(ctx, true, mtls));
+  c->ticket_key_rotation_ = config.ticket_key_rotation;
+  if (absl::Status s =
+          UseChainAndKey(ctx, config.cert_chain_pem, config.key_pem);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ConfigureServer(ctx, config); !s.ok()) {
+    return s;
+  }
+  for (const CertificatePem& extra : config.sni_certificates) {
+    SSL_CTX* sni = NewCtx(/*server=*/true, TLS1_3_VERSION);
+    if (sni == nullptr) {
+      return Error("SSL_CTX_new");
+    }
+    c->sni_.push_back(sni);  // freed with the Context
+    if (absl::Status s = UseChainAndKey(sni, extra.chain_pem, extra.key_pem);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = ConfigureServer(sni, config); !s.ok()) {
+      return s;
+    }
+    SSL_CTX_set_app_data(sni, c.get());
+  }
+  if (!c->sni_.empty()) {
+    SSL_CTX_set_tlsext_servername_callback(ctx, ContextCallbacks::ServerName);
+    SSL_CTX_set_tlsext_servername_arg(ctx, c.get());
+  }
+  // Tickets with our rotating keys, offered for as long as a key is kept.
+  SSL_CTX_set_app_data(ctx, c.get());
+  SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ContextCallbacks::TicketKey);
+  SSL_CTX_set_timeout(
+      ctx,
+      static_cast<long>(kKeptTicketKeys * config.ticket_key_rotation.count()));
+  return std::shared_ptr<const Context>(std::move(c));
+}
+
+void Context::AddTicketKeyLocked() const {
+  TicketKey k;
+  if (RAND_bytes(k.name, sizeof(k.name)) != 1 ||
+      RAND_bytes(k.aes, sizeof(k.aes)) != 1 ||
+      RAND_bytes(k.hmac, sizeof(k.hmac)) != 1) {
+    return;  // no new key: the newest goes on
+  }
+  k.made = std::chrono::steady_clock::now();
+  ticket_keys_.insert(ticket_keys_.begin(), k);
+  if (ticket_keys_.size() > kKeptTicketKeys) {
+    ticket_keys_.pop_back();
+  }
+}
+
+void Context::RotateTicketKeys() const {
+  if (!server_) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(ticket_mu_);
+  AddTicketKeyLocked();
 }
 
 absl::StatusOr<std::shared_ptr<const Context>> Context::MakeClient(
@@ -196,6 +342,9 @@ absl::StatusOr<std::shared_ptr<const Context>> Context::MakeClient(
 }
 
 Context::~Context() {
+  for (SSL_CTX* sni : sni_) {
+    SSL_CTX_free(sni);
+  }
   if (ctx_ != nullptr) {
     SSL_CTX_free(ctx_);
   }

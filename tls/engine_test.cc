@@ -292,5 +292,62 @@ TEST(EngineTest, SessionResumesTheNextConnection) {
   }
 }
 
+// Several certificates: the client's SNI name picks one; no match (or no
+// name) gets the first.
+TEST(EngineTest, SniChoosesTheCertificate) {
+  auto server = Context::MakeServer(
+      {.cert_chain_pem = Pki().server.cert,
+       .key_pem = Pki().server.key,
+       .sni_certificates = {{.chain_pem = Pki().other_host.cert,
+                             .key_pem = Pki().other_host.key}}});
+  ASSERT_TRUE(server.ok()) << server.status();
+  for (const char* host : {"other.test", "localhost", "127.0.0.1"}) {
+    Pair p(ClientCtx(), host, *server);
+    Handshake(p);
+    EXPECT_TRUE(p.client_status.ok()) << host << ": " << p.client_status;
+  }
+  // A name no certificate has: the first certificate, which fails the
+  // client's hostname check.
+  Pair none(ClientCtx(), "nobody.test", *server);
+  Handshake(none);
+  EXPECT_TRUE(absl::IsUnauthenticated(none.client_status))
+      << none.client_status;
+  EXPECT_FALSE(Context::MakeServer({.cert_chain_pem = Pki().server.cert,
+                                    .key_pem = Pki().server.key,
+                                    .sni_certificates = {{.chain_pem = "x"}}})
+                   .ok());
+}
+
+// A ticket stays good for two rotations (and is replaced when used), not
+// for three.
+TEST(EngineTest, TicketKeysRotate) {
+  auto client_ctx = ClientCtx();
+  auto server_ctx = ServerCtx(Pki().server);
+  auto session_from = [&](std::shared_ptr<const Session> offer, bool& resumed) {
+    Pair p(client_ctx, "localhost", server_ctx);
+    p.client.set_session(std::move(offer));
+    Handshake(p);
+    EXPECT_TRUE(p.client_status.ok()) << p.client_status;
+    resumed = p.client.info().resumed;
+    ReadAll(p.client);  // the TLS 1.3 tickets
+    return p.client.session();
+  };
+  bool resumed = false;
+  std::shared_ptr<const Session> first = session_from(nullptr, resumed);
+  ASSERT_NE(first, nullptr);
+  server_ctx->RotateTicketKeys();
+  server_ctx->RotateTicketKeys();
+  session_from(first, resumed);
+  EXPECT_TRUE(resumed) << "a ticket two keys old";
+  server_ctx->RotateTicketKeys();
+  session_from(first, resumed);
+  EXPECT_FALSE(resumed) << "a ticket three keys old";
+  EXPECT_FALSE(
+      Context::MakeServer({.cert_chain_pem = Pki().server.cert,
+                           .key_pem = Pki().server.key,
+                           .ticket_key_rotation = std::chrono::seconds(0)})
+          .ok());
+}
+
 }  // namespace
 }  // namespace brisk::tls
