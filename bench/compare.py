@@ -35,6 +35,8 @@ PORTS = {"brisk": 18480, "fasthttp": 18481, "net/http": 18482, "nginx": 18483,
 # helloserver --handler for each brisk variant (coroutine_compare.py).
 BRISK_HANDLERS = {"brisk": "sync", "brisk coroutine": "coroutine",
                   "brisk suspend": "suspend"}
+# The same servers over TLS listen here (PORTS + TLS_PORT_OFFSET).
+TLS_PORT_OFFSET = 100
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -63,9 +65,10 @@ def go_build(src_dir, out, work):
 class Servers:
     """Starts and stops the servers, each pinned to core 0."""
 
-    def __init__(self, args, work):
+    def __init__(self, args, work, tls=None):
         self.args = args
         self.work = work
+        self.tls = tls  # (cert, key) PEM paths: the servers speak HTTPS
         self.procs = {}
         self.skipped = {}
         peers = os.path.join(args.bench_dir, "peers")
@@ -76,22 +79,32 @@ class Servers:
         self.nginx = shutil.which("nginx") or (
             "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 
+    def port(self, name):
+        return PORTS[name] + (TLS_PORT_OFFSET if self.tls else 0)
+
     def command(self, name):
-        port = PORTS[name]
-        addr = f"127.0.0.1:{port}"
+        addr = f"127.0.0.1:{self.port(name)}"
+        tls_flags = ([f"--tls-cert={self.tls[0]}", f"--tls-key={self.tls[1]}"]
+                     if self.tls else [])
         if name in BRISK_HANDLERS:
             return [self.args.hello, f"--addr={addr}", "--threads=1",
-                    f"--handler={BRISK_HANDLERS[name]}"], {}
+                    f"--handler={BRISK_HANDLERS[name]}"] + tls_flags, {}
         if name == "fasthttp":
-            return ([self.fasthttp, f"--addr={addr}"] if self.fasthttp else
-                    None), {"GOMAXPROCS": "1"}
+            return ([self.fasthttp, f"--addr={addr}"] + tls_flags
+                    if self.fasthttp else None), {"GOMAXPROCS": "1"}
         if name == "net/http":
-            return ([self.nethttp, f"--addr={addr}"] if self.nethttp else
-                    None), {"GOMAXPROCS": "1"}
+            return ([self.nethttp, f"--addr={addr}"] + tls_flags
+                    if self.nethttp else None), {"GOMAXPROCS": "1"}
         if name == "nginx":
             if not self.nginx:
                 return None, {}
-            d = os.path.join(self.work, "nginx")
+            d = os.path.join(self.work, "nginx-tls" if self.tls else "nginx")
+            # TLS 1.3 as the others (nginx 1.22 offers only up to 1.2
+            # unless told).
+            listen = (f"{addr} ssl;\n    ssl_protocols TLSv1.2 TLSv1.3;\n"
+                      f"    ssl_certificate {self.tls[0]};\n"
+                      f"    ssl_certificate_key {self.tls[1]}"
+                      if self.tls else addr)
             os.makedirs(d, exist_ok=True)
             with open(os.path.join(d, "nginx.conf"), "w") as f:
                 f.write(f"""worker_processes 1;
@@ -105,7 +118,7 @@ http {{
   client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
   uwsgi_temp_path {d}; scgi_temp_path {d};
   server {{
-    listen {addr};
+    listen {listen};
     location / {{ default_type text/plain; return 200 "Hello, World!"; }}
   }}
 }}
@@ -122,7 +135,7 @@ http {{
                              env=dict(os.environ, **env),
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-        if not wait_port(PORTS[name]):
+        if not wait_port(self.port(name)):
             p.kill()
             self.skipped[name] = "did not start"
             return False
@@ -192,14 +205,14 @@ def parse_wrk(out):
     return reqs, float(rps.group(1)) if rps else 0.0, p99_ms
 
 
-def wrk(port, conns, secs, lua=None, close=False):
+def wrk(port, conns, secs, lua=None, close=False, https=False):
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}", f"-d{secs}s",
            "--latency"]
     if lua:
         cmd += ["-s", lua]
     if close:
         cmd += ["-H", "Connection: close"]
-    cmd.append(f"http://127.0.0.1:{port}/")
+    cmd.append(f"{'https' if https else 'http'}://127.0.0.1:{port}/")
     r = subprocess.run(cmd, capture_output=True, text=True)
     return parse_wrk(r.stdout)
 
@@ -207,10 +220,11 @@ def wrk(port, conns, secs, lua=None, close=False):
 def measure(servers, name, secs, warm, **kw):
     """One wrk run against `name` (after a 1 s warm-up if `warm`):
     (requests/s, p99 ms or None, server CPU µs per request or None)."""
+    https = servers.tls is not None
     if warm:
-        wrk(PORTS[name], kw["conns"], 1)
+        wrk(servers.port(name), kw["conns"], 1, https=https)
     t0 = servers.cpu_ticks(name)
-    reqs, rps, p99 = wrk(PORTS[name], secs=secs, **kw)
+    reqs, rps, p99 = wrk(servers.port(name), secs=secs, https=https, **kw)
     t1 = servers.cpu_ticks(name)
     cpu = (t1 - t0) / TICKS * 1e6 / reqs if reqs else None
     return rps, p99 or None, cpu
@@ -257,6 +271,17 @@ def main():
     if args.only == "clients":
         names = ["nginx"]  # the target of the generators
     live = [n for n in names if servers.start(n)]
+    # The same servers over TLS (a throwaway ECDSA P-256 certificate, as
+    # most sites serve today).
+    cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+    tls_servers = None
+    if args.only != "clients" and subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj",
+             "/CN=localhost", "-keyout", key, "-out", cert],
+            capture_output=True).returncode == 0:
+        tls_servers = Servers(args, work, tls=(cert, key))
+        live_tls = [n for n in live if tls_servers.start(n)]
     do_servers = args.only != "clients"
     do_clients = args.only != "servers"
     lua = os.path.join(args.bench_dir, "scripts", "pipeline16.lua")
@@ -267,6 +292,11 @@ def main():
         ("new connection per request, 64 connections",
          dict(conns=64, close=True)),
     ]
+    tls_scenarios = [
+        ("HTTPS keep-alive, 64 connections", dict(conns=64)),
+        ("HTTPS new connection per request (session resumed), 64 connections",
+         dict(conns=64, close=True)),
+    ] if tls_servers else []
     results = {}  # (scenario, server) -> list of (rps, p99, cpu_us)
     idle = {n: [] for n in live}
     try:
@@ -274,6 +304,14 @@ def main():
             for title, kw in scenarios:
                 for name in live:
                     rps, p99, cpu = measure(servers, name, args.seconds,
+                                            run == 0, **kw)
+                    results.setdefault((title, name), []).append(
+                        (rps, p99, cpu))
+                    print(f"run {run + 1} {title} {name}: {rps:.0f} req/s",
+                          file=sys.stderr)
+            for title, kw in tls_scenarios:
+                for name in live_tls:
+                    rps, p99, cpu = measure(tls_servers, name, args.seconds,
                                             run == 0, **kw)
                     results.setdefault((title, name), []).append(
                         (rps, p99, cpu))
@@ -316,9 +354,12 @@ def main():
                 clients["fasthttp client"] = None
     finally:
         servers.stop_all()
+        if tls_servers:
+            tls_servers.stop_all()
         shutil.rmtree(work, ignore_errors=True)
     elapsed = time.time() - started
-    write_results(args, live, servers.skipped, scenarios, results, idle,
+    write_results(args, live, servers.skipped, scenarios + tls_scenarios,
+                  results, idle,
                   clients if "nginx" in live else {}, elapsed)
 
 
@@ -355,7 +396,12 @@ def write_results(args, live, skipped, scenarios, results, idle, clients,
         f"`taskset -c 1 wrk -t1 -c64 -d{args.seconds}s --latency URL` "
         "(keep-alive; `-c256` for 256), the same with "
         "`-s bench/scripts/pipeline16.lua` (pipelined) or "
-        "`-H \"Connection: close\"` (new connection per request); clients: "
+        "`-H \"Connection: close\"` (new connection per request); HTTPS: "
+        "the same servers with a throwaway ECDSA P-256 certificate "
+        "(`--tls-cert/--tls-key`; nginx `listen ... ssl`), wrk on "
+        "`https://127.0.0.1:PORT+100/` (with `Connection: close` wrk resumes "
+        "its session: an abbreviated TLS 1.3 handshake per request, as a "
+        "returning browser makes); clients: "
         f"`taskset -c 1 load -t 1 -c 64 -d {args.seconds}s --json URL`, "
         "`taskset -c 1 fasthttp_client -addr HOST:PORT -c 64 "
         f"-d {args.seconds}s` (`GOMAXPROCS=1`).",

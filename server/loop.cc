@@ -733,6 +733,9 @@ asio::awaitable<Loop::HandshakeOutcome> Loop::Handshake(Session& s, Conn* c) {
       }
       if (t.handshake_done()) {
         tls_handshakes.Inc();
+        if (t.info().resumed) {
+          tls_resumed.Inc();
+        }
         co_return HandshakeOutcome::kDone;
       }
       continue;

@@ -216,6 +216,7 @@ ServerStats Server::stats() const {
     st.unsafe_responses += loop->unsafe_responses.Get();
     st.accept_errors += loop->accept_errors.Get();
     st.tls_handshakes += loop->tls_handshakes.Get();
+    st.tls_resumed += loop->tls_resumed.Get();
     st.tls_failures += loop->tls_failures.Get();
   }
   if (shared_) {

@@ -147,6 +147,7 @@ struct ServerStats {
   // TLS (ServerOptions::tls): handshakes completed, and connections that
   // ended in a failed or timed-out handshake or a TLS error later.
   uint64_t tls_handshakes = 0;
+  uint64_t tls_resumed = 0;  // of the handshakes, those that resumed a session
   uint64_t tls_failures = 0;
 };
 

@@ -184,8 +184,10 @@ struct ContextCallbacks {
   }
 
   // Encrypts a new ticket with the newest key (enc 1), or finds the key of
-  // one the client offers: 1 to accept it, 2 to accept and replace it, 0
-  // for a full handshake.
+  // one the client offers: 2 to accept it and send a fresh one, 0 for a
+  // full handshake. Always a fresh one: TLS 1.3 clients use a ticket once
+  // (RFC 8446 §C.4), and without a new ticket after a resumption their
+  // next connection is a full handshake (wrk's every other one was).
   static int TicketKey(SSL* ssl, unsigned char key_name[16], unsigned char* iv,
                        EVP_CIPHER_CTX* cctx, EVP_MAC_CTX* hctx, int enc) {
     const Context& c = *static_cast<const Context*>(
@@ -223,7 +225,7 @@ struct ContextCallbacks {
           !SetTicketMac(hctx, k.hmac)) {
         return -1;
       }
-      return i == 0 ? 1 : 2;
+      return 2;
     }
     return 0;  // not one of ours (any more)
   }

@@ -12,9 +12,9 @@
 //
 // A server offers session resumption with stateless tickets (RFC 8446
 // §4.6.1, RFC 5077) encrypted with keys of its own: a new key every
-// ticket_key_rotation, the two before it still accepted (a ticket made
-// with one of them is replaced by a fresh one), tickets valid for as long
-// as a key is kept. The keys live in memory only: a new Context (a
+// ticket_key_rotation, the two before it still accepted, a fresh ticket
+// after every resumption (TLS 1.3 clients use each once), tickets valid
+// for as long as a key is kept. The keys live in memory only: a new Context (a
 // certificate reload) starts with fresh ones and old tickets fall back to
 // full handshakes.
 //

@@ -181,6 +181,16 @@ int ServeUntilSignal(
     redirect->Shutdown(absl::Seconds(5));
   }
   const server::ShutdownReport report = server.Shutdown(absl::Seconds(5));
+  const server::ServerStats stats = server.stats();
+  std::fprintf(stderr, "%s: answered %llu requests", who.c_str(),
+               static_cast<unsigned long long>(stats.requests));
+  if (https) {
+    std::fprintf(stderr, "; %llu TLS handshakes, %llu resumed, %llu failed",
+                 static_cast<unsigned long long>(stats.tls_handshakes),
+                 static_cast<unsigned long long>(stats.tls_resumed),
+                 static_cast<unsigned long long>(stats.tls_failures));
+  }
+  std::fprintf(stderr, "\n");
   if (!report.drained) {
     std::fprintf(stderr, "%s: closed %llu connections at the deadline\n",
                  who.c_str(),

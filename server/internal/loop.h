@@ -252,7 +252,7 @@ class Loop {
   // Stats.
   Counter accepted, requests, parse_errors, timeouts, refused, refused_per_ip,
       handler_exceptions, hard_closed, unsafe_responses, accept_errors,
-      tls_handshakes, tls_failures;
+      tls_handshakes, tls_resumed, tls_failures;
 
  private:
   friend struct Session;

@@ -13,6 +13,8 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8081", "listen address")
+	cert := flag.String("tls-cert", "", "serve HTTPS with this certificate (PEM)")
+	key := flag.String("tls-key", "", "and this key (PEM)")
 	flag.Parse()
 	hello := []byte("Hello, World!")
 	handler := func(ctx *fasthttp.RequestCtx) {
@@ -29,5 +31,8 @@ func main() {
 		ctx.SetBody(hello)
 	}
 	s := &fasthttp.Server{Handler: handler, Name: "fasthttp"}
+	if *cert != "" {
+		log.Fatal(s.ListenAndServeTLS(*addr, *cert, *key))
+	}
 	log.Fatal(s.ListenAndServe(*addr))
 }

@@ -12,6 +12,8 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8082", "listen address")
+	cert := flag.String("tls-cert", "", "serve HTTPS with this certificate (PEM)")
+	key := flag.String("tls-key", "", "and this key (PEM)")
 	flag.Parse()
 	hello := []byte("Hello, World!")
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -25,5 +27,8 @@ func main() {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write(hello)
 	})
+	if *cert != "" {
+		log.Fatal(http.ListenAndServeTLS(*addr, *cert, *key, nil))
+	}
 	log.Fatal(http.ListenAndServe(*addr, nil))
 }
