@@ -124,6 +124,7 @@ TEST(HttpsTest, KeepAliveOverOneHandshakeThenAResumedOne) {
     EXPECT_EQ(hc.stats().tls_handshakes, 2u);
     EXPECT_EQ(hc.stats().tls_resumed, 1u) << version;
     EXPECT_EQ(srv.server().stats().tls_handshakes, 2u);
+    EXPECT_EQ(srv.server().stats().tls_resumed, 1u);
   }
 }
 

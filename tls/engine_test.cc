@@ -335,6 +335,13 @@ TEST(EngineTest, TicketKeysRotate) {
   bool resumed = false;
   std::shared_ptr<const Session> first = session_from(nullptr, resumed);
   ASSERT_NE(first, nullptr);
+  // A resumed connection gets a fresh ticket (TLS 1.3 clients use each
+  // once), which resumes the next one.
+  std::shared_ptr<const Session> fresh = session_from(first, resumed);
+  EXPECT_TRUE(resumed);
+  ASSERT_NE(fresh, nullptr) << "no new ticket after a resumption";
+  session_from(fresh, resumed);
+  EXPECT_TRUE(resumed);
   server_ctx->RotateTicketKeys();
   server_ctx->RotateTicketKeys();
   session_from(first, resumed);
