@@ -134,6 +134,7 @@ TEST(HttpsTest, VerificationFailuresAreTypedWithTheReason) {
     const char* reason;
   } cases[] = {
       {&Pki().expired, "certificate has expired"},
+      {&Pki().not_yet_valid, "certificate is not yet valid"},
       {&Pki().other_host, "hostname mismatch"},
       {&Pki().self_signed, "self-signed certificate"},
   };
@@ -155,6 +156,17 @@ TEST(HttpsTest, VerificationFailuresAreTypedWithTheReason) {
     http::Request again = Get("/x");
     EXPECT_TRUE(insecure.Do(again, resp).ok());
   }
+  // A good certificate from a CA the client does not trust.
+  server::TestServer srv(TlsServer(), TlsInfo);
+  client::HostClient hc(
+      To(srv.port(), ClientTls({.ca_pem = Pki().self_signed.cert})));
+  http::Request req = Get("/");
+  http::Response resp;
+  absl::Status s = hc.Do(req, resp);
+  EXPECT_EQ(KindOf(s), ErrorKind::kTlsVerification) << s;
+  EXPECT_NE(s.message().find("unable to get local issuer certificate"),
+            absl::string_view::npos)
+      << s;
 }
 
 TEST(HttpsTest, MutualTlsWithoutACertificateIsAnAlert) {

@@ -172,6 +172,11 @@ TestPki MakeTestPki() {
                       .usage = "serverAuth",
                       .fixed_year = 2000},
                      ca.get(), ca_key.get(), 5);
+  pki.not_yet_valid = Leaf({.common_name = "localhost",
+                            .alt_names = kLocal,
+                            .usage = "serverAuth",
+                            .fixed_year = 2100},
+                           ca.get(), ca_key.get(), 7);
   // Signed by its own key: not by the CA.
   pki.self_signed = Leaf(
       {.common_name = "localhost", .alt_names = kLocal, .usage = "serverAuth"},

@@ -29,13 +29,14 @@ struct PemPair {
 };
 
 struct TestPki {
-  std::string ca;       // the CA's certificate: what clients trust
-  std::string ca_key;   // its key, to sign more in a test
-  PemPair server;       // DNS:localhost, IP:127.0.0.1, IP:::1; serverAuth
-  PemPair client;       // CN "brisk test client"; clientAuth (mTLS)
-  PemPair other_host;   // DNS:other.test only: fails a hostname check
-  PemPair expired;      // DNS:localhost, valid only in 2000
-  PemPair self_signed;  // DNS:localhost, signed by itself, not by the CA
+  std::string ca;         // the CA's certificate: what clients trust
+  std::string ca_key;     // its key, to sign more in a test
+  PemPair server;         // DNS:localhost, IP:127.0.0.1, IP:::1; serverAuth
+  PemPair client;         // CN "brisk test client"; clientAuth (mTLS)
+  PemPair other_host;     // DNS:other.test only: fails a hostname check
+  PemPair expired;        // DNS:localhost, valid only in 2000
+  PemPair not_yet_valid;  // DNS:localhost, valid only in 2100
+  PemPair self_signed;    // DNS:localhost, signed by itself, not by the CA
 };
 
 TestPki MakeTestPki();

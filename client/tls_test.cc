@@ -1,0 +1,259 @@
+// HostClient over TLS against servers that are not brisk's: nginx (a real
+// peer, started by the test on a free port), and scripted servers that end
+// a body delimited by the connection's end with close_notify, with a bare
+// FIN, or in the middle of a record.
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+#include "bytes/byte_buffer.h"
+#include "client/errors.h"
+#include "client/host_client.h"
+#include "http/message.h"
+#include "testing/loopback.h"
+#include "testing/tls_certs.h"
+#include "tls/context.h"
+#include "tls/engine.h"
+
+extern char** environ;
+
+namespace brisk::client {
+namespace {
+
+const testing::TestPki& Pki() {
+  static const testing::TestPki pki = testing::MakeTestPki();
+  return pki;
+}
+
+std::shared_ptr<const tls::Context> ServerTls() {
+  auto c = tls::Context::MakeServer(
+      {.cert_chain_pem = Pki().server.cert, .key_pem = Pki().server.key});
+  EXPECT_TRUE(c.ok()) << c.status();
+  return *c;
+}
+
+std::shared_ptr<const tls::Context> ClientTls() {
+  auto c = tls::Context::MakeClient({.ca_pem = Pki().ca});
+  EXPECT_TRUE(c.ok()) << c.status();
+  return *c;
+}
+
+HostClientOptions To(uint16_t port) {
+  HostClientOptions o;
+  o.addrs = {absl::StrCat("localhost:", port)};
+  o.tls = ClientTls();
+  return o;
+}
+
+http::Request Get(std::string_view target) {
+  http::Request req;
+  req.header().SetMethod("GET");
+  req.header().SetRequestUri(target);
+  return req;
+}
+
+// A TLS server on the test's thread (an Engine over the raw socket) that
+// answers one request with a body delimited by the end of the connection,
+// then ends it as `how` says.
+enum class End { kCloseNotify, kBareFin, kMidRecord };
+
+void AnswerUntilClose(testing::RawConn& c, End how) {
+  tls::Engine e(ServerTls());
+  bytes::ByteBuffer plain, wire;
+  while (plain.view().find("\r\n\r\n") == std::string_view::npos) {
+    if (c.ReadSome() <= 0 || !e.Feed(c.buffer()).ok()) {
+      return;
+    }
+    c.buffer().clear();
+    size_t n = 0;
+    if (!e.Read(plain, n).ok()) {
+      return;
+    }
+    e.TakeOutput(wire);
+    if (!wire.empty() && !c.Send(wire.view())) {
+      return;
+    }
+    wire.Reset();
+  }
+  if (!e.Write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+               "the whole body")
+           .ok()) {
+    return;
+  }
+  if (how == End::kCloseNotify) {
+    e.Close();
+  }
+  e.TakeOutput(wire);
+  std::string_view out = wire.view();
+  if (how == End::kMidRecord) {
+    out.remove_suffix(5);  // the record's last bytes never come
+  }
+  c.Send(out);
+  c.Close();  // FIN
+}
+
+TEST(HttpsTest, ABodyEndedWithoutCloseNotifyIsTruncated) {
+  for (End how : {End::kCloseNotify, End::kBareFin, End::kMidRecord}) {
+    testing::FakeServer s(
+        [how](testing::RawConn& c, int) { AnswerUntilClose(c, how); });
+    HostClient hc(To(s.port()));
+    http::Request req = Get("/");
+    http::Response resp;
+    absl::Status st = hc.DoTimeout(req, resp, absl::Seconds(10));
+    if (how == End::kCloseNotify) {
+      ASSERT_TRUE(st.ok()) << st;
+      EXPECT_EQ(resp.body(), "the whole body");
+    } else {
+      EXPECT_EQ(KindOf(st), ErrorKind::kConnectionClosed)
+          << static_cast<int>(how) << ": " << st;
+    }
+  }
+}
+
+// A port free a moment ago on 127.0.0.1 (for a peer that cannot be told
+// to pick one).
+uint16_t FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// nginx with TLS 1.2 and 1.3, a session cache, the test PKI's server
+// certificate, on 127.0.0.1: one process, ended by the destructor.
+class Nginx {
+ public:
+  Nginx() {
+    const std::string dir = ::testing::TempDir() + "/nginx";
+    mkdir(dir.c_str(), 0755);
+    testing::WritePem(dir, "cert.pem", Pki().server.cert);
+    testing::WritePem(dir, "key.pem", Pki().server.key);
+    std::ofstream(dir + "/big") << std::string(1 << 20, 'n');
+    port_ = FreePort();
+    std::ofstream(dir + "/nginx.conf") << absl::StrCat(
+        "daemon off; master_process off; worker_processes 1;\n"
+        "pid ",
+        dir, "/nginx.pid; error_log ", dir,
+        "/error.log;\n"
+        "events { worker_connections 64; }\n"
+        "http {\n"
+        "  access_log off;\n"
+        "  client_body_temp_path ",
+        dir, "; proxy_temp_path ", dir,
+        ";\n"
+        "  fastcgi_temp_path ",
+        dir, "; uwsgi_temp_path ", dir,
+        ";\n"
+        "  scgi_temp_path ",
+        dir,
+        ";\n"
+        "  server {\n"
+        "    listen 127.0.0.1:",
+        port_,
+        " ssl;\n"
+        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+        "    ssl_session_cache shared:SSL:1m;\n"
+        "    ssl_certificate ",
+        dir,
+        "/cert.pem;\n"
+        "    ssl_certificate_key ",
+        dir,
+        "/key.pem;\n"
+        "    location /big { alias ",
+        dir,
+        "/big; }\n"
+        "    location / { default_type text/plain;\n"
+        "      return 200 \"nginx $ssl_protocol $ssl_session_reused "
+        "$ssl_server_name\"; }\n"
+        "  }\n"
+        "}\n");
+    const std::string conf = dir + "/nginx.conf";
+    const char* argv[] = {"/usr/sbin/nginx", "-c",   conf.c_str(), "-p",
+                          dir.c_str(),       nullptr};
+    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, const_cast<char**>(argv),
+                    environ) != 0) {
+      pid_ = -1;
+      return;
+    }
+    for (int i = 0; i < 100; ++i) {  // up to 5 s for the port
+      testing::RawConn probe;
+      if (probe.Connect(port_)) {
+        ready_ = true;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ~Nginx() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool ready() const { return ready_; }
+  uint16_t port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  bool ready_ = false;
+};
+
+TEST(HttpsAgainstNginxTest, KeepAliveResumptionAndLargeBodies) {
+  ASSERT_EQ(access("/usr/sbin/nginx", X_OK), 0)
+      << "nginx is a test peer: ./bazelw installs nginx-light";
+  Nginx nginx;
+  ASSERT_TRUE(nginx.ready()) << "nginx did not start";
+  for (int version : {0x0304, 0x0303}) {
+    HostClientOptions o = To(nginx.port());
+    o.tls =
+        *tls::Context::MakeClient({.ca_pem = Pki().ca, .max_version = version});
+    HostClient hc(o);
+    http::Response resp;
+    const std::string proto = version == 0x0304 ? "TLSv1.3" : "TLSv1.2";
+    for (int i = 0; i < 10; ++i) {
+      http::Request req = Get("/");
+      absl::Status s = hc.DoTimeout(req, resp, absl::Seconds(10));
+      ASSERT_TRUE(s.ok()) << s;
+      EXPECT_EQ(resp.body(), absl::StrCat("nginx ", proto, " . localhost"));
+    }
+    http::Request big = Get("/big");
+    ASSERT_TRUE(hc.DoTimeout(big, resp, absl::Seconds(10)).ok());
+    EXPECT_EQ(resp.body().size(), 1u << 20);
+    EXPECT_EQ(resp.body().find_first_not_of('n'), std::string::npos);
+    EXPECT_EQ(hc.stats().dials, 1u);
+    // A new connection resumes the session.
+    http::Request last = Get("/");
+    last.header().Set("Connection", "close");
+    ASSERT_TRUE(hc.DoTimeout(last, resp, absl::Seconds(10)).ok());
+    http::Request again = Get("/");
+    ASSERT_TRUE(hc.DoTimeout(again, resp, absl::Seconds(10)).ok());
+    EXPECT_EQ(resp.body(), absl::StrCat("nginx ", proto, " r localhost"));
+    EXPECT_EQ(hc.stats().tls_resumed, 1u) << proto;
+  }
+}
+
+}  // namespace
+}  // namespace brisk::client
