@@ -231,8 +231,9 @@ def measure(servers, name, secs, warm, **kw):
 
 
 def idle_bytes_per_conn(servers, name, n):
-    before, after = idle_conns.measure(PORTS[name], n,
-                                       lambda: servers.rss_kib(name))
+    before, after = idle_conns.measure(servers.port(name), n,
+                                       lambda: servers.rss_kib(name),
+                                       tls=servers.tls is not None)
     return (after - before) * 1024 / n
 
 
@@ -250,6 +251,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--idle-conns", type=int, default=5000)
+    ap.add_argument("--idle-tls-conns", type=int, default=1000)
     ap.add_argument("--only", choices=["servers", "clients"],
                     help="measure one side only")
     ap.add_argument("--stdout", action="store_true",
@@ -275,7 +277,7 @@ def main():
     # most sites serve today).
     cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
     tls_servers = None
-    if args.only != "clients" and subprocess.run(
+    if subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
              "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj",
              "/CN=localhost", "-keyout", key, "-out", cert],
@@ -294,11 +296,12 @@ def main():
     ]
     tls_scenarios = [
         ("HTTPS keep-alive, 64 connections", dict(conns=64)),
-        ("HTTPS new connection per request (session resumed), 64 connections",
-         dict(conns=64, close=True)),
+        ("HTTPS new connection per request (session resumed), 16 connections",
+         dict(conns=16, close=True)),
     ] if tls_servers else []
     results = {}  # (scenario, server) -> list of (rps, p99, cpu_us)
     idle = {n: [] for n in live}
+    idle_tls = {n: [] for n in live}
     try:
         for run in range(args.runs if do_servers else 0):
             for title, kw in scenarios:
@@ -322,6 +325,10 @@ def main():
                 if servers.restart(name):
                     idle[name].append(
                         idle_bytes_per_conn(servers, name, args.idle_conns))
+            for name in live_tls if tls_servers else []:
+                if tls_servers.restart(name):
+                    idle_tls[name].append(idle_bytes_per_conn(
+                        tls_servers, name, args.idle_tls_conns))
         # Clients against nginx.
         clients = {}
         if do_clients and "nginx" in live:
@@ -352,6 +359,20 @@ def main():
                         (j["requests_per_sec"], None))
             if not fh_client:
                 clients["fasthttp client"] = None
+            # Over TLS, against the same nginx with TLS.
+            if tls_servers and "nginx" in live_tls:
+                tport = tls_servers.port("nginx")
+                for run in range(args.runs):
+                    _, rps, p99 = wrk(tport, 64, args.seconds, https=True)
+                    clients.setdefault("wrk https", []).append((rps, p99))
+                    out = subprocess.run(
+                        ["taskset", "-c", "1", args.load, "-t", "1", "-c",
+                         "64", "-d", f"{args.seconds}s", "--json", "-k",
+                         f"https://127.0.0.1:{tport}/"],
+                        capture_output=True, text=True).stdout
+                    j = json.loads(out)
+                    clients.setdefault("brisk load https", []).append(
+                        (j["requests_per_sec"], j["latency_ms"]["p99"]))
     finally:
         servers.stop_all()
         if tls_servers:
@@ -359,7 +380,7 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     elapsed = time.time() - started
     write_results(args, live, servers.skipped, scenarios + tls_scenarios,
-                  results, idle,
+                  results, (idle, idle_tls),
                   clients if "nginx" in live else {}, elapsed)
 
 
@@ -378,8 +399,9 @@ def fmt(v, spec=".0f", suffix=""):
     return "—" if v is None else f"{v:{spec}}{suffix}"
 
 
-def write_results(args, live, skipped, scenarios, results, idle, clients,
-                  elapsed):
+def write_results(args, live, skipped, scenarios, results, idle_both,
+                  clients, elapsed):
+    idle, idle_tls = idle_both
     lines = [
         "<!-- servers:begin (written by ./bazelw run //bench:compare) -->",
         "## Servers",
@@ -437,29 +459,40 @@ def write_results(args, live, skipped, scenarios, results, idle, clients,
         "p99 is wrk's; wrk reports none (—) for 16-deep pipelined batches at "
         "these rates.",
         "",
-        f"| {args.idle_conns} idle keep-alive connections (each made one "
-        "request; fresh process) | RSS bytes per connection |",
-        "|---|---|",
+        "| idle keep-alive connections (each made one request; fresh "
+        f"process) | RSS bytes per connection ({args.idle_conns}) | "
+        f"per TLS connection ({args.idle_tls_conns}) | TLS vs nginx |",
+        "|---|---|---|---|",
     ]
+    base_tls = median(idle_tls.get("nginx") or [])
     for name in ["brisk", "fasthttp", "net/http", "nginx"]:
         if name in live:
-            lines.append(f"| {name} | {fmt(median(idle[name]))} |")
+            t = median(idle_tls.get(name) or [])
+            lines.append(
+                f"| {name} | {fmt(median(idle[name]))} | {fmt(t)} | "
+                f"{fmt(t / base_tls if (t and base_tls) else None, '.2f', 'x')} |")
         else:
-            lines.append(f"| {name} | skipped ({skipped.get(name, '?')}) |")
+            lines.append(f"| {name} | skipped ({skipped.get(name, '?')}) | | |")
     lines += ["", "## Clients", "",
               "Against the nginx above (one worker on core 0), each generator "
-              "alone on core 1, one thread, 64 connections.", "",
+              "alone on core 1, one thread, 64 connections; the https rows "
+              "against the same nginx with TLS (`load -k`), compared with "
+              "`wrk https`.", "",
               "| generator | requests/s | p99 ms | vs wrk |", "|---|---|---|---|"]
     base = median([r[0] for r in clients.get("wrk") or []]) if clients else None
-    for name in ["wrk", "brisk load", "fasthttp client"]:
+    base_tls = (median([r[0] for r in clients.get("wrk https") or []])
+                if clients else None)
+    for name in ["wrk", "brisk load", "fasthttp client", "wrk https",
+                 "brisk load https"]:
         rows = clients.get(name) if clients else None
         if not rows:
             lines.append(f"| {name} | skipped (peer not installed) | | |")
             continue
         rps = median([r[0] for r in rows])
         p99 = median([r[1] for r in rows])
+        b = base_tls if name.endswith("https") else base
         lines.append(f"| {name} | {fmt(rps)} | {fmt(p99, '.2f')} | "
-                     f"{fmt(rps / base if base else None, '.2f', 'x')} |")
+                     f"{fmt(rps / b if b else None, '.2f', 'x')} |")
         chart.append(("clients vs nginx", name, rps))
     lines += ["", "Commands: `./bazelw run //bench:compare` (this section, "
               "and `bench/results.svg`); `./bazelw run //bench:micro` (the "

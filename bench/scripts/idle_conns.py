@@ -5,11 +5,14 @@ Opens N connections to 127.0.0.1:PORT, makes one request on each, keeps them
 open, and prints the RSS of the given server PIDs before and after as JSON:
 {"conns": N, "rss_before_kib": ..., "rss_after_kib": ..., "bytes_per_conn": ...}
 
-Usage: idle_conns.py PORT N PID[,PID...]   (also imported by bench/compare.py)
+Usage: idle_conns.py PORT N PID[,PID...] [--tls]
+(also imported by bench/compare.py). With --tls the connections are TLS
+(the server's certificate is not checked).
 """
 import json
 import resource
 import socket
+import ssl
 import sys
 import time
 
@@ -29,12 +32,22 @@ def rss_kib(pids):
     return total
 
 
-def warm_up(port, request):
+def connect(port, tls):
+    s = socket.create_connection(("127.0.0.1", port))
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(s, server_hostname="localhost")
+    return s
+
+
+def warm_up(port, request, tls=False):
     """64 requests on as many connections, so that state the server makes
     lazily is not counted per connection."""
     warm = []
     for _ in range(64):
-        s = socket.create_connection(("127.0.0.1", port))
+        s = connect(port, tls)
         s.sendall(request)
         s.recv(4096)
         warm.append(s)
@@ -43,17 +56,18 @@ def warm_up(port, request):
     time.sleep(0.5)
 
 
-def measure(port, n, rss):
-    """Returns (rss_before_kib, rss_after_kib) around n idle connections;
-    `rss` is a function giving the server's RSS in KiB."""
+def measure(port, n, rss, tls=False):
+    """Returns (rss_before_kib, rss_after_kib) around n idle connections
+    (TLS ones with `tls`); `rss` is a function giving the server's RSS in
+    KiB."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 500), hard))
-    warm_up(port, REQUEST)
+    warm_up(port, REQUEST, tls)
     before = rss()
     conns = []
     try:
         for i in range(n):
-            s = socket.create_connection(("127.0.0.1", port))
+            s = connect(port, tls)
             s.sendall(REQUEST)
             data = b""
             while b"Hello, World!" not in data:
@@ -110,7 +124,8 @@ def main():
     port = int(sys.argv[1])
     n = int(sys.argv[2])
     pids = [int(p) for p in sys.argv[3].split(",")]
-    before, after = measure(port, n, lambda: rss_kib(pids))
+    tls = "--tls" in sys.argv[4:]
+    before, after = measure(port, n, lambda: rss_kib(pids), tls)
     print(json.dumps({
         "conns": n,
         "rss_before_kib": before,
