@@ -174,13 +174,14 @@ absl::Status ResponseParseError(http::ParseError e, int attempts,
 
 absl::Status TlsError(const absl::Status& engine_error, Phase phase,
                       int attempts, std::string_view host) {
-  ErrorKind kind = phase == Phase::kHandshake ? ErrorKind::kTlsHandshake
-                                              : ErrorKind::kMalformedResponse;
+  ErrorKind kind = ErrorKind::kTlsHandshake;
   if (absl::IsUnauthenticated(engine_error)) {
     kind = ErrorKind::kTlsVerification;
   } else if (absl::IsAborted(engine_error)) {
     kind = ErrorKind::kTlsAlert;
-  } else if (absl::IsUnavailable(engine_error) && phase != Phase::kHandshake) {
+  } else if (phase != Phase::kHandshake) {
+    // A broken record, or an end mid-record, after the handshake: the
+    // connection failed mid-exchange (curl's 56).
     kind = ErrorKind::kConnectionClosed;
   }
   const absl::string_view why = engine_error.message();

@@ -83,7 +83,7 @@ std::string_view ToString(Phase p);
                                               std::string_view host);
 
 // The error for a tls::Engine failure in `phase`: kTlsVerification,
-// kTlsAlert, kTlsHandshake during the handshake, kMalformedResponse for a
+// kTlsAlert, kTlsHandshake during the handshake, kConnectionClosed for a
 // broken record after it; OpenSSL's words as the detail.
 [[nodiscard]] absl::Status TlsError(const absl::Status& engine_error,
                                     Phase phase, int attempts,

@@ -219,6 +219,7 @@ Conn* HostPool::TakeIdle() {
     c->idle = false;
     idle_stat_.store(idle_.size(), std::memory_order_relaxed);
     if (now >= c->idle_deadline) {
+      c->Goodbye();
       CloseConn(c);
       continue;
     }
@@ -502,6 +503,7 @@ void HostPool::Clean() {
   // connection (Keep-Alive hints), so check them all.
   for (size_t i = 0; i < idle_.size();) {
     if (now >= idle_[i]->idle_deadline) {
+      idle_[i]->Goodbye();
       CloseConn(idle_[i]);  // erases idle_[i]
     } else {
       ++i;
@@ -522,6 +524,7 @@ void HostPool::Close() {
   submitter_.Close(
       MakeError(ErrorKind::kClosed, Phase::kQueue, 0, options_.addrs.front()));
   while (!idle_.empty()) {
+    idle_.back()->Goodbye();
     CloseConn(idle_.back());
   }
   while (!waiters_.empty()) {
@@ -692,6 +695,7 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
     int interim = 0;   // 1xx heads skipped
     bool too_many_interim = false;
     bool got_any = false;
+    bool truncated = false;  // https: ended without close_notify
     enum class End {
       kNone,
       kTimeout,
@@ -801,6 +805,7 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
             break;
           }
           if (ec) {
+            truncated = ec == asio::error::connection_aborted;
             // Only a clean end (FIN; for https, close_notify) ends a body
             // delimited by the end of the connection.
             if (ec == asio::error::eof) {
@@ -835,7 +840,9 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         keep = framing != http::BodyFraming::kUntilClose &&
                pos == c->in.size() && c->header.keep_alive() &&
                !req.header().connection_close() &&
-               !EndsHttp(c->header.status_code());
+               !EndsHttp(c->header.status_code()) &&
+               (c->tls == nullptr ||
+                (c->tls->status().ok() && !c->tls->peer_closed()));
         if (keep && options_.max_conn_duration != absl::InfiniteDuration() &&
             Clock::now() - c->created >= ToChrono(options_.max_conn_duration)) {
           keep = false;
@@ -868,9 +875,12 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         result = timed_out(Phase::kRead);
         break;
       case End::kClosed:
-        result = MakeError(ErrorKind::kConnectionClosed, Phase::kRead, attempt,
-                           options_.addrs[c->addr],
-                           got_any ? "mid-response" : "before the response");
+        result = MakeError(
+            ErrorKind::kConnectionClosed, Phase::kRead, attempt,
+            options_.addrs[c->addr],
+            truncated ? "mid-response, without close_notify (truncated)"
+            : got_any ? "mid-response"
+                      : "before the response");
         break;
       case End::kMalformed:
         result = MakeError(ErrorKind::kMalformedResponse, Phase::kRead, attempt,
@@ -895,6 +905,9 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
     }
     cc->conn = nullptr;
     Disarm(cc);
+    if (end == End::kNone && !keep) {
+      c->Goodbye();  // a whole exchange: nothing half-written
+    }
     Release(c, keep && end == End::kNone);
     break;
   }

@@ -71,8 +71,7 @@ struct PConn : Stream {
   http::Response scratch;  // where abandoned responses go
   Clock::time_point dial_deadline = Clock::time_point::max();
   Clock::time_point idle_since;
-  bool dialing = true;
-  bool writing = false;
+  bool dialing = true;   // (writing: Stream's, a write in flight)
   bool reading = false;  // the reader coroutine runs
   bool failed = false;
 
@@ -131,6 +130,9 @@ class Pipeline {
     submitter_.Close(s);
     tick_.cancel();
     for (PConn* c : conns_) {
+      if (c->count == 0) {
+        c->Goodbye();
+      }
       Fail(c, s);
     }
     work_.reset();
@@ -220,13 +222,16 @@ class Pipeline {
     conns_.push_back(c);
     conns_stat_.store(conns_.size(), std::memory_order_relaxed);
     c->reading = true;
+    c->wrote = [this, c] { Write(c); };
     ArmTick();
     asio::co_spawn(io_, Reader(c), asio::detached);
     return c;
   }
 
   void Write(PConn* c) {
-    if (c->writing || c->dialing || c->failed || c->queued.empty()) {
+    // Requests, or TLS's own bytes a read left behind.
+    if (c->writing || c->dialing || c->failed ||
+        (c->queued.empty() && (c->tls == nullptr || !c->tls->has_output()))) {
       return;
     }
     std::swap(c->out, c->queued);
@@ -478,6 +483,20 @@ class Pipeline {
       if (c->failed) {
         continue;
       }
+      // A call's deadline holds while its connection is still dialing too.
+      for (size_t k = 0; k < c->count; ++k) {
+        Pending& p = c->ring[(c->first + k) % c->ring.size()];
+        if (p.call != nullptr && now >= p.deadline) {
+          // The request stays on the wire; its answer will be discarded.
+          p.call->Complete(MakeError(
+              ErrorKind::kTimeout, c->dialing ? Phase::kConnect : Phase::kRead,
+              1, o_.addr, "pipelined; its response will be discarded"));
+          p.call = nullptr;
+        } else if (p.call != nullptr &&
+                   p.deadline != Clock::time_point::max()) {
+          again = true;
+        }
+      }
       if (c->dialing) {
         if (now >= c->dial_deadline) {
           c->failed = true;  // the dial completes aborted and fails it
@@ -487,20 +506,8 @@ class Pipeline {
         again = true;
         continue;
       }
-      for (size_t k = 0; k < c->count; ++k) {
-        Pending& p = c->ring[(c->first + k) % c->ring.size()];
-        if (p.call != nullptr && now >= p.deadline) {
-          // The request stays on the wire; its answer will be discarded.
-          p.call->Complete(
-              MakeError(ErrorKind::kTimeout, Phase::kRead, 1, o_.addr,
-                        "pipelined; its response will be discarded"));
-          p.call = nullptr;
-        } else if (p.call != nullptr &&
-                   p.deadline != Clock::time_point::max()) {
-          again = true;
-        }
-      }
       if (c->count == 0 && now - c->idle_since >= idle_limit) {
+        c->Goodbye();
         Fail(c, absl::OkStatus());
       } else if (c->count == 0) {
         again = true;

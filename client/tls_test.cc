@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -23,6 +25,7 @@
 #include "bytes/byte_buffer.h"
 #include "client/errors.h"
 #include "client/host_client.h"
+#include "client/pipeline_client.h"
 #include "http/message.h"
 #include "testing/loopback.h"
 #include "testing/tls_certs.h"
@@ -66,43 +69,70 @@ http::Request Get(std::string_view target) {
   return req;
 }
 
-// A TLS server on the test's thread (an Engine over the raw socket) that
-// answers one request with a body delimited by the end of the connection,
+// The server's side of one TLS connection in a FakeServer script: an
+// Engine over the raw socket, driven by the test.
+class TlsPeer {
+ public:
+  explicit TlsPeer(testing::RawConn& c) : c_(c), e_(ServerTls()) {}
+
+  // Reads until a whole request head arrived (and drops it); false at the
+  // end, on an error or after 5 s without bytes.
+  bool ReadRequest() {
+    size_t end;
+    while ((end = plain_.view().find("\r\n\r\n")) == std::string_view::npos) {
+      if (!Pump()) {
+        return false;
+      }
+    }
+    plain_.DiscardPrefix(end + 4);
+    return true;
+  }
+  // One read off the socket into the engine, and its answer (handshake,
+  // key update) back; false at the end or on an error.
+  bool Pump() {
+    if (c_.ReadSome() <= 0 || !e_.Feed(c_.buffer()).ok()) {
+      return false;
+    }
+    c_.buffer().clear();
+    size_t n = 0;
+    return e_.Read(plain_, n).ok() && Flush();
+  }
+  // Encrypts `data` into the pending output (sent by Flush).
+  bool Write(std::string_view data) { return e_.Write(data).ok(); }
+  bool Flush(size_t drop_last = 0) {
+    bytes::ByteBuffer wire;
+    e_.TakeOutput(wire);
+    std::string_view out = wire.view();
+    out.remove_suffix(std::min(drop_last, out.size()));
+    return out.empty() || c_.Send(out);
+  }
+  tls::Engine& engine() { return e_; }
+
+ private:
+  testing::RawConn& c_;
+  tls::Engine e_;
+  bytes::ByteBuffer plain_;
+};
+
+constexpr std::string_view kHello =
+    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+
+// Answers one request with a body delimited by the end of the connection,
 // then ends it as `how` says.
 enum class End { kCloseNotify, kBareFin, kMidRecord };
 
 void AnswerUntilClose(testing::RawConn& c, End how) {
-  tls::Engine e(ServerTls());
-  bytes::ByteBuffer plain, wire;
-  while (plain.view().find("\r\n\r\n") == std::string_view::npos) {
-    if (c.ReadSome() <= 0 || !e.Feed(c.buffer()).ok()) {
-      return;
-    }
-    c.buffer().clear();
-    size_t n = 0;
-    if (!e.Read(plain, n).ok()) {
-      return;
-    }
-    e.TakeOutput(wire);
-    if (!wire.empty() && !c.Send(wire.view())) {
-      return;
-    }
-    wire.Reset();
-  }
-  if (!e.Write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
-               "the whole body")
-           .ok()) {
+  TlsPeer peer(c);
+  if (!peer.ReadRequest() ||
+      !peer.Write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+                  "the whole body")) {
     return;
   }
   if (how == End::kCloseNotify) {
-    e.Close();
+    peer.engine().Close();
   }
-  e.TakeOutput(wire);
-  std::string_view out = wire.view();
-  if (how == End::kMidRecord) {
-    out.remove_suffix(5);  // the record's last bytes never come
-  }
-  c.Send(out);
+  // kMidRecord: the record's last bytes never come.
+  peer.Flush(how == End::kMidRecord ? 5 : 0);
   c.Close();  // FIN
 }
 
@@ -122,6 +152,95 @@ TEST(HttpsTest, ABodyEndedWithoutCloseNotifyIsTruncated) {
           << static_cast<int>(how) << ": " << st;
     }
   }
+  // The message says why.
+  testing::FakeServer s(
+      [](testing::RawConn& c, int) { AnswerUntilClose(c, End::kBareFin); });
+  HostClient hc(To(s.port()));
+  http::Request req = Get("/");
+  http::Response resp;
+  absl::Status st = hc.DoTimeout(req, resp, absl::Seconds(10));
+  EXPECT_NE(st.message().find("without close_notify"), absl::string_view::npos)
+      << st;
+}
+
+// A response and the server's close_notify in one write: the connection is
+// not put back in the pool; the next call dials without a failed attempt.
+TEST(HttpsTest, CloseNotifyWithTheResponseRetiresTheConnection) {
+  testing::FakeServer s([](testing::RawConn& c, int) {
+    TlsPeer peer(c);
+    if (peer.ReadRequest() && peer.Write(kHello)) {
+      peer.engine().Close();
+      peer.Flush();
+    }
+    while (c.ReadSome() > 0) {
+    }
+  });
+  HostClient hc(To(s.port()));
+  http::Response resp;
+  for (int i = 0; i < 2; ++i) {
+    http::Request req = Get("/");
+    ASSERT_TRUE(hc.DoTimeout(req, resp, absl::Seconds(10)).ok());
+    EXPECT_EQ(resp.body(), "hello");
+  }
+  EXPECT_EQ(hc.stats().dials, 2u);
+  EXPECT_EQ(hc.stats().retries, 0u);
+}
+
+// The server asks for new keys and waits for the client's before it
+// answers: the client's key update must go out while it waits to read.
+// And when the client closes an idle connection it says so (close_notify).
+TEST(HttpsTest, KeyUpdateAnsweredWhileReadingAndCloseNotifyOnClose) {
+  std::atomic<bool> answered{false};
+  std::atomic<bool> goodbye{false};
+  testing::FakeServer s([&](testing::RawConn& c, int) {
+    TlsPeer peer(c);
+    if (!peer.ReadRequest() || !peer.engine().UpdateKeys().ok() ||
+        !peer.Flush()) {
+      return;
+    }
+    // The client's KeyUpdate is a record with no data.
+    if (!peer.Pump()) {
+      return;
+    }
+    answered = true;
+    if (!peer.Write(kHello) || !peer.Flush()) {
+      return;
+    }
+    while (peer.Pump() && !peer.engine().peer_closed()) {
+    }
+    goodbye = peer.engine().peer_closed();
+  });
+  {
+    HostClient hc(To(s.port()));
+    http::Request req = Get("/");
+    http::Response resp;
+    absl::Status st = hc.DoTimeout(req, resp, absl::Seconds(10));
+    ASSERT_TRUE(st.ok()) << st;
+    EXPECT_TRUE(answered.load());
+  }  // closes the idle connection
+  for (int i = 0; i < 100 && !goodbye; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(goodbye.load()) << "no close_notify from the client";
+}
+
+// A server that takes the connection and never answers the handshake: a
+// PipelineClient call ends at its own deadline (kTimeout), not at the
+// dial timeout.
+TEST(HttpsTest, PipelineCallDeadlineHoldsDuringTheHandshake) {
+  testing::FakeServer s([](testing::RawConn& c, int) {
+    while (c.ReadSome() > 0) {
+    }
+  });
+  PipelineClientOptions o;
+  o.addr = absl::StrCat("localhost:", s.port());
+  o.tls = ClientTls();
+  o.dial_timeout = absl::Seconds(30);
+  PipelineClient pc(o);
+  http::Request req = Get("/");
+  http::Response resp;
+  absl::Status st = pc.DoTimeout(req, resp, absl::Milliseconds(200));
+  EXPECT_EQ(KindOf(st), ErrorKind::kTimeout) << st;
 }
 
 // A port free a moment ago on 127.0.0.1 (for a peer that cannot be told

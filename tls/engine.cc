@@ -1,5 +1,6 @@
 #include "tls/engine.h"
 
+#include <arpa/inet.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -18,11 +19,21 @@
 namespace brisk::tls {
 namespace {
 
+// An IP address in its one strict form (IPv4 dotted quad without leading
+// zeros, IPv6 without a zone): what the certificate's IP SANs are checked
+// against. Anything else ("127.1", "0177.0.0.1", "2130706433", "fe80::1%lo")
+// is checked as a name, so it fails closed instead of going unchecked —
+// resolvers read those forms differently from OpenSSL.
 bool IsIpLiteral(std::string_view host) {
-  return !host.empty() &&
-         (host.find(':') != std::string_view::npos ||
-          host.find_first_not_of("0123456789.") == std::string_view::npos);
+  const std::string h(host);
+  unsigned char addr[16];
+  return inet_pton(AF_INET, h.c_str(), addr) == 1 ||
+         inet_pton(AF_INET6, h.c_str(), addr) == 1;
 }
+
+// Bytes of TLS records a peer may send after the handshake without any
+// application data (tickets, key updates) before the connection is failed.
+constexpr size_t kMaxRecordsWithoutData = 256 * 1024;
 
 }  // namespace
 
@@ -102,18 +113,25 @@ Engine::Engine(std::shared_ptr<const Context> context, std::string_view host)
     return;
   }
   SSL_set_connect_state(ssl_);
-  const std::string h(host);
-  if (!h.empty() && !IsIpLiteral(h)) {
+  std::string h(host);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') {
+    h = h.substr(1, h.size() - 2);  // [::1]
+  }
+  const bool ip = IsIpLiteral(h);
+  if (!h.empty() && !ip) {
     SSL_set_tlsext_host_name(ssl_, h.c_str());  // SNI is for names only
   }
   if (context_->verifies_peer() && !h.empty()) {
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
     X509_VERIFY_PARAM_set_hostflags(param,
                                     X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    if (IsIpLiteral(h)) {
-      X509_VERIFY_PARAM_set1_ip_asc(param, h.c_str());
-    } else {
-      X509_VERIFY_PARAM_set1_host(param, h.c_str(), h.size());
+    const int set =
+        ip ? X509_VERIFY_PARAM_set1_ip_asc(param, h.c_str())
+           : X509_VERIFY_PARAM_set1_host(param, h.c_str(), h.size());
+    if (set != 1) {
+      // Never a connection whose name goes unchecked.
+      failed_ = absl::InvalidArgumentError(absl::StrCat(
+          "tls: cannot check the certificate against \"", h, "\""));
     }
   }
 }
@@ -133,15 +151,18 @@ absl::Status Engine::Start() {
     return absl::FailedPreconditionError("tls: Start() called twice");
   }
   started_ = true;
-  return Drive();
+  return failed_.ok() ? Drive() : failed_;
 }
 
 absl::Status Engine::Feed(std::string_view ciphertext) {
   if (!failed_.ok()) {
     return failed_;
   }
-  in_.Append(ciphertext);
-  return CommitFeed(0);
+  if (!ciphertext.empty()) {
+    std::memcpy(in_.PrepareAppend(ciphertext.size()), ciphertext.data(),
+                ciphertext.size());
+  }
+  return CommitFeed(ciphertext.size());
 }
 
 char* Engine::PrepareFeed(size_t n) {
@@ -154,7 +175,11 @@ absl::Status Engine::CommitFeed(size_t n) {
     return failed_;
   }
   started_ = true;
-  return done_ ? absl::OkStatus() : Drive();
+  if (done_) {
+    fed_without_data_ += n;  // reset by Read when data comes out
+    return absl::OkStatus();
+  }
+  return Drive();
 }
 
 absl::Status Engine::Drive() {
@@ -186,17 +211,34 @@ absl::Status Engine::Read(bytes::ByteBuffer& plain, size_t& n) {
     if (r == 1) {
       plain.CommitAppend(got);
       n += got;
+      fed_without_data_ = 0;
       continue;
     }
     const int e = SSL_get_error(ssl_, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      if (SSL_get_key_update_type(ssl_) != SSL_KEY_UPDATE_NONE) {
+        // The peer asked for our new keys: answer now (into the output),
+        // not only before our next data, which may be long in coming.
+        if (SSL_key_update(ssl_, SSL_KEY_UPDATE_NOT_REQUESTED) != 1 ||
+            SSL_do_handshake(ssl_) != 1) {
+          ERR_clear_error();
+        }
+      }
+      if (n == 0 && fed_without_data_ > kMaxRecordsWithoutData) {
+        return failed_ = absl::InvalidArgumentError(
+                   "tls: 256 KiB of records without data (a flood of key "
+                   "updates or tickets)");
+      }
       return absl::OkStatus();
     }
     if (e == SSL_ERROR_ZERO_RETURN) {
       peer_closed_ = true;
       return absl::OkStatus();
     }
-    return failed_ = ErrorStatus(e);
+    failed_ = ErrorStatus(e);
+    // The data before the bad record is the peer's as much as in any
+    // other split of the bytes: it goes out now, the error next time.
+    return n > 0 ? absl::OkStatus() : failed_;
   }
 }
 
@@ -215,6 +257,24 @@ absl::Status Engine::Write(std::string_view plain) {
       return failed_ = ErrorStatus(SSL_get_error(ssl_, r));
     }
     plain.remove_prefix(written);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Engine::UpdateKeys() {
+  if (!failed_.ok()) {
+    return failed_;
+  }
+  if (!done_ || SSL_version(ssl_) != TLS1_3_VERSION) {
+    return absl::FailedPreconditionError(
+        "tls: UpdateKeys() needs a TLS 1.3 connection after its handshake");
+  }
+  if (SSL_key_update(ssl_, SSL_KEY_UPDATE_REQUESTED) != 1) {
+    return failed_ = ErrorStatus(SSL_ERROR_SSL);
+  }
+  const int r = SSL_do_handshake(ssl_);  // writes the KeyUpdate
+  if (r != 1) {
+    return failed_ = ErrorStatus(SSL_get_error(ssl_, r));
   }
   return absl::OkStatus();
 }

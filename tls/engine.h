@@ -77,9 +77,11 @@ class Session {
 
 class Engine {
  public:
-  // `host` (a client's only): sent as SNI when it is a name, and checked
-  // against the server's certificate (name or IP) unless the context is
-  // insecure.
+  // `host` (a client's only; "[::1]" brackets allowed): sent as SNI when
+  // it is a name, and checked against the server's certificate unless the
+  // context is insecure — against its IP SANs when it is an IP address in
+  // its strict form, as a name otherwise (so "127.1" fails instead of
+  // going unchecked).
   Engine(std::shared_ptr<const Context> context, std::string_view host = "");
   ~Engine();
   Engine(const Engine&) = delete;
@@ -97,14 +99,25 @@ class Engine {
   bool handshake_done() const { return done_; }
 
   // Appends decrypted bytes to `plain`; returns how many (0: none yet).
-  // After the peer's close_notify, peer_closed() is true.
+  // After the peer's close_notify, peer_closed() is true. Data decrypted
+  // before a bad record is returned first (OK), the error by the next
+  // call, so the outcome does not depend on how the records were split.
+  // More than 256 KiB of records without data (tickets, key updates)
+  // fails the connection.
   [[nodiscard]] absl::Status Read(bytes::ByteBuffer& plain, size_t& n);
   bool peer_closed() const { return peer_closed_; }
+  // The first error (OK while there is none): a connection with an error,
+  // or whose peer closed, is not used again.
+  const absl::Status& status() const { return failed_; }
 
   // Encrypts `plain` into the output (after the handshake).
   [[nodiscard]] absl::Status Write(std::string_view plain);
   // Queues close_notify.
   void Close();
+  // TLS 1.3: new traffic keys from now on, the peer asked to do the same
+  // (a KeyUpdate message into the output). FailedPrecondition before the
+  // handshake or under TLS 1.2.
+  [[nodiscard]] absl::Status UpdateKeys();
 
   // Where the bytes for the peer go from now on: appended to `*out` (not
   // owned; it must outlive its use), or, with nullptr, to the engine's own
@@ -150,6 +163,7 @@ class Engine {
   bool started_ = false;
   bool done_ = false;
   bool peer_closed_ = false;
+  size_t fed_without_data_ = 0;  // after the handshake, since the last data
   absl::Status failed_;
 };
 

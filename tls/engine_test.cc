@@ -356,5 +356,72 @@ TEST(EngineTest, TicketKeysRotate) {
           .ok());
 }
 
+// Numeric hosts in other forms than the strict one are checked as names:
+// the check fails instead of being skipped (resolvers read "0177.0.0.1"
+// as 127.0.0.1, OpenSSL as 177.0.0.1). The strict forms are checked
+// against the IP SANs, IPv6 with or without brackets.
+TEST(EngineTest, NonCanonicalNumericHostsFailClosed) {
+  for (const char* host :
+       {"127.1", "2130706433", "0177.0.0.1", "0x7f000001", "::1%lo"}) {
+    Pair p(ClientCtx(), host, ServerCtx(Pki().server));
+    Handshake(p);
+    EXPECT_FALSE(p.client_status.ok()) << host;
+    EXPECT_FALSE(p.client.handshake_done()) << host;
+  }
+  for (const char* host : {"127.0.0.1", "::1", "[::1]"}) {
+    Pair p(ClientCtx(), host, ServerCtx(Pki().server));
+    Handshake(p);
+    EXPECT_TRUE(p.client_status.ok()) << host << ": " << p.client_status;
+  }
+}
+
+// Data before a bad record comes out first; the error after it.
+TEST(EngineTest, DataBeforeABadRecordIsReadFirst) {
+  Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server));
+  Handshake(p);
+  ASSERT_TRUE(p.client_status.ok());
+  ReadAll(p.client);  // tickets
+  ASSERT_TRUE(p.server.Write("the answer").ok());
+  bytes::ByteBuffer wire;
+  p.server.TakeOutput(wire);
+  std::string bytes(wire.view());
+  std::string bad = bytes;
+  bad.back() ^= 1;  // the same record again, its tag broken
+  ASSERT_TRUE(p.client.Feed(bytes + bad).ok());
+  bytes::ByteBuffer plain;
+  size_t n = 0;
+  ASSERT_TRUE(p.client.Read(plain, n).ok());
+  EXPECT_EQ(plain.view(), "the answer");
+  absl::Status next = p.client.Read(plain, n);
+  EXPECT_FALSE(next.ok());
+  EXPECT_EQ(p.client.status(), next);
+}
+
+// Records that carry no data (here TLS 1.3 key updates, over and over)
+// are bounded.
+TEST(EngineTest, RecordsWithoutDataAreBounded) {
+  Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server));
+  Handshake(p);
+  ASSERT_TRUE(p.client_status.ok());
+  ReadAll(p.client);
+  absl::Status st;
+  size_t sent = 0;
+  for (int i = 0; i < 20000 && st.ok(); ++i) {
+    bytes::ByteBuffer wire;
+    ASSERT_TRUE(p.server.UpdateKeys().ok());
+    p.server.TakeOutput(wire);
+    sent += wire.size();
+    st = p.client.Feed(wire.view());
+    bytes::ByteBuffer plain;
+    size_t n = 0;
+    if (st.ok()) {
+      st = p.client.Read(plain, n);
+    }
+  }
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("without data"), absl::string_view::npos) << st;
+  EXPECT_LT(sent, 300u * 1024);
+}
+
 }  // namespace
 }  // namespace brisk::tls

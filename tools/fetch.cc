@@ -214,6 +214,10 @@ int main(int argc, char** argv) {
     return absl::IsNotFound(tls.status()) ? 26 : 58;
   }
   options.host.tls = *std::move(tls);
+  if (a.timeout_s > 3) {
+    // A slow TLS server may take up to --timeout to connect and shake hands.
+    options.host.dial_timeout = absl::Seconds(a.timeout_s);
+  }
   brisk::client::Client client(std::move(options));
   brisk::http::Response resp;
   // The body is written as it arrives (never held whole), after the head

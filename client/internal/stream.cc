@@ -78,6 +78,21 @@ asio::awaitable<boost::system::error_code> Stream::ReadSome(
     if (tls->peer_closed()) {
       co_return asio::error::eof;  // close_notify: the server's clean end
     }
+    if (tls->has_output() && !writing) {
+      // TLS's own answer (the peer may be waiting for it).
+      wire.Reset();
+      tls->TakeOutput(wire);
+      writing = true;
+      auto [wec, wn] = co_await asio::async_write(
+          socket, asio::buffer(wire.data(), wire.size()), kAwait);
+      writing = false;
+      if (wec) {
+        co_return wec;
+      }
+      if (wrote) {
+        wrote();
+      }
+    }
     char* p = tls->PrepareFeed(kTlsRead);
     auto [ec, m] =
         co_await socket.async_read_some(asio::buffer(p, kTlsRead), kAwait);
@@ -109,6 +124,21 @@ bool Stream::Seal(std::string_view plain, std::string_view& out) {
   }
   out = wire.view();
   return true;
+}
+
+void Stream::Goodbye() {
+  if (tls == nullptr || !tls->handshake_done() || !tls->status().ok() ||
+      tls->peer_closed() || writing) {
+    return;
+  }
+  wire.Reset();
+  tls->TakeOutput(wire);
+  tls->set_output(&wire);
+  tls->Close();
+  tls->set_output(nullptr);
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(wire.data(), wire.size()), ignored);
 }
 
 bool Stream::IdleReadOk(bytes::ByteBuffer& scratch) {

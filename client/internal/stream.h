@@ -8,13 +8,16 @@
 // Loop thread only. A deadline interrupts any wait by closing the socket
 // (the wait then completes with an error). For https, TLS 1.3 session
 // tickets and key updates are handled inside ReadSome(); what TLS must
-// send on its own (a key update's answer) goes out ahead of the next
-// Seal()ed bytes.
+// send on its own (a key update's answer, the alert refusing a TLS 1.2
+// renegotiation) is written by ReadSome() before it waits again, or, when
+// a write of the caller's is in flight (`writing`), goes out ahead of the
+// next Seal()ed bytes.
 
 #ifndef BRISK_CLIENT_INTERNAL_STREAM_H_
 #define BRISK_CLIENT_INTERNAL_STREAM_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -63,10 +66,20 @@ struct Stream {
   // nobody asked for. Does not wait.
   bool IdleReadOk(bytes::ByteBuffer& scratch);
 
+  // https, between requests (nothing half-written): sends close_notify
+  // without waiting, before the caller closes the socket (RFC 8446 §6.1).
+  void Goodbye();
+
   Socket socket;
   std::unique_ptr<tls::Engine> tls;  // https only
   bytes::ByteBuffer wire;            // sealed bytes on their way out
   absl::Status tls_error;            // why the last TLS step failed
+  // The caller's write of Seal()ed bytes is in flight (PipelineClient
+  // writes while it reads): ReadSome() leaves TLS's own bytes to the next
+  // Seal(), or writes them itself and then calls `wrote` (if set) so the
+  // caller may go on writing.
+  bool writing = false;
+  std::function<void()> wrote;
 };
 
 }  // namespace brisk::client::client_internal
