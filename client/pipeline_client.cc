@@ -130,9 +130,6 @@ class Pipeline {
     submitter_.Close(s);
     tick_.cancel();
     for (PConn* c : conns_) {
-      if (c->count == 0) {
-        c->Goodbye();
-      }
       Fail(c, s);
     }
     work_.reset();
@@ -258,8 +255,10 @@ class Pipeline {
         });
   }
 
-  // Every pending call fails with `s`; the connection closes.
+  // Every pending call fails with `s`; the connection closes (for https
+  // with close_notify, when nothing is half-written and TLS is sound).
   void Fail(PConn* c, const absl::Status& s) {
+    c->Goodbye();
     c->failed = true;
     boost::system::error_code ignored;
     c->socket.close(ignored);
@@ -484,6 +483,9 @@ class Pipeline {
         continue;
       }
       // A call's deadline holds while its connection is still dialing too.
+      // A full connection whose every pending call gave up is closed: it
+      // would hold its slots for a server that may never answer.
+      bool abandoned = c->count >= static_cast<size_t>(o_.max_pending_requests);
       for (size_t k = 0; k < c->count; ++k) {
         Pending& p = c->ring[(c->first + k) % c->ring.size()];
         if (p.call != nullptr && now >= p.deadline) {
@@ -496,6 +498,11 @@ class Pipeline {
                    p.deadline != Clock::time_point::max()) {
           again = true;
         }
+        abandoned = abandoned && p.call == nullptr;
+      }
+      if (abandoned) {
+        Fail(c, absl::OkStatus());
+        continue;
       }
       if (c->dialing) {
         if (now >= c->dial_deadline) {
@@ -507,7 +514,6 @@ class Pipeline {
         continue;
       }
       if (c->count == 0 && now - c->idle_since >= idle_limit) {
-        c->Goodbye();
         Fail(c, absl::OkStatus());
       } else if (c->count == 0) {
         again = true;

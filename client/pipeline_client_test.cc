@@ -127,6 +127,41 @@ TEST(PipelineClientTest, OverflowIsNoFreeConns) {
   }
 }
 
+// A full connection whose every call timed out is closed (its server may
+// never answer): the next call gets a new one, not kNoFreeConns.
+TEST(PipelineClientTest, FullConnectionOfTimedOutCallsIsReplaced) {
+  FakeServer s(EchoPath);
+  PipelineClientOptions o = For(s);
+  o.max_pending_requests = 2;
+  PipelineClient client(o);
+  std::vector<std::thread> slow;
+  for (int i = 0; i < 2; ++i) {
+    slow.emplace_back([&] {
+      http::Request req = MakeGet("/slow");
+      http::Response resp;
+      EXPECT_TRUE(
+          IsTimeout(client.DoTimeout(req, resp, absl::Milliseconds(50))));
+    });
+  }
+  for (auto& t : slow) {
+    t.join();
+  }
+  http::Request req = MakeGet("/after");
+  http::Response resp;
+  absl::Status st;
+  // The Tick that closes it runs every 5 ms.
+  for (int i = 0; i < 100; ++i) {
+    st = client.DoTimeout(req, resp, absl::Seconds(5));
+    if (!IsNoFreeConns(st)) {
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(resp.body(), "/after");
+  EXPECT_EQ(s.accepted(), 2);
+}
+
 TEST(PipelineClientTest, DialFailureAndBadOptions) {
   uint16_t port;
   {

@@ -11,6 +11,8 @@
 #include <openssl/x509v3.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -230,6 +232,16 @@ struct ContextCallbacks {
     return 0;  // not one of ours (any more)
   }
 };
+
+absl::StatusOr<std::string> ReadPemFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("tls: cannot read ", path));
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 absl::StatusOr<std::shared_ptr<const Context>> Context::MakeServer(
     const ServerConfig& config) {

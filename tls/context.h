@@ -19,8 +19,10 @@
 // full handshakes.
 //
 // Example:
+//   absl::StatusOr<std::string> chain =
+//   tls::ReadPemFile("/etc/brisk/cert.pem");
 //   absl::StatusOr<std::shared_ptr<const tls::Context>> server =
-//       tls::Context::MakeServer({.cert_chain_pem = chain, .key_pem = key});
+//       tls::Context::MakeServer({.cert_chain_pem = *chain, .key_pem = key});
 //   absl::StatusOr<std::shared_ptr<const tls::Context>> client =
 //       tls::Context::MakeClient({.ca_pem = ca});  // or the system's store
 
@@ -82,6 +84,11 @@ struct ClientConfig {
   // (1.2). The lowest is always 1.2.
   int max_version = 0x0304;
 };
+
+// The contents of a PEM file (a certificate chain, a key, CAs) for the
+// configs above, which take PEM text: NotFound naming the path when it
+// cannot be read.
+absl::StatusOr<std::string> ReadPemFile(const std::string& path);
 
 class Context {
  public:

@@ -349,6 +349,7 @@ TEST(EngineTest, TicketKeysRotate) {
   server_ctx->RotateTicketKeys();
   session_from(first, resumed);
   EXPECT_FALSE(resumed) << "a ticket three keys old";
+  EXPECT_TRUE(absl::IsNotFound(ReadPemFile("/no/such/file.pem").status()));
   EXPECT_FALSE(
       Context::MakeServer({.cert_chain_pem = Pki().server.cert,
                            .key_pem = Pki().server.key,

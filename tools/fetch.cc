@@ -11,9 +11,10 @@
 //   0 success   2 bad arguments   6 name not resolved   7 connect failed
 //   22 HTTP status >= 400 with --fail   26 a file could not be read
 //   23 output could not be written   28 timeout   47 too many redirects
-//   35 TLS handshake failed or TLS alert   56 the connection failed
-//   mid-exchange   58 a client certificate or key could not be used
-//   60 the server's certificate failed verification   1 anything else
+//   35 TLS handshake failed (or an alert during it)   56 the connection
+//   failed mid-exchange (a TLS alert or broken record included)   58 a client
+//   certificate or key could not be used 60 the server's certificate failed
+//   verification   1 anything else
 // Each failure prints one line on stderr.
 
 #include <cstdio>
@@ -163,8 +164,10 @@ int ExitCodeFor(const absl::Status& s) {
     case ErrorKind::kConnectionClosed:
       return 56;
     case ErrorKind::kTlsHandshake:
-    case ErrorKind::kTlsAlert:
       return 35;
+    case ErrorKind::kTlsAlert:
+      // curl: 35 for the handshake, 56 for an alert while receiving.
+      return brisk::client::PhaseOf(s) == Phase::kHandshake ? 35 : 56;
     case ErrorKind::kTlsVerification:
       return 60;
     default:

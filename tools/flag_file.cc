@@ -1,22 +1,19 @@
 #include "tools/flag_file.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
+
+#include "tls/context.h"
 
 namespace brisk::tools {
 
 absl::StatusOr<std::string> ReadFlagFile(std::string_view flag,
                                          const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  absl::StatusOr<std::string> pem = tls::ReadPemFile(path);
+  if (!pem.ok()) {
     return absl::NotFoundError(
         absl::StrCat("--", std::string(flag), ": cannot read ", path));
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return pem;
 }
 
 }  // namespace brisk::tools

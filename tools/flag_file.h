@@ -1,7 +1,7 @@
 // File: tools/flag_file.h
 //
-// ReadFlagFile: the whole of a file a command-line flag names (a PEM
-// certificate, a key), with an error that names the flag.
+// ReadFlagFile: the PEM file a command-line flag names (a certificate, a
+// key, CAs; tls::ReadPemFile), with an error that names the flag.
 
 #ifndef BRISK_TOOLS_FLAG_FILE_H_
 #define BRISK_TOOLS_FLAG_FILE_H_
