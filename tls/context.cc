@@ -141,6 +141,9 @@ absl::Status ConfigureServer(SSL_CTX* ctx, const ServerConfig& config) {
   static constexpr unsigned char kSessionContext[] = "brisk";
   SSL_CTX_set_session_id_context(ctx, kSessionContext,
                                  sizeof(kSessionContext) - 1);
+  // Resumption is by tickets alone (stateless): no session kept in memory
+  // per client, no cache to lock, search and flush on every handshake.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   if (!config.client_ca_pem.empty()) {
     int added = 0;
     if (absl::Status s = Trust(ctx, config.client_ca_pem, &added); !s.ok()) {
