@@ -304,22 +304,18 @@ def main():
     idle_tls = {n: [] for n in live}
     try:
         for run in range(args.runs if do_servers else 0):
-            for title, kw in scenarios:
-                for name in live:
-                    rps, p99, cpu = measure(servers, name, args.seconds,
-                                            run == 0, **kw)
-                    results.setdefault((title, name), []).append(
-                        (rps, p99, cpu))
-                    print(f"run {run + 1} {title} {name}: {rps:.0f} req/s",
-                          file=sys.stderr)
-            for title, kw in tls_scenarios:
-                for name in live_tls:
-                    rps, p99, cpu = measure(tls_servers, name, args.seconds,
-                                            run == 0, **kw)
-                    results.setdefault((title, name), []).append(
-                        (rps, p99, cpu))
-                    print(f"run {run + 1} {title} {name}: {rps:.0f} req/s",
-                          file=sys.stderr)
+            sides = [(servers, scenarios, live)]
+            if tls_servers:
+                sides.append((tls_servers, tls_scenarios, live_tls))
+            for side, side_scenarios, side_live in sides:
+                for title, kw in side_scenarios:
+                    for name in side_live:
+                        rps, p99, cpu = measure(side, name, args.seconds,
+                                                run == 0, **kw)
+                        results.setdefault((title, name), []).append(
+                            (rps, p99, cpu))
+                        print(f"run {run + 1} {title} {name}: {rps:.0f} req/s",
+                              file=sys.stderr)
             for name in live:
                 # A fresh process: RSS never shrinks after load.
                 if servers.restart(name):

@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 
 #include "bytes/byte_buffer.h"
+#include "client/client_test_util.h"
 #include "client/errors.h"
 #include "client/host_client.h"
 #include "client/pipeline_client.h"
@@ -38,8 +39,7 @@ namespace brisk::client {
 namespace {
 
 const testing::TestPki& Pki() {
-  static const testing::TestPki pki = testing::MakeTestPki();
-  return pki;
+  return testing::SharedTestPki();
 }
 
 std::shared_ptr<const tls::Context> ServerTls() {
@@ -60,13 +60,6 @@ HostClientOptions To(uint16_t port) {
   o.addrs = {absl::StrCat("localhost:", port)};
   o.tls = ClientTls();
   return o;
-}
-
-http::Request Get(std::string_view target) {
-  http::Request req;
-  req.header().SetMethod("GET");
-  req.header().SetRequestUri(target);
-  return req;
 }
 
 // The server's side of one TLS connection in a FakeServer script: an
@@ -141,7 +134,7 @@ TEST(HttpsTest, ABodyEndedWithoutCloseNotifyIsTruncated) {
     testing::FakeServer s(
         [how](testing::RawConn& c, int) { AnswerUntilClose(c, how); });
     HostClient hc(To(s.port()));
-    http::Request req = Get("/");
+    http::Request req = MakeGet("/");
     http::Response resp;
     absl::Status st = hc.DoTimeout(req, resp, absl::Seconds(10));
     if (how == End::kCloseNotify) {
@@ -156,7 +149,7 @@ TEST(HttpsTest, ABodyEndedWithoutCloseNotifyIsTruncated) {
   testing::FakeServer s(
       [](testing::RawConn& c, int) { AnswerUntilClose(c, End::kBareFin); });
   HostClient hc(To(s.port()));
-  http::Request req = Get("/");
+  http::Request req = MakeGet("/");
   http::Response resp;
   absl::Status st = hc.DoTimeout(req, resp, absl::Seconds(10));
   EXPECT_NE(st.message().find("without close_notify"), absl::string_view::npos)
@@ -178,7 +171,7 @@ TEST(HttpsTest, CloseNotifyWithTheResponseRetiresTheConnection) {
   HostClient hc(To(s.port()));
   http::Response resp;
   for (int i = 0; i < 2; ++i) {
-    http::Request req = Get("/");
+    http::Request req = MakeGet("/");
     ASSERT_TRUE(hc.DoTimeout(req, resp, absl::Seconds(10)).ok());
     EXPECT_EQ(resp.body(), "hello");
   }
@@ -212,7 +205,7 @@ TEST(HttpsTest, KeyUpdateAnsweredWhileReadingAndCloseNotifyOnClose) {
   });
   {
     HostClient hc(To(s.port()));
-    http::Request req = Get("/");
+    http::Request req = MakeGet("/");
     http::Response resp;
     absl::Status st = hc.DoTimeout(req, resp, absl::Seconds(10));
     ASSERT_TRUE(st.ok()) << st;
@@ -237,7 +230,7 @@ TEST(HttpsTest, PipelineCallDeadlineHoldsDuringTheHandshake) {
   o.tls = ClientTls();
   o.dial_timeout = absl::Seconds(30);
   PipelineClient pc(o);
-  http::Request req = Get("/");
+  http::Request req = MakeGet("/");
   http::Response resp;
   absl::Status st = pc.DoTimeout(req, resp, absl::Milliseconds(200));
   EXPECT_EQ(KindOf(st), ErrorKind::kTimeout) << st;
@@ -353,21 +346,21 @@ TEST(HttpsAgainstNginxTest, KeepAliveResumptionAndLargeBodies) {
     http::Response resp;
     const std::string proto = version == 0x0304 ? "TLSv1.3" : "TLSv1.2";
     for (int i = 0; i < 10; ++i) {
-      http::Request req = Get("/");
+      http::Request req = MakeGet("/");
       absl::Status s = hc.DoTimeout(req, resp, absl::Seconds(10));
       ASSERT_TRUE(s.ok()) << s;
       EXPECT_EQ(resp.body(), absl::StrCat("nginx ", proto, " . localhost"));
     }
-    http::Request big = Get("/big");
+    http::Request big = MakeGet("/big");
     ASSERT_TRUE(hc.DoTimeout(big, resp, absl::Seconds(10)).ok());
     EXPECT_EQ(resp.body().size(), 1u << 20);
     EXPECT_EQ(resp.body().find_first_not_of('n'), std::string::npos);
     EXPECT_EQ(hc.stats().dials, 1u);
     // A new connection resumes the session.
-    http::Request last = Get("/");
+    http::Request last = MakeGet("/");
     last.header().Set("Connection", "close");
     ASSERT_TRUE(hc.DoTimeout(last, resp, absl::Seconds(10)).ok());
-    http::Request again = Get("/");
+    http::Request again = MakeGet("/");
     ASSERT_TRUE(hc.DoTimeout(again, resp, absl::Seconds(10)).ok());
     EXPECT_EQ(resp.body(), absl::StrCat("nginx ", proto, " r localhost"));
     EXPECT_EQ(hc.stats().tls_resumed, 1u) << proto;

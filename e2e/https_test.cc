@@ -39,8 +39,7 @@ using client::Phase;
 using client::PhaseOf;
 
 const testing::TestPki& Pki() {
-  static const testing::TestPki pki = testing::MakeTestPki();
-  return pki;
+  return testing::SharedTestPki();
 }
 
 std::shared_ptr<const tls::Context> ServerTls(

@@ -31,8 +31,7 @@ namespace {
 using std::chrono::milliseconds;
 
 const testing::TestPki& Pki() {
-  static const testing::TestPki pki = testing::MakeTestPki();
-  return pki;
+  return testing::SharedTestPki();
 }
 
 std::shared_ptr<const tls::Context> ServerTls(

@@ -184,6 +184,11 @@ TestPki MakeTestPki() {
   return pki;
 }
 
+const TestPki& SharedTestPki() {
+  static const TestPki pki = MakeTestPki();
+  return pki;
+}
+
 std::string WritePem(const std::string& dir, const std::string& name,
                      const std::string& pem) {
   const std::string path = dir + "/" + name;

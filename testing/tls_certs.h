@@ -40,6 +40,8 @@ struct TestPki {
 };
 
 TestPki MakeTestPki();
+// One TestPki for the whole test binary (made at the first call).
+const TestPki& SharedTestPki();
 
 // Writes `pem` to `dir`/`name` and returns the path.
 std::string WritePem(const std::string& dir, const std::string& name,

@@ -20,8 +20,7 @@ namespace brisk::tls {
 namespace {
 
 const testing::TestPki& Pki() {
-  static const testing::TestPki pki = testing::MakeTestPki();
-  return pki;
+  return testing::SharedTestPki();
 }
 
 std::shared_ptr<const Context> ServerCtx(const testing::PemPair& pair,

@@ -25,8 +25,7 @@ namespace brisk::tls {
 namespace {
 
 const testing::TestPki& Pki() {
-  static const testing::TestPki pki = testing::MakeTestPki();
-  return pki;
+  return testing::SharedTestPki();
 }
 
 bool SendAll(int fd, std::string_view data) {
