@@ -133,5 +133,49 @@ TEST(HostClientAllocTest, WarmHttpsDoAllocatesNothing) {
   EXPECT_EQ(client.stats().tls_handshakes, 1u);
 }
 
+// A body streamed to a sink over hundreds of reads allocates nothing per
+// read either (measured on the loop, where the reads run).
+TEST(HostClientAllocTest, StreamedBodyAllocatesNothingPerRead) {
+  const std::string body(1 << 20, 'b');
+  testing::FakeServer s([&](testing::RawConn& c, int) {
+    std::string in = std::move(c.buffer());
+    for (;;) {
+      std::string out;
+      while (in.find("\r\n\r\n") == std::string::npos) {
+        if (c.ReadSome() <= 0) {
+          return;
+        }
+        in += c.buffer();
+        c.buffer().clear();
+      }
+      in.erase(0, in.find("\r\n\r\n") + 4);
+      if (!c.Send(absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: ",
+                               body.size(), "\r\n\r\n")) ||
+          !c.Send(body)) {
+        return;
+      }
+    }
+  });
+  HostClientOptions o;
+  o.addrs = {absl::StrCat("127.0.0.1:", s.port())};
+  HostClient client(o);
+  http::Request req;
+  req.header().SetMethod("GET");
+  req.header().SetRequestUri("/big");
+  http::Response resp;
+  size_t got = 0;
+  const BodySink sink = [&got](std::string_view piece) {
+    got += piece.size();
+    return absl::OkStatus();
+  };
+  ASSERT_TRUE(client.DoStream(req, resp, sink).ok());
+  const uint64_t before = LoopAllocations(client);
+  got = 0;
+  ASSERT_TRUE(client.DoStream(req, resp, sink).ok());
+  const uint64_t after = LoopAllocations(client);
+  EXPECT_EQ(got, body.size());
+  EXPECT_EQ(after - before, 0u) << "allocations on the loop thread";
+}
+
 }  // namespace
 }  // namespace brisk::client

@@ -209,14 +209,19 @@ int main(int argc, char** argv) {
     }
   }
   brisk::client::ClientOptions options;
-  absl::StatusOr<std::shared_ptr<const brisk::tls::Context>> tls =
-      brisk::tools::MakeClientTls(a.tls);
-  if (!tls.ok()) {
-    std::fprintf(stderr, "fetch: %s\n",
-                 std::string(tls.status().message()).c_str());
-    return absl::IsNotFound(tls.status()) ? 26 : 58;
+  // Without TLS flags the Client loads the system's store itself, and only
+  // if an https URL comes (it is megabytes of certificates).
+  if (a.tls.insecure || !a.tls.cacert.empty() || !a.tls.cert.empty() ||
+      !a.tls.key.empty()) {
+    absl::StatusOr<std::shared_ptr<const brisk::tls::Context>> tls =
+        brisk::tools::MakeClientTls(a.tls);
+    if (!tls.ok()) {
+      std::fprintf(stderr, "fetch: %s\n",
+                   std::string(tls.status().message()).c_str());
+      return absl::IsNotFound(tls.status()) ? 26 : 58;
+    }
+    options.host.tls = *std::move(tls);
   }
-  options.host.tls = *std::move(tls);
   if (a.timeout_s > 3) {
     // A slow TLS server may take up to --timeout to connect and shake hands.
     options.host.dial_timeout = absl::Seconds(a.timeout_s);

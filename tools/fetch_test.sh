@@ -51,7 +51,12 @@ grep -q "^Location: /hello" "$out/stdout" || fail "-i without a body: $(cat "$ou
 /usr/bin/time -f "%M" -o "$out/rss" "$fetch" -o "$out/big" "$url/big" 2>"$out/stderr" ||
   fail "big: $(cat "$out/stderr")"
 [ "$(stat -c %s "$out/big")" -eq $((64 << 20)) ] || fail "big: $(stat -c %s "$out/big") bytes"
-[ "$(tail -n 1 "$out/rss")" -lt 32768 ] || fail "big: peak RSS $(tail -n 1 "$out/rss") KiB"
+# Under ASan (its options are set for the asan config) the quarantine and
+# fake stacks add ~25 MiB of their own; 48 MiB still proves the 64 MiB body
+# was never held whole. (Optimized: ~7 MiB.)
+limit=32768
+[ -n "${ASAN_OPTIONS:-}" ] && limit=49152
+[ "$(tail -n 1 "$out/rss")" -lt $limit ] || fail "big: peak RSS $(tail -n 1 "$out/rss") KiB (limit $limit)"
 expect 47 -L --max-redirs 3 "$url/loop"
 grep -q "too many redirects" "$out/stderr" || fail "47 message: $(cat "$out/stderr")"
 expect 28 --timeout 0.3 "$url/slow"
