@@ -98,7 +98,6 @@ CallCtx* HostPool::NewCtx() {
   cc->conn = nullptr;
   cc->waiting = cc->fired = cc->granted_slot = cc->closed = false;
   cc->granted_conn = nullptr;
-  cc->resolve = nullptr;
   cc->in_use = true;
   cc->cancelled = false;
   return cc;
@@ -177,15 +176,11 @@ bool HostPool::Interrupted(CallCtx* cc) {
 void HostPool::Interrupt(CallCtx* cc) {
   if (cc->waiting) {
     WakeWaiter(cc);
-  } else if (cc->resolve != nullptr && cc->resolve->waiter) {
-    auto h = std::move(*cc->resolve->waiter);
-    cc->resolve->waiter.reset();
-    asio::post(io_, std::move(h));
   } else if (cc->conn != nullptr) {
-    // Really cancel: the socket goes, its pending operation completes with
-    // an error, and the call frees its slot at once.
-    boost::system::error_code ignored;
-    cc->conn->socket.close(ignored);
+    // Really cancel: a resolution's wait ends, or the socket goes and its
+    // pending operation completes with an error; the call frees its slot
+    // at once.
+    cc->conn->Interrupt();
   }
 }
 
@@ -288,59 +283,17 @@ asio::awaitable<absl::Status> HostPool::Dial(CallCtx* cc, Conn* c,
   const std::string& addr = options_.addrs[c->addr];
   Arm(cc, std::min(call_deadline, After(options_.dial_timeout)));
   cc->conn = c;
-  boost::system::error_code ec;
-  asio::ip::address ip = asio::ip::make_address(
-      host == "localhost" ? std::string("127.0.0.1") : host, ec);
-  if (ec) {
-    // A name: resolve it in Asio's resolver thread. getaddrinfo cannot be
-    // interrupted, so the call waits on its own hand-off: a deadline or a
-    // cancellation resumes it at once and the late result is dropped.
-    auto rs = std::make_shared<Resolve>(io_);
-    rs->resolver.async_resolve(
-        host, ports_[c->addr],
-        [rs](const boost::system::error_code& rec, Resolve::Results results) {
-          rs->ec = rec;
-          rs->results = std::move(results);
-          rs->done = true;
-          if (rs->waiter) {
-            auto h = std::move(*rs->waiter);
-            rs->waiter.reset();
-            std::move(h)();
-          }
-        });
-    cc->resolve = rs.get();
-    if (!rs->done) {
-      co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-          [&rs](auto handler) { rs->waiter.emplace(std::move(handler)); },
-          asio::use_awaitable);
-    }
-    cc->resolve = nullptr;
-    const boost::system::error_code rec =
-        rs->done ? rs->ec : asio::error::operation_aborted;
-    Resolve::Results results = rs->results;
-    if (Interrupted(cc) || rec) {
-      if (cc->cancelled || (cc->fired && Clock::now() >= call_deadline)) {
-        co_return InterruptError(cc, Phase::kResolve, 1, addr);
-      }
-      co_return MakeError(ErrorKind::kDial, Phase::kResolve, 1, addr,
-                          cc->fired ? "timed out" : rec.message());
-    }
-    auto [cec, ep] = co_await asio::async_connect(c->socket, results, kAwait);
-    ec = cec;
-  } else {
-    auto [cec] = co_await c->socket.async_connect(
-        tcp::endpoint(ip, port_numbers_[c->addr]), kAwait);
-    ec = cec;
-  }
+  Phase phase = Phase::kResolve;
+  const boost::system::error_code ec =
+      co_await c->Connect(host, ports_[c->addr], port_numbers_[c->addr], phase);
   if (Interrupted(cc) || ec) {
     if (cc->cancelled || (cc->fired && Clock::now() >= call_deadline)) {
-      co_return InterruptError(cc, Phase::kConnect, 1, addr);
+      co_return InterruptError(cc, phase, 1, addr);
     }
-    co_return MakeError(ErrorKind::kDial, Phase::kConnect, 1, addr,
+    co_return MakeError(ErrorKind::kDial, phase, 1, addr,
                         cc->fired ? "timed out" : ec.message());
   }
   boost::system::error_code ignored;
-  c->socket.set_option(tcp::no_delay(true), ignored);
   c->socket.non_blocking(true, ignored);
   c->created = Clock::now();
   c->idle_limit = ToChrono(options_.max_idle_conn_duration);
@@ -533,8 +486,7 @@ void HostPool::Close() {
   }
   for (const auto& cc : ctx_store_) {
     if (cc->in_use && cc->conn != nullptr) {
-      boost::system::error_code ignored;
-      cc->conn->socket.close(ignored);
+      cc->conn->Interrupt();
     }
   }
 }

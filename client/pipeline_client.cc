@@ -260,6 +260,7 @@ class Pipeline {
   void Fail(PConn* c, const absl::Status& s) {
     c->Goodbye();
     c->failed = true;
+    c->Interrupt();  // a resolution's wait too
     boost::system::error_code ignored;
     c->socket.close(ignored);
     while (c->count > 0) {
@@ -296,33 +297,17 @@ class Pipeline {
 
   asio::awaitable<void> Reader(PConn* c) {
     // Dial.
-    boost::system::error_code ec;
-    asio::ip::address ip = asio::ip::make_address(
-        host_ == "localhost" ? std::string("127.0.0.1") : host_, ec);
-    if (ec) {
-      asio::ip::basic_resolver<tcp, Executor> resolver(io_);
-      auto [rec, results] =
-          co_await resolver.async_resolve(host_, port_, kAwait);
-      ec = rec;
-      if (!ec) {
-        auto [cec, ep] =
-            co_await asio::async_connect(c->socket, results, kAwait);
-        ec = cec;
-      }
-    } else {
-      auto [cec] = co_await c->socket.async_connect(
-          tcp::endpoint(ip, port_number_), kAwait);
-      ec = cec;
-    }
+    Phase phase = Phase::kResolve;
+    boost::system::error_code ec =
+        co_await c->Connect(host_, port_, port_number_, phase);
     if (ec || c->failed) {
       c->dialing = false;
-      Fail(c, MakeError(ErrorKind::kDial, Phase::kConnect, 1, o_.addr,
+      Fail(c, MakeError(ErrorKind::kDial, phase, 1, o_.addr,
                         c->failed ? "timed out" : ec.message()));
       c->reading = false;
       MaybeFree(c);
       co_return;
     }
-    c->socket.set_option(tcp::no_delay(true), ec);
     if (o_.tls != nullptr) {
       // Within the same dial_timeout (Tick closes the socket at it).
       absl::Status st = co_await c->Handshake(
@@ -507,8 +492,7 @@ class Pipeline {
       if (c->dialing) {
         if (now >= c->dial_deadline) {
           c->failed = true;  // the dial completes aborted and fails it
-          boost::system::error_code ignored;
-          c->socket.close(ignored);
+          c->Interrupt();
         }
         again = true;
         continue;

@@ -67,18 +67,6 @@ struct Conn : Stream {
   bool session_saved = false;  // https: its session kept for the next dial
 };
 
-// A name resolution in flight; shared with its completion, which may come
-// after the call gave up.
-struct Resolve {
-  using Results = asio::ip::basic_resolver<tcp, Executor>::results_type;
-  explicit Resolve(asio::io_context& io) : resolver(io) {}
-  asio::ip::basic_resolver<tcp, Executor> resolver;
-  bool done = false;
-  boost::system::error_code ec;
-  Results results;
-  std::optional<asio::any_completion_handler<void()>> waiter;
-};
-
 // One call's state on the loop: pooled (see the file comment).
 struct CallCtx {
   CallCtx() = default;
@@ -87,8 +75,7 @@ struct CallCtx {
   std::chrono::steady_clock::time_point armed_at;
   boost::intrusive::list_member_hook<> deadline_hook;
   // What the deadline must interrupt.
-  Conn* conn = nullptr;
-  Resolve* resolve = nullptr;
+  Conn* conn = nullptr;  // dialing (resolve, connect, handshake) or in use
   bool waiting = false;
   bool fired = false;  // the armed deadline passed
   // FIFO wait queue link (waiting) and the grant.

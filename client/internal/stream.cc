@@ -5,6 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
+#include "boost/asio/async_result.hpp"
+#include "boost/asio/connect.hpp"
+#include "boost/asio/ip/address.hpp"
+#include "boost/asio/post.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/asio/write.hpp"
 
@@ -17,6 +21,65 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kTlsRead = 16 * 1024 + 512;
 
 }  // namespace
+
+asio::awaitable<boost::system::error_code> Stream::Connect(
+    const std::string& host, const std::string& port, uint16_t port_number,
+    Phase& phase) {
+  boost::system::error_code ec;
+  const asio::ip::address ip = asio::ip::make_address(
+      host == "localhost" ? std::string("127.0.0.1") : host, ec);
+  if (!ec) {
+    phase = Phase::kConnect;
+    auto [cec] =
+        co_await socket.async_connect(tcp::endpoint(ip, port_number), kAwait);
+    ec = cec;
+  } else {
+    phase = Phase::kResolve;
+    auto& io = static_cast<asio::io_context&>(socket.get_executor().context());
+    auto rs = std::make_shared<Resolve>(io);
+    rs->resolver.async_resolve(
+        host, port,
+        [rs](const boost::system::error_code& rec, Resolve::Results results) {
+          rs->ec = rec;
+          rs->results = std::move(results);
+          rs->done = true;
+          if (rs->waiter) {
+            auto h = std::move(*rs->waiter);
+            rs->waiter.reset();
+            std::move(h)();
+          }
+        });
+    resolving = rs;
+    if (!rs->done) {
+      co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+          [&rs](auto handler) { rs->waiter.emplace(std::move(handler)); },
+          asio::use_awaitable);
+    }
+    resolving.reset();
+    ec = rs->done ? rs->ec : asio::error::operation_aborted;
+    if (!ec) {
+      phase = Phase::kConnect;
+      auto [cec, ep] =
+          co_await asio::async_connect(socket, rs->results, kAwait);
+      ec = cec;
+    }
+  }
+  if (!ec) {
+    socket.set_option(tcp::no_delay(true), ec);
+  }
+  co_return ec;
+}
+
+void Stream::Interrupt() {
+  if (resolving != nullptr && resolving->waiter) {
+    auto h = std::move(*resolving->waiter);
+    resolving->waiter.reset();
+    asio::post(socket.get_executor(), std::move(h));
+    return;
+  }
+  boost::system::error_code ignored;
+  socket.close(ignored);
+}
 
 asio::awaitable<absl::Status> Stream::Handshake(
     std::shared_ptr<const tls::Context> context, std::string_view host,

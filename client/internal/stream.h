@@ -19,15 +19,20 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "boost/asio/any_completion_handler.hpp"
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/basic_stream_socket.hpp"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/basic_resolver.hpp"
 #include "boost/asio/ip/tcp.hpp"
 
 #include "bytes/byte_buffer.h"
+#include "client/errors.h"
 #include "tls/engine.h"
 
 namespace brisk::client::client_internal {
@@ -37,8 +42,34 @@ using tcp = asio::ip::tcp;
 using Executor = asio::io_context::executor_type;
 using Socket = asio::basic_stream_socket<tcp, Executor>;
 
+// A name resolution in flight; shared with its completion, which may come
+// after the caller gave up.
+struct Resolve {
+  using Results = asio::ip::basic_resolver<tcp, Executor>::results_type;
+  explicit Resolve(asio::io_context& io) : resolver(io) {}
+  asio::ip::basic_resolver<tcp, Executor> resolver;
+  bool done = false;
+  boost::system::error_code ec;
+  Results results;
+  std::optional<asio::any_completion_handler<void()>> waiter;
+};
+
 struct Stream {
   explicit Stream(asio::io_context& io) : socket(io) {}
+
+  // Resolves `host` and connects to it: an IP literal (or "localhost", as
+  // 127.0.0.1) directly, a name through Asio's resolver thread. getaddrinfo
+  // cannot be stopped, so the wait is on a hand-off Interrupt() completes
+  // at once (the late result is dropped). On return `phase` says where it
+  // ended (kResolve or kConnect); TCP_NODELAY is set on success.
+  asio::awaitable<boost::system::error_code> Connect(const std::string& host,
+                                                     const std::string& port,
+                                                     uint16_t port_number,
+                                                     Phase& phase);
+  // Ends what the stream waits for, at once: a resolution, or any socket
+  // operation (the socket is closed; the operation completes with an
+  // error).
+  void Interrupt();
 
   // After connect, for https: `context` and the name to send as SNI and
   // check the certificate against; `session` (may be null) is offered for
@@ -80,6 +111,7 @@ struct Stream {
   // caller may go on writing.
   bool writing = false;
   std::function<void()> wrote;
+  std::shared_ptr<Resolve> resolving;  // while Connect() resolves a name
 };
 
 }  // namespace brisk::client::client_internal
