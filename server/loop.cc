@@ -33,9 +33,6 @@ namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-// Ciphertext read at a time on a TLS connection: a whole record (16 KiB of
-// plaintext, its header and tag).
-constexpr size_t kTlsRead = 16 * 1024 + 512;
 
 // The first byte of a plaintext HTTP request (a method's first letter),
 // never of a TLS record (a handshake record starts with 0x16): the answer
@@ -643,12 +640,13 @@ size_t Loop::ReadNow(Session& s, Conn* c, bytes::ByteBuffer& buf, size_t want,
       ec = asio::error::would_block;
       return 0;
     }
-    char* p = t.PrepareFeed(kTlsRead);
-    const size_t got = c->socket.read_some(asio::buffer(p, kTlsRead), ec);
+    char* p = t.PrepareFeed(tls::kRecordRead);
+    const size_t got =
+        c->socket.read_some(asio::buffer(p, tls::kRecordRead), ec);
     if (ec) {
       return 0;
     }
-    s.read_full = got == kTlsRead;
+    s.read_full = got == tls::kRecordRead;
     if (!t.CommitFeed(got).ok()) {
       tls_failures.Inc();
       ec = asio::error::connection_aborted;
@@ -705,8 +703,8 @@ asio::awaitable<Loop::HandshakeOutcome> Loop::Handshake(Session& s, Conn* c) {
   bool first = true;
   for (;;) {
     boost::system::error_code ec;
-    char* p = t.PrepareFeed(kTlsRead);
-    const size_t n = c->socket.read_some(asio::buffer(p, kTlsRead), ec);
+    char* p = t.PrepareFeed(tls::kRecordRead);
+    const size_t n = c->socket.read_some(asio::buffer(p, tls::kRecordRead), ec);
     if (!ec) {
       if (first && LooksLikeHttp({p, n})) {
         // Plain HTTP sent to the TLS port: say so in clear, as nginx and

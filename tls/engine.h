@@ -75,6 +75,10 @@ class Session {
   SSL_SESSION* session_;
 };
 
+// Ciphertext to read from a socket at a time: a whole record (16 KiB of
+// plaintext, its header, padding and tag), for PrepareFeed().
+inline constexpr size_t kRecordRead = 16 * 1024 + 512;
+
 class Engine {
  public:
   // `host` (a client's only; "[::1]" brackets allowed): sent as SNI when

@@ -17,9 +17,6 @@ namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
-// Ciphertext read per wait. A TLS record is at most 16 KiB + overhead.
-constexpr size_t kTlsRead = 16 * 1024 + 512;
-
 }  // namespace
 
 asio::awaitable<boost::system::error_code> Stream::Connect(
@@ -35,8 +32,7 @@ asio::awaitable<boost::system::error_code> Stream::Connect(
     ec = cec;
   } else {
     phase = Phase::kResolve;
-    auto& io = static_cast<asio::io_context&>(socket.get_executor().context());
-    auto rs = std::make_shared<Resolve>(io);
+    auto rs = std::make_shared<Resolve>(socket.get_executor());
     rs->resolver.async_resolve(
         host, port,
         [rs](const boost::system::error_code& rec, Resolve::Results results) {
@@ -102,9 +98,9 @@ asio::awaitable<absl::Status> Stream::Handshake(
     if (!st.ok() || tls->handshake_done()) {
       break;
     }
-    char* p = tls->PrepareFeed(kTlsRead);
-    auto [ec, n] =
-        co_await socket.async_read_some(asio::buffer(p, kTlsRead), kAwait);
+    char* p = tls->PrepareFeed(tls::kRecordRead);
+    auto [ec, n] = co_await socket.async_read_some(
+        asio::buffer(p, tls::kRecordRead), kAwait);
     if (ec) {
       st = absl::UnavailableError(
           ec == asio::error::eof
@@ -156,9 +152,9 @@ asio::awaitable<boost::system::error_code> Stream::ReadSome(
         wrote();
       }
     }
-    char* p = tls->PrepareFeed(kTlsRead);
-    auto [ec, m] =
-        co_await socket.async_read_some(asio::buffer(p, kTlsRead), kAwait);
+    char* p = tls->PrepareFeed(tls::kRecordRead);
+    auto [ec, m] = co_await socket.async_read_some(
+        asio::buffer(p, tls::kRecordRead), kAwait);
     if (ec) {
       // A TCP end without close_notify may be a truncation: not a clean
       // end of a body delimited by the close.
@@ -210,8 +206,8 @@ bool Stream::IdleReadOk(bytes::ByteBuffer& scratch) {
   }
   for (;;) {
     boost::system::error_code ec;
-    char* p = tls->PrepareFeed(kTlsRead);
-    const size_t n = socket.read_some(asio::buffer(p, kTlsRead), ec);
+    char* p = tls->PrepareFeed(tls::kRecordRead);
+    const size_t n = socket.read_some(asio::buffer(p, tls::kRecordRead), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       return true;
     }

@@ -46,7 +46,7 @@ using Socket = asio::basic_stream_socket<tcp, Executor>;
 // after the caller gave up.
 struct Resolve {
   using Results = asio::ip::basic_resolver<tcp, Executor>::results_type;
-  explicit Resolve(asio::io_context& io) : resolver(io) {}
+  explicit Resolve(const Executor& ex) : resolver(ex) {}
   asio::ip::basic_resolver<tcp, Executor> resolver;
   bool done = false;
   boost::system::error_code ec;
