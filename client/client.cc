@@ -175,10 +175,9 @@ absl::Status Client::Target(const http::RequestHeader& h, Url& url) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<HostClient*> Client::Route(http::Request& req,
-                                          std::string& key) {
+absl::StatusOr<HostClient*> Client::Route(http::Request& req, std::string& key,
+                                          Url& url) {
   http::RequestHeader& h = req.header();
-  Url url;
   if (absl::Status s = Target(h, url); !s.ok()) {
     return s;
   }
@@ -224,7 +223,8 @@ boost::asio::awaitable<absl::Status> Client::AsyncDo(
     http::Request& req, http::Response& resp, absl::Time deadline,
     boost::asio::cancellation_slot cancel) {
   std::string key;
-  absl::StatusOr<HostClient*> host = Route(req, key);
+  Url url;
+  absl::StatusOr<HostClient*> host = Route(req, key, url);
   if (!host.ok()) {
     co_return host.status();
   }
@@ -289,18 +289,20 @@ absl::Status Client::DoTimeout(http::Request& req, http::Response& resp,
 
 absl::Status Client::DoDeadline(http::Request& req, http::Response& resp,
                                 absl::Time deadline) {
-  return Run(req, resp, deadline, nullptr);
+  Url url;
+  return Run(req, resp, deadline, nullptr, url);
 }
 
 absl::Status Client::DoStream(http::Request& req, http::Response& resp,
                               const BodySink& sink, absl::Time deadline) {
-  return Run(req, resp, deadline, &sink);
+  Url url;
+  return Run(req, resp, deadline, &sink, url);
 }
 
 absl::Status Client::Run(http::Request& req, http::Response& resp,
-                         absl::Time deadline, const BodySink* sink) {
+                         absl::Time deadline, const BodySink* sink, Url& url) {
   std::string key;
-  absl::StatusOr<HostClient*> hc = Route(req, key);
+  absl::StatusOr<HostClient*> hc = Route(req, key, url);
   if (!hc.ok()) {
     return hc.status();
   }
@@ -325,13 +327,9 @@ absl::Status Client::DoRedirects(http::Request& req, http::Response& resp,
     return (*sink)(piece);
   };
   for (int redirects = 0;; ++redirects) {
-    // Where this request goes (Route rewrites it to origin-form).
-    Url base;
-    if (absl::Status t = Target(req.header(), base); !t.ok()) {
-      return t;
-    }
-    absl::Status s = sink != nullptr ? DoStream(req, resp, gate, deadline)
-                                     : DoDeadline(req, resp, deadline);
+    Url base;  // where the request went (Route rewrites it to origin-form)
+    absl::Status s =
+        Run(req, resp, deadline, sink != nullptr ? &gate : nullptr, base);
     if (!s.ok() || !IsRedirect(resp.status_code())) {
       return s;
     }

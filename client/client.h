@@ -133,12 +133,14 @@ class Client {
   size_t hosts() const;
 
  private:
+  // `url` gets where the request went (Route's).
   [[nodiscard]] absl::Status Run(http::Request& req, http::Response& resp,
-                                 absl::Time deadline, const BodySink* sink);
-  // The HostClient for the request's target; rewrites the request line to
-  // origin-form and sets Host.
+                                 absl::Time deadline, const BodySink* sink,
+                                 Url& url);
+  // The HostClient for the request's target, which goes to `url`;
+  // rewrites the request line to origin-form and sets Host.
   [[nodiscard]] absl::StatusOr<HostClient*> Route(http::Request& req,
-                                                  std::string& key);
+                                                  std::string& key, Url& url);
   // Where `h` goes: its absolute URL, or (cleartext) its Host and target.
   [[nodiscard]] static absl::Status Target(const http::RequestHeader& h,
                                            Url& url);
