@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "tools/flag_file.h"
+#include "tls/context.h"
 
 namespace brisk::tools {
 
@@ -32,7 +32,7 @@ absl::StatusOr<std::shared_ptr<const tls::Context>> MakeClientTls(
   tls::ClientConfig config;
   config.insecure_skip_verify = flags.insecure;
   if (!flags.cacert.empty()) {
-    absl::StatusOr<std::string> pem = ReadFlagFile("cacert", flags.cacert);
+    absl::StatusOr<std::string> pem = tls::ReadPemFile(flags.cacert);
     if (!pem.ok()) {
       return pem.status();
     }
@@ -42,11 +42,11 @@ absl::StatusOr<std::shared_ptr<const tls::Context>> MakeClientTls(
     return absl::InvalidArgumentError("--cert and --key go together");
   }
   if (!flags.cert.empty()) {
-    absl::StatusOr<std::string> cert = ReadFlagFile("cert", flags.cert);
+    absl::StatusOr<std::string> cert = tls::ReadPemFile(flags.cert);
     if (!cert.ok()) {
       return cert.status();
     }
-    absl::StatusOr<std::string> key = ReadFlagFile("key", flags.key);
+    absl::StatusOr<std::string> key = tls::ReadPemFile(flags.key);
     if (!key.ok()) {
       return key.status();
     }

@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 
 #include "http/uri.h"
-#include "tools/flag_file.h"
 
 ABSL_FLAG(std::string, tls_cert, "",
           "serve HTTPS with this certificate chain (PEM file, leaf first)");
@@ -88,18 +87,18 @@ absl::StatusOr<std::shared_ptr<const tls::Context>> TlsFromFlags() {
     return std::shared_ptr<const tls::Context>();
   }
   tls::ServerConfig config;
-  absl::StatusOr<std::string> pem = ReadFlagFile("tls-cert", cert);
+  absl::StatusOr<std::string> pem = tls::ReadPemFile(cert);
   if (!pem.ok()) {
     return pem.status();
   }
   config.cert_chain_pem = *std::move(pem);
-  pem = ReadFlagFile("tls-key", key.empty() ? cert : key);
+  pem = tls::ReadPemFile(key.empty() ? cert : key);
   if (!pem.ok()) {
     return pem.status();
   }
   config.key_pem = *std::move(pem);
   if (!ca.empty()) {
-    pem = ReadFlagFile("tls-client-ca", ca);
+    pem = tls::ReadPemFile(ca);
     if (!pem.ok()) {
       return pem.status();
     }
