@@ -42,15 +42,6 @@ const testing::TestPki& Pki() {
   return testing::SharedTestPki();
 }
 
-std::shared_ptr<const tls::Context> ServerTls(
-    const testing::PemPair& pair = Pki().server, std::string client_ca = "") {
-  auto c = tls::Context::MakeServer({.cert_chain_pem = pair.cert,
-                                     .key_pem = pair.key,
-                                     .client_ca_pem = std::move(client_ca)});
-  EXPECT_TRUE(c.ok()) << c.status();
-  return *c;
-}
-
 std::shared_ptr<const tls::Context> ClientTls(tls::ClientConfig config = {}) {
   if (config.ca_pem.empty() && !config.insecure_skip_verify) {
     config.ca_pem = Pki().ca;
@@ -74,7 +65,7 @@ void TlsInfo(server::RequestCtx& ctx) {
 }
 
 server::ServerOptions TlsServer(
-    std::shared_ptr<const tls::Context> t = ServerTls()) {
+    std::shared_ptr<const tls::Context> t = server::TestServerTls()) {
   server::ServerOptions o;
   o.threads = 1;
   o.tls = std::move(t);
@@ -138,7 +129,7 @@ TEST(HttpsTest, VerificationFailuresAreTypedWithTheReason) {
       {&Pki().self_signed, "self-signed certificate"},
   };
   for (const Case& c : cases) {
-    server::TestServer srv(TlsServer(ServerTls(*c.cert)), TlsInfo);
+    server::TestServer srv(TlsServer(server::TestServerTls(*c.cert)), TlsInfo);
     client::HostClient hc(To(srv.port(), ClientTls()));
     http::Request req = Get("/");
     http::Response resp;
@@ -169,7 +160,8 @@ TEST(HttpsTest, VerificationFailuresAreTypedWithTheReason) {
 }
 
 TEST(HttpsTest, MutualTlsWithoutACertificateIsAnAlert) {
-  server::TestServer srv(TlsServer(ServerTls(Pki().server, Pki().ca)), TlsInfo);
+  server::TestServer srv(
+      TlsServer(server::TestServerTls(Pki().server, Pki().ca)), TlsInfo);
   client::HostClient without(To(srv.port(), ClientTls()));
   http::Request req = Get("/");
   http::Response resp;
@@ -195,7 +187,7 @@ TEST(HttpsTest, TlsToACleartextServerFailsTheHandshake) {
   EXPECT_EQ(KindOf(s), ErrorKind::kTlsHandshake) << s;
   EXPECT_EQ(PhaseOf(s), Phase::kHandshake);
 
-  client::HostClientOptions bad = To(srv.port(), ServerTls());
+  client::HostClientOptions bad = To(srv.port(), server::TestServerTls());
   client::HostClient refused(bad);
   EXPECT_TRUE(absl::IsInvalidArgument(refused.status()));
 }

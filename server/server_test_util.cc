@@ -165,4 +165,13 @@ testing::RawConn TestServer::Connect() {
   return c;
 }
 
+std::shared_ptr<const tls::Context> TestServerTls(const testing::PemPair& pair,
+                                                  std::string client_ca) {
+  auto c = tls::Context::MakeServer({.cert_chain_pem = pair.cert,
+                                     .key_pem = pair.key,
+                                     .client_ca_pem = std::move(client_ca)});
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? *c : nullptr;
+}
+
 }  // namespace brisk::server

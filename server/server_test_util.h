@@ -15,6 +15,8 @@
 #include "http/message.h"
 #include "server/server.h"
 #include "testing/loopback.h"
+#include "testing/tls_certs.h"
+#include "tls/context.h"
 
 namespace brisk::server {
 
@@ -59,6 +61,13 @@ Task DescribeStreamed(RequestCtx& ctx);
 uint64_t ProcessRss();
 uint64_t PeakRss();
 void ResetPeakRss();
+
+// A server TLS context for `pair` of the test PKI (testing/tls_certs.h),
+// asking for client certificates signed by `client_ca` when given; a
+// failure fails the test.
+std::shared_ptr<const tls::Context> TestServerTls(
+    const testing::PemPair& pair = testing::SharedTestPki().server,
+    std::string client_ca = "");
 
 // Starts a server on 127.0.0.1:0 (one thread unless set) and shuts it down
 // when destroyed.

@@ -34,15 +34,6 @@ const testing::TestPki& Pki() {
   return testing::SharedTestPki();
 }
 
-std::shared_ptr<const tls::Context> ServerTls(
-    const testing::PemPair& pair = Pki().server, std::string client_ca = "") {
-  auto c = tls::Context::MakeServer({.cert_chain_pem = pair.cert,
-                                     .key_pem = pair.key,
-                                     .client_ca_pem = std::move(client_ca)});
-  EXPECT_TRUE(c.ok()) << c.status();
-  return *c;
-}
-
 std::string Dir() {
   return ::testing::TempDir();
 }
@@ -60,7 +51,8 @@ void TlsInfo(RequestCtx& ctx) {
       " body=", std::string(ctx.request().body()), "\n"));
 }
 
-ServerOptions TlsOptions(std::shared_ptr<const tls::Context> t = ServerTls()) {
+ServerOptions TlsOptions(
+    std::shared_ptr<const tls::Context> t = TestServerTls()) {
   ServerOptions o;
   o.tls = std::move(t);
   o.logger = [](std::string_view) {};
@@ -191,7 +183,7 @@ except (ssl.SSLError, ConnectionError, OSError) as e:
 )py";
 
 TEST(TlsServerTest, MutualTlsWithPythonSsl) {
-  TestServer ts(TlsOptions(ServerTls(Pki().server, Pki().ca)), TlsInfo);
+  TestServer ts(TlsOptions(TestServerTls(Pki().server, Pki().ca)), TlsInfo);
   const std::string script = testing::WritePem(Dir(), "mtls.py", kPythonMtls);
   const std::string ca = testing::WritePem(Dir(), "ca.pem", Pki().ca);
   const std::string cert =
@@ -385,7 +377,7 @@ TEST(TlsServerTest, SetTlsReloadsTheCertificateForNewConnections) {
   TestServer ts(TlsOptions(), TlsInfo);
   TlsClient before(ts.port());
   ASSERT_TRUE(before.Handshake()) << before.status();
-  ASSERT_TRUE(ts.server().SetTls(ServerTls(Pki().other_host)).ok());
+  ASSERT_TRUE(ts.server().SetTls(TestServerTls(Pki().other_host)).ok());
   TlsClient after(ts.port());
   EXPECT_FALSE(after.Handshake());
   EXPECT_NE(after.status().message().find("hostname mismatch"),
@@ -399,7 +391,7 @@ TEST(TlsServerTest, SetTlsReloadsTheCertificateForNewConnections) {
   EXPECT_FALSE(ts.server().SetTls(nullptr).ok());
   ServerOptions clear;
   Server plain(clear, TlsInfo);
-  EXPECT_EQ(plain.SetTls(ServerTls()).code(),
+  EXPECT_EQ(plain.SetTls(TestServerTls()).code(),
             absl::StatusCode::kFailedPrecondition);
 }
 
