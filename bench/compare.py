@@ -252,8 +252,9 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--idle-conns", type=int, default=5000)
     ap.add_argument("--idle-tls-conns", type=int, default=1000)
-    ap.add_argument("--only", choices=["servers", "clients"],
-                    help="measure one side only")
+    ap.add_argument("--only", choices=["servers", "clients", "https"],
+                    help="measure one side only, or only the servers' "
+                    "HTTPS rows")
     ap.add_argument("--stdout", action="store_true",
                     help="print the tables instead of writing RESULTS.md")
     args = ap.parse_args()
@@ -285,7 +286,8 @@ def main():
         tls_servers = Servers(args, work, tls=(cert, key))
         live_tls = [n for n in live if tls_servers.start(n)]
     do_servers = args.only != "clients"
-    do_clients = args.only != "servers"
+    do_clients = args.only not in ("servers", "https")
+    do_clear = args.only != "https"
     lua = os.path.join(args.bench_dir, "scripts", "pipeline16.lua")
     scenarios = [
         ("keep-alive, 64 connections", dict(conns=64)),
@@ -304,7 +306,7 @@ def main():
     idle_tls = {n: [] for n in live}
     try:
         for run in range(args.runs if do_servers else 0):
-            sides = [(servers, scenarios, live)]
+            sides = [(servers, scenarios, live)] if do_clear else []
             if tls_servers:
                 sides.append((tls_servers, tls_scenarios, live_tls))
             for side, side_scenarios, side_live in sides:
@@ -314,9 +316,10 @@ def main():
                                                 run == 0, **kw)
                         results.setdefault((title, name), []).append(
                             (rps, p99, cpu))
-                        print(f"run {run + 1} {title} {name}: {rps:.0f} req/s",
+                        print(f"run {run + 1} {title} {name}: {rps:.0f} "
+                              f"req/s, {fmt(cpu, '.2f')} us/req",
                               file=sys.stderr)
-            for name in live:
+            for name in live if do_clear else []:
                 # A fresh process: RSS never shrinks after load.
                 if servers.restart(name):
                     idle[name].append(
@@ -325,6 +328,9 @@ def main():
                 if tls_servers.restart(name):
                     idle_tls[name].append(idle_bytes_per_conn(
                         tls_servers, name, args.idle_tls_conns))
+                    print(f"run {run + 1} idle TLS {name}: "
+                          f"{fmt(idle_tls[name][-1])} bytes/conn",
+                          file=sys.stderr)
         # Clients against nginx.
         clients = {}
         if do_clients and "nginx" in live:
@@ -375,7 +381,8 @@ def main():
             tls_servers.stop_all()
         shutil.rmtree(work, ignore_errors=True)
     elapsed = time.time() - started
-    write_results(args, live, servers.skipped, scenarios + tls_scenarios,
+    write_results(args, live, servers.skipped,
+                  (scenarios if do_clear else []) + tls_scenarios,
                   results, (idle, idle_tls),
                   clients if "nginx" in live else {}, elapsed)
 
@@ -496,7 +503,8 @@ def write_results(args, live, skipped, scenarios, results, idle_both,
               "<!-- servers:end -->", ""]
     if args.stdout:
         split = lines.index("## Clients")
-        part = {"servers": lines[1:split], "clients": lines[split:-4],
+        part = {"servers": lines[1:split], "https": lines[1:split],
+                "clients": lines[split:-4],
                 None: lines[1:-2]}[args.only]
         print("\n".join(part))
         return

@@ -166,6 +166,142 @@ TEST(TlsServerTest, CurlKeepAliveOverOneHandshake) {
   EXPECT_EQ(st.tls_failures, 0u);
 }
 
+// A 200 KB body for GET (bytes i % 251), and for a POST the size of the
+// body and whether it held the same pattern: many records each way.
+void BigBodies(RequestCtx& ctx) {
+  const std::string_view body = ctx.request().body();
+  if (!body.empty()) {
+    bool same = true;
+    for (size_t i = 0; i < body.size() && same; ++i) {
+      same = static_cast<unsigned char>(body[i]) == i % 251;
+    }
+    ctx.response().SetBody(absl::StrCat(body.size(), same ? " same" : " bad"));
+    return;
+  }
+  std::string big(200000, '\0');
+  for (size_t i = 0; i < big.size(); ++i) {
+    big[i] = static_cast<char>(i % 251);
+  }
+  ctx.response().SetBody(big);
+}
+
+std::string Pattern(size_t n) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) {
+    s[i] = static_cast<char>(i % 251);
+  }
+  return s;
+}
+
+// curl (OpenSSL) with each TLS 1.3 suite: the server's own record layer
+// seals and opens every one (AES-GCM with SHA-256 and SHA-384,
+// ChaCha20-Poly1305).
+TEST(TlsServerTest, CurlWithEveryTls13Suite) {
+  TestServer ts(TlsOptions(), BigBodies);
+  const std::string ca = testing::WritePem(Dir(), "ca.pem", Pki().ca);
+  const std::string upload =
+      testing::WritePem(Dir(), "upload.bin", Pattern(300000));
+  const std::string url = absl::StrCat("https://localhost:", ts.port(), "/");
+  for (const char* suite : {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                            "TLS_CHACHA20_POLY1305_SHA256"}) {
+    const std::string curl = absl::StrCat(
+        "curl -sS --max-time 10 --tlsv1.3 --tls13-ciphers ", suite,
+        " --cacert ", ca, " --resolve localhost:", ts.port(), ":127.0.0.1 ");
+    const testing::CommandResult get =
+        testing::RunCommand(absl::StrCat(curl, url, " | md5sum"));
+    const testing::CommandResult expect = testing::RunCommand(
+        absl::StrCat("python3 -c 'import sys; sys.stdout.buffer.write("
+                     "bytes(i % 251 for i in range(200000)))' | md5sum"));
+    EXPECT_EQ(get.out, expect.out) << suite;
+    const testing::CommandResult post = testing::RunCommand(
+        absl::StrCat(curl, "--data-binary @", upload, " ", url));
+    EXPECT_EQ(post.out, "300000 same") << suite;
+  }
+  EXPECT_EQ(ts.server().stats().tls_failures, 0u);
+}
+
+// Go's crypto/tls (another TLS implementation than OpenSSL) as the client:
+// keep-alive requests with large bodies both ways over one connection.
+constexpr char kGoClient[] = R"go(
+package main
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+)
+
+func main() {
+	ca, _ := os.ReadFile(os.Args[2])
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	c := &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool, ServerName: "localhost"},
+		ForceAttemptHTTP2: false,
+	}}
+	url := "https://127.0.0.1:" + os.Args[1] + "/"
+	upload := make([]byte, 300000)
+	for i := range upload {
+		upload[i] = byte(i % 251)
+	}
+	for i := 0; i < 10; i++ {
+		r, err := c.Get(url)
+		if err != nil {
+			fmt.Println("get:", err)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		for j := range b {
+			if b[j] != byte(j%251) {
+				fmt.Println("get: bad byte at", j)
+				return
+			}
+		}
+		if len(b) != 200000 {
+			fmt.Println("get: length", len(b))
+			return
+		}
+		r, err = c.Post(url, "application/octet-stream", bytes.NewReader(upload))
+		if err != nil {
+			fmt.Println("post:", err)
+			return
+		}
+		b, _ = io.ReadAll(r.Body)
+		r.Body.Close()
+		if string(b) != "300000 same" {
+			fmt.Println("post:", string(b))
+			return
+		}
+	}
+	fmt.Println("ok")
+}
+)go";
+
+TEST(TlsServerTest, GoCryptoTlsClient) {
+  TestServer ts(TlsOptions(), BigBodies);
+  const std::string dir = Dir();
+  const std::string src = testing::WritePem(dir, "goclient.go", kGoClient);
+  const std::string ca = testing::WritePem(dir, "ca.pem", Pki().ca);
+  const std::string bin = dir + "/goclient";
+  const testing::CommandResult build = testing::RunCommand(
+      absl::StrCat("cd ", dir, " && HOME=", dir, " GOCACHE=", dir,
+                   "/gocache GO111MODULE=off GOFLAGS= go build -o ", bin, " ",
+                   src, " 2>&1"));
+  ASSERT_EQ(build.exit_code, 0) << build.out;
+  const testing::CommandResult run =
+      testing::RunCommand(absl::StrCat(bin, " ", ts.port(), " ", ca));
+  EXPECT_EQ(run.out, "ok\n");
+  const ServerStats st = ts.server().stats();
+  EXPECT_EQ(st.tls_handshakes, 1u) << "one keep-alive connection";
+  EXPECT_EQ(st.requests, 20u);
+  EXPECT_EQ(st.tls_failures, 0u);
+}
+
 // Python's ssl with a client certificate; the handler sees its subject.
 constexpr char kPythonMtls[] = R"py(
 import http.client, ssl, sys

@@ -110,6 +110,7 @@ Engine::Engine(std::shared_ptr<const Context> context, std::string_view host)
   SSL_set_bio(ssl_, bio_, bio_);  // ssl_ owns it now (one reference)
   if (context_->is_server()) {
     SSL_set_accept_state(ssl_);
+    SSL_set_app_data(ssl_, this);  // for ContextCallbacks::KeyLog
     return;
   }
   SSL_set_connect_state(ssl_);
@@ -137,6 +138,11 @@ Engine::Engine(std::shared_ptr<const Context> context, std::string_view host)
 }
 
 Engine::~Engine() {
+  OPENSSL_cleanse(client_secret_, sizeof(client_secret_));
+  OPENSSL_cleanse(server_secret_, sizeof(server_secret_));
+  if (ssl_ == nullptr) {
+    return;  // records_ took over
+  }
   if (done_ && failed_.ok()) {
     // A connection that ended without an error, with or without
     // close_notify, leaves its session resumable (OpenSSL would otherwise
@@ -183,10 +189,12 @@ absl::Status Engine::CommitFeed(size_t n) {
 }
 
 absl::Status Engine::Drive() {
+  const size_t out_before = out_->size();
   const int r = SSL_do_handshake(ssl_);
   if (r == 1) {
     done_ = true;
     FillInfo();
+    LeaveOpenSsl(out_->view().substr(out_before));
     return absl::OkStatus();
   }
   const int e = SSL_get_error(ssl_, r);
@@ -203,6 +211,9 @@ absl::Status Engine::Read(bytes::ByteBuffer& plain, size_t& n) {
   }
   if (!done_) {
     return absl::OkStatus();
+  }
+  if (records_ != nullptr) {
+    return ReadRecords(plain, n);
   }
   for (;;) {
     char* p = plain.PrepareAppend(16 * 1024);
@@ -250,6 +261,15 @@ absl::Status Engine::Write(std::string_view plain) {
     return absl::FailedPreconditionError(
         "tls: Write() before the handshake is done");
   }
+  if (closed_) {
+    return absl::FailedPreconditionError("tls: Write() after Close()");
+  }
+  if (records_ != nullptr) {
+    if (!plain.empty()) {
+      records_->Write(plain, *out_);
+    }
+    return absl::OkStatus();
+  }
   while (!plain.empty()) {
     size_t written = 0;
     const int r = SSL_write_ex(ssl_, plain.data(), plain.size(), &written);
@@ -264,6 +284,10 @@ absl::Status Engine::Write(std::string_view plain) {
 absl::Status Engine::UpdateKeys() {
   if (!failed_.ok()) {
     return failed_;
+  }
+  if (records_ != nullptr) {
+    records_->UpdateKeys(*out_);
+    return absl::OkStatus();
   }
   if (!done_ || SSL_version(ssl_) != TLS1_3_VERSION) {
     return absl::FailedPreconditionError(
@@ -280,7 +304,13 @@ absl::Status Engine::UpdateKeys() {
 }
 
 void Engine::Close() {
-  if (done_ && failed_.ok()) {
+  if (!done_ || !failed_.ok() || closed_) {
+    return;
+  }
+  closed_ = true;
+  if (records_ != nullptr) {
+    records_->Close(*out_);
+  } else {
     SSL_shutdown(ssl_);  // close_notify into the output
   }
 }
@@ -331,13 +361,13 @@ Session::~Session() {
 }
 
 void Engine::set_session(std::shared_ptr<const Session> session) {
-  if (session != nullptr && !context_->is_server()) {
+  if (session != nullptr && !context_->is_server() && ssl_ != nullptr) {
     SSL_set_session(ssl_, session->session_);  // takes its own reference
   }
 }
 
 std::shared_ptr<const Session> Engine::session() const {
-  if (!done_ || context_->is_server()) {
+  if (!done_ || context_->is_server() || ssl_ == nullptr) {
     return nullptr;
   }
   SSL_SESSION* s = SSL_get1_session(ssl_);
@@ -366,6 +396,109 @@ void Engine::FillInfo() {
     X509_NAME_oneline(X509_get_subject_name(peer), subject, sizeof(subject));
     info_.peer_subject = subject;
   }
+}
+
+absl::Status Engine::ReadRecords(bytes::ByteBuffer& plain, size_t& n) {
+  if (peer_closed_) {
+    return absl::OkStatus();
+  }
+  size_t consumed = 0;
+  const absl::Status s =
+      records_->Open(std::string_view(in_.data(), in_.size()).substr(in_pos_),
+                     consumed, plain, n, *out_);
+  in_pos_ += consumed;
+  if (in_pos_ == in_.size()) {
+    in_.Reset();
+    in_pos_ = 0;
+  } else if (in_pos_ > 0) {
+    in_.DiscardPrefix(in_pos_);  // a record's head: to the front
+    in_pos_ = 0;
+  }
+  peer_closed_ = records_->peer_closed();
+  if (n > 0) {
+    fed_without_data_ = 0;
+  }
+  if (!s.ok()) {
+    failed_ = s;
+    // As with OpenSSL: the data before the bad record first.
+    return n > 0 ? absl::OkStatus() : failed_;
+  }
+  if (n == 0 && fed_without_data_ > kMaxRecordsWithoutData) {
+    return failed_ = absl::InvalidArgumentError(
+               "tls: 256 KiB of records without data (a flood of key "
+               "updates or tickets)");
+  }
+  return absl::OkStatus();
+}
+
+void Engine::KeyLog(std::string_view line) {
+  // "<LABEL> <client random, hex> <secret, hex>"
+  unsigned char* dst = nullptr;
+  uint8_t* len = nullptr;
+  if (line.starts_with("CLIENT_TRAFFIC_SECRET_0 ")) {
+    dst = client_secret_, len = &client_secret_len_;
+  } else if (line.starts_with("SERVER_TRAFFIC_SECRET_0 ")) {
+    dst = server_secret_, len = &server_secret_len_;
+  } else {
+    return;
+  }
+  const size_t at = line.rfind(' ');
+  const std::string_view hex = line.substr(at + 1);
+  if (hex.size() % 2 != 0 || hex.size() / 2 > sizeof(client_secret_)) {
+    return;
+  }
+  for (size_t i = 0; i < hex.size() / 2; ++i) {
+    const int hi = OPENSSL_hexchar2int(static_cast<unsigned char>(hex[2 * i]));
+    const int lo =
+        OPENSSL_hexchar2int(static_cast<unsigned char>(hex[2 * i + 1]));
+    if (hi < 0 || lo < 0) {
+      *len = 0;
+      return;
+    }
+    dst[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  *len = static_cast<uint8_t>(hex.size() / 2);
+}
+
+void Engine::LeaveOpenSsl(std::string_view tickets) {
+  if (!context_->is_server() || SSL_version(ssl_) != TLS1_3_VERSION ||
+      client_secret_len_ == 0 || server_secret_len_ == 0 ||
+      SSL_has_pending(ssl_) == 1) {
+    return;
+  }
+  // The records OpenSSL sealed under the server's application key: the
+  // tickets it wrote when the client's Finished came (OpenSSL reads one
+  // record at a time, so nothing of the client's after its Finished has
+  // been read: the client's sequence number is 0).
+  uint64_t written = 0;
+  while (tickets.size() >= 5) {
+    const size_t len = size_t{static_cast<unsigned char>(tickets[3])} << 8 |
+                       static_cast<unsigned char>(tickets[4]);
+    if (tickets.size() < 5 + len) {
+      return;
+    }
+    tickets.remove_prefix(5 + len);
+    ++written;
+  }
+  if (!tickets.empty()) {
+    return;
+  }
+  const uint16_t suite = static_cast<uint16_t>(
+      SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(ssl_)));
+  auto records = RecordLayer::Make(
+      suite,
+      {reinterpret_cast<const char*>(client_secret_), client_secret_len_},
+      {reinterpret_cast<const char*>(server_secret_), server_secret_len_},
+      /*read_seq=*/0, /*write_seq=*/written);
+  OPENSSL_cleanse(client_secret_, sizeof(client_secret_));
+  OPENSSL_cleanse(server_secret_, sizeof(server_secret_));
+  if (!records.ok()) {
+    return;
+  }
+  records_ = std::move(*records);
+  SSL_free(ssl_);  // frees the BIO too
+  ssl_ = nullptr;
+  bio_ = nullptr;
 }
 
 }  // namespace brisk::tls

@@ -42,6 +42,7 @@
 
 #include "bytes/byte_buffer.h"
 #include "tls/context.h"
+#include "tls/record_layer.h"
 
 typedef struct ssl_st SSL;
 typedef struct ssl_session_st SSL_SESSION;
@@ -134,11 +135,15 @@ class Engine {
 
   // Frees the engine's empty buffers, for a connection about to idle.
   void Trim();
-  // Fed bytes OpenSSL has not consumed yet (none after Read() or Feed()
-  // returned, unless the engine failed).
+  // Fed bytes not consumed yet: after Read() returned, at most the head of
+  // a record whose rest has not arrived (or anything, once failed).
   size_t buffered_input() const { return in_.size() - in_pos_; }
 
   const ConnectionInfo& info() const { return info_; }
+  // True once a server's TLS 1.3 connection runs on brisk's RecordLayer
+  // (right after its handshake; the SSL object is freed). TLS 1.2
+  // connections and clients stay on OpenSSL's.
+  bool record_layer() const { return records_ != nullptr; }
 
   // Client: offers `session` (from session() of an earlier connection to
   // the same host, with the same context) for resumption; call before
@@ -151,14 +156,31 @@ class Engine {
 
  private:
   friend struct EngineBio;
+  friend struct ContextCallbacks;
 
   absl::Status Drive();
+  // A server's TLS 1.3 connection after its handshake: the records from
+  // here on are brisk's (RecordLayer) and the SSL object is freed.
+  // `tickets` is the output the last handshake step wrote (the session
+  // tickets, already under the application key). Keeps OpenSSL when
+  // anything is in doubt.
+  void LeaveOpenSsl(std::string_view tickets);
+  // TLS 1.3 traffic secrets as OpenSSL derives them (its key-log line).
+  void KeyLog(std::string_view line);
+  absl::Status ReadRecords(bytes::ByteBuffer& plain, size_t& n);
   absl::Status ErrorStatus(int ssl_error);
   void FillInfo();
 
   std::shared_ptr<const Context> context_;
-  SSL* ssl_ = nullptr;
-  BIO* bio_ = nullptr;    // both directions (owned by ssl_)
+  SSL* ssl_ = nullptr;  // nullptr once records_ took over
+  BIO* bio_ = nullptr;  // both directions (owned by ssl_)
+  std::unique_ptr<RecordLayer> records_;
+  // A server's application traffic secrets until records_ takes them.
+  unsigned char client_secret_[48];
+  unsigned char server_secret_[48];
+  uint8_t client_secret_len_ = 0;
+  uint8_t server_secret_len_ = 0;
+  bool closed_ = false;   // close_notify sent
   bytes::ByteBuffer in_;  // fed; [in_pos_, size) not consumed yet
   size_t in_pos_ = 0;
   bytes::ByteBuffer own_out_;

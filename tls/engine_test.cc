@@ -148,9 +148,10 @@ TEST(EngineTest, CallerBuffersAndNothingLeftInside) {
     size_t n = 0;
     ASSERT_TRUE(p.server.Read(plain, n).ok());
     total += n;
-    EXPECT_EQ(p.server.buffered_input(), 0u)
-        << "Read() leaves no fed byte behind";
+    // Only the head of a record whose rest is still to come stays.
+    EXPECT_LT(p.server.buffered_input(), kMaxCiphertext + 5);
   }
+  EXPECT_EQ(p.server.buffered_input(), 0u) << "every whole record was read";
   EXPECT_EQ(total, 40000u);
   EXPECT_EQ(plain.view(), std::string(40000, 'r'));
   p.server.set_output(nullptr);
@@ -421,6 +422,132 @@ TEST(EngineTest, RecordsWithoutDataAreBounded) {
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("without data"), absl::string_view::npos) << st;
   EXPECT_LT(sent, 300u * 1024);
+}
+
+// A server's TLS 1.3 connection leaves OpenSSL for brisk's RecordLayer
+// right after its handshake; TLS 1.2 and clients stay.
+TEST(EngineTest, ServerTls13RunsOnTheRecordLayer) {
+  Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server));
+  Handshake(p);
+  ASSERT_TRUE(p.server.handshake_done());
+  EXPECT_TRUE(p.server.record_layer());
+  EXPECT_FALSE(p.client.record_layer());
+  EXPECT_EQ(p.server.info().version, "TLSv1.3");
+  // The server's preference, not OpenSSL's client order (AES-256 first).
+  EXPECT_EQ(p.server.info().cipher, "TLS_AES_128_GCM_SHA256");
+
+  Pair old(ClientCtx({.max_version = 0x0303}), "localhost",
+           ServerCtx(Pki().server));
+  Handshake(old);
+  ASSERT_TRUE(old.server.handshake_done());
+  EXPECT_FALSE(old.server.record_layer());
+  ASSERT_TRUE(old.client.Write("ping").ok());
+  old.Pump(false);
+  EXPECT_EQ(ReadAll(old.server), "ping");
+}
+
+// Key updates both ways between the RecordLayer and OpenSSL (the client),
+// over and over, whole and one byte at a time: each side answers the
+// other's request and the data keeps flowing under the new keys.
+TEST(EngineTest, KeyUpdatesWithOpenSsl) {
+  for (bool bytewise : {false, true}) {
+    Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server));
+    Handshake(p, bytewise);
+    ASSERT_TRUE(p.server.record_layer());
+    ReadAll(p.client);  // tickets
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(p.client.UpdateKeys().ok());
+      ASSERT_TRUE(p.client.Write("from the client").ok());
+      p.Pump(bytewise);
+      EXPECT_EQ(ReadAll(p.server), "from the client") << i;
+      p.Pump(bytewise);  // the server's answer
+      ASSERT_TRUE(p.server.Write("from the server").ok());
+      p.Pump(bytewise);
+      EXPECT_EQ(ReadAll(p.client), "from the server") << i;
+      ASSERT_TRUE(p.server.UpdateKeys().ok());
+      ASSERT_TRUE(p.server.Write("after our update").ok());
+      p.Pump(bytewise);
+      EXPECT_EQ(ReadAll(p.client), "after our update") << i;
+      ASSERT_TRUE(p.client.Write("after the answer").ok());
+      p.Pump(bytewise);
+      EXPECT_EQ(ReadAll(p.server), "after the answer") << i;
+      ASSERT_TRUE(p.server_status.ok()) << p.server_status;
+      ASSERT_TRUE(p.client_status.ok()) << p.client_status;
+    }
+  }
+}
+
+// A broken record from the client: the data before it first, then the
+// error, and OpenSSL (the client) reads the alert the server sent.
+TEST(EngineTest, ServerDataBeforeABadRecordThenAnAlert) {
+  Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server));
+  Handshake(p);
+  ASSERT_TRUE(p.server.record_layer());
+  ReadAll(p.client);
+  ASSERT_TRUE(p.client.Write("request").ok());
+  bytes::ByteBuffer wire;
+  p.client.TakeOutput(wire);
+  std::string bad(wire.view());
+  bad.back() ^= 1;
+  ASSERT_TRUE(p.server.Feed(std::string(wire.view()) + bad).ok());
+  bytes::ByteBuffer plain;
+  size_t n = 0;
+  ASSERT_TRUE(p.server.Read(plain, n).ok());
+  EXPECT_EQ(plain.view(), "request");
+  const absl::Status next = p.server.Read(plain, n);
+  EXPECT_EQ(next.code(), absl::StatusCode::kInvalidArgument) << next;
+  EXPECT_EQ(p.server.status(), next);
+  p.Pump(false);
+  bytes::ByteBuffer client_plain;
+  const absl::Status alert = p.client.Read(client_plain, n);
+  EXPECT_EQ(alert.code(), absl::StatusCode::kAborted) << alert;
+  EXPECT_NE(alert.message().find("bad record mac"), std::string::npos) << alert;
+}
+
+// A client's flood of key updates is bounded on the RecordLayer too.
+TEST(EngineTest, ServerRecordsWithoutDataAreBounded) {
+  Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server));
+  Handshake(p);
+  ASSERT_TRUE(p.server.record_layer());
+  absl::Status st;
+  size_t sent = 0;
+  for (int i = 0; i < 20000 && st.ok(); ++i) {
+    bytes::ByteBuffer wire;
+    const absl::Status update = p.client.UpdateKeys();
+    ASSERT_TRUE(update.ok()) << i << " " << update;
+    p.client.TakeOutput(wire);
+    sent += wire.size();
+    st = p.server.Feed(wire.view());
+    bytes::ByteBuffer plain;
+    size_t n = 0;
+    if (st.ok()) {
+      st = p.server.Read(plain, n);
+    }
+    bytes::ByteBuffer answers;  // not read: the client only writes here
+    p.server.TakeOutput(answers);
+  }
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("without data"), absl::string_view::npos) << st;
+  EXPECT_LT(sent, 300u * 1024);
+}
+
+// The client's close_notify reaches the server; the server's Close()
+// reaches OpenSSL, after which the server writes nothing more.
+TEST(EngineTest, CloseNotifyBothWaysOnTheRecordLayer) {
+  Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server));
+  Handshake(p);
+  ASSERT_TRUE(p.server.record_layer());
+  ASSERT_TRUE(p.client.Write("bye").ok());
+  p.client.Close();
+  p.Pump(false);
+  EXPECT_EQ(ReadAll(p.server), "bye");
+  EXPECT_TRUE(p.server.peer_closed());
+  p.server.Close();
+  EXPECT_EQ(p.server.Write("too late").code(),
+            absl::StatusCode::kFailedPrecondition);
+  p.Pump(false);
+  ReadAll(p.client);
+  EXPECT_TRUE(p.client.peer_closed());
 }
 
 }  // namespace
