@@ -765,6 +765,7 @@ void Loop::EndTls(Session& s, Conn* c) {
     }
     FlushNow(s, c);
     c->tls->set_output(nullptr);
+    c->tls->set_input(nullptr);
   }
   s.tls_out.Reset();
 }
@@ -780,6 +781,7 @@ void Loop::Park(Session& s, Conn* c, bool fresh) {
       return;
     }
     c->tls->set_output(nullptr);
+    c->tls->set_input(nullptr);  // a record's head stays with the engine
     c->tls->Trim();
   }
   WaitIdle(c, fresh);
@@ -1350,6 +1352,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
   boost::system::error_code ec;
   if (c->tls != nullptr) {
     c->tls->set_output(&s.tls_out);
+    c->tls->set_input(&s.tls_in);
     if (!c->tls->handshake_done()) {
       const HandshakeOutcome h = co_await Handshake(s, c);
       if (h == HandshakeOutcome::kAnswered) {

@@ -1,5 +1,7 @@
 #include "testing/counting_allocator.h"
 
+#include <openssl/crypto.h>
+
 #include <cstdlib>
 #include <new>
 
@@ -7,6 +9,7 @@ namespace brisk::testing {
 namespace {
 thread_local uint64_t tls_allocations = 0;
 thread_local uint64_t tls_bytes = 0;
+thread_local uint64_t tls_crypto_allocations = 0;
 
 void* CountedAlloc(std::size_t size, std::size_t align) {
   ++tls_allocations;
@@ -19,7 +22,37 @@ void* CountedAlloc(std::size_t size, std::size_t align) {
                 : std::aligned_alloc(align, (size + align - 1) / align * align);
   return p;
 }
+
+// OpenSSL allocates with malloc through hooks of its own: counted too, so
+// a TLS path's claim covers the library under it.
+void* CryptoMalloc(size_t size, const char*, int) {
+  ++tls_allocations;
+  ++tls_crypto_allocations;
+  tls_bytes += size;
+  return std::malloc(size);
+}
+void* CryptoRealloc(void* p, size_t size, const char*, int) {
+  ++tls_allocations;
+  ++tls_crypto_allocations;
+  tls_bytes += size;
+  return std::realloc(p, size);
+}
+void CryptoFree(void* p, const char*, int) {
+  std::free(p);
+}
+// Before OpenSSL's first allocation: a static initializer of the test
+// executable (this library is linked statically, always).
+const bool crypto_counted =
+    CRYPTO_set_mem_functions(CryptoMalloc, CryptoRealloc, CryptoFree) == 1;
 }  // namespace
+
+bool CountsOpenSsl() {
+  return crypto_counted;
+}
+
+uint64_t ThreadOpenSslAllocations() {
+  return tls_crypto_allocations;
+}
 
 uint64_t ThreadAllocations() {
   return tls_allocations;

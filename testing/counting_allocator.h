@@ -2,7 +2,8 @@
 //
 // Proves that a hot path allocates nothing. Linking
 // //testing:counting_allocator into a test replaces the global operator
-// new/delete with versions that count, per thread, every allocation;
+// new/delete with versions that count, per thread, every allocation (and
+// hooks OpenSSL's allocator to count its allocations too);
 // AllocationCounter reads the calling thread's count over a scope.
 //
 // Example:
@@ -21,8 +22,14 @@
 
 namespace brisk::testing {
 
-// Allocations (operator new of any form) made by the calling thread so far.
+// Allocations (operator new of any form, and OpenSSL's own allocations)
+// made by the calling thread so far.
 uint64_t ThreadAllocations();
+// Whether OpenSSL's allocations are counted (its hooks were installed
+// before its first allocation).
+bool CountsOpenSsl();
+// OpenSSL's share of ThreadAllocations().
+uint64_t ThreadOpenSslAllocations();
 // Bytes requested by those allocations.
 uint64_t ThreadAllocatedBytes();
 

@@ -50,16 +50,16 @@ struct EngineBio {
   static int Read(BIO* b, char* data, size_t len, size_t* read) {
     BIO_clear_retry_flags(b);
     Engine& e = *static_cast<Engine*>(BIO_get_data(b));
-    const size_t n = std::min(len, e.in_.size() - e.in_pos_);
+    const size_t n = std::min(len, e.in_->size() - e.in_pos_);
     if (n == 0) {
       BIO_set_retry_read(b);
       *read = 0;
       return 0;
     }
-    std::memcpy(data, e.in_.data() + e.in_pos_, n);
+    std::memcpy(data, e.in_->data() + e.in_pos_, n);
     e.in_pos_ += n;
-    if (e.in_pos_ == e.in_.size()) {
-      e.in_.Reset();
+    if (e.in_pos_ == e.in_->size()) {
+      e.in_->Reset();
       e.in_pos_ = 0;
     }
     *read = n;
@@ -165,18 +165,18 @@ absl::Status Engine::Feed(std::string_view ciphertext) {
     return failed_;
   }
   if (!ciphertext.empty()) {
-    std::memcpy(in_.PrepareAppend(ciphertext.size()), ciphertext.data(),
+    std::memcpy(in_->PrepareAppend(ciphertext.size()), ciphertext.data(),
                 ciphertext.size());
   }
   return CommitFeed(ciphertext.size());
 }
 
 char* Engine::PrepareFeed(size_t n) {
-  return in_.PrepareAppend(n);
+  return in_->PrepareAppend(n);
 }
 
 absl::Status Engine::CommitFeed(size_t n) {
-  in_.CommitAppend(n);
+  in_->CommitAppend(n);
   if (!failed_.ok()) {
     return failed_;
   }
@@ -320,10 +320,25 @@ void Engine::TakeOutput(bytes::ByteBuffer& out) {
   own_out_.Reset();
 }
 
+void Engine::set_input(bytes::ByteBuffer* in) {
+  bytes::ByteBuffer* next = in != nullptr ? in : &own_in_;
+  if (next == in_) {
+    return;
+  }
+  // What has not been consumed (the head of a record) moves along; the
+  // buffer left behind is left empty.
+  next->Reset();
+  if (buffered_input() > 0) {
+    next->Append(in_->view().substr(in_pos_));
+  }
+  in_->Reset();
+  in_pos_ = 0;
+  in_ = next;
+}
+
 void Engine::Trim() {
-  if (buffered_input() == 0) {
-    in_.Release();
-    in_pos_ = 0;
+  if (own_in_.empty()) {
+    own_in_.Release();
   }
   if (own_out_.empty()) {
     own_out_.Release();
@@ -404,14 +419,14 @@ absl::Status Engine::ReadRecords(bytes::ByteBuffer& plain, size_t& n) {
   }
   size_t consumed = 0;
   const absl::Status s =
-      records_->Open(std::string_view(in_.data(), in_.size()).substr(in_pos_),
+      records_->Open(std::string_view(in_->data(), in_->size()).substr(in_pos_),
                      consumed, plain, n, *out_);
   in_pos_ += consumed;
-  if (in_pos_ == in_.size()) {
-    in_.Reset();
+  if (in_pos_ == in_->size()) {
+    in_->Reset();
     in_pos_ = 0;
   } else if (in_pos_ > 0) {
-    in_.DiscardPrefix(in_pos_);  // a record's head: to the front
+    in_->DiscardPrefix(in_pos_);  // a record's head: to the front
     in_pos_ = 0;
   }
   peer_closed_ = records_->peer_closed();

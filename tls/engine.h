@@ -128,16 +128,22 @@ class Engine {
   // owned; it must outlive its use), or, with nullptr, to the engine's own
   // buffer, from which TakeOutput() moves them.
   void set_output(bytes::ByteBuffer* out) { out_ = out ? out : &own_out_; }
+  // Where fed bytes go from now on (PrepareFeed, Feed): `*in` (not owned;
+  // left empty when the engine moves on, it must outlive its use), or, with
+  // nullptr, the engine's own buffer. Bytes not consumed yet (the head of a
+  // record) move along, so a caller can lend a buffer while it serves the
+  // connection and take it back before the connection idles.
+  void set_input(bytes::ByteBuffer* in);
   // Moves what must be sent to the peer (in the engine's own buffer) to the
   // end of `out`.
   void TakeOutput(bytes::ByteBuffer& out);
   bool has_output() const { return !own_out_.empty(); }
 
-  // Frees the engine's empty buffers, for a connection about to idle.
+  // Frees the engine's own empty buffers, for a connection about to idle.
   void Trim();
   // Fed bytes not consumed yet: after Read() returned, at most the head of
   // a record whose rest has not arrived (or anything, once failed).
-  size_t buffered_input() const { return in_.size() - in_pos_; }
+  size_t buffered_input() const { return in_->size() - in_pos_; }
 
   const ConnectionInfo& info() const { return info_; }
   // True once a server's TLS 1.3 connection runs on brisk's RecordLayer
@@ -180,8 +186,9 @@ class Engine {
   unsigned char server_secret_[48];
   uint8_t client_secret_len_ = 0;
   uint8_t server_secret_len_ = 0;
-  bool closed_ = false;   // close_notify sent
-  bytes::ByteBuffer in_;  // fed; [in_pos_, size) not consumed yet
+  bool closed_ = false;  // close_notify sent
+  bytes::ByteBuffer own_in_;
+  bytes::ByteBuffer* in_ = &own_in_;  // fed; [in_pos_, size) not consumed yet
   size_t in_pos_ = 0;
   bytes::ByteBuffer own_out_;
   bytes::ByteBuffer* out_ = &own_out_;

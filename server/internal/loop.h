@@ -87,8 +87,9 @@ struct Conn {
   tcp::endpoint remote;
   Loop* loop;
   // The TLS connection over the socket (ServerOptions::tls), or null. While
-  // a worker serves the connection its output goes to the Session's
-  // tls_out; idle, it holds only OpenSSL's session state.
+  // a worker serves the connection it reads from the Session's tls_in and
+  // writes to its tls_out; idle, it holds only its keys (a TLS 1.3
+  // connection, brisk's record layer) or OpenSSL's state (TLS 1.2).
   std::unique_ptr<tls::Engine> tls;
   // Links of the deadline list it is on (fresh, idle or timed) and of the
   // all-connections list (Boost.Intrusive: no allocation, O(1) unlink).
@@ -157,6 +158,9 @@ struct Session {
   bytes::ByteBuffer out;      // responses waiting for one write
   // TLS: out encrypted, waiting for the socket (the bytes on the wire).
   bytes::ByteBuffer tls_out;
+  // TLS: ciphertext read from the socket, lent to the engine while this
+  // worker serves the connection (so an idle connection holds none).
+  bytes::ByteBuffer tls_in;
   // The last socket read filled what it was given: more may be waiting.
   bool read_full = false;
   RequestCtx ctx;
