@@ -362,6 +362,10 @@ absl::StatusOr<std::shared_ptr<const Context>> Context::MakeClient(
         "tls: max_version must be TLS 1.3 (0x0304) or 1.2 (0x0303)");
   }
   SSL_CTX* ctx = NewCtx(/*server=*/false, config.max_version);
+  if (ctx != nullptr) {
+    // The traffic secrets, for the engines' own record layer.
+    SSL_CTX_set_keylog_callback(ctx, ContextCallbacks::KeyLog);
+  }
   if (ctx == nullptr) {
     return Error("SSL_CTX_new");
   }

@@ -43,7 +43,11 @@ constexpr size_t kMaxRecordsWithoutData = 256 * 1024;
 struct EngineBio {
   static int Write(BIO* b, const char* data, size_t len, size_t* written) {
     BIO_clear_retry_flags(b);
-    static_cast<Engine*>(BIO_get_data(b))->out_->Append({data, len});
+    Engine& e = *static_cast<Engine*>(BIO_get_data(b));
+    e.out_->Append({data, len});
+    if (e.done_) {
+      e.write_count_.Add({data, len});
+    }
     *written = len;
     return 1;
   }
@@ -114,6 +118,17 @@ Engine::Engine(std::shared_ptr<const Context> context, std::string_view host)
     return;
   }
   SSL_set_connect_state(ssl_);
+  SSL_set_app_data(ssl_, this);  // for ContextCallbacks::KeyLog
+  // A key update before the client leaves OpenSSL would make the key-log
+  // secrets stale: seen here, it keeps the connection on OpenSSL.
+  SSL_set_msg_callback(ssl_, [](int, int, int content_type, const void* buf,
+                                size_t len, SSL*, void* arg) {
+    if (content_type == SSL3_RT_HANDSHAKE && len > 0 &&
+        static_cast<const unsigned char*>(buf)[0] == SSL3_MT_KEY_UPDATE) {
+      static_cast<Engine*>(arg)->keys_moved_ = true;
+    }
+  });
+  SSL_set_msg_callback_arg(ssl_, this);
   std::string h(host);
   if (h.size() > 2 && h.front() == '[' && h.back() == ']') {
     h = h.substr(1, h.size() - 2);  // [::1]
@@ -140,6 +155,7 @@ Engine::Engine(std::shared_ptr<const Context> context, std::string_view host)
 Engine::~Engine() {
   OPENSSL_cleanse(client_secret_, sizeof(client_secret_));
   OPENSSL_cleanse(server_secret_, sizeof(server_secret_));
+  SSL_SESSION_free(saved_session_);
   if (ssl_ == nullptr) {
     return;  // records_ took over
   }
@@ -183,6 +199,9 @@ absl::Status Engine::CommitFeed(size_t n) {
   started_ = true;
   if (done_) {
     fed_without_data_ += n;  // reset by Read when data comes out
+    if (ssl_ != nullptr) {
+      read_count_.Add(in_->view().substr(in_->size() - n));
+    }
     return absl::OkStatus();
   }
   return Drive();
@@ -194,6 +213,9 @@ absl::Status Engine::Drive() {
   if (r == 1) {
     done_ = true;
     FillInfo();
+    // A client counts the records after the handshake both ways, to know
+    // their sequence numbers when it leaves OpenSSL.
+    read_count_.Add(in_->view().substr(in_pos_));
     LeaveOpenSsl(out_->view().substr(out_before));
     return absl::OkStatus();
   }
@@ -239,6 +261,9 @@ absl::Status Engine::Read(bytes::ByteBuffer& plain, size_t& n) {
         return failed_ = absl::InvalidArgumentError(
                    "tls: 256 KiB of records without data (a flood of key "
                    "updates or tickets)");
+      }
+      if (!context_->is_server()) {
+        LeaveOpenSslClient();
       }
       return absl::OkStatus();
     }
@@ -382,8 +407,16 @@ void Engine::set_session(std::shared_ptr<const Session> session) {
 }
 
 std::shared_ptr<const Session> Engine::session() const {
-  if (!done_ || context_->is_server() || ssl_ == nullptr) {
+  if (!done_ || context_->is_server()) {
     return nullptr;
+  }
+  if (ssl_ == nullptr) {
+    // Kept when the connection left OpenSSL; not from a failed one.
+    if (saved_session_ == nullptr || !failed_.ok()) {
+      return nullptr;
+    }
+    SSL_SESSION_up_ref(saved_session_);
+    return std::shared_ptr<const Session>(new Session(saved_session_));
   }
   SSL_SESSION* s = SSL_get1_session(ssl_);
   if (s == nullptr) {
@@ -475,42 +508,88 @@ void Engine::KeyLog(std::string_view line) {
   *len = static_cast<uint8_t>(hex.size() / 2);
 }
 
+void RecordCount::Add(std::string_view bytes) {
+  while (!bytes.empty()) {
+    if (skip > 0) {
+      const size_t n = std::min(skip, bytes.size());
+      skip -= n;
+      bytes.remove_prefix(n);
+      if (skip == 0) {
+        ++records;
+      }
+      continue;
+    }
+    const size_t take = std::min(bytes.size(), sizeof(header) - header_len);
+    std::memcpy(header + header_len, bytes.data(), take);
+    header_len += take;
+    bytes.remove_prefix(take);
+    if (header_len == sizeof(header)) {
+      skip = size_t{header[3]} << 8 | header[4];
+      header_len = 0;
+      if (skip == 0) {
+        ++records;
+      }
+    }
+  }
+}
+
 void Engine::LeaveOpenSsl(std::string_view tickets) {
-  if (!context_->is_server() || SSL_version(ssl_) != TLS1_3_VERSION ||
-      client_secret_len_ == 0 || server_secret_len_ == 0 ||
-      SSL_has_pending(ssl_) == 1) {
-    return;
+  if (!context_->is_server()) {
+    return;  // a client leaves later, with a session (LeaveOpenSslClient)
   }
   // The records OpenSSL sealed under the server's application key: the
   // tickets it wrote when the client's Finished came (OpenSSL reads one
   // record at a time, so nothing of the client's after its Finished has
   // been read: the client's sequence number is 0).
-  uint64_t written = 0;
-  while (tickets.size() >= 5) {
-    const size_t len = size_t{static_cast<unsigned char>(tickets[3])} << 8 |
-                       static_cast<unsigned char>(tickets[4]);
-    if (tickets.size() < 5 + len) {
-      return;
-    }
-    tickets.remove_prefix(5 + len);
-    ++written;
+  RecordCount written;
+  written.Add(tickets);
+  if (written.at_boundary()) {
+    UseRecordLayer(/*read_seq=*/0, written.records);
   }
-  if (!tickets.empty()) {
+}
+
+void Engine::LeaveOpenSslClient() {
+  // Once the server's ticket made the session resumable (kept, for
+  // session()), at a record boundary both ways with nothing inside
+  // OpenSSL, and with the keys the handshake made (no key update yet).
+  if (records_ != nullptr || ssl_ == nullptr || keys_moved_ ||
+      buffered_input() > 0 || !read_count_.at_boundary() ||
+      !write_count_.at_boundary() || SSL_has_pending(ssl_) == 1) {
     return;
   }
+  SSL_SESSION* session = SSL_get0_session(ssl_);
+  if (session == nullptr || SSL_SESSION_is_resumable(session) != 1) {
+    return;
+  }
+  SSL_SESSION_up_ref(session);
+  saved_session_ = session;
+  UseRecordLayer(read_count_.records, write_count_.records);
+}
+
+void Engine::UseRecordLayer(uint64_t read_seq, uint64_t write_seq) {
+  if (SSL_version(ssl_) != TLS1_3_VERSION || client_secret_len_ == 0 ||
+      server_secret_len_ == 0 || SSL_has_pending(ssl_) == 1) {
+    return;
+  }
+  const bool server = context_->is_server();
+  const std::string_view client_secret(
+      reinterpret_cast<const char*>(client_secret_), client_secret_len_);
+  const std::string_view server_secret(
+      reinterpret_cast<const char*>(server_secret_), server_secret_len_);
   const uint16_t suite = static_cast<uint16_t>(
       SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(ssl_)));
   auto records = RecordLayer::Make(
-      suite,
-      {reinterpret_cast<const char*>(client_secret_), client_secret_len_},
-      {reinterpret_cast<const char*>(server_secret_), server_secret_len_},
-      /*read_seq=*/0, /*write_seq=*/written);
+      suite, server ? client_secret : server_secret,
+      server ? server_secret : client_secret, read_seq, write_seq, !server);
   OPENSSL_cleanse(client_secret_, sizeof(client_secret_));
   OPENSSL_cleanse(server_secret_, sizeof(server_secret_));
+  client_secret_len_ = server_secret_len_ = 0;
   if (!records.ok()) {
     return;
   }
   records_ = std::move(*records);
+  // Not a failed connection: OpenSSL must not mark the session bad.
+  SSL_set_shutdown(ssl_, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
   SSL_free(ssl_);  // frees the BIO too
   ssl_ = nullptr;
   bio_ = nullptr;

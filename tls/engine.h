@@ -80,6 +80,17 @@ class Session {
 // plaintext, its header, padding and tag), for PrepareFeed().
 inline constexpr size_t kRecordRead = 16 * 1024 + 512;
 
+// Counts the whole records in a byte stream given in pieces (to know
+// sequence numbers when a connection leaves OpenSSL).
+struct RecordCount {
+  void Add(std::string_view bytes);
+  bool at_boundary() const { return header_len == 0 && skip == 0; }
+  uint64_t records = 0;
+  size_t skip = 0;  // body bytes of the current record still to come
+  unsigned char header[5];
+  size_t header_len = 0;
+};
+
 class Engine {
  public:
   // `host` (a client's only; "[::1]" brackets allowed): sent as SNI when
@@ -146,9 +157,10 @@ class Engine {
   size_t buffered_input() const { return in_->size() - in_pos_; }
 
   const ConnectionInfo& info() const { return info_; }
-  // True once a server's TLS 1.3 connection runs on brisk's RecordLayer
-  // (right after its handshake; the SSL object is freed). TLS 1.2
-  // connections and clients stay on OpenSSL's.
+  // True once a TLS 1.3 connection runs on brisk's RecordLayer and its SSL
+  // object is freed: a server's right after its handshake, a client's once
+  // the server's ticket gave it a session to resume (a server that sends
+  // none keeps it on OpenSSL). TLS 1.2 connections stay on OpenSSL.
   bool record_layer() const { return records_ != nullptr; }
 
   // Client: offers `session` (from session() of an earlier connection to
@@ -171,6 +183,10 @@ class Engine {
   // tickets, already under the application key). Keeps OpenSSL when
   // anything is in doubt.
   void LeaveOpenSsl(std::string_view tickets);
+  // A client's TLS 1.3 connection, once it holds a resumable session.
+  void LeaveOpenSslClient();
+  // The RecordLayer takes over at these sequence numbers (unless in doubt).
+  void UseRecordLayer(uint64_t read_seq, uint64_t write_seq);
   // TLS 1.3 traffic secrets as OpenSSL derives them (its key-log line).
   void KeyLog(std::string_view line);
   absl::Status ReadRecords(bytes::ByteBuffer& plain, size_t& n);
@@ -187,6 +203,13 @@ class Engine {
   uint8_t client_secret_len_ = 0;
   uint8_t server_secret_len_ = 0;
   bool closed_ = false;  // close_notify sent
+  // A client: records after the handshake each way, while on OpenSSL; a
+  // key update seen (the handshake's secrets no longer apply); the
+  // session kept when it left OpenSSL.
+  RecordCount read_count_;
+  RecordCount write_count_;
+  bool keys_moved_ = false;
+  SSL_SESSION* saved_session_ = nullptr;
   bytes::ByteBuffer own_in_;
   bytes::ByteBuffer* in_ = &own_in_;  // fed; [in_pos_, size) not consumed yet
   size_t in_pos_ = 0;

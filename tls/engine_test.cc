@@ -425,13 +425,23 @@ TEST(EngineTest, RecordsWithoutDataAreBounded) {
 }
 
 // A server's TLS 1.3 connection leaves OpenSSL for brisk's RecordLayer
-// right after its handshake; TLS 1.2 and clients stay.
+// right after its handshake, a client's once it has a session to resume;
+// TLS 1.2 stays.
 TEST(EngineTest, ServerTls13RunsOnTheRecordLayer) {
   Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server));
   Handshake(p);
   ASSERT_TRUE(p.server.handshake_done());
   EXPECT_TRUE(p.server.record_layer());
-  EXPECT_FALSE(p.client.record_layer());
+  EXPECT_FALSE(p.client.record_layer()) << "no session to resume yet";
+  ReadAll(p.client);  // the tickets
+  EXPECT_TRUE(p.client.record_layer());
+  EXPECT_NE(p.client.session(), nullptr) << "kept when leaving OpenSSL";
+  ASSERT_TRUE(p.client.Write("both on their own").ok());
+  p.Pump(false);
+  EXPECT_EQ(ReadAll(p.server), "both on their own");
+  ASSERT_TRUE(p.server.Write("and back").ok());
+  p.Pump(false);
+  EXPECT_EQ(ReadAll(p.client), "and back");
   EXPECT_EQ(p.server.info().version, "TLSv1.3");
   // The server's preference, not OpenSSL's client order (AES-256 first).
   EXPECT_EQ(p.server.info().cipher, "TLS_AES_128_GCM_SHA256");
@@ -444,6 +454,8 @@ TEST(EngineTest, ServerTls13RunsOnTheRecordLayer) {
   ASSERT_TRUE(old.client.Write("ping").ok());
   old.Pump(false);
   EXPECT_EQ(ReadAll(old.server), "ping");
+  ReadAll(old.client);
+  EXPECT_FALSE(old.client.record_layer());
 }
 
 // Key updates both ways between the RecordLayer and OpenSSL (the client),
@@ -475,6 +487,24 @@ TEST(EngineTest, KeyUpdatesWithOpenSsl) {
       ASSERT_TRUE(p.client_status.ok()) << p.client_status;
     }
   }
+}
+
+// A key update the client's OpenSSL takes before the client has a session
+// (here: with the tickets) makes the handshake's secrets stale: the client
+// stays on OpenSSL, and the connection works on.
+TEST(EngineTest, KeyUpdateBeforeTheClientLeavesOpenSslKeepsItThere) {
+  Pair p(ClientCtx(), "localhost", ServerCtx(Pki().server));
+  Handshake(p);
+  ASSERT_TRUE(p.server.record_layer());
+  ASSERT_TRUE(p.server.UpdateKeys().ok());  // after the tickets, unread
+  ASSERT_TRUE(p.server.Write("updated").ok());
+  p.Pump(false);
+  EXPECT_EQ(ReadAll(p.client), "updated");
+  EXPECT_FALSE(p.client.record_layer());
+  ASSERT_TRUE(p.client.Write("still fine").ok());
+  p.Pump(false);
+  EXPECT_EQ(ReadAll(p.server), "still fine");
+  EXPECT_TRUE(p.client_status.ok() && p.server_status.ok());
 }
 
 // A broken record from the client: the data before it first, then the

@@ -22,6 +22,10 @@ constexpr size_t kIvLen = 12;
 constexpr size_t kHeaderLen = 5;
 // KeyUpdate (§4.6.3): type 24, a 3-byte length of 1, then the request.
 constexpr unsigned char kKeyUpdate = 24;
+constexpr unsigned char kNewSessionTicket = 4;
+// The largest NewSessionTicket a client skips: lifetime, age_add, a nonce
+// of up to 255 bytes, a ticket of up to 2^16 - 1, extensions.
+constexpr size_t kMaxTicketMessage = 4 + 4 + 1 + 255 + 2 + 65535 + 2 + 64;
 constexpr unsigned char kUpdateNotRequested = 0;
 constexpr unsigned char kUpdateRequested = 1;
 
@@ -103,11 +107,12 @@ bool ExpandLabel(bool sha384, const unsigned char* secret, size_t secret_len,
 
 absl::StatusOr<std::unique_ptr<RecordLayer>> RecordLayer::Make(
     uint16_t suite, std::string_view read_secret, std::string_view write_secret,
-    uint64_t read_seq, uint64_t write_seq) {
+    uint64_t read_seq, uint64_t write_seq, bool client) {
   static const EVP_CIPHER* const aes128 = Fetch("AES-128-GCM");
   static const EVP_CIPHER* const aes256 = Fetch("AES-256-GCM");
   static const EVP_CIPHER* const chacha = Fetch("ChaCha20-Poly1305");
   std::unique_ptr<RecordLayer> r(new RecordLayer());
+  r->client_ = client;
   switch (suite) {
     case 0x1301:
       r->cipher_ = aes128, r->hash_len_ = 32, r->key_len_ = 16;
@@ -337,7 +342,7 @@ absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
       status = Fail(kAlertRecordOverflow, "record content too long", out);
       break;
     }
-    if (type != kContentHandshake && hs_len_ > 0) {
+    if (type != kContentHandshake && (hs_len_ > 0 || hs_skip_ > 0)) {
       // A handshake message in pieces must not be interleaved (§5.1).
       status = Fail(kAlertUnexpectedMessage,
                     "a handshake message cut by another record", out);
@@ -398,23 +403,46 @@ absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
 absl::Status RecordLayer::Handshake(std::string_view content,
                                     bytes::ByteBuffer& out) {
   while (!content.empty()) {
-    const size_t take = std::min(content.size(), sizeof(hs_) - hs_len_);
+    if (hs_skip_ > 0) {
+      // The body of a NewSessionTicket (a client's, which cannot use it:
+      // the session to resume was taken from OpenSSL before).
+      const size_t n = std::min(content.size(), hs_skip_);
+      content.remove_prefix(n);
+      hs_skip_ -= n;
+      continue;
+    }
+    // The 4-byte header (type, 24-bit length), then for a KeyUpdate its
+    // 1-byte body.
+    const size_t want = hs_len_ < 4 ? 4 : 5;
+    const size_t take = std::min(content.size(), want - hs_len_);
     std::memcpy(hs_ + hs_len_, content.data(), take);
     hs_len_ += take;
     content.remove_prefix(take);
-    // What has arrived of the message so far must be a KeyUpdate: a client
-    // has nothing else to send a server after the handshake (no ticket, no
-    // post-handshake authentication was asked for).
-    if (hs_[0] != kKeyUpdate) {
+    const bool ticket = client_ && hs_[0] == kNewSessionTicket;
+    if (hs_[0] != kKeyUpdate && !ticket) {
+      // A client has nothing else to send a server after the handshake (no
+      // post-handshake authentication was asked for), a server nothing
+      // else to send a client.
       return Fail(kAlertUnexpectedMessage,
                   absl::StrCat("unexpected handshake message ", hs_[0]), out);
     }
-    const unsigned char length[3] = {0, 0, 1};
-    if (std::memcmp(hs_ + 1, length, std::min<size_t>(hs_len_ - 1, 3)) != 0) {
+    if (hs_len_ < 4) {
+      continue;  // the rest of the header comes in the next record
+    }
+    const size_t length = size_t{hs_[1]} << 16 | size_t{hs_[2]} << 8 | hs_[3];
+    if (ticket) {
+      if (length == 0 || length > kMaxTicketMessage) {
+        return Fail(kAlertDecodeError, "malformed session ticket", out);
+      }
+      hs_skip_ = length;
+      hs_len_ = 0;
+      continue;
+    }
+    if (length != 1) {
       return Fail(kAlertDecodeError, "malformed key update", out);
     }
-    if (hs_len_ < sizeof(hs_)) {
-      continue;  // the rest comes in the next record
+    if (hs_len_ < 5) {
+      continue;
     }
     const unsigned char request = hs_[4];
     hs_len_ = 0;

@@ -1,12 +1,13 @@
 // File: tls/record_layer.h
 //
 // RecordLayer: TLS 1.3 record protection (RFC 8446 §5) for one connection
-// whose handshake is over — what a server Engine runs instead of OpenSSL's
-// SSL object once the handshake has given it the two application traffic
-// secrets. It seals data into records and opens the peer's records,
-// answers key updates (§4.6.3) and reads alerts; nothing else may arrive
-// after the handshake of a server that asks for no client certificate
-// after it.
+// whose handshake is over — what an Engine runs instead of OpenSSL's SSL
+// object once the handshake has given it the two application traffic
+// secrets (a server at once, a client once it holds a session to resume).
+// It seals data into records and opens the peer's records, answers key
+// updates (§4.6.3) and reads alerts; a client also takes (and drops) more
+// session tickets. Nothing else may arrive after the handshake: brisk
+// asks for no client certificate after it.
 //
 // Why: an SSL object costs an idle connection about 10 KB, and OpenSSL's
 // record path (its read buffer, allocated and freed per record under
@@ -72,10 +73,13 @@ class RecordLayer {
   // 0x1302 AES-256-GCM-SHA384, 0x1303 ChaCha20-Poly1305-SHA256); the
   // secrets are the application traffic secrets (the hash's length), the
   // sequence numbers the records each side has already protected under
-  // them. InvalidArgument for another suite or a secret of a wrong size.
+  // them; `client`: this side is the client (it takes the server's
+  // NewSessionTickets and drops them). InvalidArgument for another suite or
+  // a secret of a wrong size.
   static absl::StatusOr<std::unique_ptr<RecordLayer>> Make(
       uint16_t suite, std::string_view read_secret,
-      std::string_view write_secret, uint64_t read_seq, uint64_t write_seq);
+      std::string_view write_secret, uint64_t read_seq, uint64_t write_seq,
+      bool client = false);
   ~RecordLayer();
   RecordLayer(const RecordLayer&) = delete;
   RecordLayer& operator=(const RecordLayer&) = delete;
@@ -132,10 +136,13 @@ class RecordLayer {
   size_t hash_len_ = 0;
   Direction read_;
   Direction write_;
-  // A handshake message arriving in pieces (only a KeyUpdate is taken: its
-  // 4-byte header and 1-byte body).
+  bool client_ = false;
+  // A handshake message arriving in pieces: its 4-byte header and, for a
+  // KeyUpdate, its 1-byte body; a client's NewSessionTicket body is
+  // skipped (hs_skip_ bytes still to come).
   unsigned char hs_[5];
   size_t hs_len_ = 0;
+  size_t hs_skip_ = 0;
   bool answer_update_ = false;  // the peer asked for our new keys
   bool peer_closed_ = false;
 };

@@ -32,7 +32,8 @@ struct Peers {
     const std::string c2s(HashLen(suite), 'c');
     const std::string s2c(HashLen(suite), 's');
     auto s = RecordLayer::Make(suite, c2s, s2c, client_seq, 0);
-    auto c = RecordLayer::Make(suite, s2c, c2s, 0, client_seq);
+    auto c = RecordLayer::Make(suite, s2c, c2s, 0, client_seq,
+                               /*client=*/true);
     EXPECT_TRUE(s.ok()) << s.status();
     EXPECT_TRUE(c.ok()) << c.status();
     server = std::move(*s);
@@ -188,6 +189,39 @@ TEST(RecordLayerTest, WritesMoveToTheNextKeyByThemselves) {
   EXPECT_EQ(o.plain, std::string(40000, 'k'));
   EXPECT_EQ(wire.size(), 4 * (5 + 17) + 40000 + 5u) << "3 records + update";
   EXPECT_EQ(o.out, "") << "not requested, not answered";
+}
+
+// A client takes (and drops) the server's NewSessionTickets, whole or in
+// pieces; one of an impossible length fails.
+TEST(RecordLayerTest, ClientSkipsTickets) {
+  Peers p(0x1301);
+  std::string ticket("\x04\x00\x00\x20", 4);
+  ticket += std::string(32, 't');
+  std::string wire = Sealed(*p.server, kContentHandshake, ticket);
+  wire += Sealed(*p.server, kContentHandshake, ticket.substr(0, 10));
+  wire += Sealed(*p.server, kContentHandshake, ticket.substr(10));
+  wire += Written(*p.server, "response");
+  for (size_t step : {0, 1}) {
+    Peers q(0x1301);
+    std::string w = Sealed(*q.server, kContentHandshake, ticket);
+    w += Sealed(*q.server, kContentHandshake, ticket.substr(0, 10));
+    w += Sealed(*q.server, kContentHandshake, ticket.substr(10));
+    w += Written(*q.server, "response");
+    Opened o = Open(*q.client, w, step);
+    ASSERT_TRUE(o.status.ok()) << o.status;
+    EXPECT_EQ(o.plain, "response");
+    EXPECT_EQ(o.out, "");
+  }
+  Opened o = Open(*p.client, wire);
+  ASSERT_TRUE(o.status.ok());
+  Opened huge = Open(*p.client, Sealed(*p.server, kContentHandshake,
+                                       std::string("\x04\x02\x00\x00", 4)));
+  EXPECT_EQ(huge.status.code(), absl::StatusCode::kInvalidArgument);
+  // A ticket cut by data.
+  Peers r(0x1301);
+  std::string cut = Sealed(*r.server, kContentHandshake, ticket.substr(0, 10));
+  cut += Written(*r.server, "data");
+  EXPECT_FALSE(Open(*r.client, cut).status.ok());
 }
 
 TEST(RecordLayerTest, CloseNotifyEndsReading) {
