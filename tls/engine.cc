@@ -557,19 +557,27 @@ void Engine::LeaveOpenSslClient() {
       !write_count_.at_boundary() || SSL_has_pending(ssl_) == 1) {
     return;
   }
+  if (SSL_version(ssl_) != TLS1_3_VERSION) {
+    keys_moved_ = true;  // TLS 1.2 stays on OpenSSL: no need to look again
+    return;
+  }
   SSL_SESSION* session = SSL_get0_session(ssl_);
   if (session == nullptr || SSL_SESSION_is_resumable(session) != 1) {
     return;
   }
-  SSL_SESSION_up_ref(session);
-  saved_session_ = session;
-  UseRecordLayer(read_count_.records, write_count_.records);
+  SSL_SESSION_up_ref(session);  // outlives the SSL object
+  if (UseRecordLayer(read_count_.records, write_count_.records)) {
+    saved_session_ = session;
+  } else {
+    SSL_SESSION_free(session);
+    keys_moved_ = true;  // in doubt: stay on OpenSSL
+  }
 }
 
-void Engine::UseRecordLayer(uint64_t read_seq, uint64_t write_seq) {
+bool Engine::UseRecordLayer(uint64_t read_seq, uint64_t write_seq) {
   if (SSL_version(ssl_) != TLS1_3_VERSION || client_secret_len_ == 0 ||
       server_secret_len_ == 0 || SSL_has_pending(ssl_) == 1) {
-    return;
+    return false;
   }
   const bool server = context_->is_server();
   const std::string_view client_secret(
@@ -585,7 +593,7 @@ void Engine::UseRecordLayer(uint64_t read_seq, uint64_t write_seq) {
   OPENSSL_cleanse(server_secret_, sizeof(server_secret_));
   client_secret_len_ = server_secret_len_ = 0;
   if (!records.ok()) {
-    return;
+    return false;
   }
   records_ = std::move(*records);
   // Not a failed connection: OpenSSL must not mark the session bad.
@@ -593,6 +601,7 @@ void Engine::UseRecordLayer(uint64_t read_seq, uint64_t write_seq) {
   SSL_free(ssl_);  // frees the BIO too
   ssl_ = nullptr;
   bio_ = nullptr;
+  return true;
 }
 
 }  // namespace brisk::tls

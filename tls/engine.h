@@ -185,8 +185,9 @@ class Engine {
   void LeaveOpenSsl(std::string_view tickets);
   // A client's TLS 1.3 connection, once it holds a resumable session.
   void LeaveOpenSslClient();
-  // The RecordLayer takes over at these sequence numbers (unless in doubt).
-  void UseRecordLayer(uint64_t read_seq, uint64_t write_seq);
+  // The RecordLayer takes over at these sequence numbers (false, and
+  // nothing changed, when in doubt).
+  bool UseRecordLayer(uint64_t read_seq, uint64_t write_seq);
   // TLS 1.3 traffic secrets as OpenSSL derives them (its key-log line).
   void KeyLog(std::string_view line);
   absl::Status ReadRecords(bytes::ByteBuffer& plain, size_t& n);
@@ -203,9 +204,9 @@ class Engine {
   uint8_t client_secret_len_ = 0;
   uint8_t server_secret_len_ = 0;
   bool closed_ = false;  // close_notify sent
-  // A client: records after the handshake each way, while on OpenSSL; a
-  // key update seen (the handshake's secrets no longer apply); the
-  // session kept when it left OpenSSL.
+  // A client: records after the handshake each way, while on OpenSSL;
+  // whether it stays there (a key update seen: the handshake's secrets no
+  // longer apply; TLS 1.2); the session kept when it left OpenSSL.
   RecordCount read_count_;
   RecordCount write_count_;
   bool keys_moved_ = false;
