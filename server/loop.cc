@@ -317,13 +317,21 @@ void Loop::Dispatch(Conn* c) {
   }
 }
 
-void Loop::WaitIdle(Conn* c, bool fresh) {
+void Loop::WaitIdle(Conn* c, bool fresh, bool same_wait) {
   if (stopping_) {
     CloseConn(c);
     return;
   }
-  Track(c, fresh ? Where::kFresh : Where::kIdle,
-        CoarseNowNs() + (fresh ? header_timeout_ns_ : idle_timeout_ns_));
+  if (!same_wait || c->idle_deadline == 0) {
+    c->idle_deadline =
+        CoarseNowNs() + (fresh ? header_timeout_ns_ : idle_timeout_ns_);
+  }
+  // An earlier deadline would break fresh_'s or idle_'s order.
+  Track(c,
+        same_wait ? Where::kRewait
+        : fresh   ? Where::kFresh
+                  : Where::kIdle,
+        c->idle_deadline);
   Notify(c, ConnState::kIdle);
   c->socket.async_wait(
       Socket::wait_read,
@@ -348,6 +356,8 @@ ConnList* Loop::ListFor(Where where) {
       return &fresh_;
     case Where::kIdle:
       return &idle_;
+    case Where::kRewait:
+      return &rewait_;
     case Where::kTimed:
       return &timed_;
     case Where::kNone:
@@ -408,8 +418,10 @@ void Loop::Tick() {
   };
   expire(fresh_, true);
   expire(idle_, true);
+  expire(rewait_, false);
   expire(timed_, false);
-  if (!fresh_.empty() || !idle_.empty() || !timed_.empty()) {
+  if (!fresh_.empty() || !idle_.empty() || !rewait_.empty() ||
+      !timed_.empty()) {
     ArmTick();
   }
 }
@@ -770,7 +782,18 @@ void Loop::EndTls(Session& s, Conn* c) {
   s.tls_out.Reset();
 }
 
-void Loop::Park(Session& s, Conn* c, bool fresh) {
+void Loop::Park(Session& s, Conn* c, bool fresh, bool same_wait) {
+  if (c->tls != nullptr && c->tls->input_ended()) {
+    // The client's close_notify came with its last request, or a broken
+    // record behind it: no request will follow. Our close_notify, or the
+    // error's alert (Read returns the error it held back), then close.
+    size_t n = 0;
+    (void)c->tls->Read(s.in, n);
+    s.in.Reset();
+    EndTls(s, c);
+    CloseConn(c);
+    return;
+  }
   if (c->tls != nullptr) {
     // What TLS itself had to say (a KeyUpdate's answer) is a few bytes the
     // socket takes now; a client that takes nothing is not kept.
@@ -784,7 +807,7 @@ void Loop::Park(Session& s, Conn* c, bool fresh) {
     c->tls->set_input(nullptr);  // a record's head stays with the engine
     c->tls->Trim();
   }
-  WaitIdle(c, fresh);
+  WaitIdle(c, fresh, same_wait);
 }
 
 void Loop::HandlerThrew(RequestCtx& ctx, std::string_view what) {
@@ -1368,7 +1391,10 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
   // We were woken by readability (or by accept): read what is there.
   ReadNow(s, c, s.in, 0, ec);
   if (ec == asio::error::would_block) {
-    Park(s, c, c->requests == 0);
+    // Woken, but nothing to parse yet (over TLS: a record's head, a key
+    // update): the same wait goes on, its deadline unchanged — bytes that
+    // are not a request do not buy time.
+    Park(s, c, c->requests == 0, /*same_wait=*/true);
     co_return;
   }
   if (ec) {
@@ -1514,7 +1540,7 @@ void Loop::BeginShutdown() {
   acceptor_.close(ignored);
   accept_backoff_.cancel();
   // Idle connections close at once (their waits complete aborted).
-  for (ConnList* list : {&fresh_, &idle_}) {
+  for (ConnList* list : {&fresh_, &idle_, &rewait_}) {
     for (Conn& c : *list) {
       c.socket.cancel(ignored);
     }

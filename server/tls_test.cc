@@ -497,6 +497,65 @@ TEST(TlsServerTest, BrokenRecordsAndCloseNotify) {
   EXPECT_TRUE(closed) << "answered with the server's close_notify";
 }
 
+// What arrives in the same read as the last request: a close_notify gets
+// the answer, the server's close_notify and the close at once (not at the
+// idle timeout); a broken record gets the answer, then its alert.
+TEST(TlsServerTest, WhatComesWithTheLastRequest) {
+  TestServer ts(TlsOptions(), TlsInfo);  // idle timeout 60 s
+  TlsClient bye(ts.port());
+  ASSERT_TRUE(bye.Handshake());
+  std::string wire = bye.Encrypt(Get("/last"));
+  bye.engine().Close();
+  bytes::ByteBuffer notify;
+  bye.engine().TakeOutput(notify);
+  ASSERT_TRUE(bye.conn().Send(wire + std::string(notify.view())));
+  bool closed = false;
+  const std::string got = bye.ReadAllPlain(&closed);
+  EXPECT_NE(got.find("/last"), std::string::npos) << got;
+  EXPECT_TRUE(bye.conn().eof())
+      << "closed without waiting for the idle timeout";
+  EXPECT_TRUE(closed) << "with the server's close_notify";
+
+  TlsClient bad(ts.port());
+  ASSERT_TRUE(bad.Handshake());
+  std::string good = bad.Encrypt(Get("/answered"));
+  std::string broken = bad.Encrypt("junk");
+  broken.back() ^= 1;
+  ASSERT_TRUE(bad.conn().Send(good + broken));
+  ASSERT_TRUE(bad.conn().ReadUntilClose(milliseconds(8000)));
+  ASSERT_TRUE(
+      bad.engine().Feed(bad.conn().Take(bad.conn().buffer().size())).ok());
+  bytes::ByteBuffer plain;
+  size_t n = 0;
+  ASSERT_TRUE(bad.engine().Read(plain, n).ok());
+  EXPECT_NE(plain.view().find("/answered"), std::string::npos);
+  const absl::Status alert = bad.engine().Read(plain, n);
+  EXPECT_EQ(alert.code(), absl::StatusCode::kAborted) << alert;
+  EXPECT_NE(alert.message().find("bad record mac"), std::string::npos) << alert;
+}
+
+// Bytes that decrypt to nothing (a record's head, one byte at a time) do
+// not buy time: the wait they woke keeps its deadline.
+TEST(TlsServerTest, ATrickledRecordDoesNotExtendTheWait) {
+  ServerOptions o = TlsOptions();
+  o.header_read_timeout = absl::Milliseconds(300);
+  o.idle_timeout = absl::Milliseconds(300);
+  TestServer ts(o, TlsInfo);
+  TlsClient slow(ts.port());
+  ASSERT_TRUE(slow.Handshake());
+  const std::string rec = slow.Encrypt(Get("/never"));
+  bool closed = false;
+  for (size_t i = 0; i < rec.size() && i < 60 && !closed; ++i) {
+    if (!slow.conn().Send(rec.substr(i, 1))) {
+      closed = true;
+      break;
+    }
+    closed = slow.conn().ReadSome(milliseconds(100)) == 0;
+  }
+  EXPECT_TRUE(closed) << "still open after 60 trickled bytes (6 s)";
+  EXPECT_EQ(ts.server().stats().requests, 0u);
+}
+
 // Connection: close ends the TLS session with close_notify after the answer.
 TEST(TlsServerTest, CloseSendsCloseNotifyAfterTheAnswer) {
   TestServer ts(TlsOptions(), TlsInfo);

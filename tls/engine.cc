@@ -447,6 +447,13 @@ void Engine::FillInfo() {
 }
 
 absl::Status Engine::ReadRecords(bytes::ByteBuffer& plain, size_t& n) {
+  if (!read_error_.ok()) {
+    // The error after the data the last call returned: its alert now,
+    // after what the caller answered to that data.
+    failed_ = read_error_;
+    records_->TakeAlert(*out_);
+    return failed_;
+  }
   if (peer_closed_) {
     return absl::OkStatus();
   }
@@ -467,9 +474,16 @@ absl::Status Engine::ReadRecords(bytes::ByteBuffer& plain, size_t& n) {
     fed_without_data_ = 0;
   }
   if (!s.ok()) {
+    if (n > 0) {
+      // The data before the bad record is the peer's as much as in any
+      // other split of the bytes: it goes out now (and the caller may
+      // still answer it), the error and its alert with the next call.
+      read_error_ = s;
+      return absl::OkStatus();
+    }
     failed_ = s;
-    // As with OpenSSL: the data before the bad record first.
-    return n > 0 ? absl::OkStatus() : failed_;
+    records_->TakeAlert(*out_);
+    return failed_;
   }
   if (n == 0 && fed_without_data_ > kMaxRecordsWithoutData) {
     return failed_ = absl::InvalidArgumentError(

@@ -122,6 +122,11 @@ class Engine {
   // fails the connection.
   [[nodiscard]] absl::Status Read(bytes::ByteBuffer& plain, size_t& n);
   bool peer_closed() const { return peer_closed_; }
+  // Nothing more will come out of Read(): the peer closed, or an error
+  // waits to be returned by the next Read() (after the data before it).
+  bool input_ended() const {
+    return peer_closed_ || !read_error_.ok() || !failed_.ok();
+  }
   // The first error (OK while there is none): a connection with an error,
   // or whose peer closed, is not used again.
   const absl::Status& status() const { return failed_; }
@@ -222,6 +227,7 @@ class Engine {
   bool peer_closed_ = false;
   size_t fed_without_data_ = 0;  // after the handshake, since the last data
   absl::Status failed_;
+  absl::Status read_error_;  // RecordLayer: due after the data before it
 };
 
 }  // namespace brisk::tls

@@ -227,6 +227,7 @@ void RecordLayer::SealRecord(uint8_t type, std::string_view content,
 }
 
 void RecordLayer::Write(std::string_view plain, bytes::ByteBuffer& out) {
+  answered_ = false;  // the next request needs an answer again
   do {
     if (write_.seq >= kRecordsPerKey) {
       const unsigned char update[] = {kKeyUpdate, 0, 0, 1, kUpdateNotRequested};
@@ -263,11 +264,17 @@ void RecordLayer::UpdateKeys(bytes::ByteBuffer& out) {
   }
 }
 
-absl::Status RecordLayer::Fail(uint8_t alert, std::string_view why,
-                               bytes::ByteBuffer& out) {
-  const char a[] = {2, static_cast<char>(alert)};  // fatal
-  SealRecord(kContentAlert, {a, 2}, out);
+absl::Status RecordLayer::Fail(uint8_t alert, std::string_view why) {
+  alert_ = alert;  // sent by TakeAlert, after what the caller still writes
   return absl::InvalidArgumentError(absl::StrCat("tls: ", std::string(why)));
+}
+
+void RecordLayer::TakeAlert(bytes::ByteBuffer& out) {
+  if (alert_ != 0) {
+    const char a[] = {2, static_cast<char>(alert_)};  // fatal
+    SealRecord(kContentAlert, {a, 2}, out);
+    alert_ = 0;
+  }
 }
 
 absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
@@ -284,19 +291,19 @@ absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
       // After the handshake every record is sealed; a change_cipher_spec
       // or a plaintext alert no longer has a place (§5).
       status = Fail(kAlertUnexpectedMessage,
-                    absl::StrCat("unexpected record type ", h[0]), out);
+                    absl::StrCat("unexpected record type ", h[0]));
       break;
     }
     if (h[1] != 0x03 || h[2] != 0x03) {
-      status = Fail(kAlertDecodeError, "wrong record version", out);
+      status = Fail(kAlertDecodeError, "wrong record version");
       break;
     }
     if (len > kMaxCiphertext) {
-      status = Fail(kAlertRecordOverflow, "record too long", out);
+      status = Fail(kAlertRecordOverflow, "record too long");
       break;
     }
     if (len < 1 + kTagLen) {
-      status = Fail(kAlertDecodeError, "record too short", out);
+      status = Fail(kAlertDecodeError, "record too short");
       break;
     }
     if (in.size() - consumed < kHeaderLen + len) {
@@ -320,7 +327,7 @@ absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
                             const_cast<unsigned char*>(body + sealed)) == 1 &&
         EVP_DecryptFinal_ex(read_.ctx, dst + sealed, &fin) == 1;
     if (!opened) {
-      status = Fail(kAlertBadRecordMac, "bad record mac", out);
+      status = Fail(kAlertBadRecordMac, "bad record mac");
       break;
     }
     consumed += kHeaderLen + len;
@@ -332,20 +339,19 @@ absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
       --end;
     }
     if (end == 0) {
-      status =
-          Fail(kAlertUnexpectedMessage, "record without content type", out);
+      status = Fail(kAlertUnexpectedMessage, "record without content type");
       break;
     }
     const uint8_t type = dst[end - 1];
     const size_t content = end - 1;
     if (content > kMaxPlaintext) {
-      status = Fail(kAlertRecordOverflow, "record content too long", out);
+      status = Fail(kAlertRecordOverflow, "record content too long");
       break;
     }
     if (type != kContentHandshake && (hs_len_ > 0 || hs_skip_ > 0)) {
       // A handshake message in pieces must not be interleaved (§5.1).
       status = Fail(kAlertUnexpectedMessage,
-                    "a handshake message cut by another record", out);
+                    "a handshake message cut by another record");
       break;
     }
     if (type == kContentApplicationData) {
@@ -356,7 +362,7 @@ absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
     const std::string_view c(reinterpret_cast<const char*>(dst), content);
     if (type == kContentAlert) {
       if (content != 2) {
-        status = Fail(kAlertDecodeError, "malformed alert", out);
+        status = Fail(kAlertDecodeError, "malformed alert");
         break;
       }
       const uint8_t desc = static_cast<uint8_t>(c[1]);
@@ -373,23 +379,28 @@ absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
     }
     if (type == kContentHandshake) {
       if (content == 0) {
-        status = Fail(kAlertUnexpectedMessage, "empty handshake record", out);
+        status = Fail(kAlertUnexpectedMessage, "empty handshake record");
         break;
       }
-      status = Handshake(c, out);
+      status = Handshake(c);
       if (!status.ok()) {
         break;
       }
       continue;
     }
     status = Fail(kAlertUnexpectedMessage,
-                  absl::StrCat("unexpected content type ", type), out);
+                  absl::StrCat("unexpected content type ", type));
     break;
   }
   if (answer_update_ && status.ok()) {
-    // However many requests came, one answer under the old key (§4.6.3),
-    // then the new one.
+    // However many requests came while this side wrote no data, one answer
+    // (§4.6.3): under the old key, then the new one. (Not one per read:
+    // a peer sending requests while a body comes in must not pile them up.)
     answer_update_ = false;
+    if (answered_) {
+      return status;
+    }
+    answered_ = true;
     const unsigned char update[] = {kKeyUpdate, 0, 0, 1, kUpdateNotRequested};
     SealRecord(kContentHandshake,
                {reinterpret_cast<const char*>(update), sizeof(update)}, out);
@@ -400,8 +411,7 @@ absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
   return status;
 }
 
-absl::Status RecordLayer::Handshake(std::string_view content,
-                                    bytes::ByteBuffer& out) {
+absl::Status RecordLayer::Handshake(std::string_view content) {
   while (!content.empty()) {
     if (hs_skip_ > 0) {
       // The body of a NewSessionTicket (a client's, which cannot use it:
@@ -424,7 +434,7 @@ absl::Status RecordLayer::Handshake(std::string_view content,
       // post-handshake authentication was asked for), a server nothing
       // else to send a client.
       return Fail(kAlertUnexpectedMessage,
-                  absl::StrCat("unexpected handshake message ", hs_[0]), out);
+                  absl::StrCat("unexpected handshake message ", hs_[0]));
     }
     if (hs_len_ < 4) {
       continue;  // the rest of the header comes in the next record
@@ -432,14 +442,14 @@ absl::Status RecordLayer::Handshake(std::string_view content,
     const size_t length = size_t{hs_[1]} << 16 | size_t{hs_[2]} << 8 | hs_[3];
     if (ticket) {
       if (length == 0 || length > kMaxTicketMessage) {
-        return Fail(kAlertDecodeError, "malformed session ticket", out);
+        return Fail(kAlertDecodeError, "malformed session ticket");
       }
       hs_skip_ = length;
       hs_len_ = 0;
       continue;
     }
     if (length != 1) {
-      return Fail(kAlertDecodeError, "malformed key update", out);
+      return Fail(kAlertDecodeError, "malformed key update");
     }
     if (hs_len_ < 5) {
       continue;
@@ -447,12 +457,12 @@ absl::Status RecordLayer::Handshake(std::string_view content,
     const unsigned char request = hs_[4];
     hs_len_ = 0;
     if (request != kUpdateNotRequested && request != kUpdateRequested) {
-      return Fail(kAlertIllegalParameter, "bad key update request", out);
+      return Fail(kAlertIllegalParameter, "bad key update request");
     }
     if (!content.empty()) {
       // The new key starts with the next record (§5.1).
       return Fail(kAlertUnexpectedMessage,
-                  "a key update not at the end of its record", out);
+                  "a key update not at the end of its record");
     }
     if (!NextSecret(read_, /*encrypt=*/false)) {
       return absl::InternalError("tls: a key update failed");

@@ -19,7 +19,7 @@
 //
 // Ownership: plain byte arrays and two EVP_CIPHER_CTX, owned. Not
 // thread-safe. Errors (absl::Status; the connection is over after one, and
-// the matching fatal alert has gone into the output):
+// TakeAlert() seals the matching fatal alert):
 //   InvalidArgument — a record that fails authentication, is too long, has
 //                     a wrong type or version, or a malformed or unexpected
 //                     handshake message
@@ -90,11 +90,15 @@ class RecordLayer {
   // (peer_closed(); bytes after it are not looked at). `consumed` says how
   // many bytes of `in` were used: a record's tail that has not arrived yet
   // stays for the next call. On an error, `plain` holds the data of the
-  // records before the bad one.
+  // records before the bad one, and TakeAlert() has the fatal alert to
+  // send (after whatever the caller still answers to that data).
   [[nodiscard]] absl::Status Open(std::string_view in, size_t& consumed,
                                   bytes::ByteBuffer& plain, size_t& n,
                                   bytes::ByteBuffer& out);
   bool peer_closed() const { return peer_closed_; }
+  // Seals the fatal alert of the error Open() returned into `out` (nothing
+  // when there is none, or it was taken).
+  void TakeAlert(bytes::ByteBuffer& out);
 
   // Seals `plain` into application-data records of at most kMaxPlaintext
   // appended to `out`.
@@ -126,10 +130,9 @@ class RecordLayer {
   void SealRecord(uint8_t type, std::string_view content,
                   bytes::ByteBuffer& out, size_t padding = 0);
   // The content of a post-handshake handshake record.
-  absl::Status Handshake(std::string_view content, bytes::ByteBuffer& out);
-  // Sends the alert and returns InvalidArgument with `why`.
-  absl::Status Fail(uint8_t alert, std::string_view why,
-                    bytes::ByteBuffer& out);
+  absl::Status Handshake(std::string_view content);
+  // Keeps the alert for TakeAlert() and returns InvalidArgument with `why`.
+  absl::Status Fail(uint8_t alert, std::string_view why);
 
   const EVP_CIPHER* cipher_ = nullptr;
   size_t key_len_ = 0;
@@ -144,6 +147,8 @@ class RecordLayer {
   size_t hs_len_ = 0;
   size_t hs_skip_ = 0;
   bool answer_update_ = false;  // the peer asked for our new keys
+  bool answered_ = false;       // and got them; no data written since
+  uint8_t alert_ = 0;           // the fatal alert of Open()'s error
   bool peer_closed_ = false;
 };
 

@@ -67,6 +67,9 @@ Opened Open(RecordLayer& r, std::string_view wire, size_t step = 0) {
     }
     end = std::min(wire.size(), end + step);
   }
+  if (!o.status.ok()) {
+    r.TakeAlert(out);
+  }
   o.consumed = start;
   o.plain = std::string(plain.view());
   o.out = std::string(out.view());
@@ -166,6 +169,31 @@ TEST(RecordLayerTest, KeyUpdatesWholeAndInPieces) {
 }
 
 // Many requests before the reader writes: one answer (RFC 8446 §4.6.3).
+// Requests that keep coming while this side writes no data (a body being
+// read) get one answer in all, not one per read; after data, the next
+// request is answered again.
+TEST(RecordLayerTest, NoPileOfAnswersWhileSilent) {
+  Peers p(0x1301);
+  std::string answers;
+  for (int i = 0; i < 100; ++i) {
+    bytes::ByteBuffer w;
+    p.client->UpdateKeys(w);
+    p.client->Write("x", w);
+    Opened o = Open(*p.server, w.view());
+    ASSERT_TRUE(o.status.ok()) << i << o.status;
+    answers += o.out;
+  }
+  EXPECT_EQ(answers.size(), 5 + 5 + 1 + 16u) << "one KeyUpdate in all";
+  const std::string data = Written(*p.server, "response");
+  bytes::ByteBuffer w;
+  p.client->UpdateKeys(w);
+  Opened again = Open(*p.server, w.view());
+  EXPECT_EQ(again.out.size(), 5 + 5 + 1 + 16u);
+  Opened at_client = Open(*p.client, answers + data + again.out);
+  ASSERT_TRUE(at_client.status.ok()) << at_client.status;
+  EXPECT_EQ(at_client.plain, "response");
+}
+
 TEST(RecordLayerTest, ManyRequestsOneAnswer) {
   Peers p(0x1301);
   std::string wire;

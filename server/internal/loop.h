@@ -77,7 +77,9 @@ struct Counter {
 };
 
 // Which deadline list a connection is on.
-enum class Where : uint8_t { kNone, kFresh, kIdle, kTimed };
+// Which deadline list a connection is on (Loop::fresh_, idle_, rewait_,
+// timed_), if any.
+enum class Where : uint8_t { kNone, kFresh, kIdle, kRewait, kTimed };
 
 struct Conn {
   Conn(Loop* l, Socket s, const tcp::endpoint& r, uint64_t i)
@@ -96,6 +98,7 @@ struct Conn {
   boost::intrusive::list_member_hook<> deadline_hook;
   boost::intrusive::list_member_hook<> all_hook;
   int64_t deadline = 0;
+  int64_t idle_deadline = 0;  // of its last idle wait (WaitIdle)
   uint64_t id;
   uint64_t requests = 0;
   Where where = Where::kNone;
@@ -267,8 +270,10 @@ class Loop {
   void OnAccept(const boost::system::error_code& ec, Socket socket);
   // Hands a readable connection to a worker (or refuses with 503).
   void Dispatch(Conn* c);
-  // Waits for readability holding nothing but the socket.
-  void WaitIdle(Conn* c, bool fresh);
+  // Waits for readability holding nothing but the socket, until the
+  // header (fresh) or idle timeout from now — or, with `same_wait`, until
+  // the deadline of the wait it was woken from.
+  void WaitIdle(Conn* c, bool fresh, bool same_wait = false);
   void OnReadable(Conn* c, const boost::system::error_code& ec);
   // Writes a canned error response (no worker) and lingers.
   void Refuse(Conn* c, int status, std::string_view detail);
@@ -348,8 +353,9 @@ class Loop {
   // alert), and detaches the engine from the session.
   void EndTls(Session& s, Conn* c);
   // Parks a served connection on its idle wait (TLS: its output sent and
-  // its engine trimmed first, or closed if the socket does not take it).
-  void Park(Session& s, Conn* c, bool fresh);
+  // its engine trimmed first, or closed if the socket does not take it or
+  // the client's input ended); `same_wait` as for WaitIdle.
+  void Park(Session& s, Conn* c, bool fresh, bool same_wait = false);
   // Writes what of s.out the socket takes now (never waits).
   void FlushNow(Session& s, Conn* c);
   // Before a task's first wait: flushes earlier pipelined answers and
@@ -391,6 +397,9 @@ class Loop {
   workerpool::WorkerPool<Conn*, Session> pool_;
   ConnList fresh_;  // accepted, no byte yet: header_read_timeout
   ConnList idle_;   // keep-alive: idle_timeout
+  // Idle waits resumed with their earlier deadline (bytes that were not a
+  // request woke them): any order.
+  ConnList rewait_;
   ConnList timed_;  // serving or lingering with a deadline: any order
   AllConns all_;
   tcp::endpoint peer_;
