@@ -332,6 +332,11 @@ absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
     }
     consumed += kHeaderLen + len;
     ++read_.seq;
+    if (sealed > kMaxPlaintext + 1) {
+      // Content, type and padding together stay within 2^14 + 1 (§5.4).
+      status = Fail(kAlertRecordOverflow, "record content too long");
+      break;
+    }
     // The content ends at the last non-zero byte, the content type; the
     // zeros after it are padding (§5.4).
     size_t end = sealed;
@@ -344,10 +349,6 @@ absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
     }
     const uint8_t type = dst[end - 1];
     const size_t content = end - 1;
-    if (content > kMaxPlaintext) {
-      status = Fail(kAlertRecordOverflow, "record content too long");
-      break;
-    }
     if (type != kContentHandshake && (hs_len_ > 0 || hs_skip_ > 0)) {
       // A handshake message in pieces must not be interleaved (§5.1).
       status = Fail(kAlertUnexpectedMessage,

@@ -276,8 +276,9 @@ TEST(RecordLayerTest, AlertsFromThePeer) {
       << o.status;
 }
 
-// Each of these fails the connection, and the matching fatal alert goes
-// back (the reader's `out` opens on the writer's side as that alert).
+// Each of these (seventeen) fails the connection, and the matching fatal
+// alert goes back (the reader's `out` opens on the writer's side as that
+// alert).
 TEST(RecordLayerTest, WhatAPeerMayNotSend) {
   struct Case {
     const char* name;
@@ -317,6 +318,11 @@ TEST(RecordLayerTest, WhatAPeerMayNotSend) {
        [](RecordLayer& c) {
          return Sealed(c, kContentApplicationData,
                        std::string(kMaxPlaintext + 1, 'x'));
+       },
+       kAlertRecordOverflow},
+      {"padding past 2^14 + 1 in all",
+       [](RecordLayer& c) {
+         return Sealed(c, kContentApplicationData, "x", kMaxPlaintext);
        },
        kAlertRecordOverflow},
       {"no content type (all zeros)",
