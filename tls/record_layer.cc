@@ -230,13 +230,7 @@ void RecordLayer::Write(std::string_view plain, bytes::ByteBuffer& out) {
   answered_ = false;  // the next request needs an answer again
   do {
     if (write_.seq >= kRecordsPerKey) {
-      const unsigned char update[] = {kKeyUpdate, 0, 0, 1, kUpdateNotRequested};
-      SealRecord(kContentHandshake,
-                 {reinterpret_cast<const char*>(update), sizeof(update)}, out);
-      if (!NextSecret(write_, /*encrypt=*/true)) {
-        std::fprintf(stderr, "brisk tls: a key update failed\n");
-        std::abort();
-      }
+      SendKeyUpdate(kUpdateNotRequested, out);
     }
     const size_t n = std::min(plain.size(), kMaxPlaintext);
     SealRecord(kContentApplicationData, plain.substr(0, n), out);
@@ -255,10 +249,16 @@ void RecordLayer::Close(bytes::ByteBuffer& out) {
 }
 
 void RecordLayer::UpdateKeys(bytes::ByteBuffer& out) {
-  const unsigned char update[] = {kKeyUpdate, 0, 0, 1, kUpdateRequested};
-  SealRecord(kContentHandshake,
-             {reinterpret_cast<const char*>(update), sizeof(update)}, out);
+  SendKeyUpdate(kUpdateRequested, out);
+}
+
+void RecordLayer::SendKeyUpdate(uint8_t request, bytes::ByteBuffer& out) {
+  const char update[] = {static_cast<char>(kKeyUpdate), 0, 0, 1,
+                         static_cast<char>(request)};
+  SealRecord(kContentHandshake, {update, sizeof(update)}, out);
   if (!NextSecret(write_, /*encrypt=*/true)) {
+    // Key derivation from a secret that was set up cannot fail but for
+    // memory.
     std::fprintf(stderr, "brisk tls: a key update failed\n");
     std::abort();
   }
@@ -402,12 +402,7 @@ absl::Status RecordLayer::Open(std::string_view in, size_t& consumed,
       return status;
     }
     answered_ = true;
-    const unsigned char update[] = {kKeyUpdate, 0, 0, 1, kUpdateNotRequested};
-    SealRecord(kContentHandshake,
-               {reinterpret_cast<const char*>(update), sizeof(update)}, out);
-    if (!NextSecret(write_, /*encrypt=*/true)) {
-      return absl::InternalError("tls: a key update failed");
-    }
+    SendKeyUpdate(kUpdateNotRequested, out);
   }
   return status;
 }

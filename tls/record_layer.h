@@ -129,6 +129,9 @@ class RecordLayer {
   // One record: header then sealed `content` || `type` || zeros.
   void SealRecord(uint8_t type, std::string_view content,
                   bytes::ByteBuffer& out, size_t padding = 0);
+  // A KeyUpdate (`request`: 1 to ask the peer to update too), then new
+  // write keys.
+  void SendKeyUpdate(uint8_t request, bytes::ByteBuffer& out);
   // The content of a post-handshake handshake record.
   absl::Status Handshake(std::string_view content);
   // Keeps the alert for TakeAlert() and returns InvalidArgument with `why`.
