@@ -250,8 +250,8 @@ class Router : public MethodShorthands<Router> {
     Handler handler;
   };
 
-  absl::Status Add(std::string_view method, std::string pattern,
-                   Handler handler);
+  [[nodiscard]] absl::Status Add(std::string_view method, std::string pattern,
+                                 Handler handler);
   bool HasTwin(http::Method method, std::string_view path,
                bool* add_slash) const;
   void Redirect(server::RequestCtx& ctx, http::Method method,

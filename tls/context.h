@@ -88,14 +88,14 @@ struct ClientConfig {
 // The contents of a PEM file (a certificate chain, a key, CAs) for the
 // configs above, which take PEM text: NotFound naming the path when it
 // cannot be read.
-absl::StatusOr<std::string> ReadPemFile(const std::string& path);
+[[nodiscard]] absl::StatusOr<std::string> ReadPemFile(const std::string& path);
 
 class Context {
  public:
-  static absl::StatusOr<std::shared_ptr<const Context>> MakeServer(
-      const ServerConfig& config);
-  static absl::StatusOr<std::shared_ptr<const Context>> MakeClient(
-      const ClientConfig& config);
+  [[nodiscard]] static absl::StatusOr<std::shared_ptr<const Context>>
+  MakeServer(const ServerConfig& config);
+  [[nodiscard]] static absl::StatusOr<std::shared_ptr<const Context>>
+  MakeClient(const ClientConfig& config);
 
   ~Context();
   Context(const Context&) = delete;

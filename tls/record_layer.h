@@ -76,7 +76,7 @@ class RecordLayer {
   // them; `client`: this side is the client (it takes the server's
   // NewSessionTickets and drops them). InvalidArgument for another suite or
   // a secret of a wrong size.
-  static absl::StatusOr<std::unique_ptr<RecordLayer>> Make(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RecordLayer>> Make(
       uint16_t suite, std::string_view read_secret,
       std::string_view write_secret, uint64_t read_seq, uint64_t write_seq,
       bool client = false);

@@ -38,7 +38,7 @@ bool ParseClientTlsFlag(std::string_view arg,
 
 // The context the flags describe (files read now). NotFound for a file
 // that cannot be read, InvalidArgument for one OpenSSL refuses.
-absl::StatusOr<std::shared_ptr<const tls::Context>> MakeClientTls(
+[[nodiscard]] absl::StatusOr<std::shared_ptr<const tls::Context>> MakeClientTls(
     const ClientTlsFlags& flags);
 
 // The usage text of the flags, for a tool's usage line.

@@ -43,7 +43,8 @@ void ParseFlags(int argc, char** argv);
 
 // The context the TLS flags ask for; null when --tls-cert is not given. An
 // error names the file or OpenSSL's reason.
-absl::StatusOr<std::shared_ptr<const tls::Context>> TlsFromFlags();
+[[nodiscard]] absl::StatusOr<std::shared_ptr<const tls::Context>>
+TlsFromFlags();
 
 // Listens on `addr`, starts, prints banner(url) with the server's URL
 // ("https://127.0.0.1:8443/"), and serves until SIGINT or SIGTERM, then
