@@ -45,7 +45,7 @@ struct EngineBio {
     BIO_clear_retry_flags(b);
     Engine& e = *static_cast<Engine*>(BIO_get_data(b));
     e.out_->Append({data, len});
-    if (e.done_) {
+    if (e.counting()) {
       e.write_count_.Add({data, len});
     }
     *written = len;
@@ -125,7 +125,7 @@ Engine::Engine(std::shared_ptr<const Context> context, std::string_view host)
                                 size_t len, SSL*, void* arg) {
     if (content_type == SSL3_RT_HANDSHAKE && len > 0 &&
         static_cast<const unsigned char*>(buf)[0] == SSL3_MT_KEY_UPDATE) {
-      static_cast<Engine*>(arg)->keys_moved_ = true;
+      static_cast<Engine*>(arg)->stays_on_openssl_ = true;
     }
   });
   SSL_set_msg_callback_arg(ssl_, this);
@@ -199,7 +199,7 @@ absl::Status Engine::CommitFeed(size_t n) {
   started_ = true;
   if (done_) {
     fed_without_data_ += n;  // reset by Read when data comes out
-    if (ssl_ != nullptr) {
+    if (counting()) {
       read_count_.Add(in_->view().substr(in_->size() - n));
     }
     return absl::OkStatus();
@@ -213,10 +213,10 @@ absl::Status Engine::Drive() {
   if (r == 1) {
     done_ = true;
     FillInfo();
-    // A client counts the records after the handshake both ways, to know
-    // their sequence numbers when it leaves OpenSSL.
-    read_count_.Add(in_->view().substr(in_pos_));
     LeaveOpenSsl(out_->view().substr(out_before));
+    if (counting()) {
+      read_count_.Add(in_->view().substr(in_pos_));  // fed with Finished
+    }
     return absl::OkStatus();
   }
   const int e = SSL_get_error(ssl_, r);
@@ -459,8 +459,7 @@ absl::Status Engine::ReadRecords(bytes::ByteBuffer& plain, size_t& n) {
   }
   size_t consumed = 0;
   const absl::Status s =
-      records_->Open(std::string_view(in_->data(), in_->size()).substr(in_pos_),
-                     consumed, plain, n, *out_);
+      records_->Open(in_->view().substr(in_pos_), consumed, plain, n, *out_);
   in_pos_ += consumed;
   if (in_pos_ == in_->size()) {
     in_->Reset();
@@ -549,7 +548,10 @@ void RecordCount::Add(std::string_view bytes) {
 
 void Engine::LeaveOpenSsl(std::string_view tickets) {
   if (!context_->is_server()) {
-    return;  // a client leaves later, with a session (LeaveOpenSslClient)
+    // A client leaves later, with a session (LeaveOpenSslClient); over TLS
+    // 1.2 never.
+    stays_on_openssl_ = SSL_version(ssl_) != TLS1_3_VERSION;
+    return;
   }
   // The records OpenSSL sealed under the server's application key: the
   // tickets it wrote when the client's Finished came (OpenSSL reads one
@@ -566,13 +568,9 @@ void Engine::LeaveOpenSslClient() {
   // Once the server's ticket made the session resumable (kept, for
   // session()), at a record boundary both ways with nothing inside
   // OpenSSL, and with the keys the handshake made (no key update yet).
-  if (records_ != nullptr || ssl_ == nullptr || keys_moved_ ||
+  if (records_ != nullptr || ssl_ == nullptr || stays_on_openssl_ ||
       buffered_input() > 0 || !read_count_.at_boundary() ||
       !write_count_.at_boundary() || SSL_has_pending(ssl_) == 1) {
-    return;
-  }
-  if (SSL_version(ssl_) != TLS1_3_VERSION) {
-    keys_moved_ = true;  // TLS 1.2 stays on OpenSSL: no need to look again
     return;
   }
   SSL_SESSION* session = SSL_get0_session(ssl_);
@@ -584,7 +582,7 @@ void Engine::LeaveOpenSslClient() {
     saved_session_ = session;
   } else {
     SSL_SESSION_free(session);
-    keys_moved_ = true;  // in doubt: stay on OpenSSL
+    stays_on_openssl_ = true;  // in doubt: stay on OpenSSL
   }
 }
 

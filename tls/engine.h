@@ -209,12 +209,17 @@ class Engine {
   uint8_t client_secret_len_ = 0;
   uint8_t server_secret_len_ = 0;
   bool closed_ = false;  // close_notify sent
-  // A client: records after the handshake each way, while on OpenSSL;
-  // whether it stays there (a key update seen: the handshake's secrets no
-  // longer apply; TLS 1.2); the session kept when it left OpenSSL.
+  // A client: records after the handshake each way, while it may still
+  // leave OpenSSL (not once it stays there: a key update seen, after which
+  // the handshake's secrets no longer apply, or TLS 1.2); the session kept
+  // when it left.
+  bool counting() const {
+    return done_ && ssl_ != nullptr && !stays_on_openssl_ &&
+           !context_->is_server();
+  }
   RecordCount read_count_;
   RecordCount write_count_;
-  bool keys_moved_ = false;
+  bool stays_on_openssl_ = false;
   SSL_SESSION* saved_session_ = nullptr;
   bytes::ByteBuffer own_in_;
   bytes::ByteBuffer* in_ = &own_in_;  // fed; [in_pos_, size) not consumed yet
