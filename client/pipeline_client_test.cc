@@ -102,19 +102,30 @@ TEST(PipelineClientTest, ServerCloseFailsPendingThenRecovers) {
   EXPECT_EQ(s.accepted(), 2);
 }
 
+// Two calls to /slow, each on a thread of its own with `timeout`, their
+// statuses given to `check`; the caller joins the threads.
+std::vector<std::thread> TwoSlowCalls(PipelineClient& client,
+                                      absl::Duration timeout,
+                                      void (*check)(const absl::Status&)) {
+  std::vector<std::thread> slow;
+  for (int i = 0; i < 2; ++i) {
+    slow.emplace_back([&client, timeout, check] {
+      http::Request req = MakeGet("/slow");
+      http::Response resp;
+      check(client.DoTimeout(req, resp, timeout));
+    });
+  }
+  return slow;
+}
+
 TEST(PipelineClientTest, OverflowIsNoFreeConns) {
   FakeServer s(EchoPath);
   PipelineClientOptions o = For(s);
   o.max_pending_requests = 2;
   PipelineClient client(o);
-  std::vector<std::thread> slow;
-  for (int i = 0; i < 2; ++i) {
-    slow.emplace_back([&] {
-      http::Request req = MakeGet("/slow");
-      http::Response resp;
-      EXPECT_TRUE(client.DoTimeout(req, resp, absl::Seconds(5)).ok());
-    });
-  }
+  std::vector<std::thread> slow =
+      TwoSlowCalls(client, absl::Seconds(5),
+                   [](const absl::Status& st) { EXPECT_TRUE(st.ok()) << st; });
   for (int i = 0; i < 100 && client.stats().pending < 2; ++i) {
     std::this_thread::sleep_for(milliseconds(5));
   }
@@ -134,15 +145,9 @@ TEST(PipelineClientTest, FullConnectionOfTimedOutCallsIsReplaced) {
   PipelineClientOptions o = For(s);
   o.max_pending_requests = 2;
   PipelineClient client(o);
-  std::vector<std::thread> slow;
-  for (int i = 0; i < 2; ++i) {
-    slow.emplace_back([&] {
-      http::Request req = MakeGet("/slow");
-      http::Response resp;
-      EXPECT_TRUE(
-          IsTimeout(client.DoTimeout(req, resp, absl::Milliseconds(50))));
-    });
-  }
+  std::vector<std::thread> slow = TwoSlowCalls(
+      client, absl::Milliseconds(50),
+      [](const absl::Status& st) { EXPECT_TRUE(IsTimeout(st)) << st; });
   for (auto& t : slow) {
     t.join();
   }

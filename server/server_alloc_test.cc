@@ -21,10 +21,6 @@
 namespace brisk::server {
 namespace {
 
-uint64_t Allocations() {
-  return testing::ThreadAllocations();
-}
-
 constexpr int kWarm = 500;
 constexpr int kMeasured = 2000;
 
@@ -40,13 +36,13 @@ struct Probe {
     return [this](RequestCtx& ctx) {
       ++n;
       if (n == 1) {
-        at_first = Allocations();
+        at_first = testing::ThreadAllocations();
       }
       if (n == kWarm) {
-        start = Allocations();
+        start = testing::ThreadAllocations();
         start_bytes = testing::ThreadAllocatedBytes();
       } else if (n == kWarm + kMeasured) {
-        end = Allocations();
+        end = testing::ThreadAllocations();
         bytes = testing::ThreadAllocatedBytes() - start_bytes;
       }
       ctx.SetContentType("text/plain");

@@ -9,7 +9,6 @@ namespace brisk::testing {
 namespace {
 thread_local uint64_t tls_allocations = 0;
 thread_local uint64_t tls_bytes = 0;
-thread_local uint64_t tls_crypto_allocations = 0;
 
 void* CountedAlloc(std::size_t size, std::size_t align) {
   ++tls_allocations;
@@ -27,13 +26,11 @@ void* CountedAlloc(std::size_t size, std::size_t align) {
 // a TLS path's claim covers the library under it.
 void* CryptoMalloc(size_t size, const char*, int) {
   ++tls_allocations;
-  ++tls_crypto_allocations;
   tls_bytes += size;
   return std::malloc(size);
 }
 void* CryptoRealloc(void* p, size_t size, const char*, int) {
   ++tls_allocations;
-  ++tls_crypto_allocations;
   tls_bytes += size;
   return std::realloc(p, size);
 }
@@ -48,10 +45,6 @@ const bool crypto_counted =
 
 bool CountsOpenSsl() {
   return crypto_counted;
-}
-
-uint64_t ThreadOpenSslAllocations() {
-  return tls_crypto_allocations;
 }
 
 uint64_t ThreadAllocations() {

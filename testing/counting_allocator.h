@@ -28,8 +28,6 @@ uint64_t ThreadAllocations();
 // Whether OpenSSL's allocations are counted (its hooks were installed
 // before its first allocation).
 bool CountsOpenSsl();
-// OpenSSL's share of ThreadAllocations().
-uint64_t ThreadOpenSslAllocations();
 // Bytes requested by those allocations.
 uint64_t ThreadAllocatedBytes();
 
