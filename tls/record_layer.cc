@@ -186,8 +186,8 @@ void RecordLayer::Nonce(const Direction& d, unsigned char nonce[12]) const {
   }
 }
 
-void RecordLayer::SealRecord(uint8_t type, std::string_view content,
-                             bytes::ByteBuffer& out, size_t padding) {
+void RecordLayer::Seal(uint8_t type, std::string_view content,
+                       bytes::ByteBuffer& out, size_t padding) {
   const size_t inner = content.size() + 1 + padding;
   const size_t len = inner + kTagLen;
   unsigned char* p =
@@ -233,19 +233,14 @@ void RecordLayer::Write(std::string_view plain, bytes::ByteBuffer& out) {
       SendKeyUpdate(kUpdateNotRequested, out);
     }
     const size_t n = std::min(plain.size(), kMaxPlaintext);
-    SealRecord(kContentApplicationData, plain.substr(0, n), out);
+    Seal(kContentApplicationData, plain.substr(0, n), out);
     plain.remove_prefix(n);
   } while (!plain.empty());
 }
 
-void RecordLayer::Seal(uint8_t type, std::string_view content,
-                       bytes::ByteBuffer& out, size_t padding) {
-  SealRecord(type, content, out, padding);
-}
-
 void RecordLayer::Close(bytes::ByteBuffer& out) {
   const char alert[] = {1, static_cast<char>(kAlertCloseNotify)};
-  SealRecord(kContentAlert, {alert, 2}, out);
+  Seal(kContentAlert, {alert, 2}, out);
 }
 
 void RecordLayer::UpdateKeys(bytes::ByteBuffer& out) {
@@ -255,7 +250,7 @@ void RecordLayer::UpdateKeys(bytes::ByteBuffer& out) {
 void RecordLayer::SendKeyUpdate(uint8_t request, bytes::ByteBuffer& out) {
   const char update[] = {static_cast<char>(kKeyUpdate), 0, 0, 1,
                          static_cast<char>(request)};
-  SealRecord(kContentHandshake, {update, sizeof(update)}, out);
+  Seal(kContentHandshake, {update, sizeof(update)}, out);
   if (!NextSecret(write_, /*encrypt=*/true)) {
     // Key derivation from a secret that was set up cannot fail but for
     // memory.
@@ -272,7 +267,7 @@ absl::Status RecordLayer::Fail(uint8_t alert, std::string_view why) {
 void RecordLayer::TakeAlert(bytes::ByteBuffer& out) {
   if (alert_ != 0) {
     const char a[] = {2, static_cast<char>(alert_)};  // fatal
-    SealRecord(kContentAlert, {a, 2}, out);
+    Seal(kContentAlert, {a, 2}, out);
     alert_ = 0;
   }
 }

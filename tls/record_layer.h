@@ -104,7 +104,8 @@ class RecordLayer {
   // appended to `out`.
   void Write(std::string_view plain, bytes::ByteBuffer& out);
   // One record of any content type, with `padding` zero bytes after it
-  // (§5.4): for tests that play a peer, well-behaved or not.
+  // (§5.4): what Write, Close and key updates use, and tests that play a
+  // peer, well-behaved or not.
   void Seal(uint8_t type, std::string_view content, bytes::ByteBuffer& out,
             size_t padding = 0);
   // close_notify into `out`.
@@ -126,9 +127,6 @@ class RecordLayer {
   // The next secret (§7.2), keys from it, sequence number 0.
   bool NextSecret(Direction& d, bool encrypt);
   void Nonce(const Direction& d, unsigned char nonce[12]) const;
-  // One record: header then sealed `content` || `type` || zeros.
-  void SealRecord(uint8_t type, std::string_view content,
-                  bytes::ByteBuffer& out, size_t padding = 0);
   // A KeyUpdate (`request`: 1 to ask the peer to update too), then new
   // write keys.
   void SendKeyUpdate(uint8_t request, bytes::ByteBuffer& out);
