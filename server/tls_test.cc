@@ -497,41 +497,73 @@ TEST(TlsServerTest, BrokenRecordsAndCloseNotify) {
   EXPECT_TRUE(closed) << "answered with the server's close_notify";
 }
 
-// What arrives in the same read as the last request: a close_notify gets
-// the answer, the server's close_notify and the close at once (not at the
-// idle timeout); a broken record gets the answer, then its alert.
+// What arrives with the last request: a close_notify gets the answer, the
+// server's close_notify and the close at once (not at the idle timeout); a
+// broken record gets the answer, then its alert. The same however the
+// bytes are split: whole, one byte per write, and cut at every offset.
 TEST(TlsServerTest, WhatComesWithTheLastRequest) {
   TestServer ts(TlsOptions(), TlsInfo);  // idle timeout 60 s
-  TlsClient bye(ts.port());
-  ASSERT_TRUE(bye.Handshake());
-  std::string wire = bye.Encrypt(Get("/last"));
-  bye.engine().Close();
-  bytes::ByteBuffer notify;
-  bye.engine().TakeOutput(notify);
-  ASSERT_TRUE(bye.conn().Send(wire + std::string(notify.view())));
-  bool closed = false;
-  const std::string got = bye.ReadAllPlain(&closed);
-  EXPECT_NE(got.find("/last"), std::string::npos) << got;
-  EXPECT_TRUE(bye.conn().eof())
-      << "closed without waiting for the idle timeout";
-  EXPECT_TRUE(closed) << "with the server's close_notify";
-
-  TlsClient bad(ts.port());
-  ASSERT_TRUE(bad.Handshake());
-  std::string good = bad.Encrypt(Get("/answered"));
-  std::string broken = bad.Encrypt("junk");
-  broken.back() ^= 1;
-  ASSERT_TRUE(bad.conn().Send(good + broken));
-  ASSERT_TRUE(bad.conn().ReadUntilClose(milliseconds(8000)));
-  ASSERT_TRUE(
-      bad.engine().Feed(bad.conn().Take(bad.conn().buffer().size())).ok());
-  bytes::ByteBuffer plain;
-  size_t n = 0;
-  ASSERT_TRUE(bad.engine().Read(plain, n).ok());
-  EXPECT_NE(plain.view().find("/answered"), std::string::npos);
-  const absl::Status alert = bad.engine().Read(plain, n);
-  EXPECT_EQ(alert.code(), absl::StatusCode::kAborted) << alert;
-  EXPECT_NE(alert.message().find("bad record mac"), std::string::npos) << alert;
+  // Sends `wire` whole (cut 0), one byte per write (cut npos), or in two
+  // writes cut at `cut` with a pause between.
+  auto send = [](testing::RawConn& c, std::string_view wire, size_t cut) {
+    if (cut == std::string_view::npos) {
+      for (char b : wire) {
+        if (!c.Send(std::string_view(&b, 1))) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (cut == 0 || cut >= wire.size()) {
+      return c.Send(wire);
+    }
+    const bool first = c.Send(wire.substr(0, cut));
+    std::this_thread::sleep_for(milliseconds(2));
+    return first && c.Send(wire.substr(cut));
+  };
+  auto close_notify_after = [&](size_t cut) {
+    TlsClient bye(ts.port());
+    ASSERT_TRUE(bye.Handshake());
+    std::string wire = bye.Encrypt(Get("/last"));
+    bye.engine().Close();
+    bytes::ByteBuffer notify;
+    bye.engine().TakeOutput(notify);
+    ASSERT_TRUE(send(bye.conn(), wire + std::string(notify.view()), cut));
+    bool closed = false;
+    const std::string got = bye.ReadAllPlain(&closed);
+    EXPECT_NE(got.find("/last"), std::string::npos) << cut << got;
+    EXPECT_TRUE(bye.conn().eof())
+        << cut << ": closed without waiting for the idle timeout";
+    EXPECT_TRUE(closed) << cut << ": with the server's close_notify";
+  };
+  auto broken_after = [&](size_t cut) {
+    TlsClient bad(ts.port());
+    ASSERT_TRUE(bad.Handshake());
+    std::string good = bad.Encrypt(Get("/answered"));
+    std::string broken = bad.Encrypt("junk");
+    broken.back() ^= 1;
+    ASSERT_TRUE(send(bad.conn(), good + broken, cut));
+    ASSERT_TRUE(bad.conn().ReadUntilClose(milliseconds(8000))) << cut;
+    ASSERT_TRUE(
+        bad.engine().Feed(bad.conn().Take(bad.conn().buffer().size())).ok());
+    bytes::ByteBuffer plain;
+    size_t n = 0;
+    ASSERT_TRUE(bad.engine().Read(plain, n).ok());
+    EXPECT_NE(plain.view().find("/answered"), std::string::npos) << cut;
+    const absl::Status alert = bad.engine().Read(plain, n);
+    EXPECT_EQ(alert.code(), absl::StatusCode::kAborted) << cut << alert;
+    EXPECT_NE(alert.message().find("bad record mac"), std::string::npos)
+        << cut << alert;
+  };
+  for (size_t cut : {size_t{0}, std::string_view::npos}) {
+    close_notify_after(cut);
+    broken_after(cut);
+  }
+  // Every offset of the two records (77 and 83 bytes here).
+  for (size_t cut = 1; cut < 90; ++cut) {
+    close_notify_after(cut);
+    broken_after(cut);
+  }
 }
 
 // Bytes that decrypt to nothing (a record's head, one byte at a time) do

@@ -76,7 +76,6 @@ struct Counter {
   uint64_t Get() const { return v.load(std::memory_order_relaxed); }
 };
 
-// Which deadline list a connection is on.
 // Which deadline list a connection is on (Loop::fresh_, idle_, rewait_,
 // timed_), if any.
 enum class Where : uint8_t { kNone, kFresh, kIdle, kRewait, kTimed };
@@ -93,7 +92,7 @@ struct Conn {
   // writes to its tls_out; idle, it holds only its keys (a TLS 1.3
   // connection, brisk's record layer) or OpenSSL's state (TLS 1.2).
   std::unique_ptr<tls::Engine> tls;
-  // Links of the deadline list it is on (fresh, idle or timed) and of the
+  // Links of the deadline list it is on (Where) and of the
   // all-connections list (Boost.Intrusive: no allocation, O(1) unlink).
   boost::intrusive::list_member_hook<> deadline_hook;
   boost::intrusive::list_member_hook<> all_hook;
