@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -102,10 +103,26 @@ absl::Status Trust(SSL_CTX* ctx, const std::string& pem, int* added) {
   auto bio = MemBio(pem);
   X509_STORE* store = SSL_CTX_get_cert_store(ctx);
   *added = 0;
+  std::vector<X509*> certs;
   while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
     X509_STORE_add_cert(store, cert);
-    X509_free(cert);
+    certs.push_back(cert);
     ++*added;
+  }
+  // OpenSSL fills a certificate's caches (its extensions, its names'
+  // canonical form) and sorts the store at their first use, and handshakes
+  // on two threads race on that (ThreadSanitizer sees it in load -t 2):
+  // one verification of each CA here, before the context is shared, does
+  // that first use.
+  for (X509* cert : certs) {
+    X509_check_purpose(cert, -1, 0);
+    if (X509_STORE_CTX* v = X509_STORE_CTX_new()) {
+      if (X509_STORE_CTX_init(v, store, cert, nullptr) == 1) {
+        (void)X509_verify_cert(v);
+      }
+      X509_STORE_CTX_free(v);
+    }
+    X509_free(cert);
   }
   ERR_clear_error();
   if (*added == 0) {
