@@ -66,6 +66,17 @@ std::string_view FormatAllow(MethodMask mask, char (&buf)[kAllowBufferSize]) {
 
 }  // namespace
 
+Middleware Hooks(std::shared_ptr<const server::Middleware> m) {
+  return [m = std::move(m)](Handler next) -> Handler {
+    return
+        [m, next = std::move(next)](server::RequestCtx& ctx, const Params& p) {
+          if (m == nullptr || server::Enter(ctx, *m)) {
+            next(ctx, p);
+          }
+        };
+  };
+}
+
 std::string Match::AllowHeader() const {
   char buf[kAllowBufferSize];
   return std::string(FormatAllow(allowed, buf));

@@ -66,6 +66,7 @@
 
 #include "http/method.h"
 #include "router/params.h"
+#include "server/middleware.h"
 #include "server/request_ctx.h"
 #include "server/server.h"
 
@@ -83,6 +84,13 @@ using Handler =
 // Wraps a handler (to run code before or after it, or instead of it).
 // Applied once, when a route is added, not per request.
 using Middleware = std::function<Handler(Handler)>;
+
+// A server::Middleware (server/middleware.h: hooks on the request, on its
+// response and after it, for plain and coroutine routes alike) as router
+// middleware, for a group or Router::Group's list. Its OnRequest runs when a
+// route of the group is reached; returning false answers there.
+//   RouteGroup api = r.Group("/api", {router::Hooks(compress)});
+Middleware Hooks(std::shared_ptr<const server::Middleware> m);
 
 // A route Handler running the coroutine `f(ctx, params)` (a server::Task;
 // see server/request_ctx.h). `f` takes Params by value: the copy stays valid

@@ -682,6 +682,47 @@ TEST(RouterServerOptionsTest, MiddlewareThroughTheServer) {
   EXPECT_EQ(r.Header("X-Seen"), "yes");
 }
 
+// server::Middleware on a group: its response hook sees what a coroutine
+// route made (after the task), and its OnRequest may answer.
+TEST(RouterServerOptionsTest, ServerMiddlewareOnAGroup) {
+  class Stamp : public server::Middleware {
+   public:
+    bool OnRequest(RequestCtx& ctx, void*&) const override {
+      if (ctx.request().header().Peek("X-Token") != "ok") {
+        ctx.Error(401, "token");
+        return false;
+      }
+      return true;
+    }
+    void OnResponse(RequestCtx& ctx, void*&) const override {
+      ctx.response().header().Set("X-Body-Size",
+                                  std::to_string(ctx.response().body().size()));
+    }
+  };
+  Router router;
+  RouteGroup api = router.Group("/api", {Hooks(std::make_shared<Stamp>())});
+  ASSERT_TRUE(api.Get("/later/{id}",
+                      Coroutine([](RequestCtx& ctx, Params p) -> server::Task {
+                        absl::Status s =
+                            co_await ctx.Sleep(absl::Milliseconds(1));
+                        EXPECT_TRUE(s.ok()) << s;
+                        ctx.SetBody(std::string(p.Get("id")) + "!");
+                      }))
+                  .ok());
+  ASSERT_TRUE(router.Get("/open", Echo("open")).ok());
+  TestServer ts({}, router.handler());
+  Reply r = RoundTrip(ts.port(), server::Get("/api/later/12"));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Header("X-Body-Size"), "5");  // its own answer, "token"
+  r = RoundTrip(ts.port(), server::Get("/api/later/12", "X-Token: ok\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "12!");
+  EXPECT_EQ(r.Header("X-Body-Size"), "3");
+  r = RoundTrip(ts.port(), server::Get("/open"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_FALSE(r.Has("X-Body-Size"));
+}
+
 TEST(RouterServerOptionsTest, DetachedHandlerKeepsACopyOfItsParams) {
   Router router;
   std::vector<std::thread> threads;

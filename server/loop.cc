@@ -27,6 +27,7 @@
 #include "http/date.h"
 #include "http/header_fields.h"
 #include "http/status_code.h"
+#include "server/middleware.h"
 
 namespace brisk::server::server_internal {
 namespace {
@@ -822,6 +823,9 @@ void Loop::HandlerThrew(RequestCtx& ctx, std::string_view what) {
 }
 
 void Loop::ResetRequest(Session& s) {
+  if (!s.ctx.hooks_.empty()) {
+    DoneHooks(s);  // while the request is still live
+  }
   s.write_pending = s.finish_pending = s.abandoned = false;
   s.write_busy = false;
   s.write_done = nullptr;
@@ -910,6 +914,7 @@ asio::awaitable<absl::Status> Loop::WriteStreamed(Session& s, Conn* c,
   }
   http::Response& resp = s.ctx.response_;
   if (!st.streaming) {
+    st.filtered = StreamStartHooks(s);
     // Content-Length when the handler stated one, chunked otherwise. 204,
     // 304 and HEAD never carry a body, streamed or not.
     const int minor = s.ctx.request_.header().http_minor();
@@ -930,15 +935,17 @@ asio::awaitable<absl::Status> Loop::WriteStreamed(Session& s, Conn* c,
       st.keep = false;
       AppendChecked(resp, st.head, st.keep, minor, s.out);
     }
+    st.status = resp.status_code();
   }
-  if (st.streaming) {
+  if (st.streaming && st.body_allowed) {
+    if (st.filtered) {
+      data = FilterStream(s, data, /*last=*/false);
+    }
     st.streamed += data.size();
-    if (st.body_allowed) {
-      if (st.chunked) {
-        http::AppendChunk(s.out, data);
-      } else {
-        s.out.Append(data);
-      }
+    if (st.chunked) {
+      http::AppendChunk(s.out, data);
+    } else {
+      s.out.Append(data);
     }
   }
   if (!(co_await Flush(s, c))) {
@@ -968,9 +975,14 @@ void Loop::EndResponse(Session& s) {
     return;  // the 500 is in s.out; the connection closes after it
   }
   if (!st.streaming) {
+    ResponseHooks(s);
     st.keep = st.keep && !resp.header().connection_close() && !stopping_;
     AppendChecked(resp, st.head, st.keep, s.ctx.request_.header().http_minor(),
                   s.out);
+    st.status = resp.status_code();
+    st.streamed =
+        st.head || http::StatusHasNoBody(st.status) ? 0 : resp.body().size();
+    st.complete = true;
     return;
   }
   if (s.abandoned) {
@@ -979,6 +991,15 @@ void Loop::EndResponse(Session& s) {
     // response, not a short one.
     st.keep = false;
     return;
+  }
+  if (st.filtered && st.body_allowed) {
+    const std::string_view end = FilterStream(s, {}, /*last=*/true);
+    st.streamed += end.size();
+    if (st.chunked) {
+      http::AppendChunk(s.out, end);
+    } else {
+      s.out.Append(end);
+    }
   }
   if (st.chunked) {
     if (st.body_allowed) {
@@ -990,7 +1011,90 @@ void Loop::EndResponse(Session& s) {
     // A Content-Length body that came out short or long cannot be framed:
     // the connection ends with it.
     st.keep = false;
+    return;
   }
+  st.complete = true;
+}
+
+void Loop::ResponseHooks(Session& s) {
+  RequestCtx& ctx = s.ctx;
+  for (size_t i = ctx.hooks_.size(); i-- > 0;) {
+    RequestCtx::Hook& h = ctx.hooks_[i];
+    try {
+      h.middleware->OnResponse(ctx, h.state);
+    } catch (const std::exception& e) {
+      shared_.Log(absl::StrCat("middleware OnResponse threw: ", e.what()));
+    } catch (...) {
+      shared_.Log("middleware OnResponse threw a non-exception");
+    }
+  }
+}
+
+bool Loop::StreamStartHooks(Session& s) {
+  RequestCtx& ctx = s.ctx;
+  bool any = false;
+  for (size_t i = ctx.hooks_.size(); i-- > 0;) {
+    RequestCtx::Hook& h = ctx.hooks_[i];
+    try {
+      h.filters = h.middleware->OnStreamStart(ctx, h.state);
+    } catch (const std::exception& e) {
+      shared_.Log(absl::StrCat("middleware OnStreamStart threw: ", e.what()));
+    } catch (...) {
+      shared_.Log("middleware OnStreamStart threw a non-exception");
+    }
+    any |= h.filters;
+  }
+  return any;
+}
+
+std::string_view Loop::FilterStream(Session& s, std::string_view data,
+                                    bool last) {
+  RequestCtx& ctx = s.ctx;
+  // Each filter reads what the one before wrote, into the other buffer.
+  bytes::ByteBuffer* buffers[2] = {&s.filter_a, &s.filter_b};
+  int next = 0;
+  for (size_t i = ctx.hooks_.size(); i-- > 0;) {
+    RequestCtx::Hook& h = ctx.hooks_[i];
+    if (!h.filters) {
+      continue;
+    }
+    bytes::ByteBuffer& out = *buffers[next];
+    out.Reset();
+    try {
+      h.middleware->OnStreamData(ctx, h.state, data, last, out);
+    } catch (const std::exception& e) {
+      shared_.Log(absl::StrCat("middleware OnStreamData threw: ", e.what()));
+    } catch (...) {
+      shared_.Log("middleware OnStreamData threw a non-exception");
+    }
+    data = out.view();
+    next ^= 1;
+  }
+  return data;
+}
+
+void Loop::DoneHooks(Session& s) {
+  RequestCtx& ctx = s.ctx;
+  const Session::Stream& st = s.stream;
+  const ResponseOutcome outcome{
+      .status = st.status,
+      .body_bytes = st.streamed,
+      .complete = st.complete,
+      .streamed = st.streaming,
+  };
+  for (size_t i = ctx.hooks_.size(); i-- > 0;) {
+    RequestCtx::Hook& h = ctx.hooks_[i];
+    try {
+      h.middleware->OnDone(ctx, h.state, outcome);
+    } catch (const std::exception& e) {
+      shared_.Log(absl::StrCat("middleware OnDone threw: ", e.what()));
+    } catch (...) {
+      shared_.Log("middleware OnDone threw a non-exception");
+    }
+  }
+  ctx.hooks_.clear();
+  s.filter_a.Reset();
+  s.filter_b.Reset();
 }
 
 asio::awaitable<void> Loop::ServeDetached(Session& s, Conn* c) {

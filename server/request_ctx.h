@@ -76,6 +76,7 @@ class Loop;
 }  // namespace server_internal
 
 class DetachedCtx;
+class Middleware;
 template <typename T>
 class PerLoop;
 
@@ -192,6 +193,14 @@ class RequestCtx {
   friend class DetachedCtx;
   template <typename T>
   friend class PerLoop;
+  friend bool Enter(RequestCtx& ctx, const Middleware& m);
+
+  // A middleware's registration for this request (server/middleware.h).
+  struct Hook {
+    const Middleware* middleware;
+    void* state;   // the middleware's per-request word
+    bool filters;  // OnStreamStart returned true
+  };
 
   // The loop serving this request (PerLoop).
   int loop_index() const;
@@ -209,6 +218,7 @@ class RequestCtx {
   server_internal::Session* session_ = nullptr;
   absl::Time start_time_;
   std::vector<std::pair<std::string, std::any>> user_values_;
+  std::vector<Hook> hooks_;  // cleared per request, capacity kept
   bool live_ = false;
   bool detached_ = false;
 };

@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 
+#include "server/middleware.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
 #include "testing/counting_allocator.h"
@@ -63,6 +64,23 @@ TEST(ServerAllocTest, KeepAliveRequestsAllocateNothingOnceWarm) {
   EXPECT_EQ(p.end.load() - p.start.load(), 0u)
       << "allocations on the loop thread over " << kMeasured
       << " keep-alive requests (" << p.bytes.load() << " bytes)";
+}
+
+// A middleware with nothing to do for a request costs no allocation.
+TEST(ServerAllocTest, IdleMiddlewareAllocatesNothingOnceWarm) {
+  class Idle : public Middleware {};
+  Probe p;
+  TestServer ts({}, Wrap({std::make_shared<Idle>(), std::make_shared<Idle>()},
+                         p.handler()));
+  testing::RawConn c = ts.Connect();
+  const std::string req = Get("/plaintext");
+  for (int i = 0; i < kWarm + kMeasured; ++i) {
+    ASSERT_TRUE(c.Send(req));
+    ASSERT_EQ(ReadReply(c).status, 200) << i;
+  }
+  EXPECT_EQ(p.end.load() - p.start.load(), 0u)
+      << "allocations on the loop thread over " << kMeasured
+      << " requests through two middleware (" << p.bytes.load() << " bytes)";
 }
 
 TEST(ServerAllocTest, PipelinedRequestsAllocateNothingOnceWarm) {

@@ -191,8 +191,16 @@ struct Session {
     bool body_allowed = false;  // not HEAD, 204 or 304
     bool refused = false;       // the head was unsafe: a 500 went instead
     bool gone = false;          // a write failed: the client is gone
-    uint64_t streamed = 0;      // body bytes given so far
+    uint64_t streamed = 0;      // body bytes written so far (filtered)
+    bool filtered = false;      // a middleware filters the streamed body
+    // For Middleware::OnDone: the status written (0: none yet) and whether
+    // the whole response was.
+    int status = 0;
+    bool complete = false;
   } stream;
+  // A filtered stream's pieces between middleware (server/middleware.h).
+  bytes::ByteBuffer filter_a;
+  bytes::ByteBuffer filter_b;
 
   // A coroutine handler (RequestCtx::Continue), run inline by the worker
   // after the handler returns. `cancel` is bound to the wait of each of
@@ -372,6 +380,14 @@ class Loop {
                                               std::string_view data);
   // Appends the end of s.ctx's response (whole, or the end of a stream).
   void EndResponse(Session& s);
+  // The middleware hooks of s.ctx (server/middleware.h), last registered
+  // first. OnResponse; OnStreamStart (true when one filters); a piece
+  // through every filter (a view of the result, valid until the next
+  // call); OnDone, then the hooks are cleared.
+  void ResponseHooks(Session& s);
+  bool StreamStartHooks(Session& s);
+  std::string_view FilterStream(Session& s, std::string_view data, bool last);
+  void DoneHooks(Session& s);
   asio::awaitable<void> AnswerError(Session& s, Conn* c, int status,
                                     http::ParseError pe,
                                     std::string_view detail);
