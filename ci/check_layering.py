@@ -28,22 +28,27 @@ LAYERS = {
     "workerpool": {"bytes"},
     # TLS over memory buffers: OpenSSL, no sockets; under server and client.
     "tls": {"bytes"},
-    "client": {"tls", "http", "pool", "bytes"},
+    # Content codings over zlib, brotli and zstd; no HTTP types.
+    "compress": {"pool", "bytes"},
+    "client": {"tls", "http", "compress", "pool", "bytes"},
     "server": {"tls", "workerpool", "http", "bytes"},
+    # Server middleware (compression, CORS, logs, metrics): above the server.
+    "middleware": {"server", "compress", "tls", "workerpool", "http", "pool",
+                   "bytes"},
     # Routes on the server: above it, below tools.
     "router": {"server", "tls", "workerpool", "http", "bytes"},
     "tools": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-              "bytes"},
+              "bytes", "compress", "middleware"},
     "bench": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-              "bytes", "tools"},
+              "bytes", "tools", "compress", "middleware"},
     "testing": {"bytes"},
     # Tests of the server and the client together; nothing depends on it.
     "e2e": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-            "bytes"},
+            "bytes", "compress", "middleware"},
     "ci": set(),
     # The root package holds only the public aliases for other workspaces.
     "": {"bytes", "pool", "http", "workerpool", "client", "server", "router",
-         "tls"},
+         "tls", "compress", "middleware"},
 }
 # Test-only targets of any package may also use these.
 TEST_ONLY_EXTRA = {"testing"}

@@ -38,10 +38,12 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
@@ -179,7 +181,14 @@ class Pool<T>::Handle {
 template <typename T>
 Pool<T>::Pool(PoolOptions options, Factory factory, ResetHook reset)
     : factory_(factory ? std::move(factory)
-                       : Factory([] { return std::make_unique<T>(); })),
+                       : Factory([]() -> std::unique_ptr<T> {
+                           if constexpr (std::is_default_constructible_v<T>) {
+                             return std::make_unique<T>();
+                           } else {
+                             // An abstract T needs a factory.
+                             std::abort();
+                           }
+                         })),
       reset_(reset ? std::move(reset) : ResetHook([](T& obj) {
         if constexpr (requires { obj.Reset(); }) {
           obj.Reset();
