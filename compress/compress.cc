@@ -793,6 +793,57 @@ Encoding AcceptEncoding::Choose(std::span<const Encoding> preference) const {
   return best;
 }
 
+const std::vector<std::string>& DefaultCompressibleTypes() {
+  static const auto* types = new std::vector<std::string>{
+      "text/",
+      "application/json",
+      "application/javascript",
+      "application/x-javascript",
+      "application/xml",
+      "application/wasm",
+      "application/x-ndjson",
+      "image/svg+xml",
+      "image/x-icon",
+      "font/ttf",
+      "font/otf",
+      "+json",
+      "+xml",
+  };
+  return *types;
+}
+
+bool Compressible(std::string_view content_type,
+                  const std::vector<std::string>& types) {
+  std::string_view media =
+      bytes::TrimOws(content_type.substr(0, content_type.find(';')));
+  const size_t slash = media.find('/');
+  if (slash == std::string_view::npos || slash == 0 ||
+      slash + 1 == media.size()) {
+    return false;
+  }
+  for (const std::string& t : types) {
+    if (t.empty()) {
+      continue;
+    }
+    const std::string_view entry = t;
+    if (entry.back() == '/') {
+      if (media.size() > entry.size() &&
+          bytes::EqualsIgnoreCase(media.substr(0, entry.size()), entry)) {
+        return true;
+      }
+    } else if (entry.front() == '+') {
+      if (media.size() > entry.size() + slash + 1 &&
+          bytes::EqualsIgnoreCase(media.substr(media.size() - entry.size()),
+                                  entry)) {
+        return true;
+      }
+    } else if (bytes::EqualsIgnoreCase(media, entry)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 EncoderPool::EncoderPool() {
   for (Encoding e : {Encoding::kGzip, Encoding::kDeflate, Encoding::kBrotli,
                      Encoding::kZstd}) {

@@ -40,7 +40,9 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -179,6 +181,18 @@ class AcceptEncoding {
   int16_t star_ = -1;
   bool present_ = false;
 };
+
+// The media types worth compressing by default: text, JSON, JavaScript,
+// XML, SVG, WebAssembly and the +json / +xml families (images, video,
+// archives and fonts in woff/woff2 are compressed already).
+const std::vector<std::string>& DefaultCompressibleTypes();
+// Whether a body of `content_type` is worth compressing: its media type
+// (parameters ignored, case-insensitive) matches an entry of `types` — an
+// entry ending in '/' is a prefix ("text/"), one starting with '+' a
+// subtype suffix ("+json"), any other the whole type ("application/json").
+bool Compressible(
+    std::string_view content_type,
+    const std::vector<std::string>& types = DefaultCompressibleTypes());
 
 // Encoders kept for reuse, one pool per coding.
 class EncoderPool {

@@ -381,6 +381,25 @@ TEST(CompressTest, EncoderPoolReusesEncoders) {
   EXPECT_FALSE(pool.Acquire(Encoding::kIdentity, 1).ok());
 }
 
+TEST(CompressTest, CompressibleTypes) {
+  for (std::string_view t :
+       {"text/html", "text/plain; charset=utf-8", "TEXT/CSS",
+        "application/json", "application/json;charset=utf-8",
+        "application/problem+json", "application/atom+xml", "image/svg+xml",
+        "application/javascript", " application/wasm "}) {
+    EXPECT_TRUE(Compressible(t)) << t;
+  }
+  for (std::string_view t :
+       {"", "text", "text/", "image/png", "application/octet-stream",
+        "application/zip", "font/woff2", "video/mp4", "application/jsonx",
+        "+json", "/json", "application/+json"}) {
+    EXPECT_FALSE(Compressible(t)) << t;
+  }
+  const std::vector<std::string> only_csv = {"text/csv"};
+  EXPECT_TRUE(Compressible("text/csv", only_csv));
+  EXPECT_FALSE(Compressible("text/html", only_csv));
+}
+
 struct AcceptCase {
   std::vector<std::string> lines;
   Encoding want;
