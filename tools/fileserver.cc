@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
+#include "middleware/compress.h"
 #include "server/server.h"
 #include "tls/context.h"
 #include "tools/fs.h"
@@ -28,8 +30,6 @@ ABSL_FLAG(std::string, root, "",
 ABSL_FLAG(std::string, addr, "127.0.0.1:8080",
           "address to listen on (host:port; :8080 for every interface)");
 ABSL_FLAG(int, threads, 0, "event loops (0: one per core)");
-ABSL_FLAG(bool, compress, true,
-          "gzip compressible files for clients that accept it");
 ABSL_FLAG(bool, listing, true, "list directories that have no index.html");
 ABSL_FLAG(absl::Duration, cache_duration, absl::Seconds(10),
           "how long a cached file is trusted before checking it again");
@@ -45,7 +45,22 @@ int main(int argc, char** argv) {
   }
   brisk::tools::FsOptions fs_options;
   fs_options.root = root;
-  fs_options.compress = absl::GetFlag(FLAGS_compress);
+  // Compressed copies are made once per file version: higher levels than
+  // a per-response compressor's.
+  absl::StatusOr<std::optional<brisk::middleware::CompressOptions>> compress =
+      brisk::tools::CompressFromFlags("zstd:12,br:9,gzip:9");
+  if (!compress.ok()) {
+    std::fprintf(stderr, "fileserver: %s\n",
+                 std::string(compress.status().message()).c_str());
+    return 2;
+  }
+  fs_options.compress.clear();
+  if (*compress) {
+    fs_options.compress = (*compress)->encodings;
+    fs_options.gzip_level = (*compress)->gzip_level;
+    fs_options.brotli_level = (*compress)->brotli_level;
+    fs_options.zstd_level = (*compress)->zstd_level;
+  }
   fs_options.listing = absl::GetFlag(FLAGS_listing);
   fs_options.cache_duration = absl::GetFlag(FLAGS_cache_duration);
   auto fs = brisk::tools::FileServer::Create(fs_options);

@@ -31,5 +31,24 @@ stop_server
 rc=$?
 [ $rc -eq 2 ] || fail "missing root exit code $rc"
 grep -q "root" "$dir/err" || fail "missing root message: $(cat "$dir/err")"
+# Compressed copies: zstd, br, gzip by default, as curl --compressed asks;
+# --compress picks the codings; --compress=off turns them off.
+seq 1 3000 >"$dir/site/n.txt"
+start_server "$bin" --addr=127.0.0.1:0 --root="$dir/site"
+for coding in zstd br gzip; do
+  curl -sS --max-time 5 --compressed -H "Accept-Encoding: $coding" -D "$dir/h" -o "$dir/out" "${URL}n.txt" || fail "curl $coding"
+  grep -qi "^content-encoding: $coding" "$dir/h" || fail "$coding: $(cat "$dir/h")"
+  cmp -s "$dir/out" "$dir/site/n.txt" || fail "$coding: curl decoded something else"
+done
+stop_server
+start_server "$bin" --addr=127.0.0.1:0 --root="$dir/site" --compress=gzip:1
+curl -sS --max-time 5 --compressed -D "$dir/h" -o "$dir/out" "${URL}n.txt" || fail "curl"
+grep -qi "^content-encoding: gzip" "$dir/h" || fail "--compress=gzip:1: $(cat "$dir/h")"
+cmp -s "$dir/out" "$dir/site/n.txt" || fail "gzip:1: curl decoded something else"
+stop_server
+start_server "$bin" --addr=127.0.0.1:0 --root="$dir/site" --compress=off
+curl -sS --max-time 5 --compressed -D "$dir/h" -o /dev/null "${URL}n.txt" || fail "curl"
+grep -qi "^content-encoding" "$dir/h" && fail "--compress=off compressed: $(cat "$dir/h")"
+stop_server
 rm -rf "$dir"
 echo PASS

@@ -4,9 +4,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -18,6 +18,7 @@
 
 #include "bytes/byte_buffer.h"
 #include "bytes/conv.h"
+#include "compress/compress.h"
 #include "http/args.h"
 #include "http/date.h"
 #include "http/header_fields.h"
@@ -96,54 +97,6 @@ std::optional<std::string_view> SingleValue(const http::HeaderFields& fields,
     return std::nullopt;
   }
   return fields[i].value;
-}
-
-// Whether the parameters after a coding (";q=0.5;x=y") give it weight 0.
-bool ZeroQ(std::string_view params) {
-  while (!params.empty()) {
-    size_t semi = params.find(';');
-    std::string_view p = bytes::TrimOws(params.substr(0, semi));
-    params = semi == std::string_view::npos ? std::string_view()
-                                            : params.substr(semi + 1);
-    if (p.size() >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
-      // qvalue: 0, 0., 0.0, 0.00, 0.000 are zero; anything else is not.
-      std::string_view v = p.substr(2);
-      return !v.empty() && v[0] == '0' &&
-             (v.size() == 1 || (v[1] == '.' && v.find_first_not_of('0', 2) ==
-                                                   std::string_view::npos));
-    }
-  }
-  return false;
-}
-
-// Whether the client takes gzip (RFC 9110 §12.5.3), over every
-// Accept-Encoding line: "gzip" (or "x-gzip") without q=0, or, when gzip is
-// not named, "*" without q=0. A gzip with q=0 is a refusal "*" does not
-// override.
-bool AcceptsGzip(const http::HeaderFields& fields) {
-  bool gzip_named = false;
-  bool gzip_refused = false;
-  bool star_ok = false;
-  ForEachLine(fields, "Accept-Encoding", [&](std::string_view accept) {
-    while (!accept.empty()) {
-      size_t comma = accept.find(',');
-      std::string_view item = bytes::TrimOws(accept.substr(0, comma));
-      accept = comma == std::string_view::npos ? std::string_view()
-                                               : accept.substr(comma + 1);
-      size_t semi = item.find(';');
-      std::string_view coding = bytes::TrimOws(item.substr(0, semi));
-      const bool zero =
-          semi != std::string_view::npos && ZeroQ(item.substr(semi + 1));
-      if (bytes::EqualsIgnoreCase(coding, "gzip") ||
-          bytes::EqualsIgnoreCase(coding, "x-gzip")) {
-        gzip_named = true;
-        gzip_refused |= zero;
-      } else if (coding == "*") {
-        star_ok |= !zero;
-      }
-    }
-  });
-  return gzip_named ? !gzip_refused : star_ok;
 }
 
 // 1*DIGIT.
@@ -307,21 +260,6 @@ bool ReadWhole(const std::string& path, uint64_t size, std::string& out) {
   return got == size;
 }
 
-std::string Gzip(std::string_view in) {
-  z_stream z{};
-  deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-               Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, in.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 // A large file sent in pieces through a detached request.
 struct Stream {
   server::DetachedCtx d;
@@ -371,12 +309,17 @@ struct FileServer::Entry {
   bool is_dir = false;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
-  std::string etag;     // of the bytes as they are
-  std::string gz_etag;  // of the gzip copy: etag with "-gzip" in the quotes
+  // Of the bytes as they are (at kIdentity), and of each compressed copy:
+  // the same with "-zstd", "-br", ... inside the quotes.
+  std::array<std::string, compress::kEncodings> etags;
+  const std::string& etag() const {
+    return etags[static_cast<size_t>(compress::Encoding::kIdentity)];
+  }
   std::string last_modified;
   std::string_view content_type;
   std::shared_ptr<const std::string> content;  // small files
-  std::shared_ptr<const std::string> gz;       // gzip copy, made once
+  // Compressed copies, each made once (null until then).
+  std::array<std::shared_ptr<const std::string>, compress::kEncodings> copies;
   absl::Time checked;
   size_t charged = 0;                    // bytes counted against the cache
   std::list<std::string>::iterator lru;  // its place in lru_
@@ -396,13 +339,6 @@ std::string_view ContentTypeFor(std::string_view name) {
     }
   }
   return "application/octet-stream";
-}
-
-bool Compressible(std::string_view type) {
-  return StartsWith(type, "text/") || StartsWith(type, "application/json") ||
-         StartsWith(type, "application/xml") ||
-         StartsWith(type, "image/svg+xml") ||
-         StartsWith(type, "application/wasm");
 }
 
 absl::StatusOr<std::unique_ptr<FileServer>> FileServer::Create(
@@ -508,9 +444,16 @@ std::shared_ptr<FileServer::Entry> FileServer::Load(const std::string& path,
   }
   e->size = static_cast<uint64_t>(st.st_size);
   e->mtime_ns = MtimeNs(st);
-  e->etag =
-      absl::StrCat("\"", absl::Hex(e->size), "-", absl::Hex(e->mtime_ns), "\"");
-  e->gz_etag = e->etag.substr(0, e->etag.size() - 1) + "-gzip\"";
+  const std::string tag =
+      absl::StrCat(absl::Hex(e->size), "-", absl::Hex(e->mtime_ns));
+  for (size_t c = 0; c < compress::kEncodings; ++c) {
+    const auto coding = static_cast<compress::Encoding>(c);
+    e->etags[c] =
+        coding == compress::Encoding::kIdentity
+            ? absl::StrCat("\"", tag, "\"")
+            : absl::StrCat("\"", tag, "-",
+                           bytes::ToAbsl(compress::Name(coding)), "\"");
+  }
   e->last_modified = HttpDate(st.st_mtim.tv_sec);
   e->content_type = ContentTypeFor(path);
   if (e->size <= options_.max_cached_file_bytes) {
@@ -574,28 +517,40 @@ std::shared_ptr<FileServer::Entry> FileServer::Lookup(std::string_view path,
   return e;
 }
 
-std::shared_ptr<const std::string> FileServer::Gzipped(
-    const std::shared_ptr<Entry>& e) {
+std::shared_ptr<const std::string> FileServer::Compressed(
+    const std::shared_ptr<Entry>& e, compress::Encoding c) {
+  const size_t slot = static_cast<size_t>(c);
   {
     bytes::MutexLock lock(&mu_);
-    if (e->gz) {
-      return e->gz;
+    if (e->copies[slot]) {
+      return e->copies[slot];
     }
   }
   std::string read;  // only for files not kept in memory
   if (!e->content && !ReadWhole(e->real, e->size, read)) {
     return nullptr;
   }
-  auto gz = std::make_shared<const std::string>(
-      Gzip(e->content ? std::string_view(*e->content) : read));
+  const int level = c == compress::Encoding::kBrotli ? options_.brotli_level
+                    : c == compress::Encoding::kZstd ? options_.zstd_level
+                                                     : options_.gzip_level;
+  absl::StatusOr<std::unique_ptr<compress::Encoder>> enc =
+      compress::Encoder::Create(c);
+  bytes::ByteBuffer out;
+  if (!enc.ok() ||
+      !compress::CompressAll(
+           **enc, level, e->content ? std::string_view(*e->content) : read, out)
+           .ok()) {
+    return nullptr;
+  }
+  auto copy = std::make_shared<const std::string>(out.view());
   compressions_.fetch_add(1, std::memory_order_relaxed);
   bytes::MutexLock lock(&mu_);
-  if (!e->gz) {
-    e->gz = gz;
-    e->charged += gz->size();
-    cache_bytes_ += gz->size();
+  if (!e->copies[slot]) {
+    e->copies[slot] = copy;
+    e->charged += copy->size();
+    cache_bytes_ += copy->size();
   }
-  return e->gz;
+  return e->copies[slot];
 }
 
 void FileServer::Handle(server::RequestCtx& ctx) {
@@ -680,7 +635,8 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
   rh.Set("Last-Modified", e->last_modified);
   rh.Set("Accept-Ranges", "bytes");
   rh.SetContentType(e->content_type);
-  const bool compressible = options_.compress && Compressible(e->content_type);
+  const bool compressible =
+      !options_.compress.empty() && compress::Compressible(e->content_type);
   if (compressible) {
     rh.Set("Vary", "Accept-Encoding");
   }
@@ -698,7 +654,7 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
     range = ParseRange(*r, e->size, range_first, range_last);
     std::optional<std::string_view> if_range = SingleValue(fields, "If-Range");
     if (fields.Has("If-Range") &&
-        !(if_range && IfRangeMatches(*if_range, e->etag, e->mtime_ns,
+        !(if_range && IfRangeMatches(*if_range, e->etag(), e->mtime_ns,
                                      absl::ToUnixNanos(absl::Now())))) {
       range = RangeResult::kWhole;
     }
@@ -707,19 +663,26 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
       last = range_last;
     }
   }
-  // The representation: gzip or identity (ranges are of identity). Each has
-  // its own ETag, so a cache never takes one for the other, and the
-  // validators below are compared with the one that would be sent.
-  const bool gzip = range == RangeResult::kWhole && compressible &&
-                    e->size >= 256 && e->size <= options_.max_compress_bytes &&
-                    AcceptsGzip(fields);
-  rh.Set("ETag", gzip ? e->gz_etag : e->etag);
+  // The representation: a compressed copy or identity (ranges are of
+  // identity). Each has its own ETag, so a cache never takes one for the
+  // other, and the validators below are compared with the one that would
+  // be sent.
+  compress::Encoding coding = compress::Encoding::kIdentity;
+  if (range == RangeResult::kWhole && compressible && e->size >= 256 &&
+      e->size <= options_.max_compress_bytes) {
+    compress::AcceptEncoding accept;
+    ForEachLine(fields, "Accept-Encoding",
+                [&](std::string_view v) { accept.AddLine(v); });
+    coding = accept.Choose(options_.compress);
+  }
+  const std::string& etag = e->etags[static_cast<size_t>(coding)];
+  rh.Set("ETag", etag);
   // Conditional requests (RFC 9110 §13.2.2: If-None-Match wins).
   bool has_inm = false;
   bool inm_matches = false;
   ForEachLine(fields, "If-None-Match", [&](std::string_view inm) {
     has_inm |= !inm.empty();
-    inm_matches |= EtagMatches(inm, gzip ? e->gz_etag : e->etag);
+    inm_matches |= EtagMatches(inm, etag);
   });
   if (has_inm) {
     if (inm_matches) {
@@ -740,13 +703,13 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
     rh.Set("Content-Range", absl::StrCat("bytes */", e->size));
     return;
   }
-  if (gzip) {
-    if (std::shared_ptr<const std::string> gz = Gzipped(e)) {
-      rh.Set("Content-Encoding", "gzip");
-      resp.SetBody(*gz);
+  if (coding != compress::Encoding::kIdentity) {
+    if (std::shared_ptr<const std::string> copy = Compressed(e, coding)) {
+      rh.Set("Content-Encoding", compress::Name(coding));
+      resp.SetBody(*copy);
       return;
     }
-    rh.Set("ETag", e->etag);  // unreadable now: identity after all
+    rh.Set("ETag", e->etag());  // unreadable now: identity after all
   }
   const uint64_t length = e->size == 0 ? 0 : last - first + 1;
   if (range == RangeResult::kPart) {

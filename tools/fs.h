@@ -20,9 +20,11 @@
 //     (If-None-Match, Accept-Encoding) count on every line they come on; a
 //     field that is no list (Range, If-Range, If-Modified-Since) sent twice
 //     is invalid and ignored.
-//   - gzip for compressible types when the client accepts it; the
-//     compressed copy is cached and invalidated when the file changes, and
-//     has its own ETag (the file's with "-gzip" inside the quotes).
+//   - zstd, br or gzip for compressible types (compress::Compressible), as
+//     the client accepts them (compress::AcceptEncoding: its weights, then
+//     FsOptions::compress's order); each compressed copy is made once per
+//     version of the file, cached, and has its own ETag (the file's with
+//     "-zstd", "-br" or "-gzip" inside the quotes).
 //   - Small files are served from a bounded in-memory cache (entries are
 //     re-checked with stat() after `cache_duration`); large files are
 //     streamed in `chunk_bytes` pieces, never read whole.
@@ -48,20 +50,30 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 #include "bytes/mutex.h"
+#include "compress/compress.h"
 #include "server/request_ctx.h"
 
 namespace brisk::tools {
 
 struct FsOptions {
   std::string root = ".";
-  // gzip compressible types for clients that accept it (fasthttp: Compress).
-  bool compress = true;
+  // The codings of compressed copies, in the server's order of preference;
+  // empty: none (fasthttp's Compress and CompressBrotli: gzip and br).
+  std::vector<compress::Encoding> compress = {compress::Encoding::kZstd,
+                                              compress::Encoding::kBrotli,
+                                              compress::Encoding::kGzip};
+  // Their levels (deflate takes gzip's). A copy is made once per version of
+  // a file, so these are higher than a per-response level.
+  int gzip_level = 9;
+  int brotli_level = 9;
+  int zstd_level = 12;
   // HTML listings of directories without an index (fasthttp:
   // GenerateIndexPages, off).
   bool listing = true;
@@ -70,7 +82,7 @@ struct FsOptions {
   absl::Duration cache_duration = absl::Seconds(10);
   // Files up to this size are kept in memory; larger ones are streamed.
   size_t max_cached_file_bytes = 256 * 1024;
-  // Total bytes of the memory cache (originals and gzip copies).
+  // Total bytes of the memory cache (originals and compressed copies).
   size_t max_cache_bytes = 64 * 1024 * 1024;
   // Largest file that is compressed (in memory, once per version).
   size_t max_compress_bytes = 8 * 1024 * 1024;
@@ -89,8 +101,6 @@ struct FsStats {
 // The Content-Type for a file name ("a.css" -> "text/css; charset=utf-8"),
 // application/octet-stream when unknown.
 std::string_view ContentTypeFor(std::string_view name);
-// Whether gzip helps for this Content-Type (text, JSON, JS, SVG, ...).
-bool Compressible(std::string_view content_type);
 
 class FileServer {
  public:
@@ -119,7 +129,10 @@ class FileServer {
   void ServeFile(server::RequestCtx& ctx, const std::shared_ptr<Entry>& e);
   void ServeListing(server::RequestCtx& ctx, std::string_view url_path,
                     const std::string& dir);
-  std::shared_ptr<const std::string> Gzipped(const std::shared_ptr<Entry>& e);
+  // The copy of `e` in coding `c`, made on first use; null when the file
+  // cannot be read now.
+  std::shared_ptr<const std::string> Compressed(const std::shared_ptr<Entry>& e,
+                                                compress::Encoding c);
 
   const FsOptions options_;
   const std::string root_;  // realpath, no trailing slash

@@ -13,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
+#include "bytes/byte_buffer.h"
+#include "compress/compress.h"
 #include "server/server_test_util.h"
 #include "testing/loopback.h"
 
@@ -336,18 +338,24 @@ TEST_F(FsTest, ListFieldsCountOnEveryLine) {
   EXPECT_EQ(r.status, 304);
   r = server::RoundTrip(
       ts->port(),
-      Get("/a.txt", "Accept-Encoding: br\r\nAccept-Encoding: gzip\r\n"));
+      Get("/a.txt", "Accept-Encoding: deflate\r\nAccept-Encoding: gzip\r\n"));
   EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
-  // gzip;q=0 is a refusal that "*" does not override, on any line.
+  // gzip;q=0 is a refusal that "*" does not override, on any line ("*"
+  // takes the others).
   r = server::RoundTrip(
       ts->port(),
       Get("/a.txt", "Accept-Encoding: gzip;q=0\r\nAccept-Encoding: *\r\n"));
+  EXPECT_EQ(r.Header("Content-Encoding"), "zstd");
+  r = server::RoundTrip(ts->port(),
+                        Get("/a.txt",
+                            "Accept-Encoding: gzip;q=0\r\n"
+                            "Accept-Encoding: gzip, zstd;q=0, *;q=0\r\n"));
   EXPECT_FALSE(r.Has("Content-Encoding"));
   EXPECT_TRUE(r.body == text_);
   r = server::RoundTrip(ts->port(), Get("/a.txt", "Accept-Encoding: *\r\n"));
-  EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(r.Header("Content-Encoding"), "zstd");  // the server's first
   for (const char* refusal :
-       {"*, gzip;q=0", "gzip;level=1;q=0", "gzip; Q=0.0"}) {
+       {"*;q=0, gzip;q=0", "gzip;level=1;q=0", "gzip; Q=0.0"}) {
     r = server::RoundTrip(
         ts->port(),
         Get("/a.txt", absl::StrCat("Accept-Encoding: ", refusal, "\r\n")));
@@ -394,7 +402,7 @@ TEST_F(FsTest, GzipWhenAcceptedAndRefreshedWhenTheFileChanges) {
   o.cache_duration = absl::Milliseconds(1);
   auto ts = Serve(o);
   Reply r = server::RoundTrip(
-      ts->port(), Get("/a.txt", "Accept-Encoding: br, gzip;q=0.8\r\n"));
+      ts->port(), Get("/a.txt", "Accept-Encoding: deflate, gzip;q=0.8\r\n"));
   EXPECT_EQ(r.Header("Content-Encoding"), "gzip");
   EXPECT_EQ(r.Header("Vary"), "Accept-Encoding");
   EXPECT_LT(r.body.size(), text_.size());
@@ -423,6 +431,44 @@ TEST_F(FsTest, GzipWhenAcceptedAndRefreshedWhenTheFileChanges) {
   EXPECT_EQ(Gunzip(r.body), changed);
   EXPECT_NE(r.Header("ETag"), old_etag);
   EXPECT_EQ(fs_->stats().compressions, 2u);
+}
+
+TEST_F(FsTest, EveryCodingHasItsCopyAndItsEtag) {
+  auto ts = Serve();
+  const std::string etag =
+      server::RoundTrip(ts->port(), Get("/a.txt")).Header("ETag");
+  for (compress::Encoding c :
+       {compress::Encoding::kZstd, compress::Encoding::kBrotli,
+        compress::Encoding::kGzip}) {
+    const std::string name(compress::Name(c));
+    for (int twice = 0; twice < 2; ++twice) {  // the second from the cache
+      Reply r = server::RoundTrip(
+          ts->port(), Get("/a.txt", "Accept-Encoding: " + name + "\r\n"));
+      ASSERT_EQ(r.Header("Content-Encoding"), name);
+      EXPECT_EQ(r.Header("ETag"),
+                etag.substr(0, etag.size() - 1) + "-" + name + "\"");
+      bytes::ByteBuffer plain;
+      ASSERT_TRUE(compress::DecodeAll(c, r.body, plain).ok()) << name;
+      EXPECT_TRUE(plain.view() == text_) << name;
+    }
+  }
+  EXPECT_EQ(fs_->stats().compressions, 3u);
+  // Browsers name all of them: the server's order decides.
+  Reply r = server::RoundTrip(
+      ts->port(),
+      Get("/a.txt", "Accept-Encoding: gzip, deflate, br, zstd\r\n"));
+  EXPECT_EQ(r.Header("Content-Encoding"), "zstd");
+}
+
+TEST_F(FsTest, NoCompressionWhenNoCodingIsConfigured) {
+  FsOptions o;
+  o.compress.clear();
+  auto ts = Serve(o);
+  Reply r =
+      server::RoundTrip(ts->port(), Get("/a.txt", "Accept-Encoding: gzip\r\n"));
+  EXPECT_FALSE(r.Has("Content-Encoding"));
+  EXPECT_FALSE(r.Has("Vary"));
+  EXPECT_TRUE(r.body == text_);
 }
 
 TEST_F(FsTest, DirectoriesRedirectAndList) {

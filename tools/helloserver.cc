@@ -8,12 +8,19 @@
 // --handler picks how the answer is made, for the benchmarks: `sync` (a
 // plain handler), `coroutine` (the same work in a coroutine handler that
 // never suspends) or `suspend` (a coroutine that suspends once per request
-// on a zero-length Sleep before answering).
+// on a zero-length Sleep before answering). --body-file answers with a
+// file's bytes instead of "Hello, World!" (read once at start, its
+// Content-Type from its name), and --compress compresses what is
+// answered (off by default; see tools/serve.h) — the compression
+// benchmark's server.
 //
 // SIGINT or SIGTERM shuts down gracefully (in-flight requests finish, 5 s
 // at most).
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -22,8 +29,11 @@
 #include "absl/strings/str_cat.h"
 
 #include "bytes/conv.h"
+#include "middleware/compress.h"
+#include "server/middleware.h"
 #include "server/server.h"
 #include "tls/context.h"
+#include "tools/fs.h"
 #include "tools/serve.h"
 
 ABSL_FLAG(std::string, addr, "127.0.0.1:8080",
@@ -31,11 +41,17 @@ ABSL_FLAG(std::string, addr, "127.0.0.1:8080",
 ABSL_FLAG(int, threads, 0, "event loops (0: one per core)");
 ABSL_FLAG(std::string, handler, "sync",
           "sync, coroutine (never suspends) or suspend (once per request)");
+ABSL_FLAG(std::string, body_file, "",
+          "answer with this file's bytes instead of Hello, World!");
 
 namespace {
 
 using brisk::server::RequestCtx;
 using brisk::server::Task;
+
+// --body-file's bytes and type; "Hello, World!" without it.
+std::string* body = nullptr;
+std::string_view body_type = "text/plain";
 
 void Hello(RequestCtx& ctx) {
   if (ctx.request().header().request_uri() == "/echo") {
@@ -45,8 +61,8 @@ void Hello(RequestCtx& ctx) {
     ctx.SetBody(ctx.request().body());
     return;
   }
-  ctx.SetContentType("text/plain");
-  ctx.SetBody("Hello, World!");
+  ctx.SetContentType(body_type);
+  ctx.SetBody(body != nullptr ? std::string_view(*body) : "Hello, World!");
 }
 
 Task Sleep(RequestCtx& ctx) {
@@ -94,11 +110,33 @@ int main(int argc, char** argv) {
                  "suspend\n");
     return 1;
   }
+  if (const std::string path = absl::GetFlag(FLAGS_body_file); !path.empty()) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "helloserver: cannot read --body-file %s\n",
+                   path.c_str());
+      return 2;
+    }
+    body = new std::string((std::istreambuf_iterator<char>(in)),
+                           std::istreambuf_iterator<char>());
+    body_type = brisk::tools::ContentTypeFor(path);
+  }
+  absl::StatusOr<std::optional<brisk::middleware::CompressOptions>> compress =
+      brisk::tools::CompressFromFlags("off");
+  if (!compress.ok()) {
+    std::fprintf(stderr, "helloserver: %s\n",
+                 std::string(compress.status().message()).c_str());
+    return 2;
+  }
+  brisk::server::MiddlewareChain chain;
+  if (*compress) {
+    chain.push_back(brisk::middleware::Compress::Create(**compress).value());
+  }
   enum class Mode { kSync, kCoroutine, kSuspend };
   const Mode m = mode == "sync"        ? Mode::kSync
                  : mode == "coroutine" ? Mode::kCoroutine
                                        : Mode::kSuspend;
-  brisk::server::Server server(options, [m](RequestCtx& ctx) {
+  brisk::server::Handler handler = [m](RequestCtx& ctx) {
     std::string_view target = ctx.request().header().request_uri();
     if (target.substr(0, 7) == "/sleep?") {
       ctx.Continue(Sleep(ctx));
@@ -109,7 +147,13 @@ int main(int argc, char** argv) {
     } else {
       ctx.Continue(SuspendingHello(ctx));
     }
-  });
+  };
+  // Without middleware the handler runs bare (nothing between it and the
+  // server, as the benchmarks measure it).
+  brisk::server::Server server(
+      options, chain.empty()
+                   ? std::move(handler)
+                   : brisk::server::Wrap(std::move(chain), std::move(handler)));
   const int threads = brisk::server::EffectiveThreads(options);
   return brisk::tools::ServeUntilSignal(
       server, absl::GetFlag(FLAGS_addr), "helloserver",

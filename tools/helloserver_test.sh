@@ -13,6 +13,32 @@ for mode in sync coroutine suspend; do
 done
 timeout 5 "$1" --addr=127.0.0.1:0 --handler=bogus >/dev/null 2>&1 && fail "bogus --handler accepted"
 
+# --body-file and --compress: curl --compressed (libz, brotli, zstd) and
+# Python's decoders read each coding; the server's order decides when the
+# client names them all.
+cdir=$(mktemp -d)
+/usr/bin/python3 -c 'import json; print(json.dumps([{"id": i, "name": "user%d" % i} for i in range(3000)]))' >"$cdir/body.json"
+start_server "$1" --addr=127.0.0.1:0 --threads=1 --body-file="$cdir/body.json" --compress=zstd,br,gzip:1
+for coding in zstd br gzip; do
+  curl -sS --max-time 5 --compressed -H "Accept-Encoding: $coding" -D "$cdir/h" -o "$cdir/out" "$URL" || fail "curl $coding"
+  grep -qi "^content-encoding: $coding" "$cdir/h" || fail "$coding: not $coding: $(cat "$cdir/h")"
+  cmp -s "$cdir/out" "$cdir/body.json" || fail "$coding: curl decoded something else"
+  curl -sS --max-time 5 -H "Accept-Encoding: $coding" -o "$cdir/raw" "$URL" || fail "curl raw $coding"
+  /usr/bin/python3 - "$coding" "$cdir/raw" "$cdir/body.json" <<'PY' || fail "$coding: Python decoded something else"
+import sys, gzip, brotli, zstandard
+coding, raw, want = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
+dec = {"gzip": gzip.decompress, "br": brotli.decompress,
+       "zstd": lambda b: zstandard.ZstdDecompressor().decompress(b, max_output_size=1 << 26)}[coding]
+sys.exit(0 if dec(raw) == want else 1)
+PY
+done
+curl -sS --max-time 5 -H "Accept-Encoding: gzip, deflate, br, zstd" -D "$cdir/h" -o /dev/null "$URL"
+grep -qi "^content-encoding: zstd" "$cdir/h" || fail "browser's list: not zstd: $(cat "$cdir/h")"
+stop_server
+timeout 5 "$1" --addr=127.0.0.1:0 --compress=lzma >/dev/null 2>&1 && fail "--compress=lzma accepted"
+timeout 5 "$1" --addr=127.0.0.1:0 --compress=gzip:12 >/dev/null 2>&1 && fail "--compress=gzip:12 accepted"
+rm -rf "$cdir"
+
 # HTTPS: a throwaway certificate for localhost, curl verifying it; plain
 # HTTP redirected; SIGHUP reloads a new certificate (and keeps the old one
 # when the new files are bad).

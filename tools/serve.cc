@@ -7,8 +7,11 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
+#include "bytes/conv.h"
+#include "compress/compress.h"
 #include "http/uri.h"
 
 ABSL_FLAG(std::string, tls_cert, "",
@@ -19,6 +22,10 @@ ABSL_FLAG(std::string, tls_client_ca, "",
 ABSL_FLAG(std::string, http_redirect, "",
           "with TLS: also listen on this address in clear and redirect "
           "every request to HTTPS (308)");
+ABSL_FLAG(std::string, compress, "",
+          "compress responses: codings in order of preference with optional "
+          "levels (zstd,br,gzip:1), on (zstd,br,gzip) or off (default: "
+          "helloserver off, fileserver zstd:12,br:9,gzip:9)");
 
 namespace brisk::tools {
 namespace {
@@ -56,6 +63,59 @@ void RedirectToHttps(server::RequestCtx& ctx, uint16_t https_port) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::optional<middleware::CompressOptions>> ParseCompress(
+    std::string_view spec) {
+  using compress::Encoding;
+  if (spec.empty() || spec == "off" || spec == "false" || spec == "none") {
+    return std::nullopt;
+  }
+  middleware::CompressOptions o;
+  if (spec == "on" || spec == "true") {
+    return o;
+  }
+  o.encodings.clear();
+  while (!spec.empty()) {
+    const size_t comma = spec.find(',');
+    std::string_view item = spec.substr(0, comma);
+    spec = comma == std::string_view::npos ? std::string_view()
+                                           : spec.substr(comma + 1);
+    const size_t colon = item.find(':');
+    const std::string_view name = item.substr(0, colon);
+    const std::optional<Encoding> e = compress::FromName(name);
+    if (!e || *e == Encoding::kIdentity) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--compress: unknown coding \"", bytes::ToAbsl(name),
+                       "\" (gzip, deflate, br, zstd)"));
+    }
+    o.encodings.push_back(*e);
+    if (colon != std::string_view::npos) {
+      int level = 0;
+      if (!absl::SimpleAtoi(bytes::ToAbsl(item.substr(colon + 1)), &level)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--compress: bad level in \"", bytes::ToAbsl(item), "\""));
+      }
+      int* field = *e == Encoding::kGzip      ? &o.gzip_level
+                   : *e == Encoding::kDeflate ? &o.deflate_level
+                   : *e == Encoding::kBrotli  ? &o.brotli_level
+                                              : &o.zstd_level;
+      *field = level;
+    }
+  }
+  if (absl::StatusOr<std::shared_ptr<middleware::Compress>> c =
+          middleware::Compress::Create(o);
+      !c.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--compress: ", c.status().message()));
+  }
+  return o;
+}
+
+absl::StatusOr<std::optional<middleware::CompressOptions>> CompressFromFlags(
+    std::string_view default_spec) {
+  const std::string spec = absl::GetFlag(FLAGS_compress);
+  return ParseCompress(spec.empty() ? default_spec : std::string_view(spec));
+}
 
 void ParseFlags(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {

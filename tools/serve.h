@@ -13,6 +13,11 @@
 //   --tls-client-ca=FILE   ask clients for a certificate signed by these
 //   --http-redirect=ADDR   also listen on ADDR in clear, answering every
 //                          request with 308 to the same URL over HTTPS
+//   --compress=LIST        compress responses for clients that accept it:
+//                          codings in the server's order of preference,
+//                          each with an optional level ("zstd,br,gzip:1");
+//                          "off" for none, "on" for zstd,br,gzip; each
+//                          server says what an empty value means
 //
 // Example (main of a sample server):
 //   absl::StatusOr<std::shared_ptr<const tls::Context>> tls = TlsFromFlags();
@@ -26,12 +31,14 @@
 #define BRISK_TOOLS_SERVE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 
+#include "middleware/compress.h"
 #include "server/server.h"
 #include "tls/context.h"
 
@@ -45,6 +52,14 @@ void ParseFlags(int argc, char** argv);
 // error names the file or OpenSSL's reason.
 [[nodiscard]] absl::StatusOr<std::shared_ptr<const tls::Context>>
 TlsFromFlags();
+
+// The --compress flag's choice, `default_spec` when it is empty; nullopt
+// when off. InvalidArgument names a bad coding or level.
+[[nodiscard]] absl::StatusOr<std::optional<middleware::CompressOptions>>
+CompressFromFlags(std::string_view default_spec);
+// The same for a value of the flag's syntax.
+[[nodiscard]] absl::StatusOr<std::optional<middleware::CompressOptions>>
+ParseCompress(std::string_view spec);
 
 // Listens on `addr`, starts, prints banner(url) with the server's URL
 // ("https://127.0.0.1:8443/"), and serves until SIGINT or SIGTERM, then
