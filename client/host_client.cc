@@ -2,12 +2,15 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "boost/asio/async_result.hpp"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/this_coro.hpp"
 #include "boost/asio/use_awaitable.hpp"
 
+#include "client/decode.h"
+#include "client/errors.h"
 #include "client/internal/host_pool.h"
 
 namespace brisk::client {
@@ -59,6 +62,33 @@ HostClient::~HostClient() {
   }
 }
 
+namespace {
+
+// HostClientOptions::decompress (client/decode.h): ask for a coding...
+void AskCompressed(const HostClientOptions& o, http::Request& req) {
+  if (o.decompress && !req.header().fields().Has("Accept-Encoding")) {
+    req.header().Set("Accept-Encoding", kAcceptEncoding);
+  }
+}
+
+// ... and decode what came, failing the call when that cannot be done.
+absl::Status Decoded(const HostClientOptions& o, absl::Status s,
+                     http::Response& resp) {
+  if (!s.ok() || !o.decompress) {
+    return s;
+  }
+  absl::Status d = DecodeBody(resp, o.decode_limits);
+  if (d.ok()) {
+    return d;
+  }
+  return MakeError(absl::IsResourceExhausted(d) ? ErrorKind::kBodyTooLarge
+                                                : ErrorKind::kMalformedResponse,
+                   Phase::kRead, 1, o.addrs.empty() ? "" : o.addrs.front(),
+                   absl::StrCat("decoding the body: ", d.message()));
+}
+
+}  // namespace
+
 absl::Status HostClient::Do(http::Request& req, http::Response& resp) {
   return DoDeadline(req, resp, absl::InfiniteFuture());
 }
@@ -83,13 +113,17 @@ absl::Status HostClient::Run(http::Request& req, http::Response& resp,
         "HostClient::Do called on the client's own loop thread (it would "
         "deadlock); use AsyncDo there");
   }
+  if (sink == nullptr) {
+    AskCompressed(options_, req);
+  }
   client_internal::Call call;
   call.req = &req;
   call.resp = &resp;
   call.deadline = deadline;
   call.sink = sink;
   pool_->Submit(&call);
-  return call.Wait();
+  absl::Status s = call.Wait();
+  return sink == nullptr ? Decoded(options_, std::move(s), resp) : s;
 }
 
 absl::Status HostClient::DoStream(http::Request& req, http::Response& resp,
@@ -111,8 +145,10 @@ asio::awaitable<absl::Status> HostClient::AsyncDo(
   if (!status_.ok()) {
     co_return status_;
   }
+  AskCompressed(options_, req);
   if (loop_->get_executor().running_in_this_thread()) {
-    co_return co_await pool_->Exchange(req, resp, deadline, cancel);
+    absl::Status s = co_await pool_->Exchange(req, resp, deadline, cancel);
+    co_return Decoded(options_, std::move(s), resp);
   }
   // Awaited on another loop (a server's coroutine handler): the call runs
   // on the client's loop, and the coroutine resumes on its own.
@@ -120,9 +156,10 @@ asio::awaitable<absl::Status> HostClient::AsyncDo(
   call.req = &req;
   call.resp = &resp;
   call.deadline = deadline;
-  co_return co_await client_internal::AwaitCall(
+  absl::Status s = co_await client_internal::AwaitCall(
       call, *loop_, cancel,
       [this](client_internal::Call* c) { pool_->Submit(c); });
+  co_return Decoded(options_, std::move(s), resp);
 }
 
 void HostClient::Close() {

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 
+#include "compress/compress.h"
 #include "http/message.h"
 #include "tls/context.h"
 
@@ -80,6 +81,11 @@ struct HostClientOptions {
   // Write header names as Content-Type (canonical) or exactly as set.
   // fasthttp: DisableHeaderNamesNormalizing = false.
   bool normalize_header_names = true;
+  // Ask for compressed responses and decode them before returning them
+  // (client/decode.h). Off: fasthttp's default (Go's transport: on).
+  bool decompress = false;
+  // Limits of that decoding (a decoded body over them: kBodyTooLarge).
+  compress::DecodeLimits decode_limits = {};
 };
 
 // InvalidArgument naming the first field that cannot work; OK otherwise.

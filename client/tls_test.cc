@@ -29,6 +29,7 @@
 #include "client/pipeline_client.h"
 #include "http/message.h"
 #include "testing/loopback.h"
+#include "testing/nginx.h"
 #include "testing/tls_certs.h"
 #include "tls/context.h"
 #include "tls/engine.h"
@@ -236,107 +237,38 @@ TEST(HttpsTest, PipelineCallDeadlineHoldsDuringTheHandshake) {
   EXPECT_EQ(KindOf(st), ErrorKind::kTimeout) << st;
 }
 
-// A port free a moment ago on 127.0.0.1 (for a peer that cannot be told
-// to pick one).
-uint16_t FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    close(fd);
-    return 0;
-  }
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 // nginx with TLS 1.2 and 1.3, a session cache, the test PKI's server
-// certificate, on 127.0.0.1: one process, ended by the destructor.
-class Nginx {
- public:
-  Nginx() {
-    const std::string dir = ::testing::TempDir() + "/nginx";
-    mkdir(dir.c_str(), 0755);
-    testing::WritePem(dir, "cert.pem", Pki().server.cert);
-    testing::WritePem(dir, "key.pem", Pki().server.key);
-    std::ofstream(dir + "/big") << std::string(1 << 20, 'n');
-    port_ = FreePort();
-    std::ofstream(dir + "/nginx.conf") << absl::StrCat(
-        "daemon off; master_process off; worker_processes 1;\n"
-        "pid ",
-        dir, "/nginx.pid; error_log ", dir,
-        "/error.log;\n"
-        "events { worker_connections 64; }\n"
-        "http {\n"
-        "  access_log off;\n"
-        "  client_body_temp_path ",
-        dir, "; proxy_temp_path ", dir,
-        ";\n"
-        "  fastcgi_temp_path ",
-        dir, "; uwsgi_temp_path ", dir,
-        ";\n"
-        "  scgi_temp_path ",
-        dir,
-        ";\n"
-        "  server {\n"
-        "    listen 127.0.0.1:",
-        port_,
-        " ssl;\n"
-        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
-        "    ssl_session_cache shared:SSL:1m;\n"
-        "    ssl_certificate ",
-        dir,
-        "/cert.pem;\n"
-        "    ssl_certificate_key ",
-        dir,
-        "/key.pem;\n"
-        "    location /big { alias ",
-        dir,
-        "/big; }\n"
-        "    location / { default_type text/plain;\n"
-        "      return 200 \"nginx $ssl_protocol $ssl_session_reused "
-        "$ssl_server_name\"; }\n"
-        "  }\n"
-        "}\n");
-    const std::string conf = dir + "/nginx.conf";
-    const char* argv[] = {"/usr/sbin/nginx", "-c",   conf.c_str(), "-p",
-                          dir.c_str(),       nullptr};
-    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, const_cast<char**>(argv),
-                    environ) != 0) {
-      pid_ = -1;
-      return;
-    }
-    for (int i = 0; i < 100; ++i) {  // up to 5 s for the port
-      testing::RawConn probe;
-      if (probe.Connect(port_)) {
-        ready_ = true;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  ~Nginx() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  bool ready() const { return ready_; }
-  uint16_t port() const { return port_; }
-
- private:
-  pid_t pid_ = -1;
-  uint16_t port_ = 0;
-  bool ready_ = false;
-};
+// certificate, and a 1 MiB file at /big.
+std::string NginxTls(const std::string& dir, uint16_t port) {
+  testing::WritePem(dir, "cert.pem", Pki().server.cert);
+  testing::WritePem(dir, "key.pem", Pki().server.key);
+  std::ofstream(dir + "/big") << std::string(1 << 20, 'n');
+  return absl::StrCat(
+      "  server {\n"
+      "    listen 127.0.0.1:",
+      port,
+      " ssl;\n"
+      "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+      "    ssl_session_cache shared:SSL:1m;\n"
+      "    ssl_certificate ",
+      dir,
+      "/cert.pem;\n"
+      "    ssl_certificate_key ",
+      dir,
+      "/key.pem;\n"
+      "    location /big { alias ",
+      dir,
+      "/big; }\n"
+      "    location / { default_type text/plain;\n"
+      "      return 200 \"nginx $ssl_protocol $ssl_session_reused "
+      "$ssl_server_name\"; }\n"
+      "  }\n");
+}
 
 TEST(HttpsAgainstNginxTest, KeepAliveResumptionAndLargeBodies) {
   ASSERT_EQ(access("/usr/sbin/nginx", X_OK), 0)
       << "nginx is a test peer: ./bazelw installs nginx-light";
-  Nginx nginx;
+  testing::Nginx nginx(NginxTls);
   ASSERT_TRUE(nginx.ready()) << "nginx did not start";
   for (int version : {0x0304, 0x0303}) {
     HostClientOptions o = To(nginx.port());

@@ -649,11 +649,12 @@ absl::Status Decoder::Write(std::string_view in, bytes::ByteBuffer& out) {
       Restart();  // the next gzip member or zstd frame
       ended_ = false;
     }
-    // One more byte than the limit allows, so passing it is seen.
+    // One more byte than the limit allows, so passing it is seen (without
+    // overflowing when there is no limit).
     const uint64_t left = limits_.max_output_bytes -
                           std::min(out_total_, limits_.max_output_bytes);
     const size_t cap =
-        static_cast<size_t>(std::min<uint64_t>(kDecodeStep, left + 1));
+        left >= kDecodeStep ? kDecodeStep : static_cast<size_t>(left) + 1;
     char* dst = out.PrepareAppend(cap);
     size_t read = 0;
     size_t written = 0;

@@ -209,6 +209,15 @@ TEST_P(CodingTest, OutputLimitStopsInBoundedMemory) {
   EXPECT_LE(out.capacity(), 2 * limits.max_output_bytes + 128 * 1024);
 }
 
+TEST_P(CodingTest, NoLimitAtAll) {
+  const Encoding e = GetParam();
+  const std::string in = Json(300000);
+  absl::StatusOr<std::string> back = Decode(
+      e, Encode(e, in), {.max_output_bytes = UINT64_MAX, .max_ratio = 0});
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, in);
+}
+
 TEST_P(CodingTest, RatioLimitStopsABombEarly) {
   const Encoding e = GetParam();
   const std::string z = Encode(e, std::string(16 << 20, 'a'), 1);

@@ -2,7 +2,11 @@
 //
 //   ./bazelw run //tools:fetch -- [-X METHOD] [-H 'K: V']... [-d DATA|@FILE]
 //       [-o FILE] [-i] [--timeout SECONDS] [-L] [--max-redirs N] [--fail]
-//       [-k] [--cacert FILE] [--cert FILE --key FILE] URL
+//       [--compressed] [-k] [--cacert FILE] [--cert FILE --key FILE] URL
+//
+// --compressed asks for zstd, br, gzip or deflate and writes the body
+// decoded as it arrives (as curl's: no size limit, the output is streamed;
+// -i shows the head as it came).
 //
 // https:// URLs are verified against the system's trust store (or
 // --cacert) with the host checked; -k skips that, as curl's does.
@@ -14,7 +18,8 @@
 //   35 TLS handshake failed (or an alert during it)   56 the connection
 //   failed mid-exchange (a TLS alert or broken record included)   58 a client
 //   certificate or key could not be used 60 the server's certificate failed
-//   verification   1 anything else
+//   verification   61 a body that cannot be decoded (--compressed)
+//   1 anything else
 // Each failure prints one line on stderr.
 
 #include <cstdio>
@@ -22,6 +27,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -31,9 +37,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
 
+#include "bytes/byte_buffer.h"
 #include "bytes/conv.h"
 #include "client/client.h"
+#include "client/decode.h"
 #include "client/errors.h"
+#include "compress/compress.h"
 #include "http/message.h"
 #include "tools/client_tls.h"
 
@@ -42,7 +51,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: fetch [-X METHOD] [-H 'Name: value']... [-d DATA|@FILE] "
     "[-o FILE] [-i] [--timeout SECONDS] [-L] [--max-redirs N] [--fail] "
-    "[-k|--insecure] [--cacert FILE] [--cert FILE --key FILE] URL";
+    "[--compressed] [-k|--insecure] [--cacert FILE] [--cert FILE --key FILE] "
+    "URL";
 
 struct Args {
   std::string method;
@@ -52,6 +62,7 @@ struct Args {
   bool include = false;
   bool follow = false;
   bool fail = false;
+  bool compressed = false;
   int max_redirs = 16;
   double timeout_s = 0;
   brisk::tools::ClientTlsFlags tls;
@@ -123,6 +134,8 @@ int Parse(int argc, char** argv, Args& a) {
       a.follow = true;
     } else if (arg == "--fail" || arg == "-f") {
       a.fail = true;
+    } else if (arg == "--compressed") {
+      a.compressed = true;
     } else if (arg == "--timeout" || arg == "-m" || arg == "--max-time") {
       if (!value(v) || !absl::SimpleAtod(v, &a.timeout_s) || a.timeout_s <= 0) {
         return Bad("--timeout needs a positive number of seconds");
@@ -194,6 +207,9 @@ int main(int argc, char** argv) {
     req.header().Add(name, value);
     has_type = has_type || brisk::bytes::EqualsIgnoreCase(name, "content-type");
   }
+  if (a.compressed && !req.header().fields().Has("Accept-Encoding")) {
+    req.header().Set("Accept-Encoding", brisk::client::kAcceptEncoding);
+  }
   if (a.data) {
     if (!has_type) {
       req.header().Set("Content-Type", "application/x-www-form-urlencoded");
@@ -255,12 +271,58 @@ int main(int argc, char** argv) {
     head += "\r\n";
     return write(head);
   };
+  // --compressed: the body's decoder, made at its first piece.
+  std::unique_ptr<brisk::compress::Decoder> decoder;
+  bool decoder_checked = false;
+  absl::Status decode_error;
+  brisk::bytes::ByteBuffer decoded;
+  auto decode_and_write = [&](std::string_view piece) {
+    if (!decoder_checked) {
+      decoder_checked = true;
+      const std::string_view coding =
+          brisk::bytes::TrimOws(resp.header().Peek("Content-Encoding"));
+      if (!coding.empty() &&
+          !brisk::bytes::EqualsIgnoreCase(coding, "identity")) {
+        std::optional<brisk::compress::Encoding> e =
+            brisk::compress::FromName(coding);
+        if (!e) {
+          decode_error = absl::InvalidArgumentError(
+              "cannot decode Content-Encoding: " + std::string(coding));
+          return false;
+        }
+        decoder = std::move(brisk::compress::Decoder::Create(*e)).value();
+        // As curl: no limit (the output is streamed, never held).
+        decoder->Start({.max_output_bytes = UINT64_MAX, .max_ratio = 0});
+      }
+    }
+    if (decoder == nullptr) {
+      return write(piece);
+    }
+    // Small slices, so one slice's output stays small however well the
+    // body was compressed.
+    for (size_t at = 0; at < piece.size(); at += 1024) {
+      decoded.Reset();
+      if (absl::Status d = decoder->Write(piece.substr(at, 1024), decoded);
+          !d.ok()) {
+        decode_error = d;
+        return false;
+      }
+      if (!write(decoded.view())) {
+        return false;
+      }
+    }
+    return true;
+  };
   const brisk::client::BodySink sink = [&](std::string_view piece) {
     if (a.fail && resp.status_code() >= 400) {
       return absl::OkStatus();
     }
-    if (!write_head() || !write(piece)) {
+    if (!write_head()) {
       return absl::CancelledError("cannot write the output");
+    }
+    if (!(a.compressed ? decode_and_write(piece) : write(piece))) {
+      return absl::CancelledError(decode_error.ok() ? "cannot write the output"
+                                                    : "cannot decode the body");
     }
     return absl::OkStatus();
   };
@@ -270,6 +332,17 @@ int main(int argc, char** argv) {
   absl::Status s =
       a.follow ? client.DoRedirects(req, resp, a.max_redirs, deadline, &sink)
                : client.DoStream(req, resp, sink, deadline);
+  if (s.ok() && decoder != nullptr) {
+    decode_error = decoder->Finish();
+  }
+  if (!decode_error.ok()) {
+    if (out != stdout) {
+      std::fclose(out);
+    }
+    std::fprintf(stderr, "fetch: %s\n",
+                 std::string(decode_error.message()).c_str());
+    return 61;
+  }
   if (!s.ok()) {
     if (out != stdout) {
       std::fclose(out);

@@ -57,6 +57,19 @@ grep -q "^Location: /hello" "$out/stdout" || fail "-i without a body: $(cat "$ou
 limit=32768
 [ -n "${ASAN_OPTIONS:-}" ] && limit=49152
 [ "$(tail -n 1 "$out/rss")" -lt $limit ] || fail "big: peak RSS $(tail -n 1 "$out/rss") KiB (limit $limit)"
+# --compressed: asked, decoded as it streams; without it, as it came.
+expect 0 --compressed "$url/gzip"
+[ "$(cat "$out/stdout" | wc -l)" -eq 1000 ] || fail "--compressed: $(head -c 100 "$out/stdout")"
+[ "$(head -n 1 "$out/stdout")" = "hello compressed" ] || fail "--compressed decoded: $(head -c 100 "$out/stdout")"
+expect 0 -H "Accept-Encoding: gzip" "$url/gzip"
+[ "$(head -c 2 "$out/stdout" | od -An -tx1 | tr -d ' ')" = "1f8b" ] || fail "not left as gzip without --compressed"
+expect 61 --compressed "$url/bad-gzip"
+grep -q "corrupt" "$out/stderr" || fail "bad gzip: $(cat "$out/stderr")"
+# 64 MiB of zeros decoded to the output, never held whole.
+/usr/bin/time -f "%M" -o "$out/rss" "$fetch" --compressed -o "$out/zeros" "$url/zeros" 2>"$out/stderr" ||
+  fail "zeros: $(cat "$out/stderr")"
+[ "$(stat -c %s "$out/zeros")" -eq $((64 << 20)) ] || fail "zeros: $(stat -c %s "$out/zeros") bytes"
+[ "$(tail -n 1 "$out/rss")" -lt $limit ] || fail "zeros: peak RSS $(tail -n 1 "$out/rss") KiB (limit $limit)"
 expect 47 -L --max-redirs 3 "$url/loop"
 grep -q "too many redirects" "$out/stderr" || fail "47 message: $(cat "$out/stderr")"
 expect 28 --timeout 0.3 "$url/slow"

@@ -7,7 +7,11 @@ Prints "port N" on stdout, then serves until killed (over TLS with
   /redirect  302 to /hello          /loop  302 to /loop
   /slow      answers after 5 s      /fail  500 "boom"
   /echo      200 "METHOD content-type body"
+  /gzip      "hello compressed" x 1000, gzip when asked for it
+  /bad-gzip  Content-Encoding: gzip on bytes that are not gzip
+  /zeros     64 MiB of zeros, gzip (about 64 KiB on the wire)
 """
+import gzip
 import http.server
 import socketserver
 import sys
@@ -45,6 +49,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             piece = b"x" * (1 << 20)
             for _ in range(64):
                 self.wfile.write(piece)
+        elif self.path == "/gzip":
+            plain = b"hello compressed\n" * 1000
+            if "gzip" in (self.headers.get("Accept-Encoding") or ""):
+                self.reply(200, gzip.compress(plain),
+                           [("Content-Encoding", "gzip")])
+            else:
+                self.reply(200, plain)
+        elif self.path == "/bad-gzip":
+            self.reply(200, b"not gzip at all", [("Content-Encoding", "gzip")])
+        elif self.path == "/zeros":
+            self.reply(200, gzip.compress(b"\0" * (64 << 20), 1),
+                       [("Content-Encoding", "gzip")])
         elif self.path == "/loop":
             self.reply(302, b"", [("Location", "/loop")])
         elif self.path == "/slow":
