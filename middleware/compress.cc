@@ -11,11 +11,14 @@
 #include "bytes/conv.h"
 #include "http/header_fields.h"
 #include "http/status_code.h"
+#include "middleware/internal/fields.h"
 
 namespace brisk::middleware {
 namespace {
 
 using compress::Encoding;
+using middleware_internal::AddVary;
+using middleware_internal::ListHas;
 
 // Per-thread scratch space, kept across requests (no allocation once warm).
 bytes::ByteBuffer& Scratch() {
@@ -25,27 +28,6 @@ bytes::ByteBuffer& Scratch() {
 std::string& ScratchString() {
   thread_local std::string s;
   return s;
-}
-
-// Whether a comma-separated list field names `token` (case-insensitive),
-// on any of its lines.
-bool ListHas(const http::HeaderFields& fields, std::string_view name,
-             std::string_view token) {
-  for (int i = fields.Find(name); i >= 0;
-       i = fields.Find(name, static_cast<size_t>(i) + 1)) {
-    std::string_view v = fields[static_cast<size_t>(i)].value;
-    while (!v.empty()) {
-      const size_t comma = v.find(',');
-      std::string_view item = bytes::TrimOws(v.substr(0, comma));
-      v = comma == std::string_view::npos ? std::string_view()
-                                          : v.substr(comma + 1);
-      item = bytes::TrimOws(item.substr(0, item.find('=')));
-      if (bytes::EqualsIgnoreCase(item, token)) {
-        return true;
-      }
-    }
-  }
-  return false;
 }
 
 compress::AcceptEncoding ClientAccepts(server::RequestCtx& ctx) {
@@ -180,29 +162,12 @@ bool Compress::Label(server::RequestCtx& ctx, Encoding e) const {
   return true;
 }
 
-namespace {
-
-// Adds Accept-Encoding to the response's Vary (unless it has it, or "*").
-void AddVary(http::ResponseHeader& h) {
-  if (!h.fields().Has("Vary")) {
-    h.Add("Vary", "Accept-Encoding");
-    return;
-  }
-  if (ListHas(h.fields(), "Vary", "Accept-Encoding") ||
-      ListHas(h.fields(), "Vary", "*")) {
-    return;
-  }
-  h.Add("Vary", "Accept-Encoding");
-}
-
-}  // namespace
-
 void Compress::OnResponse(server::RequestCtx& ctx, void*&) const {
   if (!Eligible(ctx, /*stream=*/false)) {
     return;
   }
   http::Response& resp = ctx.response();
-  AddVary(resp.header());
+  AddVary(resp.header(), "Accept-Encoding");
   if (ctx.is_head()) {
     return;
   }
@@ -235,7 +200,7 @@ bool Compress::OnStreamStart(server::RequestCtx& ctx, void*& state) const {
     return false;
   }
   http::ResponseHeader& h = ctx.response().header();
-  AddVary(h);
+  AddVary(h, "Accept-Encoding");
   if (ctx.is_head()) {
     return false;
   }
