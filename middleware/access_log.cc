@@ -1,0 +1,329 @@
+#include "middleware/access_log.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+#include "bytes/conv.h"
+#include "server/request_ctx.h"  // its endpoint type: the client address
+
+namespace brisk::middleware {
+
+struct AccessLog::Slot {
+  std::mutex mu;
+  bytes::ByteBuffer buf;
+};
+
+namespace {
+
+std::atomic<uint64_t> next_log_id{1};
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void AppendHexByte(bytes::ByteBuffer& out, unsigned char c) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out.Append(kHex[c >> 4]);
+  out.Append(kHex[c & 0xf]);
+}
+
+// A quoted log field's content: ", \, control and non-ASCII bytes as \xHH
+// (nginx's escaping), "-" when empty.
+void AppendLogEscaped(bytes::ByteBuffer& out, std::string_view s) {
+  if (s.empty()) {
+    out.Append('-');
+    return;
+  }
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
+      out.Append("\\x");
+      AppendHexByte(out, c);
+    } else {
+      out.Append(ch);
+    }
+  }
+}
+
+// A JSON string's content: ", \ and control bytes escaped; bytes over 0x7f
+// as \u00XX, so every line is valid JSON whatever the client sent.
+void AppendJsonEscaped(bytes::ByteBuffer& out, std::string_view s) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out.Append('\\');
+      out.Append(ch);
+    } else if (c < 0x20 || c >= 0x7f) {
+      out.Append("\\u00");
+      AppendHexByte(out, c);
+    } else {
+      out.Append(ch);
+    }
+  }
+}
+
+void AppendAddress(bytes::ByteBuffer& out,
+                   const boost::asio::ip::tcp::endpoint& ep) {
+  char buf[INET6_ADDRSTRLEN];
+  const boost::asio::ip::address a = ep.address();
+  if (a.is_v4()) {
+    const auto b = a.to_v4().to_bytes();
+    inet_ntop(AF_INET, b.data(), buf, sizeof(buf));
+  } else {
+    const auto b = a.to_v6().to_bytes();
+    inet_ntop(AF_INET6, b.data(), buf, sizeof(buf));
+  }
+  out.Append(std::string_view(buf));
+}
+
+// The request's start time as CLF ("03/Dec/2026:19:20:00 +0000") or ISO
+// 8601 ("2026-12-03T19:20:00Z"), formatted once per second per thread.
+std::string_view TimeText(absl::Time t, bool iso) {
+  struct Cache {
+    int64_t second = -1;
+    char clf[32];
+    char iso[24];
+    size_t clf_len = 0;
+    size_t iso_len = 0;
+  };
+  thread_local Cache c;
+  const int64_t s = absl::ToUnixSeconds(t);
+  if (s != c.second) {
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr",
+                                              "May", "Jun", "Jul", "Aug",
+                                              "Sep", "Oct", "Nov", "Dec"};
+    const time_t tt = static_cast<time_t>(s);
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    c.clf_len = static_cast<size_t>(
+        std::snprintf(c.clf, sizeof(c.clf), "%02d/%s/%04d:%02d:%02d:%02d +0000",
+                      tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900,
+                      tm.tm_hour, tm.tm_min, tm.tm_sec));
+    c.iso_len = static_cast<size_t>(
+        std::snprintf(c.iso, sizeof(c.iso), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                      tm.tm_min, tm.tm_sec));
+    c.second = s;
+  }
+  return iso ? std::string_view(c.iso, c.iso_len)
+             : std::string_view(c.clf, c.clf_len);
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<AccessLog>> AccessLog::Create(
+    AccessLogOptions options) {
+  if (options.buffer_bytes == 0 ||
+      options.max_pending_bytes < options.buffer_bytes ||
+      options.flush_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "access log: buffer_bytes > 0, max_pending_bytes >= buffer_bytes and "
+        "a positive flush_interval are needed");
+  }
+  int fd = STDOUT_FILENO;
+  bool own = false;
+  if (options.path != "-") {
+    fd = ::open(options.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                0644);
+    if (fd < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "access log \"", options.path, "\": ", std::strerror(errno)));
+    }
+    own = true;
+  }
+  return std::shared_ptr<AccessLog>(new AccessLog(std::move(options), fd, own));
+}
+
+AccessLog::AccessLog(AccessLogOptions options, int fd, bool own_fd)
+    : options_(std::move(options)),
+      id_(next_log_id.fetch_add(1)),
+      fd_(fd),
+      own_fd_(own_fd) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+AccessLog::~AccessLog() {
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  writer_.join();
+  Drain();
+  if (own_fd_) {
+    ::close(fd_);
+  }
+}
+
+AccessLog::Slot& AccessLog::ThreadSlot() const {
+  // This thread's slot of each log it has written to, by the log's id (an
+  // address could be reused by a later log).
+  thread_local std::vector<std::pair<uint64_t, Slot*>> mine;
+  for (const auto& [id, slot] : mine) {
+    if (id == id_) {
+      return *slot;
+    }
+  }
+  auto slot = std::make_unique<Slot>();
+  // Room for twice what wakes the writer: the buffer does not grow while
+  // the writer keeps up.
+  slot->buf.Reserve(2 * options_.buffer_bytes);
+  Slot* raw = slot.get();
+  {
+    std::lock_guard<std::mutex> lock(slots_mu_);
+    slots_.push_back(std::move(slot));
+  }
+  mine.emplace_back(id_, raw);
+  return *raw;
+}
+
+bool AccessLog::OnRequest(server::RequestCtx&, void*& state) const {
+  // The start, for the duration (a steady clock, in the state word).
+  state = reinterpret_cast<void*>(static_cast<uintptr_t>(SteadyNowNs()));
+  return true;
+}
+
+void AccessLog::OnDone(server::RequestCtx& ctx, void*& state,
+                       const server::ResponseOutcome& outcome) const {
+  const int64_t start =
+      static_cast<int64_t>(reinterpret_cast<uintptr_t>(state));
+  const uint64_t micros =
+      static_cast<uint64_t>(std::max<int64_t>(0, SteadyNowNs() - start)) / 1000;
+  const http::RequestHeader& h = ctx.request().header();
+  const int status = outcome.status != 0 ? outcome.status : 499;
+  Slot& slot = ThreadSlot();
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(slot.mu);
+    bytes::ByteBuffer& out = slot.buf;
+    if (out.size() >= options_.max_pending_bytes) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    using Format = AccessLogOptions::Format;
+    if (options_.format == Format::kJson) {
+      out.Append("{\"time\":\"");
+      out.Append(TimeText(ctx.start_time(), /*iso=*/true));
+      out.Append("\",\"remote\":\"");
+      AppendAddress(out, ctx.remote_endpoint());
+      out.Append("\",\"method\":\"");
+      AppendJsonEscaped(out, h.method());
+      out.Append("\",\"target\":\"");
+      AppendJsonEscaped(out, h.request_uri());
+      out.Append("\",\"proto\":\"HTTP/1.");
+      bytes::AppendUint(out, static_cast<uint64_t>(h.http_minor()));
+      out.Append("\",\"status\":");
+      bytes::AppendUint(out, static_cast<uint64_t>(status));
+      out.Append(",\"bytes\":");
+      bytes::AppendUint(out, outcome.body_bytes);
+      out.Append(",\"duration_us\":");
+      bytes::AppendUint(out, micros);
+      out.Append(",\"referer\":\"");
+      AppendJsonEscaped(out, h.Peek("Referer"));
+      out.Append("\",\"user_agent\":\"");
+      AppendJsonEscaped(out, h.user_agent());
+      out.Append("\",\"request_id\":\"");
+      AppendJsonEscaped(out, h.Peek(options_.request_id_header));
+      out.Append("\"}\n");
+    } else {
+      AppendAddress(out, ctx.remote_endpoint());
+      out.Append(" - - [");
+      out.Append(TimeText(ctx.start_time(), /*iso=*/false));
+      out.Append("] \"");
+      AppendLogEscaped(out, h.method());
+      out.Append(' ');
+      AppendLogEscaped(out, h.request_uri());
+      out.Append(" HTTP/1.");
+      bytes::AppendUint(out, static_cast<uint64_t>(h.http_minor()));
+      out.Append("\" ");
+      bytes::AppendUint(out, static_cast<uint64_t>(status));
+      out.Append(' ');
+      bytes::AppendUint(out, outcome.body_bytes);
+      if (options_.format == Format::kCombined) {
+        out.Append(" \"");
+        AppendLogEscaped(out, h.Peek("Referer"));
+        out.Append("\" \"");
+        AppendLogEscaped(out, h.user_agent());
+        out.Append('"');
+      }
+      out.Append('\n');
+    }
+    wake = out.size() >= options_.buffer_bytes;
+  }
+  if (wake) {
+    {
+      std::lock_guard<std::mutex> lock(wake_mu_);
+      wake_pending_ = true;
+    }
+    wake_.notify_one();
+  }
+}
+
+void AccessLog::Drain() {
+  std::lock_guard<std::mutex> drain(drain_mu_);
+  std::vector<Slot*> slots;
+  {
+    std::lock_guard<std::mutex> lock(slots_mu_);
+    for (const std::unique_ptr<Slot>& s : slots_) {
+      slots.push_back(s.get());
+    }
+  }
+  for (Slot* s : slots) {
+    {
+      std::lock_guard<std::mutex> lock(s->mu);
+      if (s->buf.empty()) {
+        continue;
+      }
+      // The thread gets an empty buffer back, as large as the one it gave
+      // (grown here, so the loop thread does not allocate).
+      if (spare_.capacity() < s->buf.capacity()) {
+        spare_.Reserve(s->buf.capacity());
+      }
+      std::swap(s->buf, spare_);
+    }
+    const char* p = spare_.data();
+    size_t left = spare_.size();
+    while (left > 0) {
+      const ssize_t n = ::write(fd_, p, left);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        break;  // a full disk or a closed pipe: the lines are lost
+      }
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    spare_.Reset();
+  }
+}
+
+void AccessLog::Flush() {
+  Drain();
+}
+
+void AccessLog::WriterLoop() {
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  while (!stop_) {
+    wake_.wait_for(lock, absl::ToChronoNanoseconds(options_.flush_interval),
+                   [this] { return stop_ || wake_pending_; });
+    wake_pending_ = false;
+    lock.unlock();
+    Drain();
+    lock.lock();
+  }
+}
+
+}  // namespace brisk::middleware
