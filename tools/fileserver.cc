@@ -18,7 +18,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
+#include "middleware/access_log.h"
 #include "middleware/compress.h"
+#include "server/middleware.h"
 #include "server/server.h"
 #include "tls/context.h"
 #include "tools/fs.h"
@@ -79,10 +81,20 @@ int main(int argc, char** argv) {
   brisk::server::ServerOptions options;
   options.threads = absl::GetFlag(FLAGS_threads);
   options.tls = *tls;
-  brisk::tools::FileServer* handler = fs->get();
+  absl::StatusOr<std::shared_ptr<brisk::middleware::AccessLog>> access_log =
+      brisk::tools::AccessLogFromFlags();
+  if (!access_log.ok()) {
+    std::fprintf(stderr, "fileserver: %s\n",
+                 std::string(access_log.status().message()).c_str());
+    return 2;
+  }
+  brisk::tools::FileServer* fs_handler = fs->get();
+  brisk::server::Handler handler =
+      [fs_handler](brisk::server::RequestCtx& ctx) { fs_handler->Handle(ctx); };
   brisk::server::Server server(
-      options,
-      [handler](brisk::server::RequestCtx& ctx) { handler->Handle(ctx); });
+      options, *access_log
+                   ? brisk::server::Wrap({*access_log}, std::move(handler))
+                   : std::move(handler));
   const std::string served = (*fs)->root();
   return brisk::tools::ServeUntilSignal(
       server, absl::GetFlag(FLAGS_addr), "fileserver",

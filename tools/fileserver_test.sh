@@ -50,5 +50,13 @@ start_server "$bin" --addr=127.0.0.1:0 --root="$dir/site" --compress=off
 curl -sS --max-time 5 --compressed -D "$dir/h" -o /dev/null "${URL}n.txt" || fail "curl"
 grep -qi "^content-encoding" "$dir/h" && fail "--compress=off compressed: $(cat "$dir/h")"
 stop_server
+# --access-log: one combined line per request, written by shutdown.
+start_server "$bin" --addr=127.0.0.1:0 --root="$dir/site" --access-log="$dir/access.log"
+curl -sS --max-time 5 -A "smoke/1" -o /dev/null "${URL}hello.txt" || fail "curl"
+curl -sS --max-time 5 -o /dev/null "${URL}missing" || fail "curl"
+stop_server
+grep -q '"GET /hello.txt HTTP/1.1" 200 33 "-" "smoke/1"' "$dir/access.log" || fail "access log: $(cat "$dir/access.log")"
+grep -q '"GET /missing HTTP/1.1" 404 ' "$dir/access.log" || fail "access log 404: $(cat "$dir/access.log")"
+"$bin" --root="$dir" --addr=127.0.0.1:0 --access-log="$dir/a" --access-log-format=xml >/dev/null 2>&1 && fail "--access-log-format=xml accepted"
 rm -rf "$dir"
 echo PASS

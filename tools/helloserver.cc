@@ -128,7 +128,18 @@ int main(int argc, char** argv) {
                  std::string(compress.status().message()).c_str());
     return 2;
   }
+  absl::StatusOr<std::shared_ptr<brisk::middleware::AccessLog>> access_log =
+      brisk::tools::AccessLogFromFlags();
+  if (!access_log.ok()) {
+    std::fprintf(stderr, "helloserver: %s\n",
+                 std::string(access_log.status().message()).c_str());
+    return 2;
+  }
+  // The log outermost: it sees the response as it left.
   brisk::server::MiddlewareChain chain;
+  if (*access_log) {
+    chain.push_back(*access_log);
+  }
   if (*compress) {
     chain.push_back(brisk::middleware::Compress::Create(**compress).value());
   }

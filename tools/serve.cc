@@ -22,6 +22,10 @@ ABSL_FLAG(std::string, tls_client_ca, "",
 ABSL_FLAG(std::string, http_redirect, "",
           "with TLS: also listen on this address in clear and redirect "
           "every request to HTTPS (308)");
+ABSL_FLAG(std::string, access_log, "",
+          "write one line per request to this file (- for stdout)");
+ABSL_FLAG(std::string, access_log_format, "combined",
+          "combined, common or json");
 ABSL_FLAG(std::string, compress, "",
           "compress responses: codings in order of preference with optional "
           "levels (zstd,br,gzip:1), on (zstd,br,gzip) or off (default: "
@@ -115,6 +119,28 @@ absl::StatusOr<std::optional<middleware::CompressOptions>> CompressFromFlags(
     std::string_view default_spec) {
   const std::string spec = absl::GetFlag(FLAGS_compress);
   return ParseCompress(spec.empty() ? default_spec : std::string_view(spec));
+}
+
+absl::StatusOr<std::shared_ptr<middleware::AccessLog>> AccessLogFromFlags() {
+  const std::string path = absl::GetFlag(FLAGS_access_log);
+  if (path.empty()) {
+    return nullptr;
+  }
+  middleware::AccessLogOptions o;
+  o.path = path;
+  const std::string format = absl::GetFlag(FLAGS_access_log_format);
+  if (format == "combined") {
+    o.format = middleware::AccessLogOptions::Format::kCombined;
+  } else if (format == "common") {
+    o.format = middleware::AccessLogOptions::Format::kCommon;
+  } else if (format == "json") {
+    o.format = middleware::AccessLogOptions::Format::kJson;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--access-log-format must be combined, common or json, not \"", format,
+        "\""));
+  }
+  return middleware::AccessLog::Create(std::move(o));
 }
 
 void ParseFlags(int argc, char** argv) {

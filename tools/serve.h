@@ -18,6 +18,8 @@
 //                          each with an optional level ("zstd,br,gzip:1");
 //                          "off" for none, "on" for zstd,br,gzip; each
 //                          server says what an empty value means
+//   --access-log=FILE      one line per request to FILE ("-": stdout)
+//   --access-log-format=F  combined (default), common or json
 //
 // Example (main of a sample server):
 //   absl::StatusOr<std::shared_ptr<const tls::Context>> tls = TlsFromFlags();
@@ -38,6 +40,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 
+#include "middleware/access_log.h"
 #include "middleware/compress.h"
 #include "server/server.h"
 #include "tls/context.h"
@@ -60,6 +63,10 @@ CompressFromFlags(std::string_view default_spec);
 // The same for a value of the flag's syntax.
 [[nodiscard]] absl::StatusOr<std::optional<middleware::CompressOptions>>
 ParseCompress(std::string_view spec);
+
+// The access log the flags ask for; null when --access-log is empty.
+[[nodiscard]] absl::StatusOr<std::shared_ptr<middleware::AccessLog>>
+AccessLogFromFlags();
 
 // Listens on `addr`, starts, prints banner(url) with the server's URL
 // ("https://127.0.0.1:8443/"), and serves until SIGINT or SIGTERM, then

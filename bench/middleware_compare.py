@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Response compression: brisk's Compress middleware against nginx's gzip.
+"""brisk's middleware, measured: compression against nginx's gzip, and what
+an access log costs.
 
-Run through `./bazelw run //bench:compress_compare`. The same 64 KiB
+Run through `./bazelw run //bench:middleware_compare`.
+
+Compression. The same 64 KiB
 JSON-like body, compressed per response (nothing cached), keep-alive, 64
 connections, each server alone on core 0 and wrk on core 1 asking for one
 coding (`Accept-Encoding`):
@@ -13,10 +16,14 @@ coding (`Accept-Encoding`):
   neither): CPU per response and compression ratio;
 - identity: the same body uncompressed, for scale.
 
+Access log. helloserver's "Hello, World!" keep-alive, 64 connections,
+without and with `--access-log` (combined format, to a file): the
+difference in server CPU per request is the log's cost.
+
 The servers are interleaved in every run; medians and per-run ratios go to
 stdout as Markdown.
 
-Usage: compress_compare.py --hello BIN [--runs 3] [--seconds 5]
+Usage: middleware_compare.py --hello BIN [--runs 3] [--seconds 5]
 """
 
 import argparse
@@ -97,6 +104,8 @@ def wrk(port, coding, secs, conns=64):
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}", f"-d{secs}s",
            "--latency", "-H", f"Accept-Encoding: {coding}",
            f"http://127.0.0.1:{port}/body.json"]
+    if coding is None:  # the hello answer
+        cmd = cmd[:6] + [f"http://127.0.0.1:{port}/"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     return parse_wrk(r.stdout)
 
@@ -161,9 +170,9 @@ def main():
     args = ap.parse_args()
     for tool in ["wrk", "taskset", "curl"]:
         if not shutil.which(tool):
-            sys.exit(f"compress_compare: {tool} is needed")
+            sys.exit(f"middleware_compare: {tool} is needed")
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    work = tempfile.mkdtemp(prefix="brisk-compress-")
+    work = tempfile.mkdtemp(prefix="brisk-middleware-")
     body = os.path.join(work, "body.json")
     with open(body, "w") as f:
         f.write(json_body(BODY_BYTES))
@@ -191,6 +200,14 @@ def main():
         "nginx identity": (Proc("nginx identity",
                                 [nginx, "-c", nginx_conf(work, work), "-p",
                                  work], PORT_NGINX), "identity"),
+        "brisk hello": (Proc("brisk hello",
+                             [args.hello, f"--addr=127.0.0.1:{PORT_BRISK}",
+                              "--threads=1"], PORT_BRISK), None),
+        "brisk hello + access log": (Proc(
+            "brisk hello + access log",
+            [args.hello, f"--addr=127.0.0.1:{PORT_BRISK}", "--threads=1",
+             f"--access-log={os.path.join(work, 'access.log')}"],
+            PORT_BRISK), None),
     }
     results = {name: [] for name in variants}  # name -> [(rps, cpu)]
     sizes = {}
@@ -202,7 +219,7 @@ def main():
                     print(f"{name}: did not start", file=sys.stderr)
                     continue
                 try:
-                    if run == 0:
+                    if run == 0 and coding is not None:
                         sizes[name] = response_bytes(proc.port, coding)
                     rps, cpu = measure(proc, coding, args.seconds, warm=True)
                 finally:
@@ -226,15 +243,29 @@ def main():
           "bytes per response | ratio |")
     print("|---|---|---|---|---|")
     for name in variants:
-        if not results[name]:
+        if not results[name] or name not in sizes:
             continue
         size, enc = sizes.get(name, (0, ""))
         ratio = BODY_BYTES / size if size else 0
         print(f"| {name} ({enc or 'identity'}) | {med(name, 0):,.0f} | "
               f"{med(name, 1):.1f} | {size:,} | {ratio:.2f} |")
     print()
+    print("| access log | requests/s | CPU µs per request |")
+    print("|---|---|---|")
+    for name in ["brisk hello", "brisk hello + access log"]:
+        if results[name]:
+            print(f"| {name} | {med(name, 0):,.0f} | {med(name, 1):.2f} |")
+    if results["brisk hello"] and results["brisk hello + access log"]:
+        diffs = [x[1] - y[1] for x, y in zip(results["brisk hello + access log"],
+                                             results["brisk hello"])
+                 if x[1] and y[1]]
+        print(f"\n- the access log's cost per request: "
+              f"**{median(diffs):.2f} µs** (per run: "
+              f"{', '.join(f'{d:.2f}' for d in diffs)})")
+    print()
     for a, b in [("brisk gzip 1", "nginx gzip 1"),
-                 ("brisk identity", "nginx identity")]:
+                 ("brisk identity", "nginx identity"),
+                 ("brisk hello + access log", "brisk hello")]:
         if results[a] and results[b]:
             per_run = [x[1] / y[1] for x, y in zip(results[a], results[b])
                        if x[1] and y[1]]
