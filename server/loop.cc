@@ -95,7 +95,8 @@ void Shared::Log(std::string_view line) const {
   }
 }
 
-Session::Session(Loop* l) : loop(l), timer(l->io_.get_executor()) {
+Session::Session(Loop* l)
+    : loop(l), timer(l->io_.get_executor()), deadline(l->io_.get_executor()) {
   const ServerOptions& o = l->options_;
   http::HeaderLimits limits{.max_header_bytes = o.max_header_bytes,
                             .max_uri_bytes = o.max_uri_bytes};
@@ -826,6 +827,8 @@ void Loop::ResetRequest(Session& s) {
   if (!s.ctx.hooks_.empty()) {
     DoneHooks(s);  // while the request is still live
   }
+  ++s.generation;
+  s.handler_timeout_ns = 0;
   s.write_pending = s.finish_pending = s.abandoned = false;
   s.write_busy = false;
   s.write_done = nullptr;
@@ -890,6 +893,8 @@ absl::Status CancelStatus(Session::Cancel why) {
       return absl::UnavailableError("client gone");
     case Session::Cancel::kShutdown:
       return absl::CancelledError("server shutting down");
+    case Session::Cancel::kTimeout:
+      return absl::DeadlineExceededError("handler timeout");
   }
   return absl::OkStatus();
 }
@@ -963,6 +968,18 @@ void Loop::EndResponse(Session& s) {
   }
   if (st.gone) {
     s.out.Reset();
+    return;
+  }
+  if (s.cancel_reason == Session::Cancel::kTimeout && !st.streaming) {
+    // The task ran out of time before answering: 503, then the
+    // connection ends (whatever the task left unread stays unread).
+    FillError(resp, 503, http::ParseError::kNone, "handler timeout");
+    ResponseHooks(s);
+    AppendChecked(resp, st.head, st.keep, s.ctx.request_.header().http_minor(),
+                  s.out);
+    st.status = resp.status_code();
+    st.streamed = st.head ? 0 : resp.body().size();
+    st.complete = true;
     return;
   }
   if (s.cancel_reason != Session::Cancel::kNone) {
@@ -1180,6 +1197,16 @@ asio::awaitable<void> Loop::RunTask(Session& s, Conn* c) {
   // neither a write nor a watch.
   c->session = &s;
   s.task_running = true;
+  if (s.handler_timeout_ns > 0) {
+    s.deadline.expires_after(std::chrono::nanoseconds(s.handler_timeout_ns));
+    s.deadline.async_wait(
+        [this, &s, gen = s.generation](const boost::system::error_code& ec) {
+          if (!ec && s.generation == gen && s.task_running) {
+            timeouts.Inc();
+            CancelTask(s, Session::Cancel::kTimeout);
+          }
+        });
+  }
   std::exception_ptr thrown;
   asio::awaitable<void> task = std::move(*s.task);
   s.task.reset();
@@ -1189,6 +1216,9 @@ asio::awaitable<void> Loop::RunTask(Session& s, Conn* c) {
     thrown = std::current_exception();
   }
   s.task_running = false;
+  if (s.handler_timeout_ns > 0) {
+    s.deadline.cancel();
+  }
   if (thrown) {
     try {
       std::rethrow_exception(thrown);

@@ -150,6 +150,14 @@ bool RequestCtx::body_streamed() const {
   return session_->body_streamed;
 }
 
+void RequestCtx::SetHandlerTimeout(absl::Duration d) {
+  CheckLive();
+  session_->handler_timeout_ns =
+      d <= absl::ZeroDuration()
+          ? 0
+          : absl::ToInt64Nanoseconds(std::min(d, absl::Hours(24 * 365)));
+}
+
 absl::Status RequestCtx::cancelled() const {
   CheckLive();
   return server_internal::CancelStatus(session_->cancel_reason);

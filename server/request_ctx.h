@@ -180,8 +180,21 @@ class RequestCtx {
   // answer 413 itself (its answer is sent as it is, since it ran; the
   // connection then closes).
   bool body_streamed() const;
-  // OK while the client is there and the server is not hard-closing; else
-  // Unavailable("client gone") or Cancelled("server shutting down").
+  // A time limit for this request's Task, counted from when the Task
+  // starts; set it before (in the handler that calls Continue, or in a
+  // middleware's OnRequest). A plain handler cannot be interrupted, so
+  // only a Task's time counts. When it passes first, the Task's pending
+  // co_await completes with cancelled()'s status, DeadlineExceeded("handler
+  // timeout"), and the server answers 503 "handler timeout" — or, when the
+  // response already started streaming, ends the connection without the rest.
+  // The Task should return at once (what it writes is not sent). Set again, the
+  // later call wins; zero or less: no limit. middleware::Timeout sets it for
+  // every request.
+  void SetHandlerTimeout(absl::Duration d);
+  // OK while the client is there, the server is not hard-closing and the
+  // handler timeout has not passed; else Unavailable("client gone"),
+  // Cancelled("server shutting down") or DeadlineExceeded("handler
+  // timeout").
   absl::Status cancelled() const;
   // For one awaited call at a time that takes a cancellation slot
   // (HostClient::AsyncDo): it is interrupted when cancelled() turns.

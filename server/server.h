@@ -135,9 +135,10 @@ struct ServerStats {
   uint64_t open_connections = 0;  // open now (idle ones included)
   uint64_t requests = 0;          // requests answered by the handler
   uint64_t parse_errors = 0;      // 4xx/5xx answered for bad input
-  uint64_t timeouts = 0;          // 408s and idle/read/write expiries
-  uint64_t refused = 0;           // 503 (concurrency, max_connections)
-  uint64_t refused_per_ip = 0;    // 429
+  // 408s, idle/read/write expiries and handler timeouts (503).
+  uint64_t timeouts = 0;
+  uint64_t refused = 0;         // 503 (concurrency, max_connections)
+  uint64_t refused_per_ip = 0;  // 429
   uint64_t handler_exceptions = 0;
   uint64_t hard_closed = 0;  // closed by a Shutdown deadline
   // Responses a handler left unsafe (CR/LF in a field, a 1xx status, ...):

@@ -208,7 +208,7 @@ struct Session {
   // to a client call. Both fire together when the client leaves (seen by
   // `peer_watch`, a readability wait with its own cancellation, armed at
   // the first wait) or a Shutdown deadline passes.
-  enum class Cancel : uint8_t { kNone, kClientGone, kShutdown };
+  enum class Cancel : uint8_t { kNone, kClientGone, kShutdown, kTimeout };
   std::optional<asio::awaitable<void>> task;
   bool task_running = false;
   Cancel cancel_reason = Cancel::kNone;
@@ -219,6 +219,12 @@ struct Session {
   bool watch_stop = false;
   std::optional<asio::any_completion_handler<void()>> watch_waiter;
   Timer timer;  // RequestCtx::Sleep
+  // RequestCtx::SetHandlerTimeout: the task's time (0: none), its timer,
+  // and the request's number, so a late expiry of an earlier request's
+  // timer touches nothing.
+  int64_t handler_timeout_ns = 0;
+  Timer deadline;
+  uint64_t generation = 0;
 
   // The request body as the handler reads it (RequestCtx::ReadBodyPiece).
   // A streamed body (stream_request_body) is decoded from body_in at
