@@ -555,6 +555,9 @@ bool Loop::TryFlush(Session& s, Conn* c, size_t& written, bool& failed) {
     failed = true;
     return false;
   }
+  if (!ec) {
+    bytes_written.Inc(n);
+  }
   if (!ec && n == wire->size()) {
     wire->Reset();
     return true;
@@ -594,6 +597,7 @@ asio::awaitable<bool> Loop::FlushSlow(Session& s, Conn* c, size_t written) {
       ok = false;
       break;
     }
+    bytes_written.Inc(n);
     written += n;
   }
   wire.Reset();
@@ -628,6 +632,7 @@ size_t Loop::ReadNow(Session& s, Conn* c, bytes::ByteBuffer& buf, size_t want,
     if (ec) {
       return 0;
     }
+    bytes_read.Inc(n);
     buf.CommitAppend(n);
     s.read_full = n == room;
     return n;
@@ -660,6 +665,7 @@ size_t Loop::ReadNow(Session& s, Conn* c, bytes::ByteBuffer& buf, size_t want,
     if (ec) {
       return 0;
     }
+    bytes_read.Inc(got);
     s.read_full = got == tls::kRecordRead;
     if (!t.CommitFeed(got).ok()) {
       tls_failures.Inc();
@@ -707,6 +713,7 @@ asio::awaitable<bool> Loop::ReadMore(Session& s, Conn* c,
     co_return false;
   }
   s.read_full = n == buf.available();
+  bytes_read.Inc(n);
   buf.CommitAppend(n);
   co_return true;
 }

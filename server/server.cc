@@ -218,6 +218,13 @@ ServerStats Server::stats() const {
     st.tls_handshakes += loop->tls_handshakes.Get();
     st.tls_resumed += loop->tls_resumed.Get();
     st.tls_failures += loop->tls_failures.Get();
+    st.bytes_read += loop->bytes_read.Get();
+    st.bytes_written += loop->bytes_written.Get();
+    const workerpool::WorkerPoolStats w = loop->worker_stats();
+    st.workers_busy += w.busy;
+    st.workers_idle += w.idle;
+    st.workers_created += w.created;
+    st.workers_expired += w.expired;
   }
   if (shared_) {
     int64_t open = shared_->open_connections.load(std::memory_order_relaxed);

@@ -150,6 +150,16 @@ struct ServerStats {
   uint64_t tls_handshakes = 0;
   uint64_t tls_resumed = 0;  // of the handshakes, those that resumed a session
   uint64_t tls_failures = 0;
+  // Bytes read from and written to the sockets (TLS: on the wire).
+  uint64_t bytes_read = 0;
+  uint64_t bytes_written = 0;
+  // Workers (a warm state each, workerpool/worker_pool.h): serving a
+  // connection now — its active connections —, idle, made, and freed after
+  // max_idle_worker_duration. Open connections not being served are idle.
+  uint64_t workers_busy = 0;
+  uint64_t workers_idle = 0;
+  uint64_t workers_created = 0;
+  uint64_t workers_expired = 0;
 };
 
 // What Shutdown() did.

@@ -84,6 +84,30 @@ TEST(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(ts.server().stats().requests, 5u);
 }
 
+TEST(ServerTest, StatsCountBytesAndWorkers) {
+  TestServer ts({}, [](RequestCtx& ctx) { ctx.SetBody("0123456789"); });
+  testing::RawConn c = ts.Connect();
+  const std::string req = Get("/x");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.Send(req));
+    ASSERT_TRUE(ReadReply(c).ok);
+  }
+  // A worker went idle after each answer; bytes were counted both ways.
+  ServerStats st;
+  for (int i = 0; i < 500; ++i) {
+    st = ts.server().stats();
+    if (st.workers_busy == 0 && st.bytes_read == 3 * req.size()) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(st.bytes_read, 3 * req.size());
+  EXPECT_GE(st.bytes_written, 3u * 10u);
+  EXPECT_EQ(st.workers_busy, 0u);
+  EXPECT_GE(st.workers_created, 1u);
+  EXPECT_EQ(st.workers_idle, st.workers_created - st.workers_expired);
+}
+
 TEST(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
   TestServer ts({}, Routes);
   testing::RawConn c = ts.Connect();

@@ -33,6 +33,7 @@
 #ifndef BRISK_WORKERPOOL_WORKER_POOL_H_
 #define BRISK_WORKERPOOL_WORKER_POOL_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -60,6 +61,14 @@
 namespace brisk::workerpool {
 
 namespace asio = boost::asio;
+
+// A pool's workers, readable from any thread (approximate while running).
+struct WorkerPoolStats {
+  uint64_t busy = 0;     // serving a job
+  uint64_t idle = 0;     // waiting for one, state kept warm
+  uint64_t created = 0;  // workers (and states) made so far
+  uint64_t expired = 0;  // idle longer than max_idle_worker_duration, freed
+};
 
 struct WorkerPoolOptions {
   // Idle time after which a worker exits and frees its state (fasthttp:
@@ -94,6 +103,13 @@ class WorkerPool {
   uint64_t handler_exceptions() const { return handler_exceptions_; }
   // States created so far (a warm pool creates none per job).
   uint64_t states_created() const { return states_created_; }
+  // From any thread.
+  WorkerPoolStats stats() const {
+    return {busy_.load(std::memory_order_relaxed),
+            idle_count_.load(std::memory_order_relaxed),
+            created_.load(std::memory_order_relaxed),
+            expired_.load(std::memory_order_relaxed)};
+  }
 
  private:
   struct Worker {
@@ -130,6 +146,15 @@ class WorkerPool {
   bool sweep_armed_ = false;
   uint64_t handler_exceptions_ = 0;
   uint64_t states_created_ = 0;
+  // stats(): written on the pool's thread only, read from any.
+  static void Add(std::atomic<uint64_t>& a, int64_t d) {
+    a.store(a.load(std::memory_order_relaxed) + static_cast<uint64_t>(d),
+            std::memory_order_relaxed);
+  }
+  std::atomic<uint64_t> busy_{0};
+  std::atomic<uint64_t> idle_count_{0};
+  std::atomic<uint64_t> created_{0};
+  std::atomic<uint64_t> expired_{0};
 };
 
 // Implementation details follow.
@@ -151,15 +176,18 @@ bool WorkerPool<Job, State>::Serve(Job& job) {
   if (stopping_ || !limit_.TryAcquire()) {
     return false;
   }
+  Add(busy_, 1);
   if (!idle_.empty()) {
     Worker* w = idle_.back();
     idle_.pop_back();
+    Add(idle_count_, -1);
     Wake(w, std::optional<Job>(std::move(job)));
     return true;
   }
   auto w = std::make_unique<Worker>();
   w->state = factory_();
   ++states_created_;
+  Add(created_, 1);
   ++workers_;
   asio::co_spawn(executor_, Run(std::move(w), std::move(job)), asio::detached);
   return true;
@@ -192,11 +220,13 @@ asio::awaitable<void> WorkerPool<Job, State>::Run(std::unique_ptr<Worker> w,
       ++handler_exceptions_;
     }
     limit_.Release();
+    Add(busy_, -1);
     if (stopping_) {
       break;
     }
     w->idle_since = std::chrono::steady_clock::now();
     idle_.push_back(w.get());
+    Add(idle_count_, 1);
     ArmSweep();
     std::optional<Job> next = co_await NextJob(w.get());
     if (!next) {
@@ -238,6 +268,8 @@ void WorkerPool<Job, State>::Sweep() {
   for (size_t i = 0; i < expired; ++i) {
     Wake(idle_[i], std::nullopt);
   }
+  Add(expired_, static_cast<int64_t>(expired));
+  Add(idle_count_, -static_cast<int64_t>(expired));
   idle_.erase(idle_.begin(), idle_.begin() + static_cast<ptrdiff_t>(expired));
   if (!idle_.empty()) {
     ArmSweep();
@@ -252,6 +284,7 @@ void WorkerPool<Job, State>::Stop(std::function<void()> on_stopped) {
   for (Worker* w : idle_) {
     Wake(w, std::nullopt);
   }
+  Add(idle_count_, -static_cast<int64_t>(idle_.size()));
   idle_.clear();
   MaybeStopped();
 }

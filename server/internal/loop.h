@@ -272,7 +272,9 @@ class Loop {
   // Stats.
   Counter accepted, requests, parse_errors, timeouts, refused, refused_per_ip,
       handler_exceptions, hard_closed, unsafe_responses, accept_errors,
-      tls_handshakes, tls_resumed, tls_failures;
+      tls_handshakes, tls_resumed, tls_failures, bytes_read, bytes_written;
+  // The worker pool's counts (any thread).
+  workerpool::WorkerPoolStats worker_stats() const { return pool_.stats(); }
 
  private:
   friend struct Session;
