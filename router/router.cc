@@ -263,6 +263,7 @@ void Router::Serve(server::RequestCtx& ctx) const {
         DecodeEscapedValues(params, m.pattern.ends_with("...}"), *storage);
         params.storage_ = std::move(storage);
       }
+      ctx.set_route(m.pattern);
       (*m.handler)(ctx, params);
       return;
     case Match::Kind::kOptions:

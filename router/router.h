@@ -33,6 +33,8 @@
 //     The router is then read-only and serves every loop thread at once.
 //   - The Router must outlive every Server (and every DetachedCtx) using
 //     its handler(); it is neither copyable nor movable.
+//   - Before a route's handler runs, ctx.route() is set to its pattern
+//     (metrics label requests by it).
 //   - A route's handler gets the RequestCtx and the Params; both are valid
 //     during the call (Params copies: as long as the request, see
 //     router/params.h). Handlers run on the server's threads concurrently.

@@ -850,6 +850,7 @@ void Loop::ResetRequest(Session& s) {
   ctx.request_.Reset();
   ctx.response_.Reset();
   ctx.user_values_.clear();
+  ctx.route_ = {};
 }
 
 asio::awaitable<void> Loop::AnswerError(Session& s, Conn* c, int status,

@@ -121,6 +121,18 @@ class RequestCtx {
   }
   // Whether the request is HEAD (the server drops the body it writes).
   bool is_head() const;
+  // The route pattern that matched ("/users/{id}"), as a router sets it
+  // before calling the route's handler (router::Router does); empty
+  // otherwise. The view must stay valid while the request is (a router's
+  // patterns live as long as the router). Metrics label by it.
+  std::string_view route() const {
+    CheckLive();
+    return route_;
+  }
+  void set_route(std::string_view pattern) {
+    CheckLive();
+    route_ = pattern;
+  }
 
   // Shorthands for the response.
   void SetStatusCode(int code) { response().SetStatusCode(code); }
@@ -232,6 +244,7 @@ class RequestCtx {
   absl::Time start_time_;
   std::vector<std::pair<std::string, std::any>> user_values_;
   std::vector<Hook> hooks_;  // cleared per request, capacity kept
+  std::string_view route_;
   bool live_ = false;
   bool detached_ = false;
 };
