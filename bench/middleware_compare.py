@@ -20,6 +20,10 @@ Access log. helloserver's "Hello, World!" keep-alive, 64 connections,
 without and with `--access-log` (combined format, to a file): the
 difference in server CPU per request is the log's cost.
 
+Metrics. The same load on `helloserver --metrics`, without and with a
+scraper fetching /metrics every 100 ms during it: the load's p99 latency
+both ways, and how long a scrape takes.
+
 The servers are interleaved in every run; medians and per-run ratios go to
 stdout as Markdown.
 
@@ -27,11 +31,13 @@ Usage: middleware_compare.py --hello BIN [--runs 3] [--seconds 5]
 """
 
 import argparse
+import http.client
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -101,11 +107,14 @@ class Proc:
 
 
 def wrk(port, coding, secs, conns=64):
+    """`coding` None: the hello answer at /, no Accept-Encoding."""
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}", f"-d{secs}s",
-           "--latency", "-H", f"Accept-Encoding: {coding}",
-           f"http://127.0.0.1:{port}/body.json"]
-    if coding is None:  # the hello answer
-        cmd = cmd[:6] + [f"http://127.0.0.1:{port}/"]
+           "--latency"]
+    if coding is None:
+        cmd.append(f"http://127.0.0.1:{port}/")
+    else:
+        cmd += ["-H", f"Accept-Encoding: {coding}",
+                f"http://127.0.0.1:{port}/body.json"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     return parse_wrk(r.stdout)
 
@@ -125,14 +134,34 @@ def response_bytes(port, coding):
     return int(size), enc
 
 
-def measure(proc, coding, secs, warm):
+def measure(proc, coding, secs, warm, scrape=None):
+    """(requests/s, CPU µs per request, p99 ms); `scrape` (a list) gets
+    the duration in ms of each /metrics fetch made every 100 ms meanwhile."""
     if warm:
         wrk(proc.port, coding, 1)
+    stop = threading.Event()
+
+    def scraper():
+        while not stop.is_set():
+            t = time.monotonic()
+            c = http.client.HTTPConnection("127.0.0.1", proc.port, timeout=5)
+            c.request("GET", "/metrics")
+            c.getresponse().read()
+            c.close()
+            scrape.append((time.monotonic() - t) * 1000)
+            stop.wait(0.1)
+
+    th = threading.Thread(target=scraper) if scrape is not None else None
     t0 = proc.cpu_ticks()
+    if th:
+        th.start()
     reqs, rps, p99 = wrk(proc.port, coding, secs)
+    if th:
+        stop.set()
+        th.join()
     t1 = proc.cpu_ticks()
     cpu = (t1 - t0) / TICKS * 1e6 / reqs if reqs else None
-    return rps, cpu
+    return rps, cpu, p99
 
 
 def nginx_conf(d, root):
@@ -208,8 +237,17 @@ def main():
             [args.hello, f"--addr=127.0.0.1:{PORT_BRISK}", "--threads=1",
              f"--access-log={os.path.join(work, 'access.log')}"],
             PORT_BRISK), None),
+        "brisk hello + metrics": (Proc(
+            "brisk hello + metrics",
+            [args.hello, f"--addr=127.0.0.1:{PORT_BRISK}", "--threads=1",
+             "--metrics"], PORT_BRISK), None),
+        "brisk hello + metrics, scraped": (Proc(
+            "brisk hello + metrics, scraped",
+            [args.hello, f"--addr=127.0.0.1:{PORT_BRISK}", "--threads=1",
+             "--metrics"], PORT_BRISK), None),
     }
-    results = {name: [] for name in variants}  # name -> [(rps, cpu)]
+    results = {name: [] for name in variants}  # name -> [(rps, cpu, p99)]
+    scrapes = []  # ms per /metrics fetch under load
     sizes = {}
     started = time.time()
     try:
@@ -221,10 +259,12 @@ def main():
                 try:
                     if run == 0 and coding is not None:
                         sizes[name] = response_bytes(proc.port, coding)
-                    rps, cpu = measure(proc, coding, args.seconds, warm=True)
+                    rps, cpu, p99 = measure(
+                        proc, coding, args.seconds, warm=True,
+                        scrape=scrapes if name.endswith("scraped") else None)
                 finally:
                     proc.stop()
-                results[name].append((rps, cpu))
+                results[name].append((rps, cpu, p99))
                 print(f"run {run + 1} {name}: {rps:.0f} req/s, "
                       f"{cpu:.1f} us/response" if cpu else
                       f"run {run + 1} {name}: no requests", file=sys.stderr)
@@ -263,9 +303,22 @@ def main():
               f"**{median(diffs):.2f} µs** (per run: "
               f"{', '.join(f'{d:.2f}' for d in diffs)})")
     print()
+    print("| metrics | requests/s | CPU µs per request | p99 ms |")
+    print("|---|---|---|---|")
+    for name in ["brisk hello", "brisk hello + metrics",
+                 "brisk hello + metrics, scraped"]:
+        if results[name]:
+            print(f"| {name} | {med(name, 0):,.0f} | {med(name, 1):.2f} | "
+                  f"{med(name, 2):.2f} |")
+    if scrapes:
+        print(f"\n- a scrape under that load: median "
+              f"{median(scrapes):.2f} ms, max {max(scrapes):.2f} ms "
+              f"({len(scrapes)} scrapes)")
+    print()
     for a, b in [("brisk gzip 1", "nginx gzip 1"),
                  ("brisk identity", "nginx identity"),
-                 ("brisk hello + access log", "brisk hello")]:
+                 ("brisk hello + access log", "brisk hello"),
+                 ("brisk hello + metrics", "brisk hello")]:
         if results[a] and results[b]:
             per_run = [x[1] / y[1] for x, y in zip(results[a], results[b])
                        if x[1] and y[1]]

@@ -30,6 +30,7 @@
 
 #include "bytes/conv.h"
 #include "middleware/compress.h"
+#include "middleware/metrics.h"
 #include "server/middleware.h"
 #include "server/server.h"
 #include "tls/context.h"
@@ -43,6 +44,8 @@ ABSL_FLAG(std::string, handler, "sync",
           "sync, coroutine (never suspends) or suspend (once per request)");
 ABSL_FLAG(std::string, body_file, "",
           "answer with this file's bytes instead of Hello, World!");
+ABSL_FLAG(bool, metrics, false,
+          "count requests and serve them at /metrics (Prometheus text)");
 
 namespace {
 
@@ -137,6 +140,11 @@ int main(int argc, char** argv) {
   }
   // The log outermost: it sees the response as it left.
   brisk::server::MiddlewareChain chain;
+  std::shared_ptr<brisk::middleware::Metrics> metrics;
+  if (absl::GetFlag(FLAGS_metrics)) {
+    metrics = std::make_shared<brisk::middleware::Metrics>();
+    chain.push_back(metrics);
+  }
   if (*access_log) {
     chain.push_back(*access_log);
   }
@@ -147,9 +155,13 @@ int main(int argc, char** argv) {
   const Mode m = mode == "sync"        ? Mode::kSync
                  : mode == "coroutine" ? Mode::kCoroutine
                                        : Mode::kSuspend;
-  brisk::server::Handler handler = [m](RequestCtx& ctx) {
+  brisk::server::Handler handler = [m,
+                                    metrics = metrics.get()](RequestCtx& ctx) {
     std::string_view target = ctx.request().header().request_uri();
-    if (target.substr(0, 7) == "/sleep?") {
+    if (metrics != nullptr && target == "/metrics") {
+      ctx.set_route("/metrics");
+      metrics->Serve(ctx);
+    } else if (target.substr(0, 7) == "/sleep?") {
       ctx.Continue(Sleep(ctx));
     } else if (m == Mode::kSync) {
       Hello(ctx);
@@ -165,6 +177,9 @@ int main(int argc, char** argv) {
       options, chain.empty()
                    ? std::move(handler)
                    : brisk::server::Wrap(std::move(chain), std::move(handler)));
+  if (metrics != nullptr) {
+    metrics->AddServer(&server);
+  }
   const int threads = brisk::server::EffectiveThreads(options);
   return brisk::tools::ServeUntilSignal(
       server, absl::GetFlag(FLAGS_addr), "helloserver",

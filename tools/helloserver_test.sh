@@ -39,6 +39,15 @@ timeout 5 "$1" --addr=127.0.0.1:0 --compress=lzma >/dev/null 2>&1 && fail "--com
 timeout 5 "$1" --addr=127.0.0.1:0 --compress=gzip:12 >/dev/null 2>&1 && fail "--compress=gzip:12 accepted"
 rm -rf "$cdir"
 
+# --metrics: /metrics in the Prometheus text format, counting what came.
+start_server "$1" --addr=127.0.0.1:0 --threads=1 --metrics
+for _ in 1 2 3; do curl -sS --max-time 5 -o /dev/null "${URL}hello"; done
+page=$(curl -sS --max-time 5 "${URL}metrics")
+echo "$page" | grep -q '^brisk_http_requests_total{route="none",code="2xx"} 3$' || fail "metrics: $page"
+echo "$page" | grep -q '^brisk_server_connections_accepted_total ' || fail "metrics: no server stats: $page"
+echo "$page" | /usr/bin/python3 -c 'import sys; from prometheus_client.parser import text_string_to_metric_families as f; list(f(sys.stdin.read()))' || fail "metrics: prometheus_client cannot parse it"
+stop_server
+
 # HTTPS: a throwaway certificate for localhost, curl verifying it; plain
 # HTTP redirected; SIGHUP reloads a new certificate (and keeps the old one
 # when the new files are bad).
