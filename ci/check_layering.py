@@ -32,9 +32,10 @@ LAYERS = {
     "compress": {"pool", "bytes"},
     "client": {"tls", "http", "compress", "pool", "bytes"},
     "server": {"tls", "workerpool", "http", "bytes"},
-    # Server middleware (compression, CORS, logs, metrics): above the server.
-    "middleware": {"server", "compress", "tls", "workerpool", "http", "pool",
-                   "bytes"},
+    # Server middleware (compression, CORS, logs, metrics): above the server
+    # and the client (metrics report backend clients).
+    "middleware": {"server", "client", "compress", "tls", "workerpool", "http",
+                   "pool", "bytes"},
     # Routes on the server: above it, below tools.
     "router": {"server", "tls", "workerpool", "http", "bytes"},
     "tools": {"tls", "router", "server", "client", "workerpool", "http", "pool",

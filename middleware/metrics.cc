@@ -153,6 +153,10 @@ void Metrics::AddServer(const server::Server* server, std::string name) {
   servers_.emplace_back(server, std::move(name));
 }
 
+void Metrics::AddClient(const client::HostClient* client, std::string host) {
+  clients_.emplace_back(client, std::move(host));
+}
+
 void Metrics::AddCollector(Collector c) {
   collectors_.push_back(std::move(c));
 }
@@ -367,6 +371,60 @@ std::string Metrics::Scrape() const {
          {{nullptr, [](const Stats& s) { return s.workers_created; }}});
   family("counter", "server_workers_expired_total", "Idle workers freed.",
          {{nullptr, [](const Stats& s) { return s.workers_expired; }}});
+  // The backend clients, by host.
+  std::vector<std::pair<std::string, client::HostClientStats>> cstats;
+  for (const auto& [c, host] : clients_) {
+    cstats.emplace_back(Exposition::Label("host", host), c->stats());
+  }
+  using CStats = client::HostClientStats;
+  struct CVariant {
+    const char* label;
+    uint64_t (*get)(const CStats&);
+  };
+  auto client_family = [&](const char* type, const char* name, const char* help,
+                           std::initializer_list<CVariant> variants) {
+    if (cstats.empty()) {
+      return;
+    }
+    e.Family(p + name, type, help);
+    for (const auto& [hl, st] : cstats) {
+      for (const CVariant& v : variants) {
+        std::string labels = hl;
+        if (v.label != nullptr) {
+          labels += ",";
+          labels += v.label;
+        }
+        e.Sample(p + name, labels, static_cast<double>(v.get(st)));
+      }
+    }
+  };
+  client_family(
+      "gauge", "client_connections",
+      "Backend connections: busy (dialing included) or idle.",
+      {{"state=\"busy\"",
+        [](const CStats& s) {
+          return s.open_conns - std::min(s.idle_conns, s.open_conns);
+        }},
+       {"state=\"idle\"", [](const CStats& s) { return s.idle_conns; }}});
+  client_family("gauge", "client_waiting", "Calls waiting for a connection.",
+                {{nullptr, [](const CStats& s) { return s.waiting; }}});
+  client_family("counter", "client_dials_total", "Connections opened.",
+                {{nullptr, [](const CStats& s) { return s.dials; }}});
+  client_family("counter", "client_reuses_total",
+                "Calls served on a reused connection.",
+                {{nullptr, [](const CStats& s) { return s.reuses; }}});
+  client_family("counter", "client_retries_total", "Attempts after the first.",
+                {{nullptr, [](const CStats& s) { return s.retries; }}});
+  client_family("counter", "client_timeouts_total", "Calls that timed out.",
+                {{nullptr, [](const CStats& s) { return s.timeouts; }}});
+  client_family(
+      "counter", "client_evicted_total", "Idle connections the server closed.",
+      {{nullptr, [](const CStats& s) { return s.evicted_by_server; }}});
+  client_family(
+      "counter", "client_tls_handshakes_total", "TLS handshakes done.",
+      {{"resumed=\"false\"",
+        [](const CStats& s) { return s.tls_handshakes - s.tls_resumed; }},
+       {"resumed=\"true\"", [](const CStats& s) { return s.tls_resumed; }}});
   for (const Collector& collect : collectors_) {
     collect(e);
   }

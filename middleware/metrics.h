@@ -15,16 +15,19 @@
 //     parse errors, handler exceptions, unsafe responses, bytes in and
 //     out, TLS handshakes and failures, and the worker pool (busy, idle,
 //     created, expired).
-//   - Anything else (a client's pools, your own counters) through
-//     AddCollector, which writes into the same page:
-//       metrics->AddCollector([&backend](middleware::Exposition& e) {
-//         const client::HostClientStats s = backend.stats();
-//         e.Gauge("backend_conns_open", "Open connections.", s.conns);
+//   - The backend clients added (AddClient), by host: connections open and
+//     idle, calls waiting for one, dials, reuses, retries, timeouts,
+//     connections the server closed, TLS handshakes.
+//   - Anything else (your own counters) through AddCollector, which writes
+//     into the same page:
+//       metrics->AddCollector([&jobs](middleware::Exposition& e) {
+//         e.Gauge("app_jobs_waiting", "Jobs waiting.", jobs.waiting());
 //       });
 //
-// Thread-safety: AddServer and AddCollector before the servers start; the
-// rest from any thread. The Metrics must outlive the servers and handlers
-// that use it, and the servers it reads.
+// Thread-safety: AddServer, AddClient and AddCollector before the servers
+// start; the rest from any thread. The Metrics must outlive the servers and
+// handlers that use it; the servers and clients it reads must outlive it
+// or its last scrape.
 //
 // Example:
 //   auto metrics = std::make_shared<middleware::Metrics>();
@@ -47,6 +50,7 @@
 #include <string_view>
 #include <vector>
 
+#include "client/host_client.h"
 #include "server/middleware.h"
 #include "server/server.h"
 
@@ -94,6 +98,8 @@ class Metrics : public server::Middleware {
   ~Metrics() override;
 
   void AddServer(const server::Server* server, std::string name = "");
+  // `host` labels its series (its address, say).
+  void AddClient(const client::HostClient* client, std::string host);
   using Collector = std::function<void(Exposition&)>;
   void AddCollector(Collector c);
 
@@ -118,6 +124,7 @@ class Metrics : public server::Middleware {
   mutable std::mutex shards_mu_;
   mutable std::vector<std::unique_ptr<Shard>> shards_;
   std::vector<std::pair<const server::Server*, std::string>> servers_;
+  std::vector<std::pair<const client::HostClient*, std::string>> clients_;
   std::vector<Collector> collectors_;
 };
 

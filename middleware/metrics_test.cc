@@ -15,6 +15,8 @@
 
 #include "gtest/gtest.h"
 
+#include "client/host_client.h"
+#include "http/message.h"
 #include "server/middleware.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
@@ -128,6 +130,31 @@ TEST(MetricsTest, RoutesServersAndCollectorsOnOnePage) {
       << page;
   EXPECT_TRUE(Has(page, "app_queue_depth 3")) << page;
   EXPECT_TRUE(Has(page, "app_jobs_total{kind=\"a\\\"b\\\\c\\nd\"} 42")) << page;
+}
+
+TEST(MetricsTest, BackendClientsByHost) {
+  auto m = std::make_shared<Metrics>();
+  TestServer backend({}, [](server::RequestCtx& ctx) { ctx.SetBody("b"); });
+  const std::string host = "127.0.0.1:" + std::to_string(backend.port());
+  client::HostClientOptions o;
+  o.addrs = {host};
+  client::HostClient c(o);
+  m->AddClient(&c, host);
+  for (int i = 0; i < 3; ++i) {
+    http::Request req;
+    req.header().SetMethod("GET");
+    req.header().SetRequestUri("/");
+    http::Response resp;
+    ASSERT_TRUE(c.Do(req, resp).ok());
+  }
+  const std::string page = m->Scrape();
+  const std::string hl = "{host=\"" + host + "\"}";
+  EXPECT_TRUE(Has(page, "brisk_client_dials_total" + hl + " 1")) << page;
+  EXPECT_TRUE(Has(page, "brisk_client_reuses_total" + hl + " 2")) << page;
+  EXPECT_TRUE(Has(
+      page, "brisk_client_connections{host=\"" + host + "\",state=\"idle\"} 1"))
+      << page;
+  EXPECT_EQ(Check(page), "ok") << page;
 }
 
 TEST(MetricsTest, RoutesPastTheLimitAreOther) {
