@@ -62,6 +62,28 @@ def go_build(src_dir, out, work):
     return out if r.returncode == 0 else None
 
 
+def write_nginx_conf(d, http_body, connections=20000):
+    """nginx.conf in `d`: one worker in the foreground, no access log,
+    every temp path in `d`, `http_body` inside http {}; returns its path."""
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(f"""worker_processes 1;
+daemon off;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections {connections}; }}
+http {{
+  access_log off;
+  keepalive_requests 100000000;
+  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
+  uwsgi_temp_path {d}; scgi_temp_path {d};
+{http_body}
+}}
+""")
+    return path
+
+
 class Servers:
     """Starts and stops the servers, each pinned to core 0."""
 
@@ -105,25 +127,11 @@ class Servers:
                       f"    ssl_certificate {self.tls[0]};\n"
                       f"    ssl_certificate_key {self.tls[1]}"
                       if self.tls else addr)
-            os.makedirs(d, exist_ok=True)
-            with open(os.path.join(d, "nginx.conf"), "w") as f:
-                f.write(f"""worker_processes 1;
-daemon off;
-pid {d}/nginx.pid;
-error_log {d}/error.log;
-events {{ worker_connections 20000; }}
-http {{
-  access_log off;
-  keepalive_requests 100000000;
-  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
-  uwsgi_temp_path {d}; scgi_temp_path {d};
-  server {{
+            conf = write_nginx_conf(d, f"""  server {{
     listen {listen};
     location / {{ default_type text/plain; return 200 "Hello, World!"; }}
-  }}
-}}
-""")
-            return [self.nginx, "-c", f"{d}/nginx.conf", "-p", d], {}
+  }}""")
+            return [self.nginx, "-c", conf, "-p", d], {}
         return None, {}
 
     def start(self, name):

@@ -41,7 +41,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import TICKS, median, parse_wrk, wait_port  # noqa: E402
+from compare import (TICKS, median, parse_wrk, wait_port,  # noqa: E402
+                     write_nginx_conf)
 
 PORT_BRISK = 18580
 PORT_NGINX = 18581
@@ -165,18 +166,7 @@ def measure(proc, coding, secs, warm, scrape=None):
 
 
 def nginx_conf(d, root):
-    with open(os.path.join(d, "nginx.conf"), "w") as f:
-        f.write(f"""worker_processes 1;
-daemon off;
-pid {d}/nginx.pid;
-error_log {d}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  keepalive_requests 100000000;
-  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
-  uwsgi_temp_path {d}; scgi_temp_path {d};
-  types {{ application/json json; }}
+    return write_nginx_conf(d, f"""  types {{ application/json json; }}
   gzip on;
   gzip_comp_level 1;
   gzip_min_length 1024;
@@ -185,10 +175,7 @@ http {{
   server {{
     listen 127.0.0.1:{PORT_NGINX};
     root {root};
-  }}
-}}
-""")
-    return os.path.join(d, "nginx.conf")
+  }}""", connections=4096)
 
 
 def main():

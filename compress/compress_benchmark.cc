@@ -4,32 +4,19 @@
 
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <string>
 
 #include "bytes/byte_buffer.h"
 #include "compress/compress.h"
+#include "testing/json_like.h"
 
 namespace brisk::compress {
 namespace {
 
-std::string Json(size_t n) {
-  std::string s = "[";
-  std::mt19937 rng(7);
-  for (int i = 0; s.size() < n; ++i) {
-    s += "{\"id\":" + std::to_string(i) + ",\"name\":\"user" +
-         std::to_string(rng() % 1000) +
-         "\",\"active\":" + (rng() % 2 ? "true" : "false") +
-         ",\"score\":" + std::to_string(rng() % 100000) + "},";
-  }
-  s.resize(n);
-  return s;
-}
-
 void BM_Compress(benchmark::State& state) {
   const auto e = static_cast<Encoding>(state.range(0));
   const int level = static_cast<int>(state.range(1));
-  const std::string body = Json(64 * 1024);
+  const std::string body = testing::JsonLike(64 * 1024);
   auto enc = std::move(Encoder::Create(e)).value();
   bytes::ByteBuffer out;
   for (auto _ : state) {
@@ -49,7 +36,7 @@ void BM_Compress(benchmark::State& state) {
 
 void BM_Decode(benchmark::State& state) {
   const auto e = static_cast<Encoding>(state.range(0));
-  const std::string body = Json(64 * 1024);
+  const std::string body = testing::JsonLike(64 * 1024);
   auto enc = std::move(Encoder::Create(e)).value();
   bytes::ByteBuffer z;
   (void)CompressAll(*enc, DefaultLevel(e), body, z);

@@ -19,26 +19,13 @@
 
 #include "bytes/byte_buffer.h"
 #include "testing/counting_allocator.h"
+#include "testing/json_like.h"
 
 namespace brisk::compress {
 namespace {
 
 constexpr Encoding kAll[] = {Encoding::kGzip, Encoding::kDeflate,
                              Encoding::kBrotli, Encoding::kZstd};
-
-// JSON-like text: compresses as real API bodies do.
-std::string Json(size_t n) {
-  std::string s = "[";
-  std::mt19937 rng(7);
-  for (int i = 0; s.size() < n; ++i) {
-    s += "{\"id\":" + std::to_string(i) + ",\"name\":\"user" +
-         std::to_string(rng() % 1000) +
-         "\",\"active\":" + (rng() % 2 ? "true" : "false") +
-         ",\"score\":" + std::to_string(rng() % 100000) + "},";
-  }
-  s.resize(n);
-  return s;
-}
 
 std::string Random(size_t n) {
   std::mt19937 rng(11);
@@ -79,8 +66,8 @@ TEST_P(CodingTest, RoundTripsAtEveryLevelAndSize) {
   const Encoding e = GetParam();
   int lo = e == Encoding::kBrotli ? 0 : 1;
   int hi = e == Encoding::kZstd ? 19 : (e == Encoding::kBrotli ? 11 : 9);
-  for (const std::string& in :
-       {std::string(), std::string("a"), Json(1000), Random(5000)}) {
+  for (const std::string& in : {std::string(), std::string("a"),
+                                testing::JsonLike(1000), Random(5000)}) {
     for (int level = lo; level <= hi; ++level) {
       const std::string z = Encode(e, in, level == 0 ? 0 : level);
       absl::StatusOr<std::string> back = Decode(e, z);
@@ -88,7 +75,7 @@ TEST_P(CodingTest, RoundTripsAtEveryLevelAndSize) {
       EXPECT_EQ(*back, in) << "level " << level;
     }
   }
-  const std::string big = Json(3 << 20);
+  const std::string big = testing::JsonLike(3 << 20);
   const std::string z = Encode(e, big);
   EXPECT_LT(z.size(), big.size() / 4);
   EXPECT_EQ(Decode(e, z).value(), big);
@@ -104,7 +91,8 @@ TEST_P(CodingTest, EachFlushIsDecodableOnItsOwn) {
   bytes::ByteBuffer decoded;
   std::string sent;
   for (int i = 0; i < 20; ++i) {
-    const std::string piece = Json(100 + 37 * i).substr(0, 50 + 13 * i);
+    const std::string piece =
+        testing::JsonLike(100 + 37 * i).substr(0, 50 + 13 * i);
     sent += piece;
     const size_t before = wire.size();
     ASSERT_TRUE(enc->Write(piece, /*flush=*/true, wire).ok());
@@ -121,7 +109,7 @@ TEST_P(CodingTest, EachFlushIsDecodableOnItsOwn) {
 
 TEST_P(CodingTest, DecodesTheSameAtEverySplit) {
   const Encoding e = GetParam();
-  const std::string in = Json(20000);
+  const std::string in = testing::JsonLike(20000);
   const std::string z = Encode(e, in);
   std::unique_ptr<Decoder> dec = std::move(Decoder::Create(e)).value();
   for (size_t cut = 0; cut <= z.size(); ++cut) {
@@ -145,7 +133,7 @@ TEST_P(CodingTest, DecodesTheSameAtEverySplit) {
 
 TEST_P(CodingTest, TruncatedIsDataLoss) {
   const Encoding e = GetParam();
-  const std::string z = Encode(e, Json(5000));
+  const std::string z = Encode(e, testing::JsonLike(5000));
   for (size_t keep : {size_t{0}, size_t{1}, z.size() / 2, z.size() - 1}) {
     absl::StatusOr<std::string> r = Decode(e, z.substr(0, keep));
     EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss) << keep;
@@ -154,7 +142,7 @@ TEST_P(CodingTest, TruncatedIsDataLoss) {
 
 TEST_P(CodingTest, CorruptIsInvalidArgument) {
   const Encoding e = GetParam();
-  std::string z = Encode(e, Json(5000));
+  std::string z = Encode(e, testing::JsonLike(5000));
   // Bytes that are no stream of the coding.
   EXPECT_EQ(Decode(e, std::string(64, '\xff')).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -171,7 +159,8 @@ TEST_P(CodingTest, CorruptIsInvalidArgument) {
                   r.status().code() == absl::StatusCode::kDataLoss)
           << r.status();
     } else {
-      EXPECT_NE(*r, Json(5000)) << "a flipped byte decoded to the original";
+      EXPECT_NE(*r, testing::JsonLike(5000))
+          << "a flipped byte decoded to the original";
     }
   }
   if (e != Encoding::kZstd) {  // zstd frames carry no checksum by default
@@ -211,7 +200,7 @@ TEST_P(CodingTest, OutputLimitStopsInBoundedMemory) {
 
 TEST_P(CodingTest, NoLimitAtAll) {
   const Encoding e = GetParam();
-  const std::string in = Json(300000);
+  const std::string in = testing::JsonLike(300000);
   absl::StatusOr<std::string> back = Decode(
       e, Encode(e, in), {.max_output_bytes = UINT64_MAX, .max_ratio = 0});
   ASSERT_TRUE(back.ok()) << back.status();
@@ -230,7 +219,7 @@ TEST_P(CodingTest, RatioLimitStopsABombEarly) {
 TEST_P(CodingTest, ReusedEncoderAllocatesNothing) {
   const Encoding e = GetParam();
   std::unique_ptr<Encoder> enc = std::move(Encoder::Create(e)).value();
-  const std::string body = Json(64 * 1024);
+  const std::string body = testing::JsonLike(64 * 1024);
   bytes::ByteBuffer out;
   for (int i = 0; i < 3; ++i) {  // warm
     out.Reset();
@@ -247,7 +236,7 @@ TEST_P(CodingTest, ReusedEncoderAllocatesNothing) {
 
 TEST_P(CodingTest, ReusedDecoderAllocatesNothing) {
   const Encoding e = GetParam();
-  const std::string z = Encode(e, Json(64 * 1024));
+  const std::string z = Encode(e, testing::JsonLike(64 * 1024));
   std::unique_ptr<Decoder> dec = std::move(Decoder::Create(e)).value();
   bytes::ByteBuffer out;
   auto once = [&] {
@@ -283,7 +272,7 @@ TEST(CompressTest, GzipMembersAndZstdFramesFollowEachOther) {
 
 TEST(CompressTest, DeflateAlsoReadsRawDeflate) {
   // Some old servers send raw deflate (no zlib wrapper) as "deflate".
-  const std::string in = Json(3000);
+  const std::string in = testing::JsonLike(3000);
   z_stream z{};
   ASSERT_EQ(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
   std::string raw(deflateBound(&z, in.size()), '\0');

@@ -19,6 +19,7 @@
 #include "server/middleware.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
+#include "testing/json_like.h"
 #include "testing/nginx.h"
 
 namespace brisk {
@@ -27,16 +28,6 @@ namespace {
 using client::ErrorKind;
 using client::HostClient;
 using client::HostClientOptions;
-
-std::string Json(size_t n) {
-  std::string s = "[";
-  for (int i = 0; s.size() < n; ++i) {
-    s += "{\"id\":" + std::to_string(i) + ",\"v\":\"" + std::to_string(i * 31) +
-         "\"},";
-  }
-  s.resize(n);
-  return s;
-}
 
 HostClientOptions To(uint16_t port, bool decompress) {
   HostClientOptions o;
@@ -56,7 +47,7 @@ http::Request GetReq(std::string_view path, std::string_view accept = "") {
 }
 
 TEST(CompressE2eTest, ClientDecodesBrisksCodings) {
-  const std::string body = Json(50000);
+  const std::string body = testing::JsonLike(50000);
   server::TestServer ts({},
                         server::Wrap({middleware::Compress::Create().value()},
                                      [&body](server::RequestCtx& ctx) {
@@ -151,7 +142,7 @@ TEST(CompressE2eTest, ABombFailsTheCallAtTheLimit) {
 TEST(CompressE2eTest, ClientDecodesWhatNginxGzipSends) {
   ASSERT_EQ(access("/usr/sbin/nginx", X_OK), 0)
       << "nginx is a test peer: ./bazelw installs nginx-light";
-  const std::string body = Json(100000);
+  const std::string body = testing::JsonLike(100000);
   testing::Nginx nginx([&body](const std::string& dir, uint16_t port) {
     std::ofstream(dir + "/data.json") << body;
     return absl::StrCat(

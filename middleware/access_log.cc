@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <string_view>
 #include <utility>
@@ -14,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "bytes/conv.h"
+#include "middleware/internal/fields.h"
 #include "server/request_ctx.h"  // its endpoint type: the client address
 
 namespace brisk::middleware {
@@ -26,12 +26,6 @@ struct AccessLog::Slot {
 namespace {
 
 std::atomic<uint64_t> next_log_id{1};
-
-int64_t SteadyNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 void AppendHexByte(bytes::ByteBuffer& out, unsigned char c) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -191,16 +185,14 @@ AccessLog::Slot& AccessLog::ThreadSlot() const {
 
 bool AccessLog::OnRequest(server::RequestCtx&, void*& state) const {
   // The start, for the duration (a steady clock, in the state word).
-  state = reinterpret_cast<void*>(static_cast<uintptr_t>(SteadyNowNs()));
+  middleware_internal::StartClock(state);
   return true;
 }
 
 void AccessLog::OnDone(server::RequestCtx& ctx, void*& state,
                        const server::ResponseOutcome& outcome) const {
-  const int64_t start =
-      static_cast<int64_t>(reinterpret_cast<uintptr_t>(state));
   const uint64_t micros =
-      static_cast<uint64_t>(std::max<int64_t>(0, SteadyNowNs() - start)) / 1000;
+      static_cast<uint64_t>(middleware_internal::ElapsedNs(state)) / 1000;
   const http::RequestHeader& h = ctx.request().header();
   const int status = outcome.status != 0 ? outcome.status : 499;
   Slot& slot = ThreadSlot();

@@ -23,10 +23,10 @@
 
 #include "middleware/request_id.h"
 #include "nlohmann/json.hpp"
+#include "server/alloc_window.h"
 #include "server/middleware.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
-#include "testing/counting_allocator.h"
 #include "testing/loopback.h"
 
 namespace brisk::middleware {
@@ -209,30 +209,17 @@ TEST(AccessLogTest, AStuckDiskDropsLinesInsteadOfBlocking) {
 }
 
 TEST(AccessLogTest, LoggedRequestsAllocateNothingOnceWarm) {
-  constexpr int kWarm = 200;
-  constexpr int kMeasured = 1000;
   const std::string path = TempPath("alloc.log");
   std::remove(path.c_str());
   auto log = Make({.path = path});
-  std::atomic<uint64_t> start{0};
-  std::atomic<uint64_t> end{0};
-  int n = 0;  // loop thread only
-  TestServer ts({}, server::Wrap({log}, [&](server::RequestCtx& ctx) {
-                  ++n;
-                  if (n == kWarm) {
-                    start = testing::ThreadAllocations();
-                  } else if (n == kWarm + kMeasured) {
-                    end = testing::ThreadAllocations();
-                  }
-                  ctx.SetBody("hello");
-                }));
+  server::AllocationWindow w(200, 1000);
+  TestServer ts({}, server::Wrap({log}, w.Wrap()));
   testing::RawConn c = ts.Connect();
-  for (int i = 0; i < kWarm + kMeasured; ++i) {
+  for (int i = 0; i < w.total(); ++i) {
     ASSERT_TRUE(c.Send(Get("/p", "User-Agent: alloc\r\n")));
     ASSERT_EQ(server::ReadReply(c).status, 200);
   }
-  EXPECT_EQ(end - start, 0u)
-      << "allocations over " << kMeasured << " logged requests";
+  EXPECT_EQ(w.allocations(), 0u) << "allocations over 1,000 logged requests";
 }
 
 TEST(AccessLogTest, BadOptions) {

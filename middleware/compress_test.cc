@@ -16,10 +16,11 @@
 #include "bytes/byte_buffer.h"
 #include "compress/compress.h"
 #include "http/chunked.h"
+#include "server/alloc_window.h"
 #include "server/middleware.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
-#include "testing/counting_allocator.h"
+#include "testing/json_like.h"
 #include "testing/loopback.h"
 
 namespace brisk::middleware {
@@ -31,16 +32,6 @@ using server::Reply;
 using server::RequestCtx;
 using server::RoundTrip;
 using server::TestServer;
-
-std::string Json(size_t n) {
-  std::string s = "[";
-  for (int i = 0; s.size() < n; ++i) {
-    s += "{\"id\":" + std::to_string(i) + ",\"name\":\"user" +
-         std::to_string(i * 7 % 1000) + "\"},";
-  }
-  s.resize(n);
-  return s;
-}
 
 std::shared_ptr<Compress> Make(CompressOptions o = {}) {
   absl::StatusOr<std::shared_ptr<Compress>> c = Compress::Create(std::move(o));
@@ -75,7 +66,7 @@ std::string Decoded(const Reply& r) {
 }
 
 TEST(CompressTest, NegotiatesAndEveryCodingDecodes) {
-  const std::string body = Json(20000);
+  const std::string body = testing::JsonLike(20000);
   TestServer ts({}, server::Wrap({Make()}, Serve(body)));
   struct Case {
     std::string accept;
@@ -111,7 +102,7 @@ TEST(CompressTest, NegotiatesAndEveryCodingDecodes) {
 }
 
 TEST(CompressTest, DeflateAndLevelsWhenConfigured) {
-  const std::string body = Json(20000);
+  const std::string body = testing::JsonLike(20000);
   CompressOptions o;
   o.encodings = {Encoding::kDeflate, Encoding::kGzip};
   o.gzip_level = 1;
@@ -141,7 +132,7 @@ struct NeverCase {
 };
 
 TEST(CompressTest, WhatIsNeverCompressed) {
-  const std::string body = Json(5000);
+  const std::string body = testing::JsonLike(5000);
   const std::string accept = "Accept-Encoding: gzip\r\n";
   std::vector<NeverCase> cases;
   cases.push_back({"small", Serve("{\"a\":1}"), Get("/", accept), false});
@@ -186,7 +177,8 @@ TEST(CompressTest, IncompressibleBodyIsSentAsItIs) {
 }
 
 TEST(CompressTest, VaryIsAddedToTheHandlers) {
-  TestServer ts({}, server::Wrap({Make()}, Serve(Json(5000), "application/json",
+  TestServer ts({}, server::Wrap({Make()}, Serve(testing::JsonLike(5000),
+                                                 "application/json",
                                                  {{"Vary", "Cookie"}})));
   Reply r = RoundTrip(ts.port(), Get("/", "Accept-Encoding: br\r\n"));
   EXPECT_NE(r.head.find("Vary: Cookie\r\nVary: Accept-Encoding"),
@@ -195,7 +187,7 @@ TEST(CompressTest, VaryIsAddedToTheHandlers) {
 }
 
 TEST(CompressTest, EncodedRepresentationHasItsOwnETag) {
-  const std::string body = Json(5000);
+  const std::string body = testing::JsonLike(5000);
   TestServer strong({}, server::Wrap({Make()}, Serve(body, "application/json",
                                                      {{"ETag", "\"v1\""}})));
   Reply r = RoundTrip(strong.port(), Get("/", "Accept-Encoding: gzip\r\n"));
@@ -252,8 +244,9 @@ server::Handler StreamPieces(std::vector<std::string> pieces,
 
 TEST(CompressTest, StreamedPiecesDecodeAsTheyArrive) {
   for (Encoding e : {Encoding::kGzip, Encoding::kBrotli, Encoding::kZstd}) {
-    const std::vector<std::string> pieces = {Json(3000), Json(5000).substr(100),
-                                             "the end"};
+    const std::vector<std::string> pieces = {
+        testing::JsonLike(3000), testing::JsonLike(5000).substr(100),
+        "the end"};
     std::atomic<int> seen{0};
     TestServer ts({}, server::Wrap({Make()}, StreamPieces(pieces, &seen)));
     testing::RawConn c = ts.Connect();
@@ -315,8 +308,9 @@ TEST(CompressTest, ShortStatedStreamIsNotCompressed) {
 }
 
 TEST(CompressTest, HeadStreamIsNotCompressedButVaries) {
-  TestServer ts({},
-                server::Wrap({Make()}, StreamPieces({Json(4000)}, nullptr)));
+  TestServer ts(
+      {},
+      server::Wrap({Make()}, StreamPieces({testing::JsonLike(4000)}, nullptr)));
   testing::RawConn c = ts.Connect();
   ASSERT_TRUE(
       c.Send("HEAD / HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n" +
@@ -326,7 +320,7 @@ TEST(CompressTest, HeadStreamIsNotCompressedButVaries) {
   EXPECT_EQ(head.Header("Vary"), "Accept-Encoding");
   Reply get = server::ReadReply(c);
   EXPECT_EQ(get.Header("Content-Encoding"), "gzip");
-  EXPECT_EQ(Decoded(get), Json(4000));
+  EXPECT_EQ(Decoded(get), testing::JsonLike(4000));
 }
 
 // --- Decompress ---
@@ -358,7 +352,7 @@ std::string Post(std::string_view coding, std::string_view body) {
 
 TEST(DecompressTest, RequestBodiesAreDecodedBeforeTheHandler) {
   TestServer ts({}, server::Wrap({std::make_shared<Decompress>()}, EchoBody()));
-  const std::string body = Json(3000);
+  const std::string body = testing::JsonLike(3000);
   for (Encoding e : {Encoding::kGzip, Encoding::kDeflate, Encoding::kBrotli,
                      Encoding::kZstd}) {
     Reply r = RoundTrip(ts.port(), Post(compress::Name(e), Encode(e, body)));
@@ -404,7 +398,7 @@ TEST(DecompressTest, RefusalsAreTypedAnswers) {
 
 TEST(DecompressTest, SameAnswerAtEverySplit) {
   TestServer ts({}, server::Wrap({std::make_shared<Decompress>()}, EchoBody()));
-  const std::string body = Json(400);
+  const std::string body = testing::JsonLike(400);
   const std::string req =
       Post("gzip", Encode(Encoding::kGzip, body)) + Get("/after");
   const std::string want = body + "||" + std::to_string(body.size());
@@ -421,49 +415,22 @@ TEST(DecompressTest, SameAnswerAtEverySplit) {
 // Allocations on the loop thread per compressed response, once warm.
 TEST(CompressAllocTest, CompressedResponsesAllocateNothingOnceWarm) {
   for (Encoding e : {Encoding::kGzip, Encoding::kBrotli, Encoding::kZstd}) {
-    constexpr int kWarm = 50;
-    constexpr int kMeasured = 200;
-    std::atomic<uint64_t> start{0};
-    std::atomic<uint64_t> end{0};
-    int n = 0;  // loop thread only
-    const std::string body = Json(64 * 1024);
-    // The count is read in OnDone, after the compression of the response.
-    class Probe : public server::Middleware {
-     public:
-      Probe(int* n, std::atomic<uint64_t>* start, std::atomic<uint64_t>* end)
-          : n_(n), start_(start), end_(end) {}
-      void OnDone(RequestCtx&, void*&,
-                  const server::ResponseOutcome&) const override {
-        ++*n_;
-        if (*n_ == kWarm) {
-          *start_ = testing::ThreadAllocations();
-        } else if (*n_ == kWarm + kMeasured) {
-          *end_ = testing::ThreadAllocations();
-        }
-      }
-
-     private:
-      int* n_;
-      std::atomic<uint64_t>* start_;
-      std::atomic<uint64_t>* end_;
-    };
+    server::AllocationWindow w(50, 200);
     TestServer ts(
-        {}, server::Wrap({std::make_shared<Probe>(&n, &start, &end), Make()},
-                         Serve(body)));
+        {},
+        server::Wrap({Make()}, w.Wrap(Serve(testing::JsonLike(64 * 1024)))));
     testing::RawConn c = ts.Connect();
     const std::string req =
         Get("/", "Accept-Encoding: " + std::string(compress::Name(e)) + "\r\n");
-    for (int i = 0; i < kWarm + kMeasured; ++i) {
+    // One more than the window: its last compression happens after the
+    // handler call that closes it.
+    for (int i = 0; i <= w.total(); ++i) {
       ASSERT_TRUE(c.Send(req));
       Reply r = server::ReadReply(c);
       ASSERT_EQ(r.Header("Content-Encoding"), compress::Name(e));
     }
-    for (int i = 0; i < 100 && end == 0; ++i) {
-      ASSERT_TRUE(c.Send(Get("/")));  // OnDone of the last one has run
-      server::ReadReply(c);
-    }
-    EXPECT_EQ(end - start, 0u) << Name(e) << ": allocations over " << kMeasured
-                               << " compressed 64 KiB responses";
+    EXPECT_EQ(w.allocations(), 0u)
+        << Name(e) << ": allocations over 200 compressed 64 KiB responses";
   }
 }
 

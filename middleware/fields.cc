@@ -1,8 +1,29 @@
 #include "middleware/internal/fields.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "bytes/conv.h"
 
 namespace brisk::middleware::middleware_internal {
+namespace {
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void StartClock(void*& state) {
+  state = reinterpret_cast<void*>(static_cast<uintptr_t>(SteadyNowNs()));
+}
+
+int64_t ElapsedNs(void* state) {
+  const auto start = static_cast<int64_t>(reinterpret_cast<uintptr_t>(state));
+  return std::max<int64_t>(0, SteadyNowNs() - start);
+}
 
 std::string_view TrimOwsItem(std::string_view s) {
   return bytes::TrimOws(s);

@@ -2,12 +2,13 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <initializer_list>
 #include <map>
 #include <utility>
+
+#include "middleware/internal/fields.h"
 
 namespace brisk::middleware {
 
@@ -35,12 +36,6 @@ struct Metrics::Shard {
 namespace {
 
 std::atomic<uint64_t> next_metrics_id{1};
-
-int64_t SteadyNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 void Bump(std::atomic<uint64_t>& a, uint64_t d = 1) {
   a.store(a.load(std::memory_order_relaxed) + d, std::memory_order_relaxed);
@@ -205,15 +200,13 @@ Metrics::Series* Metrics::Find(Shard& shard, std::string_view route) const {
 }
 
 bool Metrics::OnRequest(server::RequestCtx&, void*& state) const {
-  state = reinterpret_cast<void*>(static_cast<uintptr_t>(SteadyNowNs()));
+  middleware_internal::StartClock(state);
   return true;
 }
 
 void Metrics::OnDone(server::RequestCtx& ctx, void*& state,
                      const server::ResponseOutcome& outcome) const {
-  const int64_t start =
-      static_cast<int64_t>(reinterpret_cast<uintptr_t>(state));
-  const int64_t dur = std::max<int64_t>(0, SteadyNowNs() - start);
+  const int64_t dur = middleware_internal::ElapsedNs(state);
   const std::string_view route = ctx.route().empty() ? "none" : ctx.route();
   Series* s = Find(ThreadShard(), route);
   const size_t bucket = static_cast<size_t>(

@@ -17,10 +17,10 @@
 
 #include "client/host_client.h"
 #include "http/message.h"
+#include "server/alloc_window.h"
 #include "server/middleware.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
-#include "testing/counting_allocator.h"
 #include "testing/loopback.h"
 #include "testing/subprocess.h"
 
@@ -226,29 +226,18 @@ TEST(MetricsTest, ScrapesDuringLoadOnTwoLoops) {
 }
 
 TEST(MetricsTest, CountedRequestsAllocateNothingOnceWarm) {
-  constexpr int kWarm = 200;
-  constexpr int kMeasured = 1000;
   auto m = std::make_shared<Metrics>();
-  std::atomic<uint64_t> start{0};
-  std::atomic<uint64_t> end{0};
-  int n = 0;
-  TestServer ts({}, server::Wrap({m}, [&](server::RequestCtx& ctx) {
-                  ++n;
-                  if (n == kWarm) {
-                    start = testing::ThreadAllocations();
-                  } else if (n == kWarm + kMeasured) {
-                    end = testing::ThreadAllocations();
-                  }
+  server::AllocationWindow w(200, 1000);
+  TestServer ts({}, server::Wrap({m}, w.Wrap([](server::RequestCtx& ctx) {
                   ctx.set_route("/x");
                   ctx.SetBody("x");
-                }));
+                })));
   testing::RawConn c = ts.Connect();
-  for (int i = 0; i < kWarm + kMeasured; ++i) {
+  for (int i = 0; i < w.total(); ++i) {
     ASSERT_TRUE(c.Send(Get("/x")));
     ASSERT_EQ(server::ReadReply(c).status, 200);
   }
-  EXPECT_EQ(end - start, 0u)
-      << "allocations over " << kMeasured << " counted requests";
+  EXPECT_EQ(w.allocations(), 0u) << "allocations over 1,000 counted requests";
 }
 
 }  // namespace

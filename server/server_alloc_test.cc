@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 
+#include "server/alloc_window.h"
 #include "server/middleware.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
@@ -25,67 +26,40 @@ namespace {
 constexpr int kWarm = 500;
 constexpr int kMeasured = 2000;
 
-struct Probe {
-  int n = 0;  // loop thread only
-  std::atomic<uint64_t> start{0};
-  std::atomic<uint64_t> end{0};
-  std::atomic<uint64_t> bytes{0};
-  uint64_t start_bytes = 0;
-  std::atomic<uint64_t> at_first{0};
-
-  Handler handler() {
-    return [this](RequestCtx& ctx) {
-      ++n;
-      if (n == 1) {
-        at_first = testing::ThreadAllocations();
-      }
-      if (n == kWarm) {
-        start = testing::ThreadAllocations();
-        start_bytes = testing::ThreadAllocatedBytes();
-      } else if (n == kWarm + kMeasured) {
-        end = testing::ThreadAllocations();
-        bytes = testing::ThreadAllocatedBytes() - start_bytes;
-      }
-      ctx.SetContentType("text/plain");
-      ctx.SetBody("Hello, World!");
-    };
-  }
-};
-
 TEST(ServerAllocTest, KeepAliveRequestsAllocateNothingOnceWarm) {
-  Probe p;
-  TestServer ts({}, p.handler());
+  AllocationWindow p(kWarm, kMeasured);
+  TestServer ts({}, p.Wrap());
   testing::RawConn c = ts.Connect();
   const std::string req = Get("/plaintext", "User-Agent: alloc-test\r\n");
   for (int i = 0; i < kWarm + kMeasured; ++i) {
     ASSERT_TRUE(c.Send(req));
     ASSERT_EQ(ReadReply(c).status, 200) << i;
   }
-  EXPECT_EQ(p.end.load() - p.start.load(), 0u)
+  EXPECT_EQ(p.allocations(), 0u)
       << "allocations on the loop thread over " << kMeasured
-      << " keep-alive requests (" << p.bytes.load() << " bytes)";
+      << " keep-alive requests (" << p.bytes() << " bytes)";
 }
 
 // A middleware with nothing to do for a request costs no allocation.
 TEST(ServerAllocTest, IdleMiddlewareAllocatesNothingOnceWarm) {
   class Idle : public Middleware {};
-  Probe p;
-  TestServer ts({}, Wrap({std::make_shared<Idle>(), std::make_shared<Idle>()},
-                         p.handler()));
+  AllocationWindow p(kWarm, kMeasured);
+  TestServer ts(
+      {}, Wrap({std::make_shared<Idle>(), std::make_shared<Idle>()}, p.Wrap()));
   testing::RawConn c = ts.Connect();
   const std::string req = Get("/plaintext");
   for (int i = 0; i < kWarm + kMeasured; ++i) {
     ASSERT_TRUE(c.Send(req));
     ASSERT_EQ(ReadReply(c).status, 200) << i;
   }
-  EXPECT_EQ(p.end.load() - p.start.load(), 0u)
+  EXPECT_EQ(p.allocations(), 0u)
       << "allocations on the loop thread over " << kMeasured
-      << " requests through two middleware (" << p.bytes.load() << " bytes)";
+      << " requests through two middleware (" << p.bytes() << " bytes)";
 }
 
 TEST(ServerAllocTest, PipelinedRequestsAllocateNothingOnceWarm) {
-  Probe p;
-  TestServer ts({}, p.handler());
+  AllocationWindow p(kWarm, kMeasured);
+  TestServer ts({}, p.Wrap());
   testing::RawConn c = ts.Connect();
   std::string batch;
   for (int i = 0; i < 16; ++i) {
@@ -97,9 +71,9 @@ TEST(ServerAllocTest, PipelinedRequestsAllocateNothingOnceWarm) {
       ASSERT_EQ(ReadReply(c).status, 200);
     }
   }
-  EXPECT_EQ(p.end.load() - p.start.load(), 0u)
+  EXPECT_EQ(p.allocations(), 0u)
       << "allocations on the loop thread over " << kMeasured
-      << " pipelined requests (" << p.bytes.load() << " bytes)";
+      << " pipelined requests (" << p.bytes() << " bytes)";
 }
 
 // The same over TLS 1.3: the server's record layer opens each request
@@ -107,10 +81,10 @@ TEST(ServerAllocTest, PipelinedRequestsAllocateNothingOnceWarm) {
 // ciphertext buffer is the worker's, lent to the connection while served.
 TEST(ServerAllocTest, HttpsKeepAliveRequestsAllocateNothingOnceWarm) {
   ASSERT_TRUE(testing::CountsOpenSsl()) << "OpenSSL allocated before";
-  Probe p;
+  AllocationWindow p(kWarm, kMeasured);
   ServerOptions o;
   o.tls = TestServerTls();
-  TestServer ts(std::move(o), p.handler());
+  TestServer ts(std::move(o), p.Wrap());
   auto client_tls =
       tls::Context::MakeClient({.ca_pem = testing::SharedTestPki().ca});
   ASSERT_TRUE(client_tls.ok());
@@ -141,10 +115,10 @@ TEST(ServerAllocTest, HttpsKeepAliveRequestsAllocateNothingOnceWarm) {
     }
   }
   EXPECT_EQ(ts.server().stats().tls_handshakes, 1u);
-  EXPECT_GT(p.at_first.load(), 0u) << "the handshake allocated";
-  EXPECT_EQ(p.end.load() - p.start.load(), 0u)
+  EXPECT_GT(p.before_first(), 0u) << "the handshake allocated";
+  EXPECT_EQ(p.allocations(), 0u)
       << "allocations on the loop thread over " << kMeasured
-      << " HTTPS keep-alive requests (" << p.bytes.load() << " bytes)";
+      << " HTTPS keep-alive requests (" << p.bytes() << " bytes)";
 }
 
 }  // namespace

@@ -1,12 +1,13 @@
 // File: middleware/internal/fields.h
 //
-// Header-field helpers the middleware share (not an API): list fields
-// (RFC 9110 §5.6.1) read across every line, and Vary grown without
-// duplicates.
+// Helpers the middleware share (not an API): list fields (RFC 9110 §5.6.1)
+// read across every line, Vary grown without duplicates, and a request's
+// elapsed time kept in a middleware's state word.
 
 #ifndef BRISK_MIDDLEWARE_INTERNAL_FIELDS_H_
 #define BRISK_MIDDLEWARE_INTERNAL_FIELDS_H_
 
+#include <cstdint>
 #include <string_view>
 
 #include "http/header_fields.h"
@@ -29,6 +30,11 @@ bool ListHas(const http::HeaderFields& fields, std::string_view name,
 // Adds `token` to the response's Vary unless it is there already or Vary
 // is "*".
 void AddVary(http::ResponseHeader& h, std::string_view token);
+
+// The request's start (a steady clock) into a middleware's state word, at
+// OnRequest; the nanoseconds since, at OnDone.
+void StartClock(void*& state);
+int64_t ElapsedNs(void* state);
 
 // --- Implementation ---
 
