@@ -10,9 +10,11 @@
 // never suspends) or `suspend` (a coroutine that suspends once per request
 // on a zero-length Sleep before answering). --body-file answers with a
 // file's bytes instead of "Hello, World!" (read once at start, its
-// Content-Type from its name), and --compress compresses what is
-// answered (off by default; see tools/serve.h) — the compression
-// benchmark's server.
+// Content-Type from its name). The middleware, each off by default (flags
+// in tools/serve.h): --compress compresses answers and decodes compressed
+// request bodies, --access-log logs each request, --metrics counts them
+// and serves the Prometheus page at /metrics — the middleware benchmarks'
+// server.
 //
 // SIGINT or SIGTERM shuts down gracefully (in-flight requests finish, 5 s
 // at most).
@@ -149,7 +151,9 @@ int main(int argc, char** argv) {
     chain.push_back(*access_log);
   }
   if (*compress) {
+    // Responses compressed, and compressed request bodies (/echo) decoded.
     chain.push_back(brisk::middleware::Compress::Create(**compress).value());
+    chain.push_back(std::make_shared<brisk::middleware::Decompress>());
   }
   enum class Mode { kSync, kCoroutine, kSuspend };
   const Mode m = mode == "sync"        ? Mode::kSync
