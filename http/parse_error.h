@@ -70,6 +70,9 @@ enum class ParseError : uint8_t {
   // The connection closed before the body was complete.
   kTruncatedBody,
 };
+// How many ParseError values there are (for tables indexed by them).
+inline constexpr size_t kParseErrorCount =
+    static_cast<size_t>(ParseError::kTruncatedBody) + 1;
 
 // Whether parsing finished, needs more bytes, or failed.
 enum class ParseStatus : uint8_t { kDone, kIncomplete, kError };

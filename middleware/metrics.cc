@@ -8,6 +8,7 @@
 #include <map>
 #include <utility>
 
+#include "http/parse_error.h"
 #include "middleware/internal/fields.h"
 
 namespace brisk::middleware {
@@ -329,12 +330,40 @@ std::string Metrics::Scrape() const {
       "per-IP limit (429).",
       {{"reason=\"limit\"", [](const Stats& s) { return s.refused; }},
        {"reason=\"per_ip\"", [](const Stats& s) { return s.refused_per_ip; }}});
-  family("counter", "server_parse_errors_total",
-         "Requests answered 4xx/5xx for bad input.",
-         {{nullptr, [](const Stats& s) { return s.parse_errors; }}});
-  family("counter", "server_timeouts_total",
-         "Header, body, idle, write and handler timeouts.",
-         {{nullptr, [](const Stats& s) { return s.timeouts; }}});
+  // Parse errors by kind: the kinds seen so far (the label is the kind's
+  // description; "none": a 408 or a refusal).
+  if (!stats.empty()) {
+    const std::string name = p + "server_parse_errors_total";
+    e.Family(name, "counter",
+             "Requests answered 4xx/5xx for bad input, by kind.");
+    for (const auto& [sl, st] : stats) {
+      for (size_t k = 0; k < http::kParseErrorCount; ++k) {
+        if (st.parse_errors_by_kind[k] == 0) {
+          continue;
+        }
+        const auto kind = static_cast<http::ParseError>(k);
+        std::string labels = sl;
+        labels += labels.empty() ? "" : ",";
+        labels += Exposition::Label("kind", kind == http::ParseError::kNone
+                                                ? "none"
+                                                : http::ToString(kind));
+        e.Sample(name, labels, static_cast<double>(st.parse_errors_by_kind[k]));
+      }
+    }
+  }
+  family("counter", "server_timeouts_total", "Timeouts, by phase.",
+         {{"phase=\"header\"",
+           [](const Stats& s) { return s.timeouts_by_phase.header; }},
+          {"phase=\"body\"",
+           [](const Stats& s) { return s.timeouts_by_phase.body; }},
+          {"phase=\"idle\"",
+           [](const Stats& s) { return s.timeouts_by_phase.idle; }},
+          {"phase=\"write\"",
+           [](const Stats& s) { return s.timeouts_by_phase.write; }},
+          {"phase=\"tls_handshake\"",
+           [](const Stats& s) { return s.timeouts_by_phase.tls_handshake; }},
+          {"phase=\"handler\"",
+           [](const Stats& s) { return s.timeouts_by_phase.handler; }}});
   family("counter", "server_handler_exceptions_total", "Handlers that threw.",
          {{nullptr, [](const Stats& s) { return s.handler_exceptions; }}});
   family("counter", "server_unsafe_responses_total",

@@ -128,6 +128,11 @@ TEST(MetricsTest, RoutesServersAndCollectorsOnOnePage) {
   EXPECT_NE(page.find("brisk_server_workers{server=\"front\",state=\"idle\"} "),
             std::string::npos)
       << page;
+  EXPECT_NE(
+      page.find(
+          "brisk_server_timeouts_total{server=\"front\",phase=\"header\"} 0"),
+      std::string::npos)
+      << page;
   EXPECT_TRUE(Has(page, "app_queue_depth 3")) << page;
   EXPECT_TRUE(Has(page, "app_jobs_total{kind=\"a\\\"b\\\\c\\nd\"} 42")) << page;
 }
@@ -154,6 +159,39 @@ TEST(MetricsTest, BackendClientsByHost) {
   EXPECT_TRUE(Has(
       page, "brisk_client_connections{host=\"" + host + "\",state=\"idle\"} 1"))
       << page;
+  EXPECT_EQ(Check(page), "ok") << page;
+}
+
+TEST(MetricsTest, ParseErrorsByKindAndTimeoutsByPhase) {
+  auto m = std::make_shared<Metrics>();
+  server::ServerOptions o;
+  o.header_read_timeout = absl::Milliseconds(100);
+  TestServer ts(o, server::Wrap({m}, Routes(m.get())));
+  m->AddServer(&ts.server());
+  EXPECT_EQ(
+      RoundTrip(ts.port(), "GET / HTTP/1.1\r\nHost: t\r\nBad Name: x\r\n\r\n")
+          .status,
+      400);
+  {
+    testing::RawConn slow = ts.Connect();
+    ASSERT_TRUE(slow.Send("GET / HTTP/1.1\r\n"));
+    EXPECT_TRUE(slow.ReadUntilClose());  // 408 after header_timeout
+  }
+  std::string page;
+  for (int i = 0; i < 100; ++i) {
+    page = m->Scrape();
+    if (page.find("phase=\"header\"} 1") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(Has(page, "brisk_server_timeouts_total{phase=\"header\"} 1"))
+      << page;
+  EXPECT_NE(page.find("brisk_server_parse_errors_total{kind=\""),
+            std::string::npos)
+      << page;
+  EXPECT_TRUE(Has(page, "brisk_server_parse_errors_total{kind=\"none\"} 1"))
+      << page;  // the 408
   EXPECT_EQ(Check(page), "ok") << page;
 }
 

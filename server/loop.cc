@@ -344,7 +344,7 @@ void Loop::OnReadable(Conn* c, const boost::system::error_code& ec) {
   Untrack(c);
   if (ec || stopping_) {
     if (c->timed_out) {
-      timeouts.Inc();
+      TimedOut(c->requests == 0 ? Phase::kHeader : Phase::kIdle);
     }
     CloseConn(c);
     return;
@@ -603,7 +603,7 @@ asio::awaitable<bool> Loop::FlushSlow(Session& s, Conn* c, size_t written) {
   wire.Reset();
   s.out.Reset();
   if (c->timed_out) {
-    timeouts.Inc();
+    TimedOut(Phase::kWrite);
   }
   co_return ok;
 }
@@ -768,7 +768,7 @@ asio::awaitable<Loop::HandshakeOutcome> Loop::Handshake(Session& s, Conn* c) {
     Untrack(c);
     if (wec || c->timed_out) {
       if (c->timed_out) {
-        timeouts.Inc();
+        TimedOut(Phase::kTlsHandshake);
       }
       tls_failures.Inc();
       co_return HandshakeOutcome::kFailed;
@@ -857,6 +857,7 @@ asio::awaitable<void> Loop::AnswerError(Session& s, Conn* c, int status,
                                         http::ParseError pe,
                                         std::string_view detail) {
   parse_errors.Inc();
+  parse_errors_by_kind[static_cast<size_t>(pe)].Inc();
   FillError(s.ctx.response_, status, pe, detail);
   bool keep = false;
   AppendChecked(s.ctx.response_, false, keep, 1, s.out);
@@ -1210,7 +1211,7 @@ asio::awaitable<void> Loop::RunTask(Session& s, Conn* c) {
     s.deadline.async_wait(
         [this, &s, gen = s.generation](const boost::system::error_code& ec) {
           if (!ec && s.generation == gen && s.task_running) {
-            timeouts.Inc();
+            TimedOut(Phase::kHandler);
             CancelTask(s, Session::Cancel::kTimeout);
           }
         });
@@ -1346,7 +1347,7 @@ asio::awaitable<absl::StatusOr<std::string_view>> Loop::ReadBodyPiece(
       s.body_failed = true;
       if (c->timed_out) {
         c->timed_out = false;
-        timeouts.Inc();
+        TimedOut(Phase::kBody);
         co_return absl::DeadlineExceededError("request body timeout");
       }
       CancelTask(s, Session::Cancel::kClientGone);
@@ -1427,7 +1428,7 @@ asio::awaitable<Loop::BodyOutcome> Loop::ReadBody(Session& s, Conn* c,
       if (!(co_await ReadMore(s, c, s.body_in,
                               NextDeadline(body_read_timeout_ns_, whole)))) {
         if (c->timed_out) {
-          timeouts.Inc();
+          TimedOut(Phase::kBody);
           c->timed_out = false;
           co_await AnswerError(s, c, 408, http::ParseError::kNone,
                                "request body timeout");
@@ -1591,7 +1592,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
           co_return;
         }
         if (c->timed_out) {
-          timeouts.Inc();
+          TimedOut(Phase::kHeader);
           c->timed_out = false;
           co_await AnswerError(s, c, 408, http::ParseError::kNone,
                                "request header timeout");

@@ -220,6 +220,19 @@ ServerStats Server::stats() const {
     st.tls_failures += loop->tls_failures.Get();
     st.bytes_read += loop->bytes_read.Get();
     st.bytes_written += loop->bytes_written.Get();
+    using Phase = server_internal::Loop::Phase;
+    auto phase = [&loop](Phase p) {
+      return loop->timeouts_by_phase[static_cast<size_t>(p)].Get();
+    };
+    st.timeouts_by_phase.header += phase(Phase::kHeader);
+    st.timeouts_by_phase.body += phase(Phase::kBody);
+    st.timeouts_by_phase.idle += phase(Phase::kIdle);
+    st.timeouts_by_phase.write += phase(Phase::kWrite);
+    st.timeouts_by_phase.tls_handshake += phase(Phase::kTlsHandshake);
+    st.timeouts_by_phase.handler += phase(Phase::kHandler);
+    for (size_t k = 0; k < http::kParseErrorCount; ++k) {
+      st.parse_errors_by_kind[k] += loop->parse_errors_by_kind[k].Get();
+    }
     const workerpool::WorkerPoolStats w = loop->worker_stats();
     st.workers_busy += w.busy;
     st.workers_idle += w.idle;

@@ -32,6 +32,7 @@
 #ifndef BRISK_SERVER_SERVER_H_
 #define BRISK_SERVER_SERVER_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -45,6 +46,7 @@
 #include "absl/time/time.h"
 #include "boost/asio/io_context.hpp"
 
+#include "http/parse_error.h"
 #include "server/options.h"
 #include "server/request_ctx.h"
 
@@ -135,8 +137,19 @@ struct ServerStats {
   uint64_t open_connections = 0;  // open now (idle ones included)
   uint64_t requests = 0;          // requests answered by the handler
   uint64_t parse_errors = 0;      // 4xx/5xx answered for bad input
-  // 408s, idle/read/write expiries and handler timeouts (503).
+  // 408s, idle/read/write expiries and handler timeouts (503); by phase
+  // below.
   uint64_t timeouts = 0;
+  struct Timeouts {
+    uint64_t header = 0;         // a request's header too slow (408)
+    uint64_t body = 0;           // a request's body too slow (408)
+    uint64_t idle = 0;           // no request on a connection in time
+    uint64_t write = 0;          // the client too slow to take a response
+    uint64_t tls_handshake = 0;  // a TLS handshake too slow
+    uint64_t handler = 0;        // a coroutine handler past its time (503)
+  } timeouts_by_phase;
+  // parse_errors by ParseError (http/parse_error.h), indexed by its value.
+  std::array<uint64_t, http::kParseErrorCount> parse_errors_by_kind{};
   uint64_t refused = 0;         // 503 (concurrency, max_connections)
   uint64_t refused_per_ip = 0;  // 429
   uint64_t handler_exceptions = 0;

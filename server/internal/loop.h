@@ -273,6 +273,23 @@ class Loop {
   Counter accepted, requests, parse_errors, timeouts, refused, refused_per_ip,
       handler_exceptions, hard_closed, unsafe_responses, accept_errors,
       tls_handshakes, tls_resumed, tls_failures, bytes_read, bytes_written;
+  // Timeouts by phase (ServerStats::Timeouts' order) and parse errors by
+  // kind; TimedOut counts both totals and phases.
+  enum class Phase : uint8_t {
+    kHeader,
+    kBody,
+    kIdle,
+    kWrite,
+    kTlsHandshake,
+    kHandler,
+    kCount
+  };
+  std::array<Counter, static_cast<size_t>(Phase::kCount)> timeouts_by_phase;
+  std::array<Counter, http::kParseErrorCount> parse_errors_by_kind;
+  void TimedOut(Phase p) {
+    timeouts.Inc();
+    timeouts_by_phase[static_cast<size_t>(p)].Inc();
+  }
   // The worker pool's counts (any thread).
   workerpool::WorkerPoolStats worker_stats() const { return pool_.stats(); }
 
