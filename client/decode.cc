@@ -12,14 +12,9 @@
 
 namespace brisk::client {
 
-absl::Status DecodeBody(http::Response& resp,
-                        const compress::DecodeLimits& limits) {
-  http::ResponseHeader& h = resp.header();
-  // Every coding named, on every line, in the order applied.
-  constexpr size_t kMaxCodings = 4;
-  std::array<compress::Encoding, kMaxCodings> codings;
-  size_t n = 0;
-  const http::HeaderFields& f = h.fields();
+absl::StatusOr<ContentCodings> ParseContentEncoding(
+    const http::HeaderFields& f) {
+  ContentCodings c;
   for (int i = f.Find("Content-Encoding"); i >= 0;
        i = f.Find("Content-Encoding", static_cast<size_t>(i) + 1)) {
     std::string_view v = f[static_cast<size_t>(i)].value;
@@ -39,12 +34,24 @@ absl::Status DecodeBody(http::Response& resp,
       if (*e == compress::Encoding::kIdentity) {
         continue;
       }
-      if (n == kMaxCodings) {
+      if (c.size == ContentCodings::kMax) {
         return absl::InvalidArgumentError("more than 4 content codings");
       }
-      codings[n++] = *e;
+      c.items[c.size++] = *e;
     }
   }
+  return c;
+}
+
+absl::Status DecodeBody(http::Response& resp,
+                        const compress::DecodeLimits& limits) {
+  http::ResponseHeader& h = resp.header();
+  absl::StatusOr<ContentCodings> parsed = ParseContentEncoding(h.fields());
+  if (!parsed.ok()) {
+    return parsed.status();
+  }
+  const size_t n = parsed->size;
+  const auto& codings = parsed->items;
   if (n == 0 || resp.body().empty()) {
     return absl::OkStatus();
   }

@@ -20,7 +20,12 @@
 #ifndef BRISK_CLIENT_DECODE_H_
 #define BRISK_CLIENT_DECODE_H_
 
+#include <array>
+#include <cstddef>
+#include <string_view>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 #include "compress/compress.h"
 #include "http/message.h"
@@ -29,6 +34,18 @@ namespace brisk::client {
 
 // What a decompressing client asks for.
 inline constexpr std::string_view kAcceptEncoding = "zstd, br, gzip, deflate";
+
+// The content codings a message's Content-Encoding lists (RFC 9110 §8.4),
+// over every line as one list, in the order they were applied; identity
+// and empty items are skipped.
+struct ContentCodings {
+  static constexpr size_t kMax = 4;
+  std::array<compress::Encoding, kMax> items{};
+  size_t size = 0;
+};
+// InvalidArgument for a coding //compress does not know, or more than kMax.
+[[nodiscard]] absl::StatusOr<ContentCodings> ParseContentEncoding(
+    const http::HeaderFields& fields);
 
 // Replaces `resp`'s body with its decoded form, removes Content-Encoding
 // and sets Content-Length. Several codings ("gzip, br") are undone in

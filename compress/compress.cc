@@ -631,6 +631,17 @@ void Decoder::Start(const DecodeLimits& limits) {
 }
 
 absl::Status Decoder::Write(std::string_view in, bytes::ByteBuffer& out) {
+  return Run(in, out, nullptr);
+}
+
+absl::Status Decoder::WriteTo(std::string_view in,
+                              absl::FunctionRef<bool(std::string_view)> sink) {
+  step_.Reset();
+  return Run(in, step_, &sink);
+}
+
+absl::Status Decoder::Run(std::string_view in, bytes::ByteBuffer& out,
+                          absl::FunctionRef<bool(std::string_view)>* sink) {
   if (failed_) {
     return absl::FailedPreconditionError("the stream already failed");
   }
@@ -674,6 +685,13 @@ absl::Status Decoder::Write(std::string_view in, bytes::ByteBuffer& out) {
     // however the input was split.
     out.CommitAppend(written);
     out_total_ += written;
+    if (sink != nullptr && !out.empty()) {
+      const bool go_on = (*sink)(out.view());
+      out.Reset();
+      if (!go_on) {
+        return fail(absl::CancelledError("stopped by the sink"));
+      }
+    }
     if (!s.ok()) {
       return fail(std::move(s));
     }
@@ -734,7 +752,7 @@ void AcceptEncoding::AddLine(std::string_view value) {
     }
     const size_t semi = item.find(';');
     const std::string_view coding = bytes::TrimOws(item.substr(0, semi));
-    int q = 1000;
+    int q = -1;  // unset
     std::string_view params = semi == std::string_view::npos
                                   ? std::string_view()
                                   : item.substr(semi + 1);
@@ -744,8 +762,13 @@ void AcceptEncoding::AddLine(std::string_view value) {
       params = next == std::string_view::npos ? std::string_view()
                                               : params.substr(next + 1);
       if (p.size() >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
-        q = std::max(ParseQ(bytes::TrimOws(p.substr(2))), 0);
+        // A q given twice counts at its lowest (a refusal stays one).
+        const int this_q = std::max(ParseQ(bytes::TrimOws(p.substr(2))), 0);
+        q = q < 0 ? this_q : std::min(q, this_q);
       }
+    }
+    if (q < 0) {
+      q = 1000;
     }
     // Named twice: the lower weight (a refusal stays one).
     auto merge = [q](int16_t& w) {

@@ -44,6 +44,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -126,6 +127,12 @@ class Decoder {
   // Decodes `in`, a piece of the stream, appending to `out` (see the
   // file comment for the errors). After an error the stream is over.
   [[nodiscard]] absl::Status Write(std::string_view in, bytes::ByteBuffer& out);
+  // The same, handing the output to `sink` a step (at most 64 KiB) at a
+  // time instead of keeping it, so memory stays bounded however much one
+  // piece expands to (fetch --compressed writes a body out as it decodes
+  // it). `sink` returns false to stop: Cancelled.
+  [[nodiscard]] absl::Status WriteTo(
+      std::string_view in, absl::FunctionRef<bool(std::string_view)> sink);
   // The input ended: DataLoss when the stream did not.
   [[nodiscard]] absl::Status Finish();
 
@@ -144,8 +151,12 @@ class Decoder {
   virtual bool MoreMembers() const { return false; }
 
  private:
+  absl::Status Run(std::string_view in, bytes::ByteBuffer& out,
+                   absl::FunctionRef<bool(std::string_view)>* sink);
+
   Encoding encoding_;
   DecodeLimits limits_;
+  bytes::ByteBuffer step_;  // WriteTo's output of one step
   uint64_t in_total_ = 0;
   uint64_t out_total_ = 0;
   bool ended_ = false;   // the stream's end was decoded

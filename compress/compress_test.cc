@@ -10,6 +10,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -256,6 +257,38 @@ TEST_P(CodingTest, ReusedDecoderAllocatesNothing) {
       << Name(e) << ": allocations over 20 reused streams";
 }
 
+TEST(CompressTest, WriteToHandsOutBoundedSteps) {
+  // 1 GiB of zeros in brotli is a few KiB: one Write would hold it all.
+  auto enc = std::move(Encoder::Create(Encoding::kBrotli)).value();
+  bytes::ByteBuffer bomb;
+  ASSERT_TRUE(enc->Start(1).ok());
+  const std::string zeros(1 << 20, '\0');
+  for (int i = 0; i < 1024; ++i) {
+    ASSERT_TRUE(enc->Write(zeros, false, bomb).ok());
+  }
+  ASSERT_TRUE(enc->Finish(bomb).ok());
+  ASSERT_LT(bomb.size(), 1u << 20);  // a thousandth of what it decodes to
+  auto dec = std::move(Decoder::Create(Encoding::kBrotli)).value();
+  dec->Start({.max_output_bytes = UINT64_MAX, .max_ratio = 0});
+  uint64_t total = 0;
+  size_t largest = 0;
+  ASSERT_TRUE(dec->WriteTo(bomb.view(),
+                           [&](std::string_view step) {
+                             total += step.size();
+                             largest = std::max(largest, step.size());
+                             return true;
+                           })
+                  .ok());
+  EXPECT_TRUE(dec->Finish().ok());
+  EXPECT_EQ(total, uint64_t{1} << 30);
+  EXPECT_LE(largest, 64 * 1024u);
+  // A sink that stops ends the stream with Cancelled.
+  dec->Start({.max_output_bytes = UINT64_MAX, .max_ratio = 0});
+  EXPECT_EQ(
+      dec->WriteTo(bomb.view(), [](std::string_view) { return false; }).code(),
+      absl::StatusCode::kCancelled);
+}
+
 TEST(CompressTest, GzipMembersAndZstdFramesFollowEachOther) {
   for (Encoding e : {Encoding::kGzip, Encoding::kZstd}) {
     const std::string two = Encode(e, "hello ") + Encode(e, "world");
@@ -428,7 +461,8 @@ TEST(AcceptEncodingTest, ChoosesAsRfc9110Says) {
       {{"identity;q=0, gzip;q=0.5"}, Encoding::kGzip},
       {{"compress, x-gzip"}, Encoding::kGzip},
       {{" , ,gzip , "}, Encoding::kGzip},
-      {{"deflate"}, Encoding::kIdentity},  // not in this preference
+      {{"deflate"}, Encoding::kIdentity},         // not in this preference
+      {{"zstd;q=0;q=1, gzip"}, Encoding::kGzip},  // the lowest q counts
   };
   for (const AcceptCase& c : cases) {
     AcceptEncoding a;

@@ -109,14 +109,16 @@ TEST(CompressE2eTest, AStreamedCompressedResponseIsDecoded) {
 }
 
 TEST(CompressE2eTest, ABombFailsTheCallAtTheLimit) {
-  // 64 MiB of zeros, zstd-compressed by the server: a few KiB on the wire.
+  // 64 MiB of zeros, zstd-compressed by the server (past its default
+  // max_bytes): a few KiB on the wire.
   const std::string zeros(64 << 20, '\0');
-  server::TestServer ts({},
-                        server::Wrap({middleware::Compress::Create().value()},
-                                     [&zeros](server::RequestCtx& ctx) {
-                                       ctx.SetContentType("text/plain");
-                                       ctx.SetBody(zeros);
-                                     }));
+  server::TestServer ts(
+      {}, server::Wrap(
+              {middleware::Compress::Create({.max_bytes = 128 << 20}).value()},
+              [&zeros](server::RequestCtx& ctx) {
+                ctx.SetContentType("text/plain");
+                ctx.SetBody(zeros);
+              }));
   HostClientOptions o = To(ts.port(), true);
   o.decode_limits.max_output_bytes = 8 << 20;
   o.decode_limits.max_ratio = 0;

@@ -51,20 +51,58 @@ void AppendLogEscaped(bytes::ByteBuffer& out, std::string_view s) {
   }
 }
 
-// A JSON string's content: ", \ and control bytes escaped; bytes over 0x7f
-// as \u00XX, so every line is valid JSON whatever the client sent.
+// The length of the valid UTF-8 sequence at the start of `s` (RFC 3629:
+// no overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+size_t Utf8Sequence(std::string_view s) {
+  const auto b = [&s](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = b(0);
+  size_t n = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    lo = c == 0xE0 ? 0xA0 : 0x80;
+    hi = c == 0xED ? 0x9F : 0xBF;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    lo = c == 0xF0 ? 0x90 : 0x80;
+    hi = c == 0xF4 ? 0x8F : 0xBF;
+  } else {
+    return 0;
+  }
+  if (s.size() < n || b(1) < lo || b(1) > hi) {
+    return 0;
+  }
+  for (size_t i = 2; i < n; ++i) {
+    if (b(i) < 0x80 || b(i) > 0xBF) {
+      return 0;
+    }
+  }
+  return n;
+}
+
+// A JSON string's content: ", \ and control bytes escaped; valid UTF-8 as
+// it is; any other byte over 0x7e as \u00XX, so every line is valid JSON
+// whatever the client sent.
 void AppendJsonEscaped(bytes::ByteBuffer& out, std::string_view s) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
+  while (!s.empty()) {
+    const auto c = static_cast<unsigned char>(s[0]);
+    size_t take = 1;
     if (c == '"' || c == '\\') {
       out.Append('\\');
-      out.Append(ch);
+      out.Append(s[0]);
+    } else if (c >= 0x80 && (take = Utf8Sequence(s)) > 0) {
+      out.Append(s.substr(0, take));
     } else if (c < 0x20 || c >= 0x7f) {
+      take = 1;
       out.Append("\\u00");
       AppendHexByte(out, c);
     } else {
-      out.Append(ch);
+      out.Append(s[0]);
     }
+    s.remove_prefix(take);
   }
 }
 

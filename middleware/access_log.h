@@ -11,9 +11,13 @@
 //     A request never waits for the disk: when a thread's buffer passes
 //     `max_pending_bytes` (the disk cannot keep up), lines are dropped and
 //     counted (dropped()).
+//   - Requests the server refuses before any handler (a malformed header:
+//     400, 414, 431) are not logged: they reach no middleware; the server
+//     counts them (ServerStats::parse_errors_by_kind, /metrics).
 //   - Fields: the client's address, the time the request started, the
 //     request line (target escaped: quotes, backslashes, control and
-//     non-ASCII bytes as \xHH, so a hostile target cannot forge a line),
+//     non-ASCII bytes as \xHH, so a hostile target cannot forge a line;
+//     JSON lines keep valid UTF-8 and escape the rest),
 //     the status (499 when the client left before an answer, as nginx
 //     logs it), body bytes sent; combined adds Referer and User-Agent; JSON
 //     adds the duration in microseconds and the request id

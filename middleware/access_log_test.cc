@@ -124,7 +124,7 @@ TEST(AccessLogTest, JsonLinesAreValidJson) {
     TestServer ts({},
                   server::Wrap({std::make_shared<RequestId>(), log}, Hello()));
     RoundTrip(ts.port(), Get("/j",
-                             "User-Agent: q\"\\\xff\r\n"
+                             "User-Agent: q\"\\\xff \xc3\xa9\xed\xa0\x80\r\n"
                              "X-Request-Id: rid-1\r\n"));
   }
   log->Flush();
@@ -138,7 +138,8 @@ TEST(AccessLogTest, JsonLinesAreValidJson) {
   EXPECT_EQ(j["bytes"], 5);
   EXPECT_EQ(j["remote"], "127.0.0.1");
   EXPECT_EQ(j["request_id"], "rid-1");
-  EXPECT_EQ(j["user_agent"], "q\"\\\u00ff");
+  // Valid UTF-8 (é) as it is; a stray byte and a surrogate's bytes escaped.
+  EXPECT_EQ(j["user_agent"], "q\"\\\u00ff \u00e9\u00ed\u00a0\u0080");
   EXPECT_TRUE(j["duration_us"].is_number_unsigned());
   EXPECT_EQ(j["time"].get<std::string>().size(), 20u);  // 2026-12-03T19:20:00Z
 }

@@ -9,6 +9,7 @@
 
 #include "bytes/byte_buffer.h"
 #include "bytes/conv.h"
+#include "client/decode.h"
 #include "http/header_fields.h"
 #include "http/status_code.h"
 #include "middleware/internal/fields.h"
@@ -128,10 +129,13 @@ bool Compress::Eligible(server::RequestCtx& ctx, bool stream) const {
     return false;
   }
   if (stream) {
+    // A stream is compressed a piece at a time: only its stated length
+    // (if any) under min_bytes keeps it as it is.
     return h.content_length() < 0 ||
            static_cast<uint64_t>(h.content_length()) >= options_.min_bytes;
   }
-  return resp.body().size() >= options_.min_bytes;
+  return resp.body().size() >= options_.min_bytes &&
+         resp.body().size() <= options_.max_bytes;
 }
 
 bool Compress::Label(server::RequestCtx& ctx, Encoding e) const {
@@ -247,32 +251,34 @@ void Compress::OnDone(server::RequestCtx&, void*& state,
 bool Decompress::OnRequest(server::RequestCtx& ctx, void*&) const {
   http::Request& req = ctx.request();
   http::RequestHeader& h = req.header();
-  const std::string_view coding = bytes::TrimOws(h.Peek("Content-Encoding"));
-  if (coding.empty() || bytes::EqualsIgnoreCase(coding, "identity") ||
-      ctx.body_streamed()) {
+  if (!h.fields().Has("Content-Encoding") || ctx.body_streamed()) {
     return true;
   }
-  const std::optional<Encoding> e = compress::FromName(coding);
-  if (!e || *e == Encoding::kIdentity ||
-      h.fields().Find(
-          "Content-Encoding",
-          static_cast<size_t>(h.fields().Find("Content-Encoding")) + 1) >= 0 ||
-      coding.find(',') != std::string_view::npos) {
+  // Every Content-Encoding line, as one list (identity items skipped).
+  const absl::StatusOr<client::ContentCodings> codings =
+      client::ParseContentEncoding(h.fields());
+  if (!codings.ok() || codings->size > 1) {
     // Unknown, or several codings stacked: not decoded here.
-    ctx.Error(415, "unsupported Content-Encoding");
+    ctx.Error(415, "unsupported Content-Encoding\n");
     ctx.response().header().Set("Accept-Encoding", "gzip, deflate, br, zstd");
     return false;
   }
+  if (codings->size == 0 || req.body().empty()) {
+    return true;  // identity, or no body to decode
+  }
+  const Encoding e = codings->items[0];
   bytes::ByteBuffer& out = Scratch();
   out.Reset();
-  const absl::Status s = compress::DecodeAll(*e, req.body(), out, limits_);
+  const absl::Status s = compress::DecodeAll(e, req.body(), out, limits_);
   if (!s.ok()) {
     if (absl::IsResourceExhausted(s)) {
-      ctx.Error(413, "decoded request body too large");
+      ctx.Error(413, absl::StrCat("request body: ", s.message(), "\n"));
     } else {
-      ctx.Error(400, "bad request body: " + std::string(s.message()));
+      ctx.Error(400, absl::StrCat("request body is not valid ",
+                                  bytes::ToAbsl(compress::Name(e)), "\n"));
     }
     ctx.SetConnectionClose();
+    out.Release();  // a bomb's output is not kept for the next request
     return false;
   }
   std::swap(req.body_buffer(), out);

@@ -10,10 +10,10 @@
 //     the server's order among equals (default zstd, br, gzip: see
 //     compress/README.md for why). Each coding's level is an option.
 //   - Compressed: a body of a compressible type (CompressOptions::types)
-//     of at least `min_bytes`. Never: HEAD, 1xx/204/304, 206 or a
-//     Content-Range, a body that already has a Content-Encoding, a
-//     response with Cache-Control: no-transform, or a body the coding
-//     would not make smaller (sent as it is).
+//     of at least `min_bytes` and at most `max_bytes` (4 MiB). Never:
+//     HEAD, 1xx/204/304, 206 or a Content-Range, a body that already has
+//     a Content-Encoding, a response with Cache-Control: no-transform, or
+//     a body the coding would not make smaller (sent as it is).
 //   - Every response that could be compressed carries
 //     `Vary: Accept-Encoding` (added to the handler's Vary), whatever this
 //     client got, so caches keep the variants apart.
@@ -31,12 +31,18 @@
 //
 // Decompress (requests):
 //   - A buffered request body with Content-Encoding gzip, deflate, br or
-//     zstd is decoded before the handler, which sees the plain body; the
-//     Content-Encoding field is removed. Limits (DecodeLimits, 64 MiB and a
-//     200x ratio by default) answer 413; a corrupt body 400; a coding it
-//     does not know 415 with Accept-Encoding listing the ones it does (RFC
-//     9110 §15.5.16). A streamed body (ServerOptions::stream_request_body)
-//     is left as it is, its Content-Encoding with it.
+//     zstd (every line of the field read as one list) is decoded before
+//     the handler, which sees the plain body; the Content-Encoding field
+//     is removed. Limits answer 413: by default the decoded body may be as
+//     large as ServerOptions::max_request_body_size's default (4 MiB) and
+//     200 times its encoded size once over 1 MiB — set them to your server's
+//     (a compressed body must not buy more than a plain one). A corrupt
+//     body gets 400, a coding it does not know or several stacked 415 with
+//     Accept-Encoding listing the ones it does (RFC 9110 §15.5.16); an
+//     empty body is passed as it is. A streamed body
+//     (ServerOptions::stream_request_body) is left as it is, its
+//     Content-Encoding with it. The body has been read before any
+//     middleware runs, so an `Expect: 100-continue` was answered already.
 //
 // Thread-safety: one object serves every loop.
 //
@@ -73,6 +79,12 @@ struct CompressOptions {
   // hundred bytes at most, less than the CPU costs (nginx's gzip_min_length
   // is 20, Cloudflare and Akamai use about 1 KiB).
   size_t min_bytes = 1024;
+  // Larger buffered bodies are sent as they are: a body is compressed
+  // whole on its loop thread (a 30 MB body at br 4 holds the loop for a
+  // tenth of a second and a copy of its output per connection); stream
+  // big bodies instead (StreamWrite), which are compressed a piece at a
+  // time, or serve precompressed files (tools/fs.h).
+  size_t max_bytes = 4 << 20;
   // Media types compressed (compress::Compressible's syntax).
   std::vector<std::string> types = compress::DefaultCompressibleTypes();
 };
@@ -106,9 +118,15 @@ class Compress : public server::Middleware {
   mutable compress::EncoderPool encoders_;
 };
 
+// Decompress's default limits: 4 MiB decoded (ServerOptions'
+// max_request_body_size default), 200x.
+inline constexpr compress::DecodeLimits kRequestDecodeLimits = {
+    .max_output_bytes = 4 << 20};
+
 class Decompress : public server::Middleware {
  public:
-  explicit Decompress(compress::DecodeLimits limits = {}) : limits_(limits) {}
+  explicit Decompress(compress::DecodeLimits limits = kRequestDecodeLimits)
+      : limits_(limits) {}
 
   bool OnRequest(server::RequestCtx& ctx, void*& state) const override;
 

@@ -163,6 +163,15 @@ TEST(CompressTest, WhatIsNeverCompressed) {
   }
 }
 
+TEST(CompressTest, BodiesOverMaxBytesAreSentAsTheyAre) {
+  CompressOptions o;
+  o.max_bytes = 10000;
+  TestServer ts({}, server::Wrap({Make(o)}, Serve(testing::JsonLike(20000))));
+  Reply r = RoundTrip(ts.port(), Get("/", "Accept-Encoding: gzip\r\n"));
+  EXPECT_FALSE(r.Has("Content-Encoding"));
+  EXPECT_EQ(r.body, testing::JsonLike(20000));
+}
+
 TEST(CompressTest, IncompressibleBodyIsSentAsItIs) {
   std::string noise(4096, '\0');
   uint32_t x = 1;
@@ -374,6 +383,35 @@ TEST(DecompressTest, RequestBodiesAreDecodedBeforeTheHandler) {
   EXPECT_EQ(r.body, body + "||" + std::to_string(body.size()));
 }
 
+TEST(DecompressTest, EveryContentEncodingLineCountsAndEmptyBodiesPass) {
+  TestServer ts({}, server::Wrap({std::make_shared<Decompress>()}, EchoBody()));
+  const std::string body = testing::JsonLike(2000);
+  const std::string z = Encode(Encoding::kGzip, body);
+  // "identity" then "gzip" on two lines is "identity, gzip": gzip.
+  Reply r =
+      RoundTrip(ts.port(),
+                "POST /up HTTP/1.1\r\nHost: t\r\nContent-Encoding: identity\r\n"
+                "Content-Encoding: gzip\r\nContent-Length: " +
+                    std::to_string(z.size()) + "\r\n\r\n" + z);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, body + "||" + std::to_string(body.size()));
+  r = RoundTrip(ts.port(),
+                "POST /up HTTP/1.1\r\nHost: t\r\nContent-Encoding: \r\n"
+                "Content-Encoding: gzip\r\nContent-Length: " +
+                    std::to_string(z.size()) + "\r\n\r\n" + z);
+  EXPECT_EQ(r.body, body + "||" + std::to_string(body.size()));
+  // Two real codings on two lines are stacked: 415, as on one line.
+  r = RoundTrip(ts.port(),
+                "POST /up HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\n"
+                "Content-Encoding: br\r\nContent-Length: 2\r\n\r\nxx");
+  EXPECT_EQ(r.status, 415);
+  // No body: nothing to decode.
+  r = RoundTrip(ts.port(), Get("/", "Content-Encoding: gzip\r\n"));
+  EXPECT_EQ(r.status, 200);
+  r = RoundTrip(ts.port(), Post("gzip", ""));
+  EXPECT_EQ(r.status, 200);
+}
+
 TEST(DecompressTest, RefusalsAreTypedAnswers) {
   compress::DecodeLimits limits;
   limits.max_output_bytes = 1 << 20;
@@ -394,6 +432,16 @@ TEST(DecompressTest, RefusalsAreTypedAnswers) {
                                                std::string(64 << 20, '\0'))));
   EXPECT_EQ(r.status, 413);
   EXPECT_TRUE(r.Has("Connection"));
+  // By default a compressed body may not decode past the server's default
+  // body limit (4 MiB): it buys nothing a plain body would not get.
+  TestServer plain({},
+                   server::Wrap({std::make_shared<Decompress>()}, EchoBody()));
+  r = RoundTrip(plain.port(), Post("gzip", Encode(Encoding::kGzip,
+                                                  testing::JsonLike(5 << 20))));
+  EXPECT_EQ(r.status, 413);
+  r = RoundTrip(plain.port(), Post("gzip", Encode(Encoding::kGzip,
+                                                  testing::JsonLike(3 << 20))));
+  EXPECT_EQ(r.status, 200);
 }
 
 TEST(DecompressTest, SameAnswerAtEverySplit) {

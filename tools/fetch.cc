@@ -37,7 +37,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
 
-#include "bytes/byte_buffer.h"
 #include "bytes/conv.h"
 #include "client/client.h"
 #include "client/decode.h"
@@ -271,26 +270,29 @@ int main(int argc, char** argv) {
     head += "\r\n";
     return write(head);
   };
-  // --compressed: the body's decoder, made at its first piece.
+  // --compressed: the body's decoder, made at its first piece from every
+  // Content-Encoding line; its output goes out a step at a time, so memory
+  // stays flat however much the body expands.
   std::unique_ptr<brisk::compress::Decoder> decoder;
   bool decoder_checked = false;
   absl::Status decode_error;
-  brisk::bytes::ByteBuffer decoded;
   auto decode_and_write = [&](std::string_view piece) {
     if (!decoder_checked) {
       decoder_checked = true;
-      const std::string_view coding =
-          brisk::bytes::TrimOws(resp.header().Peek("Content-Encoding"));
-      if (!coding.empty() &&
-          !brisk::bytes::EqualsIgnoreCase(coding, "identity")) {
-        std::optional<brisk::compress::Encoding> e =
-            brisk::compress::FromName(coding);
-        if (!e) {
-          decode_error = absl::InvalidArgumentError(
-              "cannot decode Content-Encoding: " + std::string(coding));
-          return false;
-        }
-        decoder = std::move(brisk::compress::Decoder::Create(*e)).value();
+      absl::StatusOr<brisk::client::ContentCodings> codings =
+          brisk::client::ParseContentEncoding(resp.header().fields());
+      if (!codings.ok()) {
+        decode_error = codings.status();
+        return false;
+      }
+      if (codings->size > 1) {
+        decode_error = absl::UnimplementedError(
+            "cannot decode stacked content codings while streaming");
+        return false;
+      }
+      if (codings->size == 1) {
+        decoder = std::move(brisk::compress::Decoder::Create(codings->items[0]))
+                      .value();
         // As curl: no limit (the output is streamed, never held).
         decoder->Start({.max_output_bytes = UINT64_MAX, .max_ratio = 0});
       }
@@ -298,18 +300,13 @@ int main(int argc, char** argv) {
     if (decoder == nullptr) {
       return write(piece);
     }
-    // Small slices, so one slice's output stays small however well the
-    // body was compressed.
-    for (size_t at = 0; at < piece.size(); at += 1024) {
-      decoded.Reset();
-      if (absl::Status d = decoder->Write(piece.substr(at, 1024), decoded);
-          !d.ok()) {
+    if (absl::Status d = decoder->WriteTo(
+            piece, [&](std::string_view out) { return write(out); });
+        !d.ok()) {
+      if (!write_failed) {
         decode_error = d;
-        return false;
       }
-      if (!write(decoded.view())) {
-        return false;
-      }
+      return false;
     }
     return true;
   };

@@ -70,6 +70,15 @@ grep -q "corrupt" "$out/stderr" || fail "bad gzip: $(cat "$out/stderr")"
   fail "zeros: $(cat "$out/stderr")"
 [ "$(stat -c %s "$out/zeros")" -eq $((64 << 20)) ] || fail "zeros: $(stat -c %s "$out/zeros") bytes"
 [ "$(tail -n 1 "$out/rss")" -lt $limit ] || fail "zeros: peak RSS $(tail -n 1 "$out/rss") KiB (limit $limit)"
+# A brotli bomb (256 MiB of zeros) streams out in bounded memory; both
+# Content-Encoding lines are read.
+/usr/bin/time -f "%M" -o "$out/rss" "$fetch" --compressed -o "$out/bomb" "$url/br-bomb" 2>"$out/stderr" ||
+  fail "br bomb: $(cat "$out/stderr")"
+[ "$(stat -c %s "$out/bomb")" -eq $((256 << 20)) ] || fail "br bomb: $(stat -c %s "$out/bomb") bytes"
+[ "$(tail -n 1 "$out/rss")" -lt $limit ] || fail "br bomb: peak RSS $(tail -n 1 "$out/rss") KiB (limit $limit)"
+rm -f "$out/bomb"
+expect 0 --compressed "$url/identity-then-gzip"
+[ "$(cat "$out/stdout")" = "two lines" ] || fail "two Content-Encoding lines: $(head -c 50 "$out/stdout" | od -c | head -2)"
 expect 47 -L --max-redirs 3 "$url/loop"
 grep -q "too many redirects" "$out/stderr" || fail "47 message: $(cat "$out/stderr")"
 expect 28 --timeout 0.3 "$url/slow"

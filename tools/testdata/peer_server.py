@@ -10,6 +10,8 @@ Prints "port N" on stdout, then serves until killed (over TLS with
   /gzip      "hello compressed" x 1000, gzip when asked for it
   /bad-gzip  Content-Encoding: gzip on bytes that are not gzip
   /zeros     64 MiB of zeros, gzip (about 64 KiB on the wire)
+  /br-bomb   256 MiB of zeros, brotli
+  /identity-then-gzip  Content-Encoding on two lines: identity, gzip
 """
 import gzip
 import http.server
@@ -61,6 +63,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif self.path == "/zeros":
             self.reply(200, gzip.compress(b"\0" * (64 << 20), 1),
                        [("Content-Encoding", "gzip")])
+        elif self.path == "/br-bomb":
+            # 256 MiB of zeros in brotli: a few hundred KiB.
+            import brotli
+            self.reply(200, brotli.compress(b"\0" * (256 << 20), quality=1),
+                       [("Content-Encoding", "br")])
+        elif self.path == "/identity-then-gzip":
+            self.reply(200, gzip.compress(b"two lines\n"),
+                       [("Content-Encoding", "identity"),
+                        ("Content-Encoding", "gzip")])
         elif self.path == "/loop":
             self.reply(302, b"", [("Location", "/loop")])
         elif self.path == "/slow":
