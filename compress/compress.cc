@@ -2,6 +2,7 @@
 
 #include <brotli/decode.h>
 #include <brotli/encode.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -110,6 +111,7 @@ class ZlibEncoder final : public Encoder {
     if (init_) {
       deflateEnd(&z_);
     }
+    libdeflate_free_compressor(whole_);
   }
 
   absl::Status Start(int level, uint64_t) override {
@@ -144,6 +146,35 @@ class ZlibEncoder final : public Encoder {
   }
   absl::Status Finish(bytes::ByteBuffer& out) override {
     return Run({}, Z_FINISH, out);
+  }
+
+  absl::Status CompressWhole(int level, std::string_view in,
+                             bytes::ByteBuffer& out) override {
+    if (absl::Status s = CheckLevel(encoding(), level); !s.ok()) {
+      return s;
+    }
+    if (whole_ == nullptr || whole_level_ != level) {
+      libdeflate_free_compressor(whole_);
+      whole_ = libdeflate_alloc_compressor(level);
+      whole_level_ = level;
+      if (whole_ == nullptr) {
+        return absl::InternalError("libdeflate_alloc_compressor failed");
+      }
+    }
+    const bool gzip = encoding() == Encoding::kGzip;
+    const size_t bound =
+        gzip ? libdeflate_gzip_compress_bound(whole_, in.size())
+             : libdeflate_zlib_compress_bound(whole_, in.size());
+    char* dst = out.PrepareAppend(bound);
+    const size_t n = gzip ? libdeflate_gzip_compress(whole_, in.data(),
+                                                     in.size(), dst, bound)
+                          : libdeflate_zlib_compress(whole_, in.data(),
+                                                     in.size(), dst, bound);
+    if (n == 0) {
+      return absl::InternalError("libdeflate failed");
+    }
+    out.CommitAppend(n);
+    return absl::OkStatus();
   }
 
  private:
@@ -188,6 +219,9 @@ class ZlibEncoder final : public Encoder {
   z_stream z_{};
   bool init_ = false;
   int level_ = -1;
+  // CompressWhole's compressor, kept for its level.
+  libdeflate_compressor* whole_ = nullptr;
+  int whole_level_ = -1;
 };
 
 class BrotliEncoder final : public Encoder {
@@ -597,15 +631,20 @@ absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(Encoding e) {
   return absl::InvalidArgumentError("identity has no encoder");
 }
 
+absl::Status Encoder::CompressWhole(int level, std::string_view in,
+                                    bytes::ByteBuffer& out) {
+  if (absl::Status s = Start(level, in.size()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Write(in, /*flush=*/false, out); !s.ok()) {
+    return s;
+  }
+  return Finish(out);
+}
+
 absl::Status CompressAll(Encoder& enc, int level, std::string_view in,
                          bytes::ByteBuffer& out) {
-  if (absl::Status s = enc.Start(level, in.size()); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = enc.Write(in, /*flush=*/false, out); !s.ok()) {
-    return s;
-  }
-  return enc.Finish(out);
+  return enc.CompressWhole(level, in, out);
 }
 
 absl::StatusOr<std::unique_ptr<Decoder>> Decoder::Create(Encoding e) {
@@ -893,6 +932,10 @@ absl::StatusOr<EncoderPool::Handle> EncoderPool::Acquire(Encoding e, int level,
     return s;
   }
   return h;
+}
+
+EncoderPool::Handle EncoderPool::Take(Encoding e) {
+  return pools_[static_cast<size_t>(e)]->Acquire();
 }
 
 void EncoderPool::Release(Encoder* enc) {

@@ -1,7 +1,8 @@
 // File: compress/compress.h
 //
-// HTTP content codings (RFC 9110 §8.4.1): gzip and deflate through zlib,
-// br through Google's brotli, zstd through Meta's zstd — the libraries
+// HTTP content codings (RFC 9110 §8.4.1): gzip and deflate through zlib
+// (streams) and libdeflate (whole buffers), br through Google's brotli,
+// zstd through Meta's zstd — the libraries
 // themselves (Debian's), with brisk adding only what HTTP needs around them:
 //
 //   - Encoder: one compressed stream at a time, reused for the next (its
@@ -89,6 +90,13 @@ class Encoder {
                                            bytes::ByteBuffer& out) = 0;
   // Ends the stream: appends what is left and the trailer.
   [[nodiscard]] virtual absl::Status Finish(bytes::ByteBuffer& out) = 0;
+  // `in` as one whole stream at `level`, appended to `out`: Start, Write
+  // and Finish, or a faster path for a buffer known whole (gzip and
+  // deflate use libdeflate's one-shot compressor, about twice zlib's speed
+  // for the same format). What CompressAll calls.
+  [[nodiscard]] virtual absl::Status CompressWhole(int level,
+                                                   std::string_view in,
+                                                   bytes::ByteBuffer& out);
 
  protected:
   explicit Encoder(Encoding e) : encoding_(e) {}
@@ -215,6 +223,8 @@ class EncoderPool {
   // a bad level).
   [[nodiscard]] absl::StatusOr<Handle> Acquire(Encoding e, int level,
                                                uint64_t size_hint = 0);
+  // An encoder of `e` (identity: none) to Start or CompressWhole.
+  Handle Take(Encoding e);
   // Gives back an encoder taken with Handle::Detach().
   void Release(Encoder* enc);
 

@@ -179,23 +179,19 @@ void Compress::OnResponse(server::RequestCtx& ctx, void*&) const {
   if (e == Encoding::kIdentity) {
     return;
   }
-  absl::StatusOr<compress::EncoderPool::Handle> enc =
-      encoders_.Acquire(e, LevelOf(e), resp.body().size());
-  if (!enc.ok()) {
-    return;  // sent as it is
-  }
+  compress::EncoderPool::Handle enc = encoders_.Take(e);
   bytes::ByteBuffer& out = Scratch();
   out.Reset();
-  if (!(*enc)->Write(resp.body(), /*flush=*/false, out).ok() ||
-      !(*enc)->Finish(out).ok() || out.size() >= resp.body().size()) {
+  if (!enc->CompressWhole(LevelOf(e), resp.body(), out).ok() ||
+      out.size() >= resp.body().size()) {
     return;  // no smaller: sent as it is
   }
   if (!Label(ctx, e)) {
     return;  // 304
   }
-  // The compressed body takes the response's buffer's place; the old
-  // buffer becomes this thread's scratch space.
-  std::swap(resp.body_buffer(), out);
+  // Copied into the response's own buffer (a few KiB): each buffer keeps
+  // its capacity, so neither the scratch space nor the body's allocates.
+  resp.body_buffer().Assign(out.view());
   resp.header().Set("Content-Encoding", compress::Name(e));
 }
 
