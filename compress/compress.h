@@ -14,7 +14,9 @@
 //     output is produced in bounded steps and stops at
 //     DecodeLimits::max_output_bytes, or when the output grows faster than
 //     max_ratio times the input, with ResourceExhausted; memory stays
-//     bounded by the limit (plus one step) however the input was made.
+//     bounded by about twice the limit (the output buffer doubles as it
+//     grows) however the input was made — or by one 64 KiB step with
+//     WriteTo.
 //     zstd windows over 8 MiB are refused (RFC 9659 §3), so a frame cannot
 //     make the decoder allocate more.
 //   - AcceptEncoding: the client's Accept-Encoding with its q-values, and

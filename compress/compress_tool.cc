@@ -5,8 +5,9 @@
 //       PIECE > 0: the input is written PIECE bytes at a time, each with a
 //       flush, and the output's size after each flush goes to stderr, one
 //       number per line (where a reader may stop and decode).
-//   compress_tool decode CODING [MAX_OUTPUT_BYTES]
-//       exit 3 when a limit stopped it, 2 for any other error.
+//   compress_tool decode CODING [MAX_OUTPUT_BYTES [MAX_RATIO]]
+//       (DecodeLimits; a ratio of 0 is none) exit 3 when a limit stopped
+//       it, 2 for any other error.
 
 #include <cstdio>
 #include <cstdlib>
@@ -70,6 +71,10 @@ int main(int argc, char** argv) {
     brisk::compress::DecodeLimits limits;
     if (argc > 3) {
       limits.max_output_bytes = std::strtoull(argv[3], nullptr, 10);
+    }
+    if (argc > 4) {
+      limits.max_ratio =
+          static_cast<uint32_t>(std::strtoul(argv[4], nullptr, 10));
     }
     absl::Status s = brisk::compress::DecodeAll(*e, in, out, limits);
     if (!s.ok()) {
