@@ -980,18 +980,11 @@ void Loop::EndResponse(Session& s) {
     return;
   }
   if (s.cancel_reason == Session::Cancel::kTimeout && !st.streaming) {
-    // The task ran out of time before answering: 503, then the
-    // connection ends (whatever the task left unread stays unread).
+    // The task ran out of time before answering: its response becomes a
+    // 503, written below as any response is; keep is already off, so the
+    // connection ends after it (whatever the task left unread stays).
     FillError(resp, 503, http::ParseError::kNone, "handler timeout");
-    ResponseHooks(s);
-    AppendChecked(resp, st.head, st.keep, s.ctx.request_.header().http_minor(),
-                  s.out);
-    st.status = resp.status_code();
-    st.streamed = st.head ? 0 : resp.body().size();
-    st.complete = true;
-    return;
-  }
-  if (s.cancel_reason != Session::Cancel::kNone) {
+  } else if (s.cancel_reason != Session::Cancel::kNone) {
     // The client left (or the server is hard-closing): nothing made up is
     // sent, neither a response the handler did not finish nor the end of a
     // stream it cut short.
