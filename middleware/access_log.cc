@@ -25,8 +25,6 @@ struct AccessLog::Slot {
 
 namespace {
 
-std::atomic<uint64_t> next_log_id{1};
-
 void AppendHexByte(bytes::ByteBuffer& out, unsigned char c) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   out.Append(kHex[c >> 4]);
@@ -179,10 +177,13 @@ absl::StatusOr<std::shared_ptr<AccessLog>> AccessLog::Create(
 }
 
 AccessLog::AccessLog(AccessLogOptions options, int fd, bool own_fd)
-    : options_(std::move(options)),
-      id_(next_log_id.fetch_add(1)),
-      fd_(fd),
-      own_fd_(own_fd) {
+    : options_(std::move(options)), fd_(fd), own_fd_(own_fd), slots_([this] {
+        auto slot = std::make_unique<Slot>();
+        // Room for twice what wakes the writer: the buffer does not grow
+        // while the writer keeps up.
+        slot->buf.Reserve(2 * options_.buffer_bytes);
+        return slot;
+      }) {
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -199,28 +200,6 @@ AccessLog::~AccessLog() {
   }
 }
 
-AccessLog::Slot& AccessLog::ThreadSlot() const {
-  // This thread's slot of each log it has written to, by the log's id (an
-  // address could be reused by a later log).
-  thread_local std::vector<std::pair<uint64_t, Slot*>> mine;
-  for (const auto& [id, slot] : mine) {
-    if (id == id_) {
-      return *slot;
-    }
-  }
-  auto slot = std::make_unique<Slot>();
-  // Room for twice what wakes the writer: the buffer does not grow while
-  // the writer keeps up.
-  slot->buf.Reserve(2 * options_.buffer_bytes);
-  Slot* raw = slot.get();
-  {
-    std::lock_guard<std::mutex> lock(slots_mu_);
-    slots_.push_back(std::move(slot));
-  }
-  mine.emplace_back(id_, raw);
-  return *raw;
-}
-
 bool AccessLog::OnRequest(server::RequestCtx&, void*& state) const {
   // The start, for the duration (a steady clock, in the state word).
   middleware_internal::StartClock(state);
@@ -233,7 +212,7 @@ void AccessLog::OnDone(server::RequestCtx& ctx, void*& state,
       static_cast<uint64_t>(middleware_internal::ElapsedNs(state)) / 1000;
   const http::RequestHeader& h = ctx.request().header();
   const int status = outcome.status != 0 ? outcome.status : 499;
-  Slot& slot = ThreadSlot();
+  Slot& slot = slots_.Get();
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(slot.mu);
@@ -303,13 +282,10 @@ void AccessLog::OnDone(server::RequestCtx& ctx, void*& state,
 
 void AccessLog::Drain() {
   std::lock_guard<std::mutex> drain(drain_mu_);
+  // The list is copied: writing (a stuck disk) must not hold the lock a
+  // new thread's first line takes.
   std::vector<Slot*> slots;
-  {
-    std::lock_guard<std::mutex> lock(slots_mu_);
-    for (const std::unique_ptr<Slot>& s : slots_) {
-      slots.push_back(s.get());
-    }
-  }
+  slots_.ForEach([&slots](Slot& s) { slots.push_back(&s); });
   for (Slot* s : slots) {
     {
       std::lock_guard<std::mutex> lock(s->mu);

@@ -47,6 +47,7 @@
 #include "absl/time/time.h"
 
 #include "bytes/byte_buffer.h"
+#include "middleware/internal/per_thread.h"
 #include "server/middleware.h"
 
 namespace brisk::middleware {
@@ -86,17 +87,15 @@ class AccessLog : public server::Middleware {
  private:
   struct Slot;
   AccessLog(AccessLogOptions options, int fd, bool own_fd);
-  Slot& ThreadSlot() const;
   void WriterLoop();
   // Takes every slot's bytes and writes them.
   void Drain();
 
   const AccessLogOptions options_;
-  const uint64_t id_;  // tells this log's thread slots from another's
   const int fd_;
   const bool own_fd_;
-  mutable std::mutex slots_mu_;
-  mutable std::vector<std::unique_ptr<Slot>> slots_;
+  // Each loop thread's buffer.
+  mutable middleware_internal::PerThread<Slot> slots_;
   mutable std::atomic<uint64_t> dropped_{0};
   std::mutex drain_mu_;  // one Drain at a time; guards spare_
   bytes::ByteBuffer spare_;

@@ -36,8 +36,6 @@ struct Metrics::Shard {
 
 namespace {
 
-std::atomic<uint64_t> next_metrics_id{1};
-
 void Bump(std::atomic<uint64_t>& a, uint64_t d = 1) {
   a.store(a.load(std::memory_order_relaxed) + d, std::memory_order_relaxed);
 }
@@ -136,7 +134,8 @@ std::string Exposition::Label(std::string_view name, std::string_view value) {
 }
 
 Metrics::Metrics(MetricsOptions options)
-    : options_(std::move(options)), id_(next_metrics_id.fetch_add(1)) {
+    : options_(std::move(options)),
+      shards_([this] { return std::make_unique<Shard>(options_.max_routes); }) {
   for (double b : options_.buckets) {
     bounds_ns_.push_back(static_cast<int64_t>(b * 1e9));
   }
@@ -155,23 +154,6 @@ void Metrics::AddClient(const client::HostClient* client, std::string host) {
 
 void Metrics::AddCollector(Collector c) {
   collectors_.push_back(std::move(c));
-}
-
-Metrics::Shard& Metrics::ThreadShard() const {
-  thread_local std::vector<std::pair<uint64_t, Shard*>> mine;
-  for (const auto& [id, shard] : mine) {
-    if (id == id_) {
-      return *shard;
-    }
-  }
-  auto shard = std::make_unique<Shard>(options_.max_routes);
-  Shard* raw = shard.get();
-  {
-    std::lock_guard<std::mutex> lock(shards_mu_);
-    shards_.push_back(std::move(shard));
-  }
-  mine.emplace_back(id_, raw);
-  return *raw;
 }
 
 Metrics::Series* Metrics::Find(Shard& shard, std::string_view route) const {
@@ -209,7 +191,7 @@ void Metrics::OnDone(server::RequestCtx& ctx, void*& state,
                      const server::ResponseOutcome& outcome) const {
   const int64_t dur = middleware_internal::ElapsedNs(state);
   const std::string_view route = ctx.route().empty() ? "none" : ctx.route();
-  Series* s = Find(ThreadShard(), route);
+  Series* s = Find(shards_.Get(), route);
   const size_t bucket = static_cast<size_t>(
       std::lower_bound(bounds_ns_.begin(), bounds_ns_.end(), dur) -
       bounds_ns_.begin());
@@ -230,24 +212,21 @@ std::string Metrics::Scrape() const {
     std::array<uint64_t, 6> classes{};
   };
   std::map<std::string, Totals> routes;
-  {
-    std::lock_guard<std::mutex> lock(shards_mu_);
-    for (const std::unique_ptr<Shard>& shard : shards_) {
-      const size_t n = shard->n.load(std::memory_order_acquire);
-      for (size_t i = 0; i < n; ++i) {
-        const Series* s = shard->series[i].load(std::memory_order_relaxed);
-        Totals& t = routes[s->route];
-        t.counts.resize(s->counts.size());
-        for (size_t b = 0; b < s->counts.size(); ++b) {
-          t.counts[b] += s->counts[b].load(std::memory_order_relaxed);
-        }
-        t.sum_ns += s->sum_ns.load(std::memory_order_relaxed);
-        for (size_t c = 0; c < t.classes.size(); ++c) {
-          t.classes[c] += s->classes[c].load(std::memory_order_relaxed);
-        }
+  shards_.ForEach([&routes](const Shard& shard) {
+    const size_t n = shard.n.load(std::memory_order_acquire);
+    for (size_t i = 0; i < n; ++i) {
+      const Series* s = shard.series[i].load(std::memory_order_relaxed);
+      Totals& t = routes[s->route];
+      t.counts.resize(s->counts.size());
+      for (size_t b = 0; b < s->counts.size(); ++b) {
+        t.counts[b] += s->counts[b].load(std::memory_order_relaxed);
+      }
+      t.sum_ns += s->sum_ns.load(std::memory_order_relaxed);
+      for (size_t c = 0; c < t.classes.size(); ++c) {
+        t.classes[c] += s->classes[c].load(std::memory_order_relaxed);
       }
     }
-  }
+  });
   static constexpr const char* kClass[] = {"none", "1xx", "2xx",
                                            "3xx",  "4xx", "5xx"};
   const std::string requests = p + "http_requests_total";

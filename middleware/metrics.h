@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "client/host_client.h"
+#include "middleware/internal/per_thread.h"
 #include "server/middleware.h"
 #include "server/server.h"
 
@@ -115,14 +116,12 @@ class Metrics : public server::Middleware {
  private:
   struct Series;
   struct Shard;
-  Shard& ThreadShard() const;
   Series* Find(Shard& shard, std::string_view route) const;
 
   const MetricsOptions options_;
   std::vector<int64_t> bounds_ns_;  // the buckets in nanoseconds
-  const uint64_t id_;
-  mutable std::mutex shards_mu_;
-  mutable std::vector<std::unique_ptr<Shard>> shards_;
+  // Each loop thread's series.
+  mutable middleware_internal::PerThread<Shard> shards_;
   std::vector<std::pair<const server::Server*, std::string>> servers_;
   std::vector<std::pair<const client::HostClient*, std::string>> clients_;
   std::vector<Collector> collectors_;
