@@ -63,6 +63,37 @@ std::string BoundText(double b) {
   return s;
 }
 
+// A sample of one row (a server, a client: its labels and stats) in one
+// variant (a state, a reason: a label, or none, and the value).
+template <typename S>
+struct Variant {
+  const char* label;  // `state="idle"`, or nullptr
+  uint64_t (*get)(const S&);
+};
+
+// A family with one sample per row and variant, the rows' samples together
+// (nothing when there is no row).
+template <typename S>
+void EmitRows(Exposition& e, const std::string& name, const char* type,
+              const char* help,
+              const std::vector<std::pair<std::string, S>>& rows,
+              std::initializer_list<Variant<S>> variants) {
+  if (rows.empty()) {
+    return;
+  }
+  e.Family(name, type, help);
+  for (const auto& [row_labels, st] : rows) {
+    for (const Variant<S>& v : variants) {
+      std::string labels = row_labels;
+      if (v.label != nullptr) {
+        labels += labels.empty() ? "" : ",";
+        labels += v.label;
+      }
+      e.Sample(name, labels, static_cast<double>(v.get(st)));
+    }
+  }
+}
+
 }  // namespace
 
 void Exposition::Family(std::string_view name, std::string_view type,
@@ -267,26 +298,9 @@ std::string Metrics::Scrape() const {
                        server->stats());
   }
   using Stats = server::ServerStats;
-  struct Variant {
-    const char* label;  // "state=\"active\"" style, or nullptr
-    uint64_t (*get)(const Stats&);
-  };
   auto family = [&](const char* type, const char* name, const char* help,
-                    std::initializer_list<Variant> variants) {
-    if (stats.empty()) {
-      return;
-    }
-    e.Family(p + name, type, help);
-    for (const auto& [sl, st] : stats) {
-      for (const Variant& v : variants) {
-        std::string labels = sl;
-        if (v.label != nullptr) {
-          labels += labels.empty() ? "" : ",";
-          labels += v.label;
-        }
-        e.Sample(p + name, labels, static_cast<double>(v.get(st)));
-      }
-    }
+                    std::initializer_list<Variant<Stats>> variants) {
+    EmitRows(e, p + name, type, help, stats, variants);
   };
   family("counter", "server_connections_accepted_total",
          "Connections accepted.",
@@ -378,26 +392,9 @@ std::string Metrics::Scrape() const {
     cstats.emplace_back(Exposition::Label("host", host), c->stats());
   }
   using CStats = client::HostClientStats;
-  struct CVariant {
-    const char* label;
-    uint64_t (*get)(const CStats&);
-  };
   auto client_family = [&](const char* type, const char* name, const char* help,
-                           std::initializer_list<CVariant> variants) {
-    if (cstats.empty()) {
-      return;
-    }
-    e.Family(p + name, type, help);
-    for (const auto& [hl, st] : cstats) {
-      for (const CVariant& v : variants) {
-        std::string labels = hl;
-        if (v.label != nullptr) {
-          labels += ",";
-          labels += v.label;
-        }
-        e.Sample(p + name, labels, static_cast<double>(v.get(st)));
-      }
-    }
+                           std::initializer_list<Variant<CStats>> variants) {
+    EmitRows(e, p + name, type, help, cstats, variants);
   };
   client_family(
       "gauge", "client_connections",

@@ -70,14 +70,15 @@ class Exposition {
   // `name="value"` with the value escaped (\\, \", \n).
   static std::string Label(std::string_view name, std::string_view value);
 
-  const std::string& text() const { return text_; }
-
- private:
-  friend class Metrics;
+  // Lower level, for families of other types (a histogram's buckets): the
+  // family's HELP and TYPE (once, when the family changes), then samples.
   void Family(std::string_view name, std::string_view type,
               std::string_view help);
   void Sample(std::string_view name, std::string_view labels, double value);
 
+  const std::string& text() const { return text_; }
+
+ private:
   std::string text_;
   std::string family_;  // the family written last
 };
