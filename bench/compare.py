@@ -62,6 +62,31 @@ def go_build(src_dir, out, work):
     return out if r.returncode == 0 else None
 
 
+def process_tree(pid):
+    """`pid` and its children (nginx's worker, say)."""
+    out = [pid]
+    try:
+        kids = subprocess.run(["pgrep", "-P", str(pid)],
+                              capture_output=True, text=True).stdout
+        out += [int(x) for x in kids.split()]
+    except OSError:
+        pass
+    return out
+
+
+def cpu_ticks(pids):
+    """utime + stime of `pids`, in clock ticks."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total
+
+
 def write_nginx_conf(d, http_body, connections=20000):
     """nginx.conf in `d`: one worker in the foreground, no access log,
     every temp path in `d`, `http_body` inside http {}; returns its path."""
@@ -165,26 +190,10 @@ class Servers:
         return self.start(name)
 
     def pids(self, name):
-        p = self.procs[name]
-        out = [p.pid]
-        try:
-            kids = subprocess.run(["pgrep", "-P", str(p.pid)],
-                                  capture_output=True, text=True).stdout
-            out += [int(x) for x in kids.split()]
-        except OSError:
-            pass
-        return out
+        return process_tree(self.procs[name].pid)
 
     def cpu_ticks(self, name):
-        total = 0
-        for pid in self.pids(name):
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-            except OSError:
-                pass
-        return total
+        return cpu_ticks(self.pids(name))
 
     def rss_kib(self, name):
         total = 0

@@ -41,8 +41,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import (TICKS, median, parse_wrk, wait_port,  # noqa: E402
-                     write_nginx_conf)
+from compare import (TICKS, cpu_ticks, median, parse_wrk,  # noqa: E402
+                     process_tree, wait_port, write_nginx_conf)
 
 PORT_BRISK = 18580
 PORT_NGINX = 18581
@@ -79,22 +79,8 @@ class Proc:
             return False
         return True
 
-    def pids(self):
-        out = [self.p.pid]
-        kids = subprocess.run(["pgrep", "-P", str(self.p.pid)],
-                              capture_output=True, text=True).stdout
-        return out + [int(x) for x in kids.split()]
-
     def cpu_ticks(self):
-        total = 0
-        for pid in self.pids():
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-            except OSError:
-                pass
-        return total
+        return cpu_ticks(process_tree(self.p.pid))
 
     def stop(self):
         if self.p:
