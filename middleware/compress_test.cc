@@ -458,6 +458,23 @@ TEST(DecompressTest, SameAnswerAtEverySplit) {
     ASSERT_EQ(r.body, want) << cut;
     ASSERT_EQ(server::ReadReply(c).status, 200) << cut;
   }
+  // One byte per write, a refused body among them: the same answers.
+  const std::string refused = Post("gzip", "not gzip");
+  for (const std::string& stream : {req, refused + Get("/never")}) {
+    testing::RawConn c = ts.Connect();
+    for (char ch : stream) {
+      ASSERT_TRUE(c.Send(std::string_view(&ch, 1)));
+    }
+    Reply r = server::ReadReply(c);
+    if (stream == req) {
+      EXPECT_EQ(r.body, want);
+      EXPECT_EQ(server::ReadReply(c).status, 200);
+    } else {
+      EXPECT_EQ(r.status, 400);
+      EXPECT_TRUE(c.ReadUntilClose());  // closed: /never is not read
+      EXPECT_EQ(c.buffer().find("HTTP/1.1"), std::string::npos) << c.buffer();
+    }
+  }
 }
 
 // Allocations on the loop thread per compressed response, once warm.
