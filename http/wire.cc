@@ -22,7 +22,8 @@ std::string_view ToString(WireError e) {
     case WireError::kBadReason:
       return "reason phrase holds a control byte (CR, LF, NUL, ...)";
     case WireError::kBadStatus:
-      return "status code outside 100-999";
+      return "status code not sendable (outside 100-999, or a 1xx where a "
+             "final answer must go)";
   }
   return "unknown wire error";
 }

@@ -29,7 +29,8 @@ enum class WireError : uint8_t {
   kBadFieldName,   // not a token (RFC 9110 §5.1)
   kBadFieldValue,  // a control byte other than HTAB, or DEL (RFC 9110 §5.5)
   kBadReason,      // a control byte other than HTAB, or DEL (RFC 9112 §4)
-  kBadStatus,      // a status code outside 100-999
+  kBadStatus,      // a status code outside 100-999 (or, to a server's
+                   // writer, a 1xx it cannot send as the answer)
 };
 std::string_view ToString(WireError e);
 

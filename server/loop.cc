@@ -32,7 +32,6 @@
 namespace brisk::server::server_internal {
 namespace {
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // The first byte of a plaintext HTTP request (a method's first letter),
@@ -40,10 +39,6 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // does not depend on how much of the request came in the first read.
 bool LooksLikeHttp(std::string_view first) {
   return !first.empty() && first[0] >= 'A' && first[0] <= 'Z';
-}
-
-int64_t ToNs(absl::Duration d) {
-  return d == absl::InfiniteDuration() ? 0 : absl::ToInt64Nanoseconds(d);
 }
 
 std::array<uint8_t, 16> IpKey(const tcp::endpoint& ep) {
@@ -66,6 +61,10 @@ int64_t CoarseNowNs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t ToNs(absl::Duration d) {
+  return d == absl::InfiniteDuration() ? 0 : absl::ToInt64Nanoseconds(d);
 }
 
 Shared::Shared(const ServerOptions& o, const Handler& h)
@@ -422,8 +421,21 @@ void Loop::Tick() {
   expire(idle_, true);
   expire(rewait_, false);
   expire(timed_, false);
+  // A hijacked connection's call is interrupted by its own signal: the
+  // other direction goes on.
+  for (auto it = hijack_waits_.begin(); it != hijack_waits_.end();) {
+    HijackWait& w = *it;
+    if (w.deadline <= now) {
+      it = hijack_waits_.erase(it);
+      w.tracked = false;
+      w.why = HijackWait::Why::kTimeout;
+      w.signal.emit(asio::cancellation_type::terminal);
+    } else {
+      ++it;
+    }
+  }
   if (!fresh_.empty() || !idle_.empty() || !rewait_.empty() ||
-      !timed_.empty()) {
+      !timed_.empty() || !hijack_waits_.empty()) {
     ArmTick();
   }
 }
@@ -622,7 +634,7 @@ asio::awaitable<bool> Loop::Flush(Session& s, Conn* c) {
   co_return co_await FlushSlow(s, c, written);
 }
 
-size_t Loop::ReadNow(Session& s, Conn* c, bytes::ByteBuffer& buf, size_t want,
+size_t Loop::ReadNow(Conn* c, bytes::ByteBuffer& buf, size_t want, bool& full,
                      boost::system::error_code& ec) {
   ec.clear();
   if (c->tls == nullptr) {
@@ -634,7 +646,7 @@ size_t Loop::ReadNow(Session& s, Conn* c, bytes::ByteBuffer& buf, size_t want,
     }
     bytes_read.Inc(n);
     buf.CommitAppend(n);
-    s.read_full = n == room;
+    full = n == room;
     return n;
   }
   // Ciphertext straight into the engine, a record's worth at a time, until
@@ -666,7 +678,7 @@ size_t Loop::ReadNow(Session& s, Conn* c, bytes::ByteBuffer& buf, size_t want,
       return 0;
     }
     bytes_read.Inc(got);
-    s.read_full = got == tls::kRecordRead;
+    full = got == tls::kRecordRead;
     if (!t.CommitFeed(got).ok()) {
       tls_failures.Inc();
       ec = asio::error::connection_aborted;
@@ -684,7 +696,7 @@ asio::awaitable<bool> Loop::ReadMore(Session& s, Conn* c,
     // plaintext yet: wait again).
     for (;;) {
       boost::system::error_code ec;
-      if (ReadNow(s, c, buf, want, ec) > 0) {
+      if (ReadNow(c, buf, want, s.read_full, ec) > 0) {
         co_return true;
       }
       if (ec != asio::error::would_block) {
@@ -840,6 +852,7 @@ void Loop::ResetRequest(Session& s) {
   s.write_busy = false;
   s.write_done = nullptr;
   s.stream = {};
+  s.hijack = nullptr;
   s.cancel_reason = Session::Cancel::kNone;
   s.body_streamed = s.body_prefix_pending = s.body_given = false;
   s.DropBodyPrefix();
@@ -996,8 +1009,22 @@ void Loop::EndResponse(Session& s) {
   if (!st.streaming) {
     ResponseHooks(s);
     st.keep = st.keep && !resp.header().connection_close() && !stopping_;
-    AppendChecked(resp, st.head, st.keep, s.ctx.request_.header().http_minor(),
-                  s.out);
+    const int minor = s.ctx.request_.header().http_minor();
+    if (st.hijack) {
+      // A 101 switches; another status ends the HTTP exchange. Refused (a
+      // 500 instead), nothing is taken over.
+      st.keep = false;
+      if (shared_.writer.AppendChecked(resp, st.head, st.keep, minor, s.out,
+                                       resp.status_code() == 101
+                                           ? ResponseWriter::Framing::kUpgrade
+                                           : ResponseWriter::Framing::kBody) !=
+          http::WireError::kNone) {
+        unsafe_responses.Inc();
+        st.hijack = false;
+      }
+    } else {
+      AppendChecked(resp, st.head, st.keep, minor, s.out);
+    }
     st.status = resp.status_code();
     st.streamed =
         st.head || http::StatusHasNoBody(st.status) ? 0 : resp.body().size();
@@ -1484,6 +1511,12 @@ void Loop::CallHandler(Session& s, bool head, bool keep) {
 }
 
 bool Loop::FinishResponse(Session& s, bool coroutine, bool& linger) {
+  // A hijack goes ahead after a whole response, the request's body all
+  // read, the client still there.
+  s.stream.hijack = s.hijack != nullptr && !s.stream.streaming &&
+                    !s.stream.gone && !s.abandoned &&
+                    s.cancel_reason == Session::Cancel::kNone &&
+                    !s.body_failed && (!s.body_streamed || s.body.done());
   if (s.body_streamed) {
     if (!coroutine) {
       // A plain handler cannot read a streamed body; it saw an empty body
@@ -1525,7 +1558,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
     }
   }
   // We were woken by readability (or by accept): read what is there.
-  ReadNow(s, c, s.in, 0, ec);
+  ReadNow(c, s.in, 0, s.read_full, ec);
   if (ec == asio::error::would_block) {
     // Woken, but nothing to parse yet (over TLS: a record's head, a key
     // update): the same wait goes on, its deadline unchanged — bytes that
@@ -1558,7 +1591,7 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
         }
         if (full) {
           // The last read filled the buffer: more may be waiting.
-          ReadNow(s, c, s.in, 0, ec);
+          ReadNow(c, s.in, 0, s.read_full, ec);
           if (!ec) {
             header_deadline = CoarseNowNs() + header_timeout_ns_;
             continue;
@@ -1635,12 +1668,20 @@ asio::awaitable<void> Loop::Serve(Session& s, Conn* c) {
       co_await ServeDetached(s, c);
     }
     keep = FinishResponse(s, coroutine, linger);
+    HijackHandler hijack;
+    if (s.stream.hijack) {
+      hijack = std::move(s.hijack);
+    }
     ResetRequest(s);
     if (body_spilled) {
       s.in.Reset();
       s.in.Append(s.body_in.view());
       s.pos = 0;
       s.body_in.Reset();
+    }
+    if (hijack) {
+      co_await BeginHijack(s, c, std::move(hijack));
+      co_return;
     }
     if (!keep) {
       CloseNotify(s, c);
@@ -1682,6 +1723,19 @@ void Loop::BeginShutdown() {
     }
   }
   pool_.Stop([] {});
+  // Hijacked connections are told, and their Tasks given until the
+  // deadline to end.
+  for (Conn& c : all_) {
+    if (HijackState* h = c.hijack) {
+      h->shutting_down = true;
+      if (h->read.busy) {
+        h->read.why = HijackWait::Why::kShutdown;
+        h->read.signal.emit(asio::cancellation_type::terminal);
+      } else {
+        h->notice_pending = true;
+      }
+    }
+  }
   if (all_.empty()) {
     tick_.cancel();
     Drained();
@@ -1694,6 +1748,10 @@ void Loop::HardClose() {
     hard_closed.Inc();
     if (c.session != nullptr && c.session->task_running) {
       CancelTask(*c.session, Session::Cancel::kShutdown);
+    }
+    if (c.hijack != nullptr) {
+      c.hijack->hard_closed = true;
+      HijackClose(*c.hijack);
     }
     c.socket.close(ignored);
   }

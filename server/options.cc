@@ -74,6 +74,8 @@ std::string_view ToString(ConnState s) {
       return "active";
     case ConnState::kIdle:
       return "idle";
+    case ConnState::kHijacked:
+      return "hijacked";
     case ConnState::kClosed:
       return "closed";
   }

@@ -29,10 +29,11 @@ namespace brisk::server {
 
 // The states a connection goes through, for ServerOptions::on_conn_state.
 enum class ConnState : uint8_t {
-  kNew,     // accepted (and admitted by the limits)
-  kActive,  // a request is being read or answered
-  kIdle,    // keep-alive: waiting for the next request, holding no worker
-  kClosed,  // closed; reported exactly once per kNew
+  kNew,       // accepted (and admitted by the limits)
+  kActive,    // a request is being read or answered
+  kIdle,      // keep-alive: waiting for the next request, holding no worker
+  kHijacked,  // taken over by a handler (RequestCtx::Hijack): no more HTTP
+  kClosed,    // closed; reported exactly once per kNew
 };
 std::string_view ToString(ConnState s);
 

@@ -66,6 +66,7 @@
 #include "boost/asio/ip/tcp.hpp"
 
 #include "http/message.h"
+#include "server/hijacked.h"
 #include "tls/engine.h"
 
 namespace brisk::server {
@@ -85,6 +86,9 @@ class PerLoop;
 // an adapter, and its frames come from Asio's per-thread recycling
 // allocator, so a warm loop allocates none per request.
 using Task = boost::asio::awaitable<void>;
+
+// What takes a connection over after its response (RequestCtx::Hijack).
+using HijackHandler = absl::AnyInvocable<Task(Hijacked& conn)>;
 
 class RequestCtx {
  public:
@@ -153,6 +157,22 @@ class RequestCtx {
 
   // See the file comment. At most once per request.
   [[nodiscard]] DetachedCtx Detach();
+
+  // Takes the connection over once this request's response is sent
+  // (server/hijacked.h): a `101 Switching Protocols` with an Upgrade field
+  // (the server adds `Connection: upgrade`), or any other response, which
+  // then closes the HTTP exchange (`Connection: close`). `handler` runs on
+  // this connection's loop thread; the connection closes when its Task
+  // ends. Earlier pipelined responses go out first; the bytes read beyond
+  // this request go to the handler. From a plain handler or a Task.
+  // Errors (nothing is taken over; the response goes out as usual):
+  // FailedPrecondition when called twice, on a detached request, once a
+  // streamed response began, or while a streamed request body is still
+  // unread (read it to its end first); Unavailable when the server is
+  // shutting down. A 101 the server cannot send (no Upgrade field, an
+  // HTTP/1.0 request) becomes a 500 and no hijack; so does a 101 without
+  // Hijack.
+  [[nodiscard]] absl::Status Hijack(HijackHandler handler);
 
   // --- Coroutine handlers (see the file comment) ---
 

@@ -57,9 +57,10 @@ void ResponseWriter::FillError(http::Response& resp, int status,
 http::WireError ResponseWriter::AppendResponse(const http::Response& resp,
                                                bool head, bool keep_alive,
                                                int request_minor,
-                                               bytes::ByteBuffer& out) const {
+                                               bytes::ByteBuffer& out,
+                                               Framing framing) const {
   http::WireError w =
-      AppendHead(resp, head, keep_alive, request_minor, Framing::kBody, out);
+      AppendHead(resp, head, keep_alive, request_minor, framing, out);
   if (w == http::WireError::kNone && !head &&
       !http::StatusHasNoBody(resp.status_code())) {
     out.Append(resp.body());
@@ -70,11 +71,15 @@ http::WireError ResponseWriter::AppendResponse(const http::Response& resp,
 http::WireError ResponseWriter::AppendChecked(http::Response& resp, bool head,
                                               bool& keep_alive,
                                               int request_minor,
-                                              bytes::ByteBuffer& out) const {
+                                              bytes::ByteBuffer& out,
+                                              Framing framing) const {
   http::WireError w =
-      AppendResponse(resp, head, keep_alive, request_minor, out);
+      AppendResponse(resp, head, keep_alive, request_minor, out, framing);
   if (w == http::WireError::kNone) {
     return w;
+  }
+  if (framing == Framing::kUpgrade) {
+    keep_alive = false;  // no upgrade: the connection ends after the 500
   }
   log_(absl::StrCat("response not sent, answered 500: ",
                     bytes::ToAbsl(http::ToString(w))));
@@ -94,9 +99,13 @@ http::WireError ResponseWriter::AppendHead(const http::Response& resp,
                                            bytes::ByteBuffer& out) const {
   const http::ResponseHeader& h = resp.header();
   const int code = h.status_code();
-  if (code < 200) {
+  const bool upgrade = framing == Framing::kUpgrade;
+  if (upgrade ? code != 101 || request_minor < 1 ||
+                    h.fields().Peek("upgrade").empty()
+              : code < 200) {
     // An interim status as the final answer would pair every later
-    // pipelined response with the wrong request.
+    // pipelined response with the wrong request; a 101 must say what the
+    // connection switches to, and an HTTP/1.0 client cannot switch.
     return http::WireError::kBadStatus;
   }
   const size_t mark = out.size();
@@ -174,7 +183,9 @@ http::WireError ResponseWriter::AppendHead(const http::Response& resp,
       out.Append("\r\n");
     }
   }
-  if (!keep_alive) {
+  if (upgrade) {
+    out.Append("Connection: upgrade\r\n");
+  } else if (!keep_alive) {
     out.Append("Connection: close\r\n");
   } else {
     if (request_minor == 0) {

@@ -53,6 +53,48 @@ TEST_F(ResponseWriterTest, FramingAndConnectionFieldsAreTheServers) {
   EXPECT_NE(Head(out).find("Connection: keep-alive\r\n"), std::string::npos);
 }
 
+TEST_F(ResponseWriterTest, UpgradeIsA101ThatNamesItsProtocol) {
+  ResponseWriter w = Writer();
+  http::Response r;
+  r.SetStatusCode(101);
+  r.header().Set("Upgrade", "websocket");
+  r.header().Set("Connection", "close");  // the server's field
+  r.header().Set("Content-Length", "5");  // the server's field
+  r.header().Set("Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  r.SetBody("hello");  // a 101 has no body
+  bytes::ByteBuffer out;
+  ASSERT_EQ(w.AppendResponse(r, false, true, 1, out, Framing::kUpgrade),
+            http::WireError::kNone);
+  EXPECT_EQ(Head(out),
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            "Sec-Websocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+            "Server: brisk\r\nConnection: upgrade\r\n\r\n");
+  // Without an Upgrade field, to an HTTP/1.0 request, or as an ordinary
+  // answer, a 101 is refused.
+  out.Reset();
+  EXPECT_EQ(w.AppendResponse(r, false, true, 0, out, Framing::kUpgrade),
+            http::WireError::kBadStatus);
+  EXPECT_EQ(w.AppendResponse(r, false, true, 1, out),
+            http::WireError::kBadStatus);
+  r.header().Del("Upgrade");
+  EXPECT_EQ(w.AppendResponse(r, false, true, 1, out, Framing::kUpgrade),
+            http::WireError::kBadStatus);
+  EXPECT_TRUE(out.empty());
+  // AppendChecked answers 500 instead, and the connection closes.
+  bool keep = true;
+  EXPECT_EQ(w.AppendChecked(r, false, keep, 1, out, Framing::kUpgrade),
+            http::WireError::kBadStatus);
+  EXPECT_FALSE(keep);
+  EXPECT_EQ(Head(out).substr(0, 36), "HTTP/1.1 500 Internal Server Error\r\n");
+  EXPECT_NE(Head(out).find("Connection: close\r\n"), std::string::npos);
+  // Any other status is not an upgrade.
+  r.Reset();
+  r.SetStatusCode(200);
+  out.Reset();
+  EXPECT_EQ(w.AppendResponse(r, false, true, 1, out, Framing::kUpgrade),
+            http::WireError::kBadStatus);
+}
+
 TEST_F(ResponseWriterTest, HeadStreamsAndNoBodyStatuses) {
   ResponseWriter w = Writer();
   http::Response r;

@@ -193,6 +193,64 @@ TEST(SegmentationTest, OneBytePerWriteAnswersAsOneWrite) {
   }
 }
 
+// Connections a handler takes over (RequestCtx::Hijack): the response goes
+// first, then every byte after the request — and after its body — is the
+// new protocol's, in order, whatever the split; none is parsed as HTTP.
+std::vector<std::string> HijackConversations() {
+  return {
+      "GET /up HTTP/1.1\r\nHost: a\r\nUpgrade: echo\r\n"
+      "Connection: upgrade\r\n\r\nhello GET /x HTTP/1.1\r\n\r\nQUIT",
+      // An earlier pipelined request is answered first.
+      "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /up HTTP/1.1\r\nHost: a\r\n\r\n"
+      "0\r\n\r\nQUIT",
+      // A body is the request's, what follows it the protocol's: whole in
+      // the header's buffer, spilled beyond it, chunked.
+      "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nabcde"
+      "GET /QUIT",
+      "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n" +
+          std::string(100, 'b') + "tail QUIT",
+      "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n0\r\n\r\nxyzQUIT",
+      // Any response may precede a hijack (it says Connection: close).
+      "GET /take HTTP/1.1\r\nHost: a\r\n\r\nrawQUIT",
+  };
+}
+
+TEST(SegmentationTest, HijackedStreamsSplitAnywhereLoseNothing) {
+  TestServer ts({.read_buffer_size = 64}, DescribeOrHijack);
+  for (const std::string& conv : HijackConversations()) {
+    const std::string whole = Transcript(ts.port(), {conv}, microseconds(0));
+    // The response, then the protocol's bytes from the first after the
+    // request, then the handler's goodbye.
+    ASSERT_NE(whole.find("<bye>"), std::string::npos) << whole;
+    EXPECT_EQ(whole.substr(whole.size() - 9), "QUIT<bye>") << whole;
+    EXPECT_EQ(whole.find("<OUT_OF_RANGE>"), std::string::npos) << whole;
+    for (size_t cut = 1; cut < conv.size(); ++cut) {
+      std::string split = Transcript(
+          ts.port(), {conv.substr(0, cut), conv.substr(cut)}, milliseconds(2));
+      ASSERT_EQ(split, whole) << "split at " << cut << " of:\n" << conv;
+    }
+    std::vector<std::string> bytes;
+    for (char ch : conv) {
+      bytes.emplace_back(1, ch);
+    }
+    EXPECT_EQ(Transcript(ts.port(), bytes, microseconds(100)), whole) << conv;
+  }
+  // The whole transcripts, checked byte for byte once.
+  EXPECT_EQ(Transcript(ts.port(), {HijackConversations()[0]}, microseconds(0)),
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
+            "Server: brisk\r\nConnection: upgrade\r\n\r\n"
+            "hello GET /x HTTP/1.1\r\n\r\nQUIT<bye>");
+  EXPECT_EQ(Transcript(ts.port(), {HijackConversations()[3]}, microseconds(0)),
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
+            "Server: brisk\r\nConnection: upgrade\r\n\r\n"
+            "tail QUIT<bye>");
+  EXPECT_EQ(Transcript(ts.port(), {HijackConversations()[5]}, microseconds(0)),
+            "HTTP/1.1 200 OK\r\nServer: brisk\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Length: 5\r\nConnection: close\r\n\r\ntakenrawQUIT<bye>");
+}
+
 // The reproduction from the report: one write gives one answer, the same
 // bytes split after the chunk-size digit must not give two.
 TEST(SegmentationTest, ChunkSizeSplitFromItsLineDoesNotSmuggle) {

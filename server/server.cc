@@ -213,6 +213,11 @@ ServerStats Server::stats() const {
     st.refused_per_ip += loop->refused_per_ip.Get();
     st.handler_exceptions += loop->handler_exceptions.Get();
     st.hard_closed += loop->hard_closed.Get();
+    // (The ended count first: it never passes the count read after it.)
+    const uint64_t hijack_ended = loop->hijack_ended.Get();
+    const uint64_t hijacked = loop->hijacked.Get();
+    st.hijacked += hijacked;
+    st.hijacked_open += hijacked - hijack_ended;
     st.unsafe_responses += loop->unsafe_responses.Get();
     st.accept_errors += loop->accept_errors.Get();
     st.tls_handshakes += loop->tls_handshakes.Get();

@@ -154,6 +154,10 @@ struct ServerStats {
   uint64_t refused_per_ip = 0;  // 429
   uint64_t handler_exceptions = 0;
   uint64_t hard_closed = 0;  // closed by a Shutdown deadline
+  // Connections a handler took over (RequestCtx::Hijack), and those of them
+  // open now (also in open_connections).
+  uint64_t hijacked = 0;
+  uint64_t hijacked_open = 0;
   // Responses a handler left unsafe (CR/LF in a field, a 1xx status, ...):
   // answered 500 instead (http/wire.h).
   uint64_t unsafe_responses = 0;

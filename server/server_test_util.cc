@@ -1,9 +1,13 @@
 #include "server/server_test_util.h"
 
+#include <chrono>
 #include <fstream>
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
+#include "bytes/byte_buffer.h"
 #include "bytes/conv.h"
 
 namespace brisk::server {
@@ -63,6 +67,64 @@ Task DescribeStreamed(RequestCtx& ctx) {
     co_return;
   }
   SetDescription(ctx, *body);
+}
+
+void Seen::Set(absl::Status s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!set_) {
+    set_ = true;
+    promise_.set_value(std::move(s));
+  }
+}
+
+absl::Status Seen::Get() {
+  auto f = promise_.get_future();
+  if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    return absl::DeadlineExceededError("the handler never got there");
+  }
+  return f.get();
+}
+
+Task EchoUntilQuit(Hijacked& conn) {
+  std::string seen;
+  bytes::ByteBuffer buf;
+  for (;;) {
+    buf.Reset();
+    absl::Status r = co_await conn.Read(buf, 7);
+    if (!r.ok()) {
+      const std::string tail =
+          absl::StrCat("<", absl::StatusCodeToString(r.code()), ">");
+      absl::Status w = co_await conn.Write(tail);
+      (void)w;
+      co_return;
+    }
+    absl::Status w = co_await conn.Write(buf.view());
+    if (!w.ok()) {
+      co_return;
+    }
+    seen += buf.view();
+    if (seen.find("QUIT") != std::string::npos) {
+      w = co_await conn.Write("<bye>");
+      co_return;
+    }
+  }
+}
+
+void DescribeOrHijack(RequestCtx& ctx) {
+  const std::string_view path = ctx.request().header().request_uri();
+  if (path != "/up" && path != "/take") {
+    Describe(ctx);
+    return;
+  }
+  if (path == "/up") {
+    ctx.SetStatusCode(101);
+    ctx.response().header().Set("Upgrade", "echo");
+  } else {
+    ctx.SetBody("taken");
+  }
+  if (absl::Status s = ctx.Hijack(EchoUntilQuit); !s.ok()) {
+    ctx.Error(500, s.ToString());
+  }
 }
 
 uint64_t ProcessRss() {

@@ -5,10 +5,13 @@
 #define BRISK_SERVER_SERVER_TEST_UTIL_H_
 
 #include <cstdint>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gtest/gtest.h"
 
@@ -55,6 +58,31 @@ boost::asio::awaitable<absl::StatusOr<std::string>> ReadWholeBody(
 // Describe for a coroutine handler: the body through ReadWholeBody; a read
 // error is answered 400 with its status.
 Task DescribeStreamed(RequestCtx& ctx);
+
+// What a handler's co_await returned, handed to the test thread (the first
+// Set counts).
+class Seen {
+ public:
+  void Set(absl::Status s);
+  // Bounded wait (10 s); DeadlineExceeded("the handler never got there")
+  // if nothing was set.
+  absl::Status Get();
+
+ private:
+  std::mutex mu_;
+  bool set_ = false;
+  std::promise<absl::Status> promise_;
+};
+
+// A hijack handler (RequestCtx::Hijack) that echoes what comes, in pieces
+// of up to 7 bytes, until the stream holds "QUIT" (then "<bye>") or a read
+// fails (then "<" and the status code's name, "<OUT_OF_RANGE>" for the
+// peer's end); then it returns and the connection closes.
+Task EchoUntilQuit(Hijacked& conn);
+// Describe, except for two paths that take the connection over with
+// EchoUntilQuit: "/up" after a `101 Switching Protocols` (Upgrade: echo),
+// "/take" after a 200 "taken". A failed Hijack answers 500 with its status.
+void DescribeOrHijack(RequestCtx& ctx);
 
 // This process's resident set and its peak since ResetPeakRss(), in bytes
 // (/proc/self/status; the peak is reset through /proc/self/clear_refs).

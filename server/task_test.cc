@@ -26,23 +26,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// What a handler's co_await returned, handed to the test thread.
-class Seen {
- public:
-  void Set(absl::Status s) { promise_.set_value(std::move(s)); }
-  // Bounded wait; a DeadlineExceeded marker if the handler never resumed.
-  absl::Status Get() {
-    auto f = promise_.get_future();
-    if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      return absl::DeadlineExceededError("the handler never resumed");
-    }
-    return f.get();
-  }
-
- private:
-  std::promise<absl::Status> promise_;
-};
-
 TEST(TaskTest, SleepingHandlerAnswersAfterItsSleep) {
   TestServer ts({}, Coroutine([](RequestCtx& ctx) -> Task {
                   const auto start = std::chrono::steady_clock::now();

@@ -600,6 +600,31 @@ TEST(TlsServerTest, CloseSendsCloseNotifyAfterTheAnswer) {
   EXPECT_TRUE(closed) << "close_notify came after the response";
 }
 
+// A hijacked TLS connection goes on under the same session, on TLS 1.3
+// (brisk's record layer) and 1.2 (OpenSSL): the protocol's bytes, sent in
+// the records of the upgrade request and after it, one byte per record
+// too, come out in order; its end is a close_notify.
+TEST(TlsServerTest, HijackedConnectionKeepsItsSession) {
+  TestServer ts(TlsOptions(), DescribeOrHijack);
+  for (int version : {0x0304, 0x0303}) {
+    TlsClient c(ts.port(), "localhost",
+                {.ca_pem = Pki().ca, .max_version = version});
+    ASSERT_TRUE(c.Handshake()) << c.status();
+    std::string wire = c.Encrypt("GET /up HTTP/1.1\r\nHost: a\r\n\r\nhel");
+    for (char ch : std::string("lo QUIT")) {
+      wire += c.Encrypt(std::string(1, ch));
+    }
+    ASSERT_TRUE(c.conn().Send(wire));
+    bool closed = false;
+    const std::string got = c.ReadAllPlain(&closed);
+    EXPECT_EQ(got.substr(0, 32), "HTTP/1.1 101 Switching Protocols") << got;
+    EXPECT_EQ(got.substr(got.find("\r\n\r\n") + 4), "hello QUIT<bye>");
+    EXPECT_TRUE(closed) << "close_notify ends the hijacked stream";
+  }
+  EXPECT_EQ(ts.server().stats().hijacked, 2u);
+  EXPECT_EQ(ts.server().stats().tls_failures, 0u);
+}
+
 TEST(TlsServerTest, SetTlsReloadsTheCertificateForNewConnections) {
   TestServer ts(TlsOptions(), TlsInfo);
   TlsClient before(ts.port());

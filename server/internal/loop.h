@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -25,7 +26,9 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "boost/asio/any_completion_handler.hpp"
+#include "boost/asio/as_tuple.hpp"
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/basic_socket_acceptor.hpp"
 #include "boost/asio/basic_stream_socket.hpp"
@@ -33,11 +36,13 @@
 #include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/use_awaitable.hpp"
 #include "boost/intrusive/list.hpp"
 
 #include "bytes/byte_buffer.h"
 #include "bytes/mutex.h"
 #include "http/body_reader.h"
+#include "server/hijacked.h"
 #include "server/internal/response_writer.h"
 #include "server/options.h"
 #include "server/request_ctx.h"
@@ -65,6 +70,11 @@ class Loop;
 // Monotonic nanoseconds from the coarse clock (a few ns; ~4 ms resolution,
 // fine for timeouts of 10 ms and up).
 int64_t CoarseNowNs();
+// `d` in nanoseconds; 0 (no limit) when infinite.
+int64_t ToNs(absl::Duration d);
+
+// co_await's completion token: the results as a tuple, errors never thrown.
+inline constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 // A stats counter written by one loop thread and read by any: a relaxed
 // load and store, no read-modify-write on the hot path.
@@ -102,6 +112,9 @@ struct Conn {
   uint64_t requests = 0;
   Where where = Where::kNone;
   struct Session* session = nullptr;  // the worker's, while one serves it
+  // Set once a handler took the connection over (RequestCtx::Hijack): its
+  // Task owns it from then on, and no deadline list holds it.
+  struct HijackState* hijack = nullptr;
   bool timed_out = false;
   bool ip_counted = false;
 };
@@ -118,6 +131,45 @@ using AllConns = boost::intrusive::list<
     boost::intrusive::member_hook<Conn, boost::intrusive::list_member_hook<>,
                                   &Conn::all_hook>,
     boost::intrusive::constant_time_size<false>>;
+
+// One direction's call on a hijacked connection (a Read or a Write): its
+// deadline on the loop's tick (Loop::hijack_waits_) and the signal that
+// interrupts its socket wait, with the reason.
+struct HijackWait {
+  enum class Why : uint8_t { kNone, kTimeout, kShutdown, kClosed };
+  boost::intrusive::list_member_hook<> hook;
+  int64_t deadline = 0;
+  bool busy = false;  // a call is pending
+  bool tracked = false;
+  Why why = Why::kNone;
+  asio::cancellation_signal signal;
+};
+using HijackWaits = boost::intrusive::list<
+    HijackWait,
+    boost::intrusive::member_hook<
+        HijackWait, boost::intrusive::list_member_hook<>, &HijackWait::hook>,
+    boost::intrusive::constant_time_size<false>>;
+
+// A hijacked connection's state, owned by the coroutine that runs the hijack
+// handler's Task (Loop::RunHijacked) and freed after the Conn closes.
+struct HijackState {
+  HijackState(Loop* l, Conn* c) : loop(l), conn(c), handle(this) {}
+
+  Loop* loop;
+  Conn* conn;
+  Hijacked handle;
+  // Bytes read beyond the request, given out first; freed once given.
+  bytes::ByteBuffer leftover;
+  size_t leftover_pos = 0;
+  // TLS: a Write's records on their way to the socket.
+  bytes::ByteBuffer tls_out;
+  HijackWait read, write;
+  bool read_full = false;       // the last read filled its room
+  bool notice_pending = false;  // the shutdown notice awaits the next Read
+  bool shutting_down = false;
+  bool closed = false;
+  bool hard_closed = false;  // by Shutdown's deadline
+};
 
 // Server-wide state shared by the loops.
 struct Shared {
@@ -197,7 +249,12 @@ struct Session {
     // the whole response was.
     int status = 0;
     bool complete = false;
+    // The response is a hijack's (RequestCtx::Hijack, its conditions met):
+    // the connection goes to the hijack handler once it is sent.
+    bool hijack = false;
   } stream;
+  // RequestCtx::Hijack's handler; reset with the request.
+  HijackHandler hijack;
   // A filtered stream's pieces between middleware (server/middleware.h).
   bytes::ByteBuffer filter_a;
   bytes::ByteBuffer filter_b;
@@ -272,7 +329,8 @@ class Loop {
   // Stats.
   Counter accepted, requests, parse_errors, timeouts, refused, refused_per_ip,
       handler_exceptions, hard_closed, unsafe_responses, accept_errors,
-      tls_handshakes, tls_resumed, tls_failures, bytes_read, bytes_written;
+      tls_handshakes, tls_resumed, tls_failures, bytes_read, bytes_written,
+      hijacked, hijack_ended;
   // Timeouts by phase (ServerStats::Timeouts' order) and parse errors by
   // kind; TimedOut counts both totals and phases.
   enum class Phase : uint8_t {
@@ -297,6 +355,7 @@ class Loop {
   friend struct Session;
   friend class brisk::server::RequestCtx;
   friend class brisk::server::DetachedCtx;
+  friend class brisk::server::Hijacked;
 
   void Accept();
   void OnAccept(const boost::system::error_code& ec, Socket socket);
@@ -316,6 +375,9 @@ class Loop {
   ConnList* ListFor(Where where);
   void Track(Conn* c, Where where, int64_t deadline);
   void Untrack(Conn* c);
+  // A hijacked connection's call waits until `deadline` (0: no limit).
+  void TrackWait(HijackWait& w, int64_t deadline);
+  void UntrackWait(HijackWait& w);
   void ArmTick();
   void Tick();
   void Notify(Conn* c, ConnState s);
@@ -355,7 +417,8 @@ class Loop {
   // a TLS connection: ciphertext is read and decrypted until some comes
   // out). Returns the bytes added; ec would_block when none are there yet,
   // eof or another error when the connection is over.
-  size_t ReadNow(Session& s, Conn* c, bytes::ByteBuffer& buf, size_t want,
+  // `full`: the read filled the room it had (more may be waiting).
+  size_t ReadNow(Conn* c, bytes::ByteBuffer& buf, size_t want, bool& full,
                  boost::system::error_code& ec);
   // Reads at least one byte (up to `want`, read_buffer_size by default)
   // into `buf`; false on EOF, error or the deadline (c->timed_out).
@@ -370,6 +433,26 @@ class Loop {
   // now + progress_ns, capped at `whole`; 0 (no deadline) when both are 0.
   int64_t NextDeadline(int64_t progress_ns, int64_t whole);
   asio::awaitable<void> ServeDetached(Session& s, Conn* c);
+  // After a hijack's response was appended: sends it, hands the connection
+  // and the bytes read beyond the request to `handler`'s Task (spawned on
+  // this loop) and returns the worker.
+  asio::awaitable<void> BeginHijack(Session& s, Conn* c, HijackHandler handler);
+  asio::awaitable<void> RunHijacked(std::unique_ptr<HijackState> h,
+                                    HijackHandler handler);
+  // Hijacked's calls (server/hijacked.h).
+  asio::awaitable<absl::Status> HijackRead(HijackState& h,
+                                           bytes::ByteBuffer& buf, size_t max,
+                                           absl::Duration timeout);
+  asio::awaitable<absl::Status> HijackWrite(
+      HijackState& h, std::span<const std::string_view> parts,
+      absl::Duration timeout);
+  void HijackClose(HijackState& h);
+  // Waits until `w`'s direction of `h` is ready (until `deadline` when not
+  // 0); the status that ends its call otherwise.
+  asio::awaitable<absl::Status> WaitHijacked(HijackState& h, HijackWait& w,
+                                             int64_t deadline);
+  // Why a hijacked call cannot go on (closed, shut down), as its status.
+  static absl::Status HijackClosedStatus(const HijackState& h);
   // Runs s.task to its end (the client-gone watch around it).
   asio::awaitable<void> RunTask(Session& s, Conn* c);
   void WatchPeer(Session& s, Conn* c);
@@ -440,7 +523,8 @@ class Loop {
   // Idle waits resumed with their earlier deadline (bytes that were not a
   // request woke them): any order.
   ConnList rewait_;
-  ConnList timed_;  // serving or lingering with a deadline: any order
+  ConnList timed_;            // serving or lingering with a deadline: any order
+  HijackWaits hijack_waits_;  // hijacked calls with a deadline: any order
   AllConns all_;
   tcp::endpoint peer_;
   bool tick_armed_ = false;

@@ -34,29 +34,36 @@ class ResponseWriter {
   ResponseWriter(const ServerOptions& options, Logger log);
 
   // How the head frames the body: by the body's size, by the length the
-  // handler stated (streams, HEAD), or chunked.
-  enum class Framing : uint8_t { kBody, kStated, kChunked };
+  // handler stated (streams, HEAD), or chunked; or, for a connection a
+  // handler takes over (RequestCtx::Hijack), a 101 whose `Connection:
+  // upgrade` hands the bytes that follow to the protocol its Upgrade field
+  // names.
+  enum class Framing : uint8_t { kBody, kStated, kChunked, kUpgrade };
 
   // Appends the status line and fields of `resp` for a request of HTTP/1.
   // `request_minor`; nothing when a part is unsafe (http/wire.h) or the
   // status is 1xx (a final answer must be final), which is returned. 204,
-  // 304 and HEAD get no body framing beyond a stated length.
+  // 304 and HEAD get no body framing beyond a stated length. kUpgrade takes
+  // only a 101 with a non-empty Upgrade field to an HTTP/1.1 request
+  // (RFC 9110 §7.8; kBadStatus otherwise); `keep_alive` is then ignored.
   [[nodiscard]] http::WireError AppendHead(const http::Response& resp,
                                            bool head, bool keep_alive,
                                            int request_minor, Framing framing,
                                            bytes::ByteBuffer& out) const;
-  // AppendHead with Framing::kBody, then the body unless HEAD or no-body.
-  [[nodiscard]] http::WireError AppendResponse(const http::Response& resp,
-                                               bool head, bool keep_alive,
-                                               int request_minor,
-                                               bytes::ByteBuffer& out) const;
+  // AppendHead with `framing` (kBody or kUpgrade), then the body unless
+  // HEAD or no-body.
+  [[nodiscard]] http::WireError AppendResponse(
+      const http::Response& resp, bool head, bool keep_alive, int request_minor,
+      bytes::ByteBuffer& out, Framing framing = Framing::kBody) const;
   // AppendResponse; when `resp` is unsafe, logs it, replaces it with a 500
-  // (FillError) and appends that — or, when the error handler made that
-  // unsafe too, a fixed 500 with `keep_alive` turned off. Returns what was
-  // wrong with the original (kNone when it went out).
+  // (FillError) and appends that with `keep_alive` off after a kUpgrade —
+  // or, when the error handler made that unsafe too, a fixed 500 with
+  // `keep_alive` turned off. Returns what was wrong with the original
+  // (kNone when it went out).
   http::WireError AppendChecked(http::Response& resp, bool head,
                                 bool& keep_alive, int request_minor,
-                                bytes::ByteBuffer& out) const;
+                                bytes::ByteBuffer& out,
+                                Framing framing = Framing::kBody) const;
   // Makes `resp` the server's own error answer: `status` with a text/plain
   // `detail`, then ServerOptions::error_handler's edits (an exception from it
   // is logged and leaves the default).
