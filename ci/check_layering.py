@@ -38,24 +38,28 @@ LAYERS = {
                    "pool", "bytes"},
     # Routes on the server: above it, below tools.
     "router": {"server", "tls", "workerpool", "http", "bytes"},
+    # WebSocket: above the server and the client.
+    "websocket": {"server", "client", "tls", "workerpool", "http", "compress",
+                  "pool", "bytes"},
     "tools": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-              "bytes", "compress", "middleware"},
+              "bytes", "compress", "middleware", "websocket"},
     "bench": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-              "bytes", "tools", "compress", "middleware"},
+              "bytes", "tools", "compress", "middleware", "websocket"},
     "testing": {"bytes"},
     # Tests of the server and the client together; nothing depends on it.
     "e2e": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-            "bytes", "compress", "middleware"},
+            "bytes", "compress", "middleware", "websocket"},
     "ci": set(),
     # The root package holds only the public aliases for other workspaces.
     "": {"bytes", "pool", "http", "workerpool", "client", "server", "router",
-         "tls", "compress", "middleware"},
+         "tls", "compress", "middleware", "websocket"},
 }
 # Test-only targets of any package may also use these.
 TEST_ONLY_EXTRA = {"testing"}
 
 # External targets (and the headers that stand for them) each package may use.
-ASIO_USERS = {"workerpool", "server", "client", "tools", "bench", "testing"}
+ASIO_USERS = {"workerpool", "server", "client", "websocket", "tools", "bench",
+              "testing"}
 # OpenSSL: where sockets are, and //tls, which does TLS without them.
 OPENSSL_USERS = ASIO_USERS | {"tls"}
 PEER_USERS = {"bench"}

@@ -54,7 +54,12 @@ absl::Status RequestCtx::Hijack(HijackHandler handler) {
 boost::asio::awaitable<absl::Status> Hijacked::Read(bytes::ByteBuffer& buf,
                                                     size_t max,
                                                     absl::Duration timeout) {
-  return state_->loop->HijackRead(*state_, buf, max, timeout);
+  return state_->loop->HijackRead(*state_, &buf, max, timeout);
+}
+
+boost::asio::awaitable<absl::Status> Hijacked::WaitReadable(
+    absl::Duration timeout) {
+  return state_->loop->HijackRead(*state_, nullptr, 1, timeout);
 }
 
 boost::asio::awaitable<absl::Status> Hijacked::Write(
@@ -224,7 +229,7 @@ asio::awaitable<void> Loop::RunHijacked(std::unique_ptr<HijackState> h,
 }
 
 asio::awaitable<absl::Status> Loop::HijackRead(HijackState& h,
-                                               bytes::ByteBuffer& buf,
+                                               bytes::ByteBuffer* buf,
                                                size_t max,
                                                absl::Duration timeout) {
   if (h.closed) {
@@ -241,8 +246,11 @@ asio::awaitable<absl::Status> Loop::HijackRead(HijackState& h,
     co_return absl::CancelledError("server shutting down");
   }
   if (h.leftover_pos < h.leftover.size()) {
+    if (buf == nullptr) {
+      co_return absl::OkStatus();  // readable: the leftover is there
+    }
     const size_t n = std::min(max, h.leftover.size() - h.leftover_pos);
-    buf.Append(h.leftover.view().substr(h.leftover_pos, n));
+    buf->Append(h.leftover.view().substr(h.leftover_pos, n));
     h.leftover_pos += n;
     if (h.leftover_pos == h.leftover.size()) {
       h.leftover.Release();
@@ -267,8 +275,12 @@ asio::awaitable<absl::Status> Loop::HijackRead(HijackState& h,
       }
     }
     try_now = false;
+    if (buf == nullptr) {
+      h.read_full = true;  // the next Read reads at once
+      break;
+    }
     boost::system::error_code ec;
-    if (ReadNow(c, buf, max, h.read_full, ec) > 0) {
+    if (ReadNow(c, *buf, max, h.read_full, ec) > 0) {
       break;
     }
     if (ec == asio::error::would_block) {

@@ -75,6 +75,13 @@ class Hijacked {
       bytes::ByteBuffer& buf, size_t max,
       absl::Duration timeout = absl::InfiniteDuration());
 
+  // Waits until bytes can be read (or the peer's end or an error, which the
+  // next Read reports), holding no buffer: a protocol that takes a read
+  // buffer only when bytes are there calls this, then Read, which then does
+  // not wait. Errors as Read's.
+  [[nodiscard]] boost::asio::awaitable<absl::Status> WaitReadable(
+      absl::Duration timeout = absl::InfiniteDuration());
+
   // Writes all of `parts`, in order (one gathered write when the socket
   // takes it), and resumes once the socket took all of it: a slow reader
   // suspends the writer (back-pressure). The views must stay valid until it

@@ -440,8 +440,9 @@ class Loop {
   asio::awaitable<void> RunHijacked(std::unique_ptr<HijackState> h,
                                     HijackHandler handler);
   // Hijacked's calls (server/hijacked.h).
+  // Without `buf`: waits until readable only (Hijacked::WaitReadable).
   asio::awaitable<absl::Status> HijackRead(HijackState& h,
-                                           bytes::ByteBuffer& buf, size_t max,
+                                           bytes::ByteBuffer* buf, size_t max,
                                            absl::Duration timeout);
   asio::awaitable<absl::Status> HijackWrite(
       HijackState& h, std::span<const std::string_view> parts,

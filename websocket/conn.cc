@@ -1,0 +1,466 @@
+// websocket::Conn: reading frames into messages with every receiving rule,
+// control frames, keep-alive and the closing handshake; writing frames one
+// at a time. See websocket/websocket.h.
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/async_result.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/use_awaitable.hpp"
+
+#include "bytes/conv.h"
+#include "websocket/internal/transport.h"
+#include "websocket/websocket.h"
+
+namespace brisk::websocket {
+namespace {
+
+namespace asio = boost::asio;
+
+// Read buffers of idle connections, kept per thread for the next
+// connection that has bytes to read: an idle connection holds none, a busy
+// loop allocates none.
+constexpr size_t kCachedBuffers = 64;
+constexpr size_t kCachedCapacity = 64 * 1024;
+
+std::vector<bytes::ByteBuffer>& BufferCache() {
+  thread_local std::vector<bytes::ByteBuffer> cache;
+  return cache;
+}
+
+void GiveBack(bytes::ByteBuffer& buf) {
+  if (buf.capacity() == 0) {
+    return;
+  }
+  std::vector<bytes::ByteBuffer>& cache = BufferCache();
+  if (cache.size() < kCachedBuffers && buf.capacity() <= kCachedCapacity) {
+    buf.Reset();
+    cache.push_back(std::move(buf));
+  }
+  buf.Release();
+}
+
+void Take(bytes::ByteBuffer& buf) {
+  std::vector<bytes::ByteBuffer>& cache = BufferCache();
+  if (buf.capacity() == 0 && !cache.empty()) {
+    buf = std::move(cache.back());
+    cache.pop_back();
+  }
+}
+
+// A client's masking keys (RFC 6455 §5.3: from a strong source of
+// entropy), drawn from OpenSSL 1 KiB at a time.
+std::array<uint8_t, 4> MaskKey() {
+  thread_local std::array<uint8_t, 1024> pool;
+  thread_local size_t used = pool.size();
+  if (used == pool.size()) {
+    if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1) {
+      // OpenSSL's generator failing is fatal to its users; keys stay
+      // unpredictable to a peer only with it.
+      std::abort();
+    }
+    used = 0;
+  }
+  std::array<uint8_t, 4> key;
+  std::copy_n(pool.begin() + static_cast<std::ptrdiff_t>(used), 4, key.begin());
+  used += 4;
+  return key;
+}
+
+}  // namespace
+
+bool IsValidCloseCode(uint16_t code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+         (code >= 3000 && code <= 4999);
+}
+
+Conn::Conn(websocket_internal::Transport& transport, const Options& options,
+           Role role, std::string subprotocol)
+    : t_(transport),
+      options_(options),
+      role_(role),
+      subprotocol_(std::move(subprotocol)) {}
+
+Conn::~Conn() {
+  GiveBack(in_);
+  GiveBack(msg_);
+}
+
+boost::asio::any_io_executor Conn::executor() const {
+  return t_.executor();
+}
+
+asio::awaitable<absl::StatusOr<Message>> Conn::Read() {
+  if (reading_) {
+    co_return absl::FailedPreconditionError("a Read is already pending");
+  }
+  if (done_) {
+    co_return final_;
+  }
+  reading_ = true;
+  if (consumed_ > 0) {
+    in_.DiscardPrefix(consumed_);
+    consumed_ = 0;
+  }
+  GiveBack(msg_);
+  const FrameRules rules{.expect_masked = role_ == Role::kServer,
+                         .allow_rsv1 = false,
+                         .max_payload = options_.max_message_bytes};
+  absl::Status st;
+  Message m;
+  for (;;) {
+    FrameHeader h;
+    const FrameError e = ParseFrameHeader(in_.view(), rules, h);
+    if (e != FrameError::kNone) {
+      const std::string why =
+          absl::StrCat("websocket: ", bytes::ToAbsl(ToString(e)));
+      if (e == FrameError::kTooBig) {
+        st = co_await Fail(kCloseTooBig, absl::ResourceExhaustedError(why));
+      } else {
+        st =
+            co_await Fail(kCloseProtocolError, absl::InvalidArgumentError(why));
+      }
+      break;
+    }
+    if (h.header_bytes == 0 || in_.size() < h.header_bytes + h.length) {
+      size_t want = options_.read_bytes;
+      if (h.header_bytes > 0) {
+        want = std::max<size_t>(want, h.header_bytes + h.length - in_.size());
+      }
+      st = co_await Fill(want);
+      if (!st.ok()) {
+        break;
+      }
+      continue;
+    }
+    char* payload = in_.data() + h.header_bytes;
+    const size_t frame_bytes = h.header_bytes + h.length;
+    if (h.masked) {
+      ApplyMask(payload, h.length, h.mask);
+    }
+    const std::string_view data(payload, h.length);
+    if (IsControl(h.opcode)) {
+      if (h.opcode == Opcode::kClose) {
+        st = co_await OnClose(data);
+        break;
+      }
+      if (h.opcode == Opcode::kPing && !close_sent_) {
+        st = co_await SendFrame(Opcode::kPong, data);
+        if (!st.ok()) {
+          break;
+        }
+      }
+      in_.DiscardPrefix(frame_bytes);  // a pong only proves liveness
+      continue;
+    }
+    if (h.opcode == Opcode::kContinuation) {
+      if (!in_message_) {
+        st = co_await Fail(kCloseProtocolError,
+                           absl::InvalidArgumentError(
+                               "websocket: continuation frame without a "
+                               "message"));
+        break;
+      }
+    } else {
+      if (in_message_) {
+        st = co_await Fail(
+            kCloseProtocolError,
+            absl::InvalidArgumentError("websocket: a new message inside a "
+                                       "fragmented one"));
+        break;
+      }
+      in_message_ = true;
+      msg_type_ =
+          h.opcode == Opcode::kText ? MessageType::kText : MessageType::kBinary;
+      utf8_.Reset();
+    }
+    if (msg_.size() + h.length > options_.max_message_bytes) {
+      st = co_await Fail(kCloseTooBig,
+                         absl::ResourceExhaustedError(
+                             "websocket: message over max_message_bytes"));
+      break;
+    }
+    // Text is checked as it arrives, so a bad byte fails the connection
+    // before the rest of its message is waited for.
+    if (msg_type_ == MessageType::kText &&
+        (!utf8_.Feed(data) || (h.fin && !utf8_.complete()))) {
+      st = co_await Fail(kCloseInvalidData,
+                         absl::InvalidArgumentError(
+                             "websocket: invalid UTF-8 in a text message"));
+      break;
+    }
+    if (h.fin && msg_.empty()) {
+      // One frame: the message is a view into the read buffer.
+      in_message_ = false;
+      m = {msg_type_, data};
+      consumed_ = frame_bytes;
+      break;
+    }
+    Take(msg_);
+    msg_.Append(data);
+    in_.DiscardPrefix(frame_bytes);
+    if (h.fin) {
+      in_message_ = false;
+      m = {msg_type_, msg_.view()};
+      break;
+    }
+  }
+  reading_ = false;
+  if (!st.ok()) {
+    if (!done_) {
+      done_ = true;
+      final_ = st;
+      t_.Close();
+    }
+    co_return st;
+  }
+  co_return m;
+}
+
+asio::awaitable<absl::Status> Conn::Fill(size_t want) {
+  for (;;) {
+    const absl::Duration timeout = close_sent_         ? options_.close_timeout
+                                   : ping_outstanding_ ? options_.pong_timeout
+                                                       : options_.ping_interval;
+    absl::Status r;
+    if (in_.empty()) {
+      // Idle: the buffer goes back while the connection waits.
+      GiveBack(in_);
+      r = co_await t_.WaitReadable(timeout);
+      if (r.ok()) {
+        Take(in_);
+        r = co_await t_.Read(in_, want, timeout);
+      }
+    } else {
+      r = co_await t_.Read(in_, want, timeout);
+    }
+    if (r.ok()) {
+      ping_outstanding_ = false;  // any byte shows the peer is there
+      co_return r;
+    }
+    if (absl::IsDeadlineExceeded(r)) {
+      if (close_sent_) {
+        co_return absl::DeadlineExceededError(
+            "websocket: no close from the peer in time");
+      }
+      if (ping_outstanding_) {
+        co_return absl::DeadlineExceededError(
+            "websocket: the peer did not answer a ping");
+      }
+      ping_outstanding_ = true;
+      absl::Status p = co_await SendFrame(Opcode::kPing, {});
+      if (!p.ok()) {
+        co_return p;
+      }
+      continue;
+    }
+    if (absl::IsCancelled(r) && t_.shutting_down() && !shutdown_) {
+      // The server is shutting down: say so, and wait for the answer.
+      shutdown_ = true;
+      if (!close_sent_) {
+        absl::Status c =
+            co_await SendClose(kCloseGoingAway, "server shutting down");
+        if (!c.ok()) {
+          co_return r;
+        }
+      }
+      continue;
+    }
+    if (absl::IsOutOfRange(r)) {
+      co_return absl::UnavailableError(
+          "websocket: the connection ended without a close frame");
+    }
+    co_return r;
+  }
+}
+
+asio::awaitable<absl::Status> Conn::Fail(uint16_t code, absl::Status status) {
+  if (!close_sent_ && !done_) {
+    std::string_view reason(status.message().data(), status.message().size());
+    reason = reason.substr(0, std::min<size_t>(reason.size(), 123));
+    absl::Status s = co_await SendClose(code, reason);
+    (void)s;  // the connection ends either way
+  }
+  done_ = true;
+  final_ = status;
+  t_.Close();
+  co_return status;
+}
+
+asio::awaitable<absl::Status> Conn::OnClose(std::string_view payload) {
+  uint16_t code = kCloseNoStatus;
+  std::string_view reason;
+  if (payload.size() == 1) {
+    co_return co_await Fail(
+        kCloseProtocolError,
+        absl::InvalidArgumentError("websocket: close frame of one byte"));
+  }
+  if (payload.size() >= 2) {
+    code = static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8) |
+                                 static_cast<uint8_t>(payload[1]));
+    reason = payload.substr(2);
+    if (!IsValidCloseCode(code)) {
+      co_return co_await Fail(kCloseProtocolError,
+                              absl::InvalidArgumentError(absl::StrCat(
+                                  "websocket: invalid close code ", code)));
+    }
+    if (!IsValidUtf8(reason)) {
+      co_return co_await Fail(
+          kCloseInvalidData, absl::InvalidArgumentError(
+                                 "websocket: invalid UTF-8 in a close reason"));
+    }
+  }
+  close_code_ = code;
+  close_reason_.assign(reason.data(), reason.size());
+  if (!close_sent_) {
+    // The echo (§5.5.1): the same code, or none for none.
+    absl::Status s = co_await SendClose(code == kCloseNoStatus ? 0 : code, {});
+    (void)s;
+  }
+  co_await Finish();
+  done_ = true;
+  if (shutdown_) {
+    final_ = absl::CancelledError("server shutting down");
+  } else {
+    final_ =
+        absl::OutOfRangeError(absl::StrCat("websocket: closed (", code, ")"));
+  }
+  co_return final_;
+}
+
+asio::awaitable<void> Conn::Finish() {
+  if (role_ == Role::kClient) {
+    // The server closes the TCP connection first (§7.1.1): wait for its
+    // end a little, then close anyway.
+    for (int i = 0; i < 16; ++i) {
+      in_.Reset();
+      absl::Status r = co_await t_.Read(in_, 4096, options_.close_timeout);
+      if (!r.ok()) {
+        break;
+      }
+    }
+  }
+  t_.Close();
+}
+
+asio::awaitable<absl::Status> Conn::SendClose(uint16_t code,
+                                              std::string_view reason) {
+  close_sent_ = true;
+  char payload[kMaxControlPayload];
+  size_t n = 0;
+  if (code != 0) {
+    payload[0] = static_cast<char>(code >> 8);
+    payload[1] = static_cast<char>(code & 0xFF);
+    n = 2 + std::min<size_t>(reason.size(), kMaxControlPayload - 2);
+    std::copy_n(reason.data(), n - 2, payload + 2);
+  }
+  co_return co_await SendFrame(Opcode::kClose, std::string_view(payload, n));
+}
+
+asio::awaitable<absl::Status> Conn::SendFrame(Opcode op,
+                                              std::string_view payload) {
+  co_await LockWrite();
+  char head[kMaxHeaderBytes];
+  size_t head_bytes;
+  std::string_view body = payload;
+  if (role_ == Role::kClient) {
+    const std::array<uint8_t, 4> key = MaskKey();
+    head_bytes =
+        WriteFrameHeader(head, true, false, op, payload.size(), key.data());
+    out_.Reset();
+    out_.Append(payload);
+    ApplyMask(out_.data(), out_.size(), key);
+    body = out_.view();
+  } else {
+    head_bytes =
+        WriteFrameHeader(head, true, false, op, payload.size(), nullptr);
+  }
+  const std::string_view parts[2] = {std::string_view(head, head_bytes), body};
+  absl::Status s = co_await t_.Write(parts, options_.write_timeout);
+  UnlockWrite();
+  co_return s;
+}
+
+asio::awaitable<absl::Status> Conn::Write(std::string_view data,
+                                          MessageType type) {
+  if (done_ || close_sent_) {
+    co_return absl::FailedPreconditionError("websocket: closed");
+  }
+  absl::Status s = co_await SendFrame(
+      type == MessageType::kText ? Opcode::kText : Opcode::kBinary, data);
+  if (!s.ok() && !done_) {
+    done_ = true;
+    final_ = s;
+    t_.Close();
+  }
+  co_return s;
+}
+
+asio::awaitable<absl::Status> Conn::Ping(std::string_view payload) {
+  if (done_ || close_sent_) {
+    co_return absl::FailedPreconditionError("websocket: closed");
+  }
+  if (payload.size() > kMaxControlPayload) {
+    co_return absl::InvalidArgumentError("websocket: ping over 125 bytes");
+  }
+  co_return co_await SendFrame(Opcode::kPing, payload);
+}
+
+asio::awaitable<absl::Status> Conn::Close(uint16_t code,
+                                          std::string_view reason) {
+  if (done_ || close_sent_) {
+    co_return absl::OkStatus();
+  }
+  if (!IsValidCloseCode(code) || reason.size() > kMaxControlPayload - 2) {
+    co_return absl::InvalidArgumentError(
+        "websocket: Close needs a valid code and at most 123 bytes of "
+        "reason");
+  }
+  absl::Status s = co_await SendClose(code, reason);
+  if (!s.ok()) {
+    done_ = true;
+    final_ = s;
+    t_.Close();
+    co_return s;
+  }
+  if (reading_) {
+    co_return absl::OkStatus();  // the pending Read finishes the handshake
+  }
+  for (;;) {
+    absl::StatusOr<Message> m = co_await Read();  // messages are dropped
+    if (!m.ok()) {
+      break;
+    }
+  }
+  co_return absl::OkStatus();
+}
+
+asio::awaitable<void> Conn::LockWrite() {
+  if (!write_busy_) {
+    write_busy_ = true;
+    co_return;
+  }
+  // Handed over by UnlockWrite, in call order.
+  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [this](auto handler) { write_waiters_.emplace_back(std::move(handler)); },
+      asio::use_awaitable);
+}
+
+void Conn::UnlockWrite() {
+  if (write_waiters_.empty()) {
+    write_busy_ = false;
+    return;
+  }
+  auto next = std::move(write_waiters_.front());
+  write_waiters_.pop_front();
+  asio::post(t_.executor(), std::move(next));
+}
+
+}  // namespace brisk::websocket

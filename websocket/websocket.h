@@ -1,0 +1,231 @@
+// File: websocket/websocket.h
+//
+// RFC 6455 WebSocket connections as coroutines: a server upgrades a request
+// (websocket::Upgrade, on server::RequestCtx::Hijack) and runs a session
+// with a Conn; `co_await conn.Read()` gives the next message,
+// `co_await conn.Write(msg)` sends one.
+//
+//   server::Server server(opts, [&](server::RequestCtx& ctx) {
+//     absl::Status s = websocket::Upgrade(ctx, ws_options,
+//         [](websocket::Conn& conn) -> server::Task {
+//           for (;;) {
+//             absl::StatusOr<websocket::Message> m = co_await conn.Read();
+//             if (!m.ok()) co_return;  // closed, failed, timed out
+//             absl::Status w = co_await conn.Write(m->data, m->type);
+//             if (!w.ok()) co_return;
+//           }
+//         });
+//     // !s.ok(): not a valid handshake; ctx already holds the answer (4xx).
+//   });
+//
+// What Conn does for the session:
+//   - Control frames are answered inside Read: a ping gets its pong, a
+//     close gets its echo and ends the connection (Read returns OutOfRange
+//     with close_code() set).
+//   - Every receiving rule of RFC 6455 is enforced (masking per side,
+//     reserved bits, opcodes, control frame size and fragmentation, the
+//     order of fragments, UTF-8 of text messages incrementally across
+//     fragments, close codes), each breach failing the connection with
+//     the RFC's close code (1002 protocol error, 1007 invalid data, 1009
+//     too big) and an error status from Read.
+//   - Keep-alive: after ping_interval without a byte from the peer, Read
+//     sends a ping; after pong_timeout more without one, the peer is taken
+//     for dead (DeadlineExceeded, the connection closed). This needs a Read
+//     pending: a session reads in a loop (its writes may come from other
+//     coroutines on the same loop).
+//   - Back-pressure: Write resumes once the socket took the whole frame;
+//     a peer that takes nothing for write_timeout fails it.
+//   - An idle connection holds no buffer (its read buffer goes back to a
+//     per-thread cache while it waits).
+//   - Server shutdown: a session's pending Read sends a 1001 close, waits
+//     for the peer's answer (close_timeout) and returns Cancelled.
+//
+// Threads: one loop thread (the connection's); one Read at a time; Writes
+// from several coroutines are sent one after another, in call order.
+// Lifetimes: a Message's view is valid until the next Read; the Options
+// must outlive every connection made with them.
+//
+// Errors from Read (and Write):
+//   OutOfRange          the closing handshake ended the connection
+//                       (close_code(), close_reason() say the peer's words)
+//   InvalidArgument     the peer broke the protocol (close 1002 or 1007 sent)
+//   ResourceExhausted   a message or frame over the limits (1009 sent)
+//   DeadlineExceeded    the peer did not answer a ping or a close in time,
+//                       or did not take a write
+//   Unavailable         the connection broke without a closing handshake
+//   Cancelled           server shutdown (after the 1001 handshake)
+//   FailedPrecondition  a second Read while one is pending; Write after Close
+
+#ifndef BRISK_WEBSOCKET_WEBSOCKET_H_
+#define BRISK_WEBSOCKET_WEBSOCKET_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "boost/asio/any_completion_handler.hpp"
+#include "boost/asio/awaitable.hpp"
+
+#include "bytes/byte_buffer.h"
+#include "server/request_ctx.h"
+#include "websocket/frame.h"
+#include "websocket/utf8.h"
+
+namespace brisk::websocket {
+
+namespace websocket_internal {
+class Transport;
+}  // namespace websocket_internal
+
+// Close codes (RFC 6455 §7.4.1).
+enum CloseCode : uint16_t {
+  kCloseNormal = 1000,
+  kCloseGoingAway = 1001,
+  kCloseProtocolError = 1002,
+  kCloseUnsupportedData = 1003,
+  kCloseNoStatus = 1005,  // never sent: the close frame had no code
+  kCloseAbnormal = 1006,  // never sent: the connection broke
+  kCloseInvalidData = 1007,
+  kClosePolicyViolation = 1008,
+  kCloseTooBig = 1009,
+  kCloseMandatoryExtension = 1010,
+  kCloseInternalError = 1011,
+};
+// Whether `code` may be sent in a close frame (and accepted in one).
+bool IsValidCloseCode(uint16_t code);
+
+struct Options {
+  // The largest message (all its fragments) and frame accepted; over them
+  // the connection fails with 1009. Python websockets: 1 MiB; Beast: 16 MiB;
+  // gorilla: unlimited.
+  size_t max_message_bytes = 1 << 20;
+  // Bytes asked of the socket per read (a larger frame's rest is read in
+  // one go).
+  size_t read_bytes = 16 * 1024;
+  // Keep-alive (see the file comment); InfiniteDuration turns it off.
+  // Python websockets: 20 s and 20 s.
+  absl::Duration ping_interval = absl::Seconds(20);
+  absl::Duration pong_timeout = absl::Seconds(20);
+  // A peer that takes none of a frame for this long fails the write.
+  absl::Duration write_timeout = absl::Seconds(30);
+  // How long to wait for the peer's close after sending ours.
+  absl::Duration close_timeout = absl::Seconds(5);
+  // Server: subprotocols, in order of preference; the first the client
+  // offers is chosen (Conn::subprotocol()). None offered: no subprotocol.
+  std::vector<std::string> subprotocols;
+  // Server: whether a request's Origin may connect (browsers send it; a
+  // refusal is answered 403). Empty: gorilla's default, the same origin
+  // as the Host (or no Origin field).
+  std::function<bool(std::string_view origin, std::string_view host)>
+      check_origin = nullptr;
+};
+
+enum class MessageType : uint8_t { kText, kBinary };
+
+struct Message {
+  MessageType type = MessageType::kText;
+  std::string_view data;  // valid until the next Read
+};
+
+class Conn {
+ public:
+  enum class Role : uint8_t { kServer, kClient };
+  // Used by Upgrade and the client; `transport` and `options` must outlive
+  // the Conn.
+  Conn(websocket_internal::Transport& transport, const Options& options,
+       Role role, std::string subprotocol);
+  ~Conn();
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  // The next message (see the file comment for errors).
+  [[nodiscard]] boost::asio::awaitable<absl::StatusOr<Message>> Read();
+  // Sends one message in one frame.
+  [[nodiscard]] boost::asio::awaitable<absl::Status> Write(
+      std::string_view data, MessageType type = MessageType::kText);
+  // Sends a ping (at most 125 bytes); its pong is consumed by Read.
+  [[nodiscard]] boost::asio::awaitable<absl::Status> Ping(
+      std::string_view payload = {});
+  // Starts the closing handshake (`reason` at most 123 bytes): sends the
+  // close frame; then, unless a Read is pending (which finishes the
+  // handshake), reads until the peer's close or close_timeout, discarding
+  // messages, and ends the connection. Later Writes fail.
+  [[nodiscard]] boost::asio::awaitable<absl::Status> Close(
+      uint16_t code = kCloseNormal, std::string_view reason = {});
+
+  // The peer's close code (0 until a close frame came; kCloseNoStatus for
+  // one without a code) and reason.
+  uint16_t close_code() const { return close_code_; }
+  const std::string& close_reason() const { return close_reason_; }
+  // The subprotocol agreed in the handshake (empty: none).
+  const std::string& subprotocol() const { return subprotocol_; }
+  // Whether the connection is over (closed or failed).
+  bool done() const { return done_; }
+  boost::asio::any_io_executor executor() const;
+
+ private:
+  // Reads more bytes into in_, pinging on silence.
+  boost::asio::awaitable<absl::Status> Fill(size_t want);
+  // Fails the connection: close `code` (unless one was sent) and the end.
+  boost::asio::awaitable<absl::Status> Fail(uint16_t code, absl::Status status);
+  boost::asio::awaitable<absl::Status> SendFrame(Opcode op,
+                                                 std::string_view payload);
+  boost::asio::awaitable<absl::Status> SendClose(uint16_t code,
+                                                 std::string_view reason);
+  // Handles a close frame's payload; returns the status Read ends with.
+  boost::asio::awaitable<absl::Status> OnClose(std::string_view payload);
+  // The connection is over: the transport closes (a server at once; a
+  // client after the server's end, up to close_timeout).
+  boost::asio::awaitable<void> Finish();
+  boost::asio::awaitable<void> LockWrite();
+  void UnlockWrite();
+
+  websocket_internal::Transport& t_;
+  const Options& options_;
+  const Role role_;
+  std::string subprotocol_;
+  bytes::ByteBuffer in_;   // received bytes; a returned frame at the front
+  size_t consumed_ = 0;    // bytes of in_ the last message used
+  bytes::ByteBuffer msg_;  // a fragmented message being assembled
+  Utf8Validator utf8_;
+  MessageType msg_type_ = MessageType::kText;
+  bool in_message_ = false;
+  bool reading_ = false;
+  bool ping_outstanding_ = false;
+  bool close_sent_ = false;
+  bool done_ = false;
+  bool shutdown_ = false;  // the server is shutting down
+  absl::Status final_;     // what Read returns once done
+  uint16_t close_code_ = 0;
+  std::string close_reason_;
+  bool write_busy_ = false;
+  std::deque<boost::asio::any_completion_handler<void()>> write_waiters_;
+  bytes::ByteBuffer out_;  // a client's masked payload
+};
+
+// What runs on an upgraded connection; the connection closes when it ends
+// (with 1000 if the session did not close it).
+using Session = absl::AnyInvocable<server::Task(Conn& conn)>;
+
+// Validates ctx's request as an opening handshake (RFC 6455 §4.2) and
+// answers it: 101 with the accept key and the chosen subprotocol, then
+// `session` on the hijacked connection (server::RequestCtx::Hijack). A
+// request that is not one is answered by the server as ctx now holds it (a
+// 400, 403, 405 or 426 with the reason; 426 says `Sec-WebSocket-Version:
+// 13`) and the error is returned (InvalidArgument, PermissionDenied for the
+// origin check), or Hijack's error.
+[[nodiscard]] absl::Status Upgrade(server::RequestCtx& ctx,
+                                   const Options& options, Session session);
+
+}  // namespace brisk::websocket
+
+#endif  // BRISK_WEBSOCKET_WEBSOCKET_H_
