@@ -82,15 +82,58 @@ bool IsValidCloseCode(uint16_t code) {
 }
 
 Conn::Conn(websocket_internal::Transport& transport, const Options& options,
-           Role role, std::string subprotocol)
+           Role role, std::string subprotocol,
+           std::optional<DeflateParams> deflate)
     : t_(transport),
       options_(options),
       role_(role),
-      subprotocol_(std::move(subprotocol)) {}
+      subprotocol_(std::move(subprotocol)),
+      deflate_(deflate) {}
 
 Conn::~Conn() {
   GiveBack(in_);
   GiveBack(msg_);
+  GiveBack(zmsg_);
+  GiveBack(out_);
+}
+
+bool Conn::send_reset() const {
+  return role_ == Role::kServer ? deflate_->server_no_context_takeover
+                                : deflate_->client_no_context_takeover;
+}
+
+bool Conn::receive_reset() const {
+  return role_ == Role::kServer ? deflate_->client_no_context_takeover
+                                : deflate_->server_no_context_takeover;
+}
+
+Deflater& Conn::deflater() {
+  const int bits = role_ == Role::kServer ? deflate_->server_max_window_bits
+                                          : deflate_->client_max_window_bits;
+  if (!send_reset()) {
+    if (own_deflater_ == nullptr) {
+      own_deflater_ = std::make_unique<Deflater>(options_.deflate.level, bits);
+    }
+    return *own_deflater_;
+  }
+  // Each message alone: the thread's state, reset after every use.
+  thread_local std::unique_ptr<Deflater> by_bits[16];
+  std::unique_ptr<Deflater>& d = by_bits[std::clamp(bits, 9, 15)];
+  if (d == nullptr || d->level() != options_.deflate.level) {
+    d = std::make_unique<Deflater>(options_.deflate.level, bits);
+  }
+  return *d;
+}
+
+Inflater& Conn::inflater() {
+  if (!receive_reset()) {
+    if (own_inflater_ == nullptr) {
+      own_inflater_ = std::make_unique<Inflater>();
+    }
+    return *own_inflater_;
+  }
+  thread_local Inflater shared;
+  return shared;
 }
 
 boost::asio::any_io_executor Conn::executor() const {
@@ -111,7 +154,7 @@ asio::awaitable<absl::StatusOr<Message>> Conn::Read() {
   }
   GiveBack(msg_);
   const FrameRules rules{.expect_masked = role_ == Role::kServer,
-                         .allow_rsv1 = false,
+                         .allow_rsv1 = deflate_.has_value(),
                          .max_payload = options_.max_message_bytes};
   absl::Status st;
   Message m;
@@ -179,7 +222,53 @@ asio::awaitable<absl::StatusOr<Message>> Conn::Read() {
       in_message_ = true;
       msg_type_ =
           h.opcode == Opcode::kText ? MessageType::kText : MessageType::kBinary;
+      msg_compressed_ = h.rsv1;
       utf8_.Reset();
+    }
+    if (h.rsv1 && h.opcode == Opcode::kContinuation) {
+      st = co_await Fail(kCloseProtocolError,
+                         absl::InvalidArgumentError(
+                             "websocket: RSV1 on a continuation frame"));
+      break;
+    }
+    if (msg_compressed_) {
+      // The compressed bytes are gathered, then inflated whole (bounded by
+      // max_message_bytes) and checked as any message.
+      if (zmsg_.size() + h.length > options_.max_message_bytes) {
+        st = co_await Fail(kCloseTooBig,
+                           absl::ResourceExhaustedError(
+                               "websocket: message over max_message_bytes"));
+        break;
+      }
+      std::string_view compressed = data;
+      if (!h.fin || !zmsg_.empty()) {
+        Take(zmsg_);
+        zmsg_.Append(data);
+        compressed = zmsg_.view();
+      }
+      if (!h.fin) {
+        in_.DiscardPrefix(frame_bytes);
+        continue;
+      }
+      Take(msg_);
+      const absl::Status z = inflater().Inflate(
+          compressed, msg_, options_.max_message_bytes, receive_reset());
+      in_.DiscardPrefix(frame_bytes);
+      GiveBack(zmsg_);
+      in_message_ = false;
+      if (!z.ok()) {
+        st = co_await Fail(
+            absl::IsResourceExhausted(z) ? kCloseTooBig : kCloseInvalidData, z);
+        break;
+      }
+      if (msg_type_ == MessageType::kText && !IsValidUtf8(msg_.view())) {
+        st = co_await Fail(kCloseInvalidData,
+                           absl::InvalidArgumentError(
+                               "websocket: invalid UTF-8 in a text message"));
+        break;
+      }
+      m = {msg_type_, msg_.view()};
+      break;
     }
     if (msg_.size() + h.length > options_.max_message_bytes) {
       st = co_await Fail(kCloseTooBig,
@@ -365,25 +454,45 @@ asio::awaitable<absl::Status> Conn::SendClose(uint16_t code,
 }
 
 asio::awaitable<absl::Status> Conn::SendFrame(Opcode op,
-                                              std::string_view payload) {
+                                              std::string_view payload,
+                                              bool rsv1) {
   co_await LockWrite();
+  const bool compress = deflate_.has_value() && !IsControl(op) &&
+                        payload.size() >= options_.deflate.min_bytes;
+  if (compress || role_ == Role::kClient) {
+    Take(out_);
+    out_.Reset();
+  }
+  if (compress) {
+    absl::Status z = deflater().Compress(payload, out_, send_reset());
+    if (!z.ok()) {
+      UnlockWrite();
+      co_return z;
+    }
+    payload = out_.view();
+    rsv1 = true;
+  }
   char head[kMaxHeaderBytes];
   size_t head_bytes;
   std::string_view body = payload;
   if (role_ == Role::kClient) {
     const std::array<uint8_t, 4> key = MaskKey();
     head_bytes =
-        WriteFrameHeader(head, true, false, op, payload.size(), key.data());
-    out_.Reset();
-    out_.Append(payload);
+        WriteFrameHeader(head, true, rsv1, op, payload.size(), key.data());
+    if (!compress) {
+      out_.Append(payload);
+    }
     ApplyMask(out_.data(), out_.size(), key);
     body = out_.view();
   } else {
     head_bytes =
-        WriteFrameHeader(head, true, false, op, payload.size(), nullptr);
+        WriteFrameHeader(head, true, rsv1, op, payload.size(), nullptr);
   }
   const std::string_view parts[2] = {std::string_view(head, head_bytes), body};
   absl::Status s = co_await t_.Write(parts, options_.write_timeout);
+  if (compress || role_ == Role::kClient) {
+    GiveBack(out_);
+  }
   UnlockWrite();
   co_return s;
 }

@@ -7,7 +7,9 @@
 
 #include "gtest/gtest.h"
 
+#include "bytes/byte_buffer.h"
 #include "http/request_header.h"
+#include "websocket/deflate.h"
 #include "websocket/frame.h"
 #include "websocket/handshake.h"
 #include "websocket/utf8.h"
@@ -281,6 +283,107 @@ TEST(HandshakeTest, SubprotocolAndOrigin) {
   EXPECT_FALSE(SameOrigin("https://a.example:8443", "a.example"));
   EXPECT_FALSE(SameOrigin("http://evil.example", "a.example"));
   EXPECT_FALSE(SameOrigin("null", "a.example"));
+}
+
+TEST(DeflateTest, ServerNegotiation) {
+  DeflateParams p;
+  std::string answer;
+  // Python websockets' default offer: context takeover is turned off by
+  // default, kept on request.
+  ASSERT_TRUE(NegotiateDeflate("permessage-deflate; client_max_window_bits",
+                               false, p, answer));
+  EXPECT_EQ(answer,
+            "permessage-deflate; server_no_context_takeover; "
+            "client_no_context_takeover");
+  EXPECT_TRUE(p.server_no_context_takeover && p.client_no_context_takeover);
+  ASSERT_TRUE(NegotiateDeflate("permessage-deflate; client_max_window_bits",
+                               true, p, answer));
+  EXPECT_EQ(answer, "permessage-deflate");
+  EXPECT_FALSE(p.server_no_context_takeover || p.client_no_context_takeover);
+  // What the client asks of the server is kept.
+  ASSERT_TRUE(
+      NegotiateDeflate("permessage-deflate; server_no_context_takeover; "
+                       "server_max_window_bits=10",
+                       true, p, answer));
+  EXPECT_EQ(answer,
+            "permessage-deflate; server_no_context_takeover; "
+            "server_max_window_bits=10");
+  EXPECT_EQ(p.server_max_window_bits, 10);
+  // Bad offers are declined; a later good one is taken.
+  for (std::string_view bad :
+       {"permessage-deflate; server_max_window_bits=8",
+        "permessage-deflate; server_max_window_bits=16",
+        "permessage-deflate; server_max_window_bits",
+        "permessage-deflate; client_max_window_bits=07",
+        "permessage-deflate; server_no_context_takeover; "
+        "server_no_context_takeover",
+        "permessage-deflate; unknown=1", "x-webkit-deflate-frame", ""}) {
+    EXPECT_FALSE(NegotiateDeflate(bad, false, p, answer)) << bad;
+  }
+  ASSERT_TRUE(NegotiateDeflate(
+      "permessage-deflate; server_max_window_bits=8, permessage-deflate; "
+      "server_max_window_bits=\"12\"",
+      true, p, answer));
+  EXPECT_EQ(p.server_max_window_bits, 12);
+}
+
+TEST(DeflateTest, RfcExampleAndRoundTrips) {
+  // RFC 7692 §7.2.3.1: "Hello" as one compressed message.
+  Inflater inf;
+  bytes::ByteBuffer out;
+  ASSERT_TRUE(
+      inf.Inflate("\xf2\x48\xcd\xc9\xc9\x07\x00"s, out, 100, false).ok());
+  EXPECT_EQ(out.view(), "Hello");
+  // §7.2.3.2: the same message again, with the context kept, is shorter.
+  out.Reset();
+  ASSERT_TRUE(inf.Inflate("\xf2\x00\x11\x00\x00"s, out, 100, false).ok());
+  EXPECT_EQ(out.view(), "Hello");
+
+  const std::string json =
+      R"({"user":"ada","id":12345,"tags":["a","b","c"],"text":"hello, hello"})";
+  for (bool takeover : {false, true}) {
+    Deflater d(6, 15);
+    Inflater i;
+    size_t second = 0;
+    for (int round = 0; round < 3; ++round) {
+      bytes::ByteBuffer z;
+      ASSERT_TRUE(d.Compress(json, z, !takeover).ok());
+      EXPECT_LT(z.size(), json.size());
+      if (round == 1) {
+        second = z.size();
+      }
+      bytes::ByteBuffer back;
+      ASSERT_TRUE(i.Inflate(z.view(), back, 1 << 20, !takeover).ok());
+      EXPECT_EQ(back.view(), json);
+    }
+    if (takeover) {
+      EXPECT_LT(second, 20u) << "a repeated message costs a few bytes";
+    }
+  }
+}
+
+TEST(DeflateTest, InflatedSizeIsBoundedAndGarbageRefused) {
+  // 8 MiB of zeros compress to a few KiB: a bomb for a 1 MiB limit.
+  const std::string zeros(8 << 20, '\0');
+  Deflater d(9, 15);
+  bytes::ByteBuffer z;
+  ASSERT_TRUE(d.Compress(zeros, z, true).ok());
+  EXPECT_LT(z.size(), 16u * 1024);
+  Inflater i;
+  bytes::ByteBuffer out;
+  absl::Status s = i.Inflate(z.view(), out, 1 << 20, true);
+  EXPECT_TRUE(absl::IsResourceExhausted(s)) << s;
+  EXPECT_LE(out.size(), 1u << 20);
+  // Exactly at the limit is fine.
+  out.Reset();
+  bytes::ByteBuffer exact;
+  ASSERT_TRUE(d.Compress(zeros.substr(0, 1000), exact, true).ok());
+  EXPECT_TRUE(i.Inflate(exact.view(), out, 1000, true).ok());
+  EXPECT_EQ(out.size(), 1000u);
+  // Not deflate at all.
+  out.Reset();
+  s = i.Inflate("\xff\xff\xff\xff garbage", out, 1 << 20, true);
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
 }
 
 }  // namespace

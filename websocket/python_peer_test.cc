@@ -40,11 +40,18 @@ server::Task CloseAfterOne(Conn& conn) {
 TEST(PythonPeerTest, WebsocketsClientAgainstBriskServer) {
   static const Options echo_options;
   static const Options proto_options{.subprotocols = {"chat", "superchat"}};
+  static const Options deflate_options{.deflate = {.enabled = true}};
+  static const Options takeover_options{
+      .deflate = {.enabled = true, .context_takeover = true}};
   server::TestServer ts({}, [](server::RequestCtx& ctx) {
     const std::string_view path = ctx.request().header().request_uri();
     absl::Status s;
     if (path == "/close") {
       s = Upgrade(ctx, echo_options, CloseAfterOne);
+    } else if (path == "/deflate") {
+      s = Upgrade(ctx, deflate_options, Echo);
+    } else if (path == "/deflate-ctx") {
+      s = Upgrade(ctx, takeover_options, Echo);
     } else if (path == "/proto") {
       s = Upgrade(ctx, proto_options, Echo);
     } else {

@@ -1,6 +1,7 @@
 // websocket::Upgrade: the server's side of the opening handshake, and a
 // Conn over the hijacked connection.
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -8,6 +9,7 @@
 
 #include "bytes/conv.h"
 #include "server/hijacked.h"
+#include "websocket/deflate.h"
 #include "websocket/handshake.h"
 #include "websocket/internal/transport.h"
 #include "websocket/websocket.h"
@@ -43,9 +45,11 @@ class HijackedTransport final : public websocket_internal::Transport {
 };
 
 server::Task RunSession(server::Hijacked& h, const Options* options,
-                        Session session, std::string subprotocol) {
+                        Session session, std::string subprotocol,
+                        std::optional<DeflateParams> deflate) {
   HijackedTransport transport(h);
-  Conn conn(transport, *options, Conn::Role::kServer, std::move(subprotocol));
+  Conn conn(transport, *options, Conn::Role::kServer, std::move(subprotocol),
+            deflate);
   co_await session(conn);
   if (!conn.done()) {
     absl::Status s = co_await conn.Close(kCloseNormal);
@@ -84,10 +88,31 @@ absl::Status Upgrade(server::RequestCtx& ctx, const Options& options,
   if (!subprotocol.empty()) {
     resp.header().Set("Sec-WebSocket-Protocol", subprotocol);
   }
+  std::optional<DeflateParams> deflate;
+  if (options.deflate.enabled) {
+    // Every Sec-WebSocket-Extensions line, as one list.
+    std::string offers;
+    const http::HeaderFields& f = req.fields();
+    for (int i = f.Find("sec-websocket-extensions"); i >= 0;
+         i = f.Find("sec-websocket-extensions", static_cast<size_t>(i) + 1)) {
+      if (!offers.empty()) {
+        offers += ", ";
+      }
+      offers += f[static_cast<size_t>(i)].value;
+    }
+    DeflateParams params;
+    std::string answer;
+    if (NegotiateDeflate(offers, options.deflate.context_takeover, params,
+                         answer)) {
+      deflate = params;
+      resp.header().Set("Sec-WebSocket-Extensions", answer);
+    }
+  }
   absl::Status s = ctx.Hijack([options = &options, session = std::move(session),
-                               subprotocol = std::move(subprotocol)](
-                                  server::Hijacked& h) mutable {
-    return RunSession(h, options, std::move(session), std::move(subprotocol));
+                               subprotocol = std::move(subprotocol),
+                               deflate](server::Hijacked& h) mutable {
+    return RunSession(h, options, std::move(session), std::move(subprotocol),
+                      deflate);
   });
   if (!s.ok()) {
     ctx.Error(absl::IsUnavailable(s) ? 503 : 500, std::string(s.message()));

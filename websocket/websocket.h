@@ -64,6 +64,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,7 @@
 
 #include "bytes/byte_buffer.h"
 #include "server/request_ctx.h"
+#include "websocket/deflate.h"
 #include "websocket/frame.h"
 #include "websocket/utf8.h"
 
@@ -121,7 +123,20 @@ struct Options {
   absl::Duration close_timeout = absl::Seconds(5);
   // Server: subprotocols, in order of preference; the first the client
   // offers is chosen (Conn::subprotocol()). None offered: no subprotocol.
-  std::vector<std::string> subprotocols;
+  std::vector<std::string> subprotocols = {};
+  // permessage-deflate (RFC 7692), used when the client offers it.
+  struct Deflate {
+    bool enabled = false;
+    // Keep each direction's compression context across messages: better
+    // ratios on similar messages, for ~300 KiB of zlib state held by each
+    // connection for its life. Off (the default, gorilla's only mode): each
+    // message is compressed on its own with a per-thread zlib state, so an
+    // idle connection holds none.
+    bool context_takeover = false;
+    int level = 6;  // zlib's 1 (fastest) .. 9 (smallest)
+    // Smaller messages go uncompressed (each message chooses, §6).
+    size_t min_bytes = 64;
+  } deflate = {};
   // Server: whether a request's Origin may connect (browsers send it; a
   // refusal is answered 403). Empty: gorilla's default, the same origin
   // as the Host (or no Origin field).
@@ -142,7 +157,8 @@ class Conn {
   // Used by Upgrade and the client; `transport` and `options` must outlive
   // the Conn.
   Conn(websocket_internal::Transport& transport, const Options& options,
-       Role role, std::string subprotocol);
+       Role role, std::string subprotocol,
+       std::optional<DeflateParams> deflate = std::nullopt);
   ~Conn();
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
@@ -168,6 +184,8 @@ class Conn {
   const std::string& close_reason() const { return close_reason_; }
   // The subprotocol agreed in the handshake (empty: none).
   const std::string& subprotocol() const { return subprotocol_; }
+  // Whether permessage-deflate was agreed.
+  bool compressed() const { return deflate_.has_value(); }
   // Whether the connection is over (closed or failed).
   bool done() const { return done_; }
   boost::asio::any_io_executor executor() const;
@@ -177,8 +195,17 @@ class Conn {
   boost::asio::awaitable<absl::Status> Fill(size_t want);
   // Fails the connection: close `code` (unless one was sent) and the end.
   boost::asio::awaitable<absl::Status> Fail(uint16_t code, absl::Status status);
+  // One whole message or control frame; `rsv1`: compressed.
   boost::asio::awaitable<absl::Status> SendFrame(Opcode op,
-                                                 std::string_view payload);
+                                                 std::string_view payload,
+                                                 bool rsv1 = false);
+  // permessage-deflate: the compressor for what this side sends, the
+  // decompressor for what it receives (the Conn's own with context
+  // takeover, else the thread's), and whether each forgets per message.
+  Deflater& deflater();
+  Inflater& inflater();
+  bool send_reset() const;
+  bool receive_reset() const;
   boost::asio::awaitable<absl::Status> SendClose(uint16_t code,
                                                  std::string_view reason);
   // Handles a close frame's payload; returns the status Read ends with.
@@ -209,7 +236,12 @@ class Conn {
   std::string close_reason_;
   bool write_busy_ = false;
   std::deque<boost::asio::any_completion_handler<void()>> write_waiters_;
-  bytes::ByteBuffer out_;  // a client's masked payload
+  bytes::ByteBuffer out_;  // a compressed or a client's masked payload
+  std::optional<DeflateParams> deflate_;
+  bool msg_compressed_ = false;
+  bytes::ByteBuffer zmsg_;  // a compressed message's fragments
+  std::unique_ptr<Deflater> own_deflater_;
+  std::unique_ptr<Inflater> own_inflater_;
 };
 
 // What runs on an upgraded connection; the connection closes when it ends

@@ -212,6 +212,41 @@ async def refused_handshake():
         return None if e.status_code == 403 else f"status {e.status_code}"
 
 
+JSON = ('{"user":"ada","id":%d,"tags":["alpha","beta","gamma"],'
+        '"text":"the quick brown fox jumps over the lazy dog"}')
+
+
+async def deflate_echo(path):
+    async with websockets.connect(f"{BASE}{path}") as ws:
+        names = [e.name for e in ws.extensions]
+        if names != ["permessage-deflate"]:
+            return f"extensions {names}"
+        sent = [JSON % i for i in range(200)] + [os.urandom(200_000), "x", ""]
+        for m in sent:
+            await ws.send(m)
+        for m in sent:
+            if await ws.recv() != m:
+                return f"compressed message of {len(m)} differs"
+        return None
+
+
+async def deflate_bomb():
+    async with websockets.connect(f"{BASE}/deflate", max_size=2**24) as ws:
+        try:
+            await ws.send(b"\0" * (8 * 1024 * 1024))
+        except ConnectionClosed:
+            pass
+        return await closed_with(ws, 1009)
+
+
+async def deflate_declined_by_client():
+    async with websockets.connect(f"{BASE}/deflate", compression=None) as ws:
+        if ws.extensions:
+            return f"extensions {ws.extensions}"
+        await ws.send(JSON % 1)
+        return None if await ws.recv() == JSON % 1 else "echo differs"
+
+
 async def main():
     for name, coro in [
         ("echo_text", echo_text()),
@@ -234,6 +269,10 @@ async def main():
         ("bad_close_code", bad_close_code()),
         ("subprotocol", subprotocol()),
         ("refused_handshake", refused_handshake()),
+        ("deflate_echo", deflate_echo("/deflate")),
+        ("deflate_context_takeover", deflate_echo("/deflate-ctx")),
+        ("deflate_bomb", deflate_bomb()),
+        ("deflate_declined_by_client", deflate_declined_by_client()),
     ]:
         await case(name, coro)
 
