@@ -2,8 +2,11 @@
 // from the HTTP exchange, and Hijacked's reads and writes. See
 // server/hijacked.h for the contract, server/internal/loop.h for ownership.
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <exception>
 #include <memory>
 #include <utility>
@@ -114,6 +117,18 @@ int64_t DeadlineFor(absl::Duration timeout) {
     return 0;
   }
   return CoarseNowNs() + std::max<int64_t>(ToNs(timeout), 1);
+}
+
+// Whether a read would not block: bytes (or the end, or an error) wait in
+// the socket, or TLS holds received bytes not decrypted yet.
+bool InputWaiting(const Conn* c) {
+  if (c->tls != nullptr && c->tls->buffered_input() > 0) {
+    return true;
+  }
+  char byte;
+  const ssize_t n = ::recv(const_cast<Conn*>(c)->socket.native_handle(), &byte,
+                           1, MSG_PEEK | MSG_DONTWAIT);
+  return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 }  // namespace
@@ -276,6 +291,9 @@ asio::awaitable<absl::Status> Loop::HijackRead(HijackState& h,
     }
     try_now = false;
     if (buf == nullptr) {
+      if (!InputWaiting(c)) {
+        continue;  // nothing after all: wait (holding nothing)
+      }
       h.read_full = true;  // the next Read reads at once
       break;
     }
@@ -284,6 +302,7 @@ asio::awaitable<absl::Status> Loop::HijackRead(HijackState& h,
       break;
     }
     if (ec == asio::error::would_block) {
+      h.read_full = false;
       continue;
     }
     result = ec == asio::error::eof ? absl::OutOfRangeError("end of stream")

@@ -1,7 +1,9 @@
 // helloserver: the smallest useful brisk server, and the one the benchmarks
 // run. Answers "Hello, World!" (text/plain) for any path and method, echoes
-// the request body at /echo, and answers /sleep?ms=N after N ms (a
-// coroutine handler sleeping on the loop's timer).
+// the request body at /echo, answers /sleep?ms=N after N ms (a
+// coroutine handler sleeping on the loop's timer), and echoes WebSocket
+// messages at /ws (--ws-deflate: with permessage-deflate when the client
+// offers it) — the WebSocket benchmarks' server.
 //
 //   ./bazelw run //tools:helloserver -- --addr=127.0.0.1:8080 --threads=2
 //
@@ -38,6 +40,7 @@
 #include "tls/context.h"
 #include "tools/fs.h"
 #include "tools/serve.h"
+#include "websocket/websocket.h"
 
 ABSL_FLAG(std::string, addr, "127.0.0.1:8080",
           "address to listen on (host:port; port 0 picks one)");
@@ -48,6 +51,8 @@ ABSL_FLAG(std::string, body_file, "",
           "answer with this file's bytes instead of Hello, World!");
 ABSL_FLAG(bool, metrics, false,
           "count requests and serve them at /metrics (Prometheus text)");
+ABSL_FLAG(bool, ws_deflate, false,
+          "/ws: permessage-deflate when the client offers it");
 
 namespace {
 
@@ -77,6 +82,20 @@ Task Sleep(RequestCtx& ctx) {
   absl::Status s = co_await ctx.Sleep(absl::Milliseconds(ms));
   if (s.ok()) {
     Hello(ctx);
+  }
+}
+
+// /ws: every message back as it came.
+Task WsEcho(brisk::websocket::Conn& conn) {
+  for (;;) {
+    absl::StatusOr<brisk::websocket::Message> m = co_await conn.Read();
+    if (!m.ok()) {
+      co_return;
+    }
+    absl::Status w = co_await conn.Write(m->data, m->type);
+    if (!w.ok()) {
+      co_return;
+    }
   }
 }
 
@@ -159,10 +178,15 @@ int main(int argc, char** argv) {
   const Mode m = mode == "sync"        ? Mode::kSync
                  : mode == "coroutine" ? Mode::kCoroutine
                                        : Mode::kSuspend;
+  static const brisk::websocket::Options ws_options{
+      .deflate = {.enabled = absl::GetFlag(FLAGS_ws_deflate)}};
   brisk::server::Handler handler = [m,
                                     metrics = metrics.get()](RequestCtx& ctx) {
     std::string_view target = ctx.request().header().request_uri();
-    if (metrics != nullptr && target == "/metrics") {
+    if (target == "/ws") {
+      // Not a handshake: the 4xx Upgrade left in ctx is the answer.
+      (void)brisk::websocket::Upgrade(ctx, ws_options, WsEcho);
+    } else if (metrics != nullptr && target == "/metrics") {
       ctx.set_route("/metrics");
       metrics->Serve(ctx);
     } else if (target.substr(0, 7) == "/sleep?") {

@@ -140,6 +140,136 @@ boost::asio::any_io_executor Conn::executor() const {
   return t_.executor();
 }
 
+Conn::Step Conn::Next(Message& m) {
+  const FrameRules rules{.expect_masked = role_ == Role::kServer,
+                         .allow_rsv1 = deflate_.has_value(),
+                         .max_payload = options_.max_message_bytes};
+  auto fail = [](uint16_t code, absl::Status why) {
+    return Step{.kind = Step::kFail, .code = code, .status = std::move(why)};
+  };
+  const auto protocol = [&fail](std::string_view why) {
+    return fail(kCloseProtocolError, absl::InvalidArgumentError(absl::StrCat(
+                                         "websocket: ", bytes::ToAbsl(why))));
+  };
+  const auto too_big = [&fail] {
+    return fail(kCloseTooBig, absl::ResourceExhaustedError(
+                                  "websocket: message over max_message_bytes"));
+  };
+  const auto bad_text = [&fail] {
+    return fail(kCloseInvalidData,
+                absl::InvalidArgumentError(
+                    "websocket: invalid UTF-8 in a text message"));
+  };
+  for (;;) {
+    FrameHeader h;
+    const FrameError e = ParseFrameHeader(in_.view(), rules, h);
+    if (e == FrameError::kTooBig) {
+      return fail(kCloseTooBig, absl::ResourceExhaustedError(
+                                    "websocket: frame over max_message_bytes"));
+    }
+    if (e != FrameError::kNone) {
+      return protocol(ToString(e));
+    }
+    if (h.header_bytes == 0 || in_.size() < h.header_bytes + h.length) {
+      size_t want = options_.read_bytes;
+      if (h.header_bytes > 0) {
+        want = std::max<size_t>(want, h.header_bytes + h.length - in_.size());
+      }
+      return {.kind = Step::kMore, .want = want};
+    }
+    char* payload = in_.data() + h.header_bytes;
+    const size_t frame_bytes = h.header_bytes + h.length;
+    if (h.masked) {
+      ApplyMask(payload, h.length, h.mask);
+    }
+    const std::string_view data(payload, h.length);
+    if (IsControl(h.opcode)) {
+      if (h.opcode == Opcode::kClose) {
+        return {.kind = Step::kClose, .data = data};
+      }
+      if (h.opcode == Opcode::kPing && !close_sent_) {
+        return {.kind = Step::kPing, .data = data, .frame_bytes = frame_bytes};
+      }
+      in_.DiscardPrefix(frame_bytes);  // a pong only proves liveness
+      continue;
+    }
+    if (h.opcode == Opcode::kContinuation) {
+      if (!in_message_) {
+        return protocol("continuation frame without a message");
+      }
+      if (h.rsv1) {
+        return protocol("RSV1 on a continuation frame");
+      }
+    } else {
+      if (in_message_) {
+        return protocol("a new message inside a fragmented one");
+      }
+      in_message_ = true;
+      msg_type_ =
+          h.opcode == Opcode::kText ? MessageType::kText : MessageType::kBinary;
+      msg_compressed_ = h.rsv1;
+      utf8_.Reset();
+    }
+    if (msg_compressed_) {
+      // The compressed bytes are gathered, then inflated whole (bounded by
+      // max_message_bytes) and checked as any message.
+      if (zmsg_.size() + h.length > options_.max_message_bytes) {
+        return too_big();
+      }
+      std::string_view compressed = data;
+      if (!h.fin || !zmsg_.empty()) {
+        Take(zmsg_);
+        zmsg_.Append(data);
+        compressed = zmsg_.view();
+      }
+      if (!h.fin) {
+        in_.DiscardPrefix(frame_bytes);
+        continue;
+      }
+      Take(msg_);
+      absl::Status z = inflater().Inflate(
+          compressed, msg_, options_.max_message_bytes, receive_reset());
+      in_.DiscardPrefix(frame_bytes);
+      GiveBack(zmsg_);
+      in_message_ = false;
+      if (!z.ok()) {
+        const uint16_t code =
+            absl::IsResourceExhausted(z) ? kCloseTooBig : kCloseInvalidData;
+        return fail(code, std::move(z));
+      }
+      if (msg_type_ == MessageType::kText && !IsValidUtf8(msg_.view())) {
+        return bad_text();
+      }
+      m = {msg_type_, msg_.view()};
+      return {.kind = Step::kMessage};
+    }
+    if (msg_.size() + h.length > options_.max_message_bytes) {
+      return too_big();
+    }
+    // Text is checked as it arrives, so a bad byte fails the connection
+    // before the rest of its message is waited for.
+    if (msg_type_ == MessageType::kText &&
+        (!utf8_.Feed(data) || (h.fin && !utf8_.complete()))) {
+      return bad_text();
+    }
+    if (h.fin && msg_.empty()) {
+      // One frame: the message is a view into the read buffer.
+      in_message_ = false;
+      m = {msg_type_, data};
+      consumed_ = frame_bytes;
+      return {.kind = Step::kMessage};
+    }
+    Take(msg_);
+    msg_.Append(data);
+    in_.DiscardPrefix(frame_bytes);
+    if (h.fin) {
+      in_message_ = false;
+      m = {msg_type_, msg_.view()};
+      return {.kind = Step::kMessage};
+    }
+  }
+}
+
 asio::awaitable<absl::StatusOr<Message>> Conn::Read() {
   if (reading_) {
     co_return absl::FailedPreconditionError("a Read is already pending");
@@ -153,152 +283,34 @@ asio::awaitable<absl::StatusOr<Message>> Conn::Read() {
     consumed_ = 0;
   }
   GiveBack(msg_);
-  const FrameRules rules{.expect_masked = role_ == Role::kServer,
-                         .allow_rsv1 = deflate_.has_value(),
-                         .max_payload = options_.max_message_bytes};
-  absl::Status st;
+  // The frame work is Next's (no suspension, so its state stays off this
+  // coroutine's frame, which an idle connection keeps); here only what
+  // waits.
   Message m;
-  for (;;) {
-    FrameHeader h;
-    const FrameError e = ParseFrameHeader(in_.view(), rules, h);
-    if (e != FrameError::kNone) {
-      const std::string why =
-          absl::StrCat("websocket: ", bytes::ToAbsl(ToString(e)));
-      if (e == FrameError::kTooBig) {
-        st = co_await Fail(kCloseTooBig, absl::ResourceExhaustedError(why));
-      } else {
-        st =
-            co_await Fail(kCloseProtocolError, absl::InvalidArgumentError(why));
-      }
-      break;
-    }
-    if (h.header_bytes == 0 || in_.size() < h.header_bytes + h.length) {
-      size_t want = options_.read_bytes;
-      if (h.header_bytes > 0) {
-        want = std::max<size_t>(want, h.header_bytes + h.length - in_.size());
-      }
-      st = co_await Fill(want);
-      if (!st.ok()) {
+  absl::Status st;
+  for (bool more = true; more;) {
+    Step step = Next(m);
+    switch (step.kind) {
+      case Step::kMessage:
+        more = false;
         break;
-      }
-      continue;
-    }
-    char* payload = in_.data() + h.header_bytes;
-    const size_t frame_bytes = h.header_bytes + h.length;
-    if (h.masked) {
-      ApplyMask(payload, h.length, h.mask);
-    }
-    const std::string_view data(payload, h.length);
-    if (IsControl(h.opcode)) {
-      if (h.opcode == Opcode::kClose) {
-        st = co_await OnClose(data);
+      case Step::kMore:
+        st = co_await Fill(step.want);
+        more = st.ok();
         break;
-      }
-      if (h.opcode == Opcode::kPing && !close_sent_) {
-        st = co_await SendFrame(Opcode::kPong, data);
-        if (!st.ok()) {
-          break;
-        }
-      }
-      in_.DiscardPrefix(frame_bytes);  // a pong only proves liveness
-      continue;
-    }
-    if (h.opcode == Opcode::kContinuation) {
-      if (!in_message_) {
-        st = co_await Fail(kCloseProtocolError,
-                           absl::InvalidArgumentError(
-                               "websocket: continuation frame without a "
-                               "message"));
+      case Step::kPing:
+        st = co_await SendFrame(Opcode::kPong, step.data);
+        in_.DiscardPrefix(step.frame_bytes);
+        more = st.ok();
         break;
-      }
-    } else {
-      if (in_message_) {
-        st = co_await Fail(
-            kCloseProtocolError,
-            absl::InvalidArgumentError("websocket: a new message inside a "
-                                       "fragmented one"));
+      case Step::kClose:
+        st = co_await OnClose(step.data);
+        more = false;
         break;
-      }
-      in_message_ = true;
-      msg_type_ =
-          h.opcode == Opcode::kText ? MessageType::kText : MessageType::kBinary;
-      msg_compressed_ = h.rsv1;
-      utf8_.Reset();
-    }
-    if (h.rsv1 && h.opcode == Opcode::kContinuation) {
-      st = co_await Fail(kCloseProtocolError,
-                         absl::InvalidArgumentError(
-                             "websocket: RSV1 on a continuation frame"));
-      break;
-    }
-    if (msg_compressed_) {
-      // The compressed bytes are gathered, then inflated whole (bounded by
-      // max_message_bytes) and checked as any message.
-      if (zmsg_.size() + h.length > options_.max_message_bytes) {
-        st = co_await Fail(kCloseTooBig,
-                           absl::ResourceExhaustedError(
-                               "websocket: message over max_message_bytes"));
+      case Step::kFail:
+        st = co_await Fail(step.code, std::move(step.status));
+        more = false;
         break;
-      }
-      std::string_view compressed = data;
-      if (!h.fin || !zmsg_.empty()) {
-        Take(zmsg_);
-        zmsg_.Append(data);
-        compressed = zmsg_.view();
-      }
-      if (!h.fin) {
-        in_.DiscardPrefix(frame_bytes);
-        continue;
-      }
-      Take(msg_);
-      const absl::Status z = inflater().Inflate(
-          compressed, msg_, options_.max_message_bytes, receive_reset());
-      in_.DiscardPrefix(frame_bytes);
-      GiveBack(zmsg_);
-      in_message_ = false;
-      if (!z.ok()) {
-        st = co_await Fail(
-            absl::IsResourceExhausted(z) ? kCloseTooBig : kCloseInvalidData, z);
-        break;
-      }
-      if (msg_type_ == MessageType::kText && !IsValidUtf8(msg_.view())) {
-        st = co_await Fail(kCloseInvalidData,
-                           absl::InvalidArgumentError(
-                               "websocket: invalid UTF-8 in a text message"));
-        break;
-      }
-      m = {msg_type_, msg_.view()};
-      break;
-    }
-    if (msg_.size() + h.length > options_.max_message_bytes) {
-      st = co_await Fail(kCloseTooBig,
-                         absl::ResourceExhaustedError(
-                             "websocket: message over max_message_bytes"));
-      break;
-    }
-    // Text is checked as it arrives, so a bad byte fails the connection
-    // before the rest of its message is waited for.
-    if (msg_type_ == MessageType::kText &&
-        (!utf8_.Feed(data) || (h.fin && !utf8_.complete()))) {
-      st = co_await Fail(kCloseInvalidData,
-                         absl::InvalidArgumentError(
-                             "websocket: invalid UTF-8 in a text message"));
-      break;
-    }
-    if (h.fin && msg_.empty()) {
-      // One frame: the message is a view into the read buffer.
-      in_message_ = false;
-      m = {msg_type_, data};
-      consumed_ = frame_bytes;
-      break;
-    }
-    Take(msg_);
-    msg_.Append(data);
-    in_.DiscardPrefix(frame_bytes);
-    if (h.fin) {
-      in_message_ = false;
-      m = {msg_type_, msg_.view()};
-      break;
     }
   }
   reading_ = false;
@@ -568,7 +580,7 @@ void Conn::UnlockWrite() {
     return;
   }
   auto next = std::move(write_waiters_.front());
-  write_waiters_.pop_front();
+  write_waiters_.erase(write_waiters_.begin());
   asio::post(t_.executor(), std::move(next));
 }
 

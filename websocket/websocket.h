@@ -61,7 +61,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -191,6 +190,18 @@ class Conn {
   boost::asio::any_io_executor executor() const;
 
  private:
+  // What Read does next, decided without waiting by Next from in_: return
+  // a message, read more, answer a ping, handle a close, or fail.
+  struct Step {
+    enum Kind : uint8_t { kMessage, kMore, kPing, kClose, kFail };
+    Kind kind = kMessage;
+    size_t want = 0;             // kMore: bytes to ask for
+    std::string_view data = {};  // kPing, kClose: the payload (in in_)
+    size_t frame_bytes = 0;      // kPing: to drop once answered
+    uint16_t code = 0;           // kFail: the close code to send
+    absl::Status status = {};    // kFail: what Read returns
+  };
+  Step Next(Message& m);
   // Reads more bytes into in_, pinging on silence.
   boost::asio::awaitable<absl::Status> Fill(size_t want);
   // Fails the connection: close `code` (unless one was sent) and the end.
@@ -235,7 +246,9 @@ class Conn {
   uint16_t close_code_ = 0;
   std::string close_reason_;
   bool write_busy_ = false;
-  std::deque<boost::asio::any_completion_handler<void()>> write_waiters_;
+  // Writers waiting for their turn, in call order (a vector: an idle
+  // connection's costs nothing, where a deque allocates a block up front).
+  std::vector<boost::asio::any_completion_handler<void()>> write_waiters_;
   bytes::ByteBuffer out_;  // a compressed or a client's masked payload
   std::optional<DeflateParams> deflate_;
   bool msg_compressed_ = false;
