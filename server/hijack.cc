@@ -291,6 +291,9 @@ asio::awaitable<absl::Status> Loop::HijackRead(HijackState& h,
     }
     try_now = false;
     if (buf == nullptr) {
+      // Even after a wait: Asio's readiness for a wait can come without
+      // bytes (measured: trusting it made idle connections take read
+      // buffers, 9 KB each instead of 5).
       if (!InputWaiting(c)) {
         continue;  // nothing after all: wait (holding nothing)
       }

@@ -346,9 +346,13 @@ func expect(ws *websocket.Conn, mt int, want []byte) error {
 // expectClose reads until the server's close and checks its code.
 func expectClose(ws *websocket.Conn, code int) error {
 	for {
-		_, _, err := ws.ReadMessage()
+		mt, data, err := ws.ReadMessage()
 		if err == nil {
-			return fmt.Errorf("a data message where the close %d was expected", code)
+			more := ""
+			if len(data) > 16 {
+				data, more = data[:16], " ..."
+			}
+			return fmt.Errorf("a %s message (% x%s) where the close %d was expected", typeNames[mt], data, more, code)
 		}
 		var ce *websocket.CloseError
 		if !errors.As(err, &ce) {

@@ -11,6 +11,8 @@
 //	GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=/tmp/gocache \
 //	    go build -o /tmp/wsload bench/ws/wsload.go
 //
+// -url defaults to gorilla_echo's ws://127.0.0.1:9002/ws.
+//
 // Load mode (the default): -conns connections each send a message, wait
 // for its echo and send the next (or keep -pipeline messages in flight)
 // for -duration; every echo is compared with what was sent. One line:
@@ -42,8 +44,9 @@
 //
 //	idle_held=N dropped=0 pings=P secs=...
 //
-// (pings: the server's keep-alive pings answered meanwhile)
-// and closes them all with a close handshake.
+// (pings: the server's keep-alive pings answered meanwhile) and closes
+// them all with a close handshake. -src_ips defaults to 8; -deflate
+// applies here too.
 //
 //	/tmp/wsload -url=ws://127.0.0.1:18090/ws -idle=10000 -hold=20s
 //
@@ -168,14 +171,10 @@ func jsonDoc(r *rand.Rand, size int) []byte {
 	b.WriteByte('{')
 	for i := 0; ; i++ {
 		f := field(i)
-		sep := 0
 		if i > 0 {
-			sep = 1
-		}
-		if i > 0 && b.Len()+sep+len(f)+1 > size {
-			break
-		}
-		if i > 0 {
+			if b.Len()+1+len(f)+1 > size { // ",<field>}" must fit
+				break
+			}
 			b.WriteByte(',')
 		}
 		b.WriteString(f)
@@ -321,8 +320,9 @@ func runLoad(url string, nconns int, duration time.Duration, pipeline int, defla
 		fmt.Fprintf(os.Stderr, "wsload: the server accepted permessage-deflate on %d of %d connections\n", compressed, nconns)
 	}
 
-	var stop int32 // set at the end of -duration: no new messages
+	var stop int32 // set at the end of -duration (or a failure): no new messages
 	var msgs int64
+	healthy := make([]bool, nconns) // no failure: ends with a close handshake
 	var wg sync.WaitGroup
 	sent0, recv0 := atomic.LoadInt64(&sent), atomic.LoadInt64(&recv)
 	start := time.Now()
@@ -332,11 +332,16 @@ func runLoad(url string, nconns int, duration time.Duration, pipeline int, defla
 		go func(i int, ws *websocket.Conn) {
 			defer wg.Done()
 			var n int64
+			var ok bool
 			if pipeline == 1 {
-				n = pingPong(i, ws, &stop, msgType, payloads)
+				n, ok = pingPong(i, ws, &stop, msgType, payloads)
 			} else {
-				n = pipelined(i, ws, &stop, pipeline, msgType, payloads)
+				n, ok = pipelined(i, ws, &stop, pipeline, msgType, payloads)
 			}
+			if !ok {
+				atomic.StoreInt32(&stop, 1) // the run is void: end it now
+			}
+			healthy[i] = ok
 			atomic.AddInt64(&msgs, n)
 		}(i, ws)
 	}
@@ -345,6 +350,10 @@ func runLoad(url string, nconns int, duration time.Duration, pipeline int, defla
 	sentWire, recvWire := atomic.LoadInt64(&sent)-sent0, atomic.LoadInt64(&recv)-recv0
 
 	for i, ws := range conns {
+		if !healthy[i] {
+			ws.Close()
+			continue
+		}
 		wg.Add(1)
 		go func(i int, ws *websocket.Conn) {
 			defer wg.Done()
@@ -400,68 +409,80 @@ func check(i, k int, wantType int, want []byte, gotType int, got []byte) bool {
 	return false
 }
 
-// pingPong: send, wait for the echo, repeat.
-func pingPong(i int, ws *websocket.Conn, stop *int32, msgType int, payloads [][]byte) int64 {
+// payloadFor: connection i's k-th message (connections start at
+// different places in the pool).
+func payloadFor(i, k int, payloads [][]byte) []byte {
+	return payloads[(i+k)%len(payloads)]
+}
+
+// pingPong: send, wait for the echo, repeat. Returns the echoes checked
+// and whether all went well.
+func pingPong(i int, ws *websocket.Conn, stop *int32, msgType int, payloads [][]byte) (int64, bool) {
 	buf := make([]byte, 0, 4096)
 	var n int64
-	for k := i; atomic.LoadInt32(stop) == 0; k++ {
-		p := payloads[k%len(payloads)]
+	for k := 0; atomic.LoadInt32(stop) == 0; k++ {
+		p := payloadFor(i, k, payloads)
 		if err := ws.WriteMessage(msgType, p); err != nil {
 			fail("connection %d: write: %v", i, err)
-			return n
+			return n, false
 		}
 		mt, got, err := readInto(ws, &buf)
 		if err != nil {
 			fail("connection %d: read: %v", i, err)
-			return n
+			return n, false
 		}
 		if !check(i, k, msgType, p, mt, got) {
-			return n
+			return n, false
 		}
 		n++
 	}
-	return n
+	return n, true
 }
 
 // pipelined: a writer keeps up to `depth` messages in flight; the reader
-// checks the echoes in order and frees a slot for each.
-func pipelined(i int, ws *websocket.Conn, stop *int32, depth int, msgType int, payloads [][]byte) int64 {
+// checks the echoes in order and frees a slot for each. The first of the
+// two to fail reports it and closes the socket, which ends the other.
+func pipelined(i int, ws *websocket.Conn, stop *int32, depth int, msgType int, payloads [][]byte) (int64, bool) {
 	slots := make(chan struct{}, depth) // one per message in flight
 	order := make(chan int, depth)      // what was sent, in order
+	var broken int32
+	breakWith := func(format string, args ...interface{}) {
+		if atomic.CompareAndSwapInt32(&broken, 0, 1) {
+			if format != "" {
+				fail(format, args...)
+			}
+			atomic.StoreInt32(stop, 1)
+			ws.Close()
+		}
+	}
 	go func() {
 		defer close(order)
-		for k := i; atomic.LoadInt32(stop) == 0; k++ {
+		for k := 0; atomic.LoadInt32(stop) == 0; k++ {
 			slots <- struct{}{}
 			order <- k
-			if err := ws.WriteMessage(msgType, payloads[k%len(payloads)]); err != nil {
-				if atomic.LoadInt32(stop) == 0 { // else the reader closed it, having failed
-					fail("connection %d: write: %v", i, err)
-				}
-				ws.Close() // the reader's pending read fails too
+			if err := ws.WriteMessage(msgType, payloadFor(i, k, payloads)); err != nil {
+				breakWith("connection %d: write: %v", i, err)
 				return
 			}
 		}
 	}()
 	buf := make([]byte, 0, 4096)
 	var n int64
-	ok := true
 	for k := range order {
-		if ok {
+		if atomic.LoadInt32(&broken) == 0 {
 			mt, got, err := readInto(ws, &buf)
-			if err != nil {
-				fail("connection %d: read: %v", i, err)
-				ok = false
-			} else if ok = check(i, k, msgType, payloads[k%len(payloads)], mt, got); ok {
+			switch {
+			case err != nil:
+				breakWith("connection %d: read: %v", i, err)
+			case !check(i, k, msgType, payloadFor(i, k, payloads), mt, got):
+				breakWith("") // check has said why
+			default:
 				n++
 			}
 		}
-		if !ok {
-			atomic.StoreInt32(stop, 1) // let the writer end (it may wait on a slot)
-			ws.Close()
-		}
-		<-slots
+		<-slots // (after a failure: only drained, so the writer can end)
 	}
-	return n
+	return n, atomic.LoadInt32(&broken) == 0
 }
 
 // ---------------------------------------------------------------------------
