@@ -1,8 +1,9 @@
 //go:build ignore
 
-// gorilla_conformance: gorilla/websocket as the CLIENT of a WebSocket echo
-// server (brisk's helloserver /ws; bench/ws/gorilla_echo.go to check this
-// program itself), one case per line:
+// gorilla_client: gorilla/websocket as the CLIENT of a WebSocket echo
+// server (brisk's, in //websocket:gorilla_peer_test and helloserver /ws;
+// bench/ws/gorilla_echo.go to check this program itself), one case per
+// line:
 //
 //	<case>: ok
 //	<case>: FAIL <why>
@@ -12,17 +13,17 @@
 // each payload unmasked) go to stderr.
 //
 // Build (Debian's golang-go and golang-github-gorilla-websocket-dev, no
-// downloads; the "ignore" tag keeps `go build ./...` from seeing the
-// several mains of bench/ws):
+// downloads; the "ignore" tag keeps `go build ./...` from seeing a main
+// in a test directory):
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=/tmp/gocache \
-//	    go build -o /tmp/gorilla_conformance bench/ws/gorilla_conformance.go
+//	    go build -o /tmp/gorilla_client websocket/testdata/gorilla_client.go
 //
 // Run (the server must echo every message with its type, and offer
 // permessage-deflate for the "compressed" case):
 //
 //	bazel-bin/tools/helloserver --addr=127.0.0.1:18090 --threads=1 --ws_deflate &
-//	/tmp/gorilla_conformance -url=ws://127.0.0.1:18090/ws [-v] [-skip=compressed]
+//	/tmp/gorilla_client -url=ws://127.0.0.1:18090/ws [-v] [-skip=compressed]
 //
 // Cases (each on its own connection):
 //

@@ -1,0 +1,62 @@
+// Go's gorilla/websocket (Debian's golang-github-gorilla-websocket-dev), a
+// real peer, as the client of brisk's WebSocket server: text, binary,
+// fragments cut inside characters, large and edge-sized messages, pings,
+// the close handshake, permessage-deflate, and invalid UTF-8 (which gorilla
+// itself does not check, so brisk's 1007 is what it reads).
+// websocket/testdata/gorilla_client.go runs the cases; it is built here with
+// Debian's Go, offline.
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+#include "server/server_test_util.h"
+#include "testing/subprocess.h"
+#include "websocket/websocket.h"
+
+namespace brisk::websocket {
+namespace {
+
+server::Task Echo(Conn& conn) {
+  for (;;) {
+    absl::StatusOr<Message> m = co_await conn.Read();
+    if (!m.ok()) {
+      co_return;
+    }
+    absl::Status w = co_await conn.Write(m->data, m->type);
+    if (!w.ok()) {
+      co_return;
+    }
+  }
+}
+
+TEST(GorillaPeerTest, GorillaClientAgainstBriskServer) {
+  const std::string tmp = ::testing::TempDir();
+  const std::string bin = tmp + "/gorilla_client";
+  const testing::CommandResult build = testing::RunCommand(absl::StrCat(
+      "GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=", tmp,
+      "/gocache HOME=", tmp, " timeout 300 go build -o ", bin,
+      " websocket/testdata/gorilla_client.go"));
+  ASSERT_EQ(build.exit_code, 0) << build.out;
+
+  static const Options options{.deflate = {.enabled = true}};
+  server::TestServer ts({}, [](server::RequestCtx& ctx) {
+    (void)Upgrade(ctx, options, Echo);
+  });
+  const testing::CommandResult r = testing::RunCommand(absl::StrCat(
+      "timeout 300 ", bin, " -url=ws://127.0.0.1:", ts.port(), "/ws"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  for (const char* name :
+       {"text", "binary", "fragmented", "large", "edge_sizes", "ping", "close",
+        "compressed", "invalid_utf8", "invalid_utf8_truncated",
+        "invalid_utf8_fragmented"}) {
+    EXPECT_NE(r.out.find(absl::StrCat(name, ": ok\n")), std::string::npos)
+        << name << "\n"
+        << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace brisk::websocket
