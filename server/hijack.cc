@@ -374,7 +374,7 @@ asio::awaitable<absl::Status> Loop::HijackWrite(
   }
   h.write.busy = true;
   h.write.why = HijackWait::Why::kNone;
-  const int64_t deadline = DeadlineFor(timeout);
+  int64_t deadline = DeadlineFor(timeout);
   absl::Status result;
   while (left > 0) {
     boost::system::error_code ec;
@@ -392,6 +392,9 @@ asio::awaitable<absl::Status> Loop::HijackWrite(
     }
     bytes_written.Inc(n);
     left -= n;
+    if (n > 0) {
+      deadline = DeadlineFor(timeout);  // the timeout bounds each stall
+    }
     for (asio::const_buffer& b : bufs) {  // past what was written
       const size_t k = std::min(n, b.size());
       b += k;

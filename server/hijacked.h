@@ -86,7 +86,8 @@ class Hijacked {
   // takes it), and resumes once the socket took all of it: a slow reader
   // suspends the writer (back-pressure). The views must stay valid until it
   // resumes. Errors: Unavailable (the peer is gone), DeadlineExceeded
-  // (`timeout` passed before all was taken), Cancelled (closed by Close or
+  // (`timeout` passed without the socket taking a byte: it bounds each
+  // stall, not the whole write), Cancelled (closed by Close or
   // at Shutdown's deadline), FailedPrecondition (a Write already pending).
   // After an error the connection is closed.
   [[nodiscard]] boost::asio::awaitable<absl::Status> Write(

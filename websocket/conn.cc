@@ -161,8 +161,9 @@ Conn::Step Conn::Next(Message& m) {
                     "websocket: invalid UTF-8 in a text message"));
   };
   for (;;) {
+    const std::string_view avail = in_.view().substr(pos_);
     FrameHeader h;
-    const FrameError e = ParseFrameHeader(in_.view(), rules, h);
+    const FrameError e = ParseFrameHeader(avail, rules, h);
     if (e == FrameError::kTooBig) {
       return fail(kCloseTooBig, absl::ResourceExhaustedError(
                                     "websocket: frame over max_message_bytes"));
@@ -170,52 +171,80 @@ Conn::Step Conn::Next(Message& m) {
     if (e != FrameError::kNone) {
       return protocol(ToString(e));
     }
-    if (h.header_bytes == 0 || in_.size() < h.header_bytes + h.length) {
-      size_t want = options_.read_bytes;
-      if (h.header_bytes > 0) {
-        want = std::max<size_t>(want, h.header_bytes + h.length - in_.size());
-      }
-      return {.kind = Step::kMore, .want = want};
+    if (h.header_bytes == 0) {
+      return {.kind = Step::kMore, .want = options_.read_bytes};
     }
-    char* payload = in_.data() + h.header_bytes;
-    const size_t frame_bytes = h.header_bytes + h.length;
-    if (h.masked) {
-      ApplyMask(payload, h.length, h.mask);
-    }
-    const std::string_view data(payload, h.length);
-    if (IsControl(h.opcode)) {
-      if (h.opcode == Opcode::kClose) {
-        return {.kind = Step::kClose, .data = data};
-      }
-      if (h.opcode == Opcode::kPing && !close_sent_) {
-        return {.kind = Step::kPing, .data = data, .frame_bytes = frame_bytes};
-      }
-      in_.DiscardPrefix(frame_bytes);  // a pong only proves liveness
-      continue;
-    }
-    if (h.opcode == Opcode::kContinuation) {
+    // What the header alone decides, before any payload is waited for:
+    // the order of fragments and the message's size.
+    const bool control = IsControl(h.opcode);
+    const bool continuation = h.opcode == Opcode::kContinuation;
+    if (continuation) {
       if (!in_message_) {
         return protocol("continuation frame without a message");
       }
       if (h.rsv1) {
         return protocol("RSV1 on a continuation frame");
       }
-    } else {
-      if (in_message_) {
-        return protocol("a new message inside a fragmented one");
+      const size_t so_far = msg_compressed_ ? zmsg_.size() : msg_.size();
+      if (so_far + h.length > options_.max_message_bytes) {
+        return too_big();
       }
+    } else if (!control && in_message_) {
+      return protocol("a new message inside a fragmented one");
+    }
+    // Unmask what has arrived; text (uncompressed) is checked as it comes,
+    // so a bad byte fails the connection before the rest is waited for.
+    char* payload = in_.data() + pos_ + h.header_bytes;
+    const size_t have =
+        std::min<uint64_t>(avail.size() - h.header_bytes, h.length);
+    const bool text = continuation
+                          ? msg_type_ == MessageType::kText && !msg_compressed_
+                          : h.opcode == Opcode::kText && !h.rsv1;
+    if (have > unmasked_) {
+      if (h.masked) {
+        ApplyMask(payload + unmasked_, have - unmasked_, h.mask, unmasked_);
+      }
+      if (text) {
+        if (!continuation && unmasked_ == 0) {
+          utf8_.Reset();
+        }
+        if (!utf8_.Feed(
+                std::string_view(payload + unmasked_, have - unmasked_))) {
+          return bad_text();
+        }
+      }
+      unmasked_ = have;
+    }
+    if (have < h.length) {
+      // The rest of the frame: asked for in steps (the buffer doubles as
+      // bytes come, it is not reserved whole up front).
+      const uint64_t rest = h.length - have;
+      return {.kind = Step::kMore,
+              .want = static_cast<size_t>(
+                  std::clamp<uint64_t>(rest, options_.read_bytes, 256 * 1024))};
+    }
+    unmasked_ = 0;
+    const size_t frame_bytes = h.header_bytes + h.length;
+    const std::string_view data(payload, h.length);
+    if (control) {
+      if (h.opcode == Opcode::kClose) {
+        return {.kind = Step::kClose, .data = data};
+      }
+      if (h.opcode == Opcode::kPing && !close_sent_) {
+        return {.kind = Step::kPing, .data = data, .frame_bytes = frame_bytes};
+      }
+      pos_ += frame_bytes;  // a pong only proves liveness
+      continue;
+    }
+    if (!continuation) {
       in_message_ = true;
       msg_type_ =
           h.opcode == Opcode::kText ? MessageType::kText : MessageType::kBinary;
       msg_compressed_ = h.rsv1;
-      utf8_.Reset();
     }
     if (msg_compressed_) {
       // The compressed bytes are gathered, then inflated whole (bounded by
       // max_message_bytes) and checked as any message.
-      if (zmsg_.size() + h.length > options_.max_message_bytes) {
-        return too_big();
-      }
       std::string_view compressed = data;
       if (!h.fin || !zmsg_.empty()) {
         Take(zmsg_);
@@ -223,13 +252,13 @@ Conn::Step Conn::Next(Message& m) {
         compressed = zmsg_.view();
       }
       if (!h.fin) {
-        in_.DiscardPrefix(frame_bytes);
+        pos_ += frame_bytes;
         continue;
       }
       Take(msg_);
       absl::Status z = inflater().Inflate(
           compressed, msg_, options_.max_message_bytes, receive_reset());
-      in_.DiscardPrefix(frame_bytes);
+      pos_ += frame_bytes;
       GiveBack(zmsg_);
       in_message_ = false;
       if (!z.ok()) {
@@ -243,14 +272,8 @@ Conn::Step Conn::Next(Message& m) {
       m = {msg_type_, msg_.view()};
       return {.kind = Step::kMessage};
     }
-    if (msg_.size() + h.length > options_.max_message_bytes) {
-      return too_big();
-    }
-    // Text is checked as it arrives, so a bad byte fails the connection
-    // before the rest of its message is waited for.
-    if (msg_type_ == MessageType::kText &&
-        (!utf8_.Feed(data) || (h.fin && !utf8_.complete()))) {
-      return bad_text();
+    if (text && h.fin && !utf8_.complete()) {
+      return bad_text();  // a character cut at the message's end
     }
     if (h.fin && msg_.empty()) {
       // One frame: the message is a view into the read buffer.
@@ -261,7 +284,7 @@ Conn::Step Conn::Next(Message& m) {
     }
     Take(msg_);
     msg_.Append(data);
-    in_.DiscardPrefix(frame_bytes);
+    pos_ += frame_bytes;
     if (h.fin) {
       in_message_ = false;
       m = {msg_type_, msg_.view()};
@@ -278,9 +301,11 @@ asio::awaitable<absl::StatusOr<Message>> Conn::Read() {
     co_return final_;
   }
   reading_ = true;
-  if (consumed_ > 0) {
-    in_.DiscardPrefix(consumed_);
-    consumed_ = 0;
+  pos_ += consumed_;  // the last message's frame
+  consumed_ = 0;
+  if (pos_ == in_.size()) {
+    in_.Reset();
+    pos_ = 0;
   }
   GiveBack(msg_);
   // The frame work is Next's (no suspension, so its state stays off this
@@ -300,7 +325,7 @@ asio::awaitable<absl::StatusOr<Message>> Conn::Read() {
         break;
       case Step::kPing:
         st = co_await SendFrame(Opcode::kPong, step.data);
-        in_.DiscardPrefix(step.frame_bytes);
+        pos_ += step.frame_bytes;
         more = st.ok();
         break;
       case Step::kClose:
@@ -326,6 +351,12 @@ asio::awaitable<absl::StatusOr<Message>> Conn::Read() {
 }
 
 asio::awaitable<absl::Status> Conn::Fill(size_t want) {
+  // What was parsed goes, once per read (not once per frame: many small
+  // frames in one read would move the rest each time).
+  if (pos_ > 0) {
+    in_.DiscardPrefix(pos_);
+    pos_ = 0;
+  }
   for (;;) {
     const absl::Duration timeout = close_sent_         ? options_.close_timeout
                                    : ping_outstanding_ ? options_.pong_timeout

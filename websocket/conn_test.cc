@@ -203,6 +203,42 @@ TEST(ConnTest, PeerCloseCodeAndReason) {
   EXPECT_EQ(c.buffer().substr(c.buffer().size() - 4), echo);
 }
 
+// Decided from a frame's header, without its payload: a continuation that
+// takes the message past max_message_bytes (1009), and a text frame whose
+// first bytes are not UTF-8 (1007) — the rest of either is never sent.
+TEST(ConnTest, LimitsAndBadTextFailBeforeThePayload) {
+  static const Options options{.max_message_bytes = 1000};
+  server::TestServer ts(
+      {}, [](server::RequestCtx& ctx) { (void)Upgrade(ctx, options, Echo); });
+  // A header promising `length` bytes, masked, with none of them.
+  auto header_only = [](uint8_t b0, uint64_t length) {
+    const uint8_t key[4] = {1, 2, 3, 4};
+    char head[kMaxHeaderBytes];
+    const size_t n =
+        WriteFrameHeader(head, (b0 & 0x80) != 0, false,
+                         static_cast<Opcode>(b0 & 0x0F), length, key);
+    return std::string(head, n);
+  };
+  {
+    testing::RawConn c = ts.Connect();
+    ASSERT_TRUE(c.Send(std::string(kHandshake) +
+                       ClientFrame(0x02, std::string(600, 'a')) +
+                       header_only(0x80, 500)));
+    EXPECT_TRUE(c.ReadUntilClose(milliseconds(5000)));
+    EXPECT_NE(c.buffer().find("\x03\xF1"), std::string::npos) << "close 1009";
+  }
+  {
+    testing::RawConn c = ts.Connect();
+    // A text frame claiming 900 bytes: only its first 402 are sent.
+    std::string payload = std::string("\xC0\xAF", 2) + std::string(400, 'x');
+    ApplyMask(payload.data(), payload.size(), {1, 2, 3, 4});
+    ASSERT_TRUE(
+        c.Send(std::string(kHandshake) + header_only(0x81, 900) + payload));
+    EXPECT_TRUE(c.ReadUntilClose(milliseconds(5000)));
+    EXPECT_NE(c.buffer().find("\x03\xEF"), std::string::npos) << "close 1007";
+  }
+}
+
 // permessage-deflate agreed in the handshake: RFC 7692's compressed "Hello"
 // (§7.2.3.1) arrives as "Hello"; the echo, under min_bytes, goes plain.
 TEST(ConnTest, DeflatedMessageOfTheRfc) {

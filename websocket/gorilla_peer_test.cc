@@ -35,16 +35,15 @@ server::Task Echo(Conn& conn) {
 TEST(GorillaPeerTest, GorillaClientAgainstBriskServer) {
   const std::string tmp = ::testing::TempDir();
   const std::string bin = tmp + "/gorilla_client";
-  const testing::CommandResult build = testing::RunCommand(absl::StrCat(
-      "GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=", tmp,
-      "/gocache HOME=", tmp, " timeout 300 go build -o ", bin,
-      " websocket/testdata/gorilla_client.go"));
+  const testing::CommandResult build = testing::RunCommand(
+      absl::StrCat("GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=", tmp,
+                   "/gocache HOME=", tmp, " timeout 300 go build -o ", bin,
+                   " websocket/testdata/gorilla_client.go"));
   ASSERT_EQ(build.exit_code, 0) << build.out;
 
   static const Options options{.deflate = {.enabled = true}};
-  server::TestServer ts({}, [](server::RequestCtx& ctx) {
-    (void)Upgrade(ctx, options, Echo);
-  });
+  server::TestServer ts(
+      {}, [](server::RequestCtx& ctx) { (void)Upgrade(ctx, options, Echo); });
   const testing::CommandResult r = testing::RunCommand(absl::StrCat(
       "timeout 300 ", bin, " -url=ws://127.0.0.1:", ts.port(), "/ws"));
   EXPECT_EQ(r.exit_code, 0) << r.out;

@@ -102,6 +102,10 @@ HandshakeError CheckClientHello(const http::RequestHeader& req,
              static_cast<size_t>(f.Find("sec-websocket-key")) + 1) >= 0) {
     return {400, "more than one Sec-WebSocket-Key"};
   }
+  if (const int o = f.Find("origin");
+      o >= 0 && f.Find("origin", static_cast<size_t>(o) + 1) >= 0) {
+    return {400, "more than one Origin"};  // which one to check?
+  }
   out.key = key;
   out.origin = f.Peek("origin");
   out.extensions = f.Peek("sec-websocket-extensions");

@@ -260,6 +260,12 @@ TEST(HandshakeTest, ClientHelloChecks) {
        "Connection: upgrade\r\n" +
            key + key + "Sec-WebSocket-Version: 13\r\n",
        400},
+      {"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+       "Connection: upgrade\r\n" +
+           key +
+           "Sec-WebSocket-Version: 13\r\nOrigin: http://a\r\n"
+           "Origin: http://evil\r\n",
+       400},
   };
   for (const Bad& b : bad) {
     http::RequestHeader h = ParseRequest(b.request + "\r\n");

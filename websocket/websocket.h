@@ -231,8 +231,12 @@ class Conn {
   const Options& options_;
   const Role role_;
   std::string subprotocol_;
-  bytes::ByteBuffer in_;   // received bytes; a returned frame at the front
-  size_t consumed_ = 0;    // bytes of in_ the last message used
+  bytes::ByteBuffer in_;  // received bytes; [pos_, size) not parsed yet
+  size_t pos_ = 0;
+  size_t consumed_ = 0;  // bytes at pos_ the last message (a view) used
+  // Payload bytes of the frame at pos_ already unmasked (and, for text,
+  // checked) while the rest was awaited.
+  size_t unmasked_ = 0;
   bytes::ByteBuffer msg_;  // a fragmented message being assembled
   Utf8Validator utf8_;
   MessageType msg_type_ = MessageType::kText;

@@ -1,0 +1,212 @@
+// brisk's WebSocket client (websocket::Dial) against a real peer, Python's
+// websockets as the server (websocket/testdata/python_server.py): echo of
+// every kind and size with and without permessage-deflate, the server's
+// close code, the client's close seen by the server, subprotocols, the
+// server's ping; and the client's refusals (bad URLs, wss:// without TLS,
+// nothing listening, an answer that is not a 101).
+
+#include "websocket/client.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/detached.hpp"
+#include "boost/asio/io_context.hpp"
+#include "gtest/gtest.h"
+
+#include "server/server_test_util.h"
+#include "testing/subprocess.h"
+
+namespace brisk::websocket {
+namespace {
+
+namespace asio = boost::asio;
+
+// Python's server, started for the test and killed (by its PID) after it.
+class PythonServer {
+ public:
+  PythonServer() {
+    out_ = ::testing::TempDir() + "/python_server.out";
+    const testing::CommandResult r = testing::RunCommand(
+        absl::StrCat("(timeout 120 /usr/bin/python3 "
+                     "websocket/testdata/python_server.py > ",
+                     out_, " 2>&1 & echo $!)"));
+    pid_ = std::atoi(r.out.c_str());
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      const std::string o = Output();
+      const size_t p = o.find("port=");
+      if (p != std::string::npos && o.find('\n', p) != std::string::npos) {
+        port_ = std::atoi(o.c_str() + p + 5);
+      }
+    }
+  }
+  ~PythonServer() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+    }
+  }
+  int port() const { return port_; }
+  std::string Output() const {
+    std::ifstream f(out_);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+  }
+  // Waits (bounded) until the output holds `needle`.
+  bool Saw(std::string_view needle) const {
+    for (int i = 0; i < 200; ++i) {
+      if (Output().find(needle) != std::string::npos) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return false;
+  }
+
+ private:
+  std::string out_;
+  int pid_ = 0;
+  int port_ = 0;
+};
+
+// Runs `body` as a coroutine on a fresh io_context until it ends.
+template <typename F>
+void RunCoroutine(F body) {
+  asio::io_context io(1);
+  asio::co_spawn(io, body(io), asio::detached);
+  io.run();
+}
+
+std::string Url(int port, std::string_view path) {
+  return absl::StrCat("ws://127.0.0.1:", port) + std::string(path);
+}
+
+TEST(ClientTest, EchoOfEveryKindWithAndWithoutDeflate) {
+  PythonServer py;
+  ASSERT_GT(py.port(), 0) << py.Output();
+  for (bool deflate : {false, true}) {
+    static Options plain;
+    static Options compressed{.deflate = {.enabled = true}};
+    const Options& options = deflate ? compressed : plain;
+    // (Made outside the coroutine: gcc 12 frees a braced list of strings
+    // inside one twice.)
+    std::vector<std::string> sent = {"hello", "", "κόσμε ✓",
+                                     std::string(500'000, 'z')};
+    for (size_t n : {1u, 125u, 126u, 127u, 65535u, 65536u}) {
+      std::string m;
+      for (size_t i = 0; i < n; ++i) {
+        m += static_cast<char>(i * 31);
+      }
+      sent.push_back(m);
+    }
+    std::string failure = "did not run";
+    RunCoroutine([&](asio::io_context& io) -> server::Task {
+      absl::StatusOr<std::unique_ptr<Client>> c =
+          co_await Dial(io, Url(py.port(), "/echo"), options);
+      if (!c.ok()) {
+        failure = c.status().ToString();
+        co_return;
+      }
+      Conn& conn = (*c)->conn();
+      if (conn.compressed() != deflate) {
+        failure = "compression not as offered";
+        co_return;
+      }
+      for (size_t i = 0; i < sent.size(); ++i) {
+        const MessageType type =
+            i < 3 ? MessageType::kText : MessageType::kBinary;
+        absl::Status w = co_await conn.Write(sent[i], type);
+        absl::StatusOr<Message> m = co_await conn.Read();
+        if (!w.ok() || !m.ok() || m->data != sent[i] || m->type != type) {
+          failure = absl::StrCat("message ", i, ": ", w.ToString(), " ",
+                                 m.status().ToString());
+          co_return;
+        }
+      }
+      absl::Status closed = co_await conn.Close(kCloseNormal, "client bye");
+      failure = closed.ok() ? "" : closed.ToString();
+    });
+    EXPECT_EQ(failure, "") << (deflate ? "deflate" : "plain");
+  }
+  EXPECT_TRUE(py.Saw("closed /echo 1000 client bye")) << py.Output();
+}
+
+TEST(ClientTest, ServerCloseSubprotocolAndPing) {
+  PythonServer py;
+  ASSERT_GT(py.port(), 0) << py.Output();
+  static const Options superchat{.subprotocols = {"superchat"}};
+  std::string failure = "did not run";
+  RunCoroutine([&](asio::io_context& io) -> server::Task {
+    // The server's close: its code and reason, and Read's OutOfRange.
+    absl::StatusOr<std::unique_ptr<Client>> c =
+        co_await Dial(io, Url(py.port(), "/close"), Options{});
+    if (!c.ok()) {
+      failure = c.status().ToString();
+      co_return;
+    }
+    absl::Status w = co_await (*c)->conn().Write("bye?");
+    absl::StatusOr<Message> m = co_await (*c)->conn().Read();
+    if (!w.ok() || !absl::IsOutOfRange(m.status()) ||
+        (*c)->conn().close_code() != 4001 ||
+        (*c)->conn().close_reason() != "server bye") {
+      failure = absl::StrCat("close: ", m.status().ToString(), " ",
+                             (*c)->conn().close_code());
+      co_return;
+    }
+    // The subprotocol the server chose among those offered.
+    c = co_await Dial(io, Url(py.port(), "/chat"), superchat);
+    if (!c.ok() || (*c)->conn().subprotocol() != "superchat") {
+      failure = "subprotocol";
+      co_return;
+    }
+    w = co_await (*c)->conn().Write("hi");
+    m = co_await (*c)->conn().Read();
+    if (!m.ok() || m->data != "superchat:hi") {
+      failure = absl::StrCat("chat: ", m.status().ToString());
+      co_return;
+    }
+    // The server's ping is answered inside Read.
+    c = co_await Dial(io, Url(py.port(), "/ping"), Options{});
+    if (!c.ok()) {
+      failure = c.status().ToString();
+      co_return;
+    }
+    m = co_await (*c)->conn().Read();
+    failure = m.ok() && m->data == "pong came" ? "" : m.status().ToString();
+  });
+  EXPECT_EQ(failure, "");
+}
+
+TEST(ClientTest, Refusals) {
+  // A brisk server that does not upgrade.
+  server::TestServer ts({}, [](server::RequestCtx& ctx) { ctx.SetBody("no"); });
+  const std::vector<std::string> urls = {
+      "http://127.0.0.1/", "ws://", "wss://127.0.0.1:1/",
+      absl::StrCat("ws://127.0.0.1:", ts.port(), "/"), "ws://127.0.0.1:1/"};
+  std::vector<absl::Status> got;
+  RunCoroutine([&](asio::io_context& io) -> server::Task {
+    const Options o;
+    for (const std::string& url : urls) {
+      absl::StatusOr<std::unique_ptr<Client>> c = co_await Dial(io, url, o);
+      got.push_back(c.status());
+    }
+  });
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_TRUE(absl::IsInvalidArgument(got[0])) << got[0];
+  EXPECT_TRUE(absl::IsInvalidArgument(got[1])) << got[1];
+  EXPECT_TRUE(absl::IsFailedPrecondition(got[2])) << got[2];
+  EXPECT_TRUE(absl::IsPermissionDenied(got[3])) << got[3];
+  EXPECT_NE(got[3].message().find("status 200"), std::string::npos) << got[3];
+  EXPECT_TRUE(absl::IsUnavailable(got[4])) << got[4];
+}
+
+}  // namespace
+}  // namespace brisk::websocket
