@@ -155,9 +155,9 @@ asio::awaitable<absl::Status> Loop::WaitHijacked(HijackState& h, HijackWait& w,
   if (deadline > 0) {
     TrackWait(w, deadline);
   }
+  const Socket::wait_type what = read ? Socket::wait_read : Socket::wait_write;
   auto [ec] = co_await h.conn->socket.async_wait(
-      read ? Socket::wait_read : Socket::wait_write,
-      asio::bind_cancellation_slot(w.signal.slot(), kAwait));
+      what, asio::bind_cancellation_slot(w.signal.slot(), kAwait));
   UntrackWait(w);
   if (h.closed) {
     co_return HijackClosedStatus(h);

@@ -161,10 +161,15 @@ asio::awaitable<absl::StatusOr<std::unique_ptr<Client>>> Dial(
   }
 
   const absl::Time deadline = absl::Now() + dial.timeout;
+  // (No ?: inside a co_await's operands: gcc 12 destroys its temporary
+  // twice.)
+  std::shared_ptr<const tls::Context> tls;
+  if (secure) {
+    tls = dial.tls;
+  }
   absl::StatusOr<std::unique_ptr<client::DialedConn>> dialed =
       co_await client::DialedConn::Dial(io, std::string(uri.hostname()), port,
-                                        secure ? dial.tls : nullptr,
-                                        dial.timeout);
+                                        std::move(tls), dial.timeout);
   if (!dialed.ok()) {
     co_return dialed.status();
   }

@@ -453,7 +453,8 @@ asio::awaitable<absl::Status> Conn::OnClose(std::string_view payload) {
   close_reason_.assign(reason.data(), reason.size());
   if (!close_sent_) {
     // The echo (§5.5.1): the same code, or none for none.
-    absl::Status s = co_await SendClose(code == kCloseNoStatus ? 0 : code, {});
+    const uint16_t echo = code == kCloseNoStatus ? 0 : code;
+    absl::Status s = co_await SendClose(echo, {});
     (void)s;
   }
   co_await Finish();
@@ -545,8 +546,9 @@ asio::awaitable<absl::Status> Conn::Write(std::string_view data,
   if (done_ || close_sent_) {
     co_return absl::FailedPreconditionError("websocket: closed");
   }
-  absl::Status s = co_await SendFrame(
-      type == MessageType::kText ? Opcode::kText : Opcode::kBinary, data);
+  const Opcode op =
+      type == MessageType::kText ? Opcode::kText : Opcode::kBinary;
+  absl::Status s = co_await SendFrame(op, data);
   if (!s.ok() && !done_) {
     done_ = true;
     final_ = s;

@@ -12,6 +12,7 @@
 #include "server/server_test_util.h"
 #include "testing/loopback.h"
 #include "websocket/frame.h"
+#include "websocket/test_util.h"
 #include "websocket/websocket.h"
 
 namespace brisk::websocket {
@@ -40,19 +41,6 @@ std::string ClientFrame(uint8_t b0, std::string_view payload) {
 std::string CloseFrame(uint16_t code) {
   return ClientFrame(0x88, std::string{static_cast<char>(code >> 8),
                                        static_cast<char>(code & 0xFF)});
-}
-
-server::Task Echo(Conn& conn) {
-  for (;;) {
-    absl::StatusOr<Message> m = co_await conn.Read();
-    if (!m.ok()) {
-      co_return;
-    }
-    absl::Status w = co_await conn.Write(m->data, m->type);
-    if (!w.ok()) {
-      co_return;
-    }
-  }
 }
 
 // All bytes until the server closes.

@@ -17,16 +17,6 @@ namespace {
 constexpr char kTail[4] = {0x00, 0x00, static_cast<char>(0xFF),
                            static_cast<char>(0xFF)};
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // A window size parameter's value: 8..15, optionally quoted (§7.1.2).
 std::optional<int> WindowBits(std::string_view v) {
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
@@ -57,17 +47,17 @@ bool ParseParams(std::string_view params, DeflateParams& p, int& client_window,
   server_window = false;
   while (!params.empty()) {
     const size_t semi = params.find(';');
-    std::string_view param = Trim(params.substr(0, semi));
+    std::string_view param = bytes::TrimOws(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view()
                                             : params.substr(semi + 1);
     if (param.empty()) {
       return false;
     }
     const size_t eq = param.find('=');
-    const std::string_view name = Trim(param.substr(0, eq));
+    const std::string_view name = bytes::TrimOws(param.substr(0, eq));
     const std::string_view value = eq == std::string_view::npos
                                        ? std::string_view()
-                                       : Trim(param.substr(eq + 1));
+                                       : bytes::TrimOws(param.substr(eq + 1));
     const bool has_value = eq != std::string_view::npos;
     int k;
     if (name == "server_no_context_takeover" && !has_value) {
@@ -113,11 +103,11 @@ template <typename F>
 bool ForEachDeflate(std::string_view offers, F f) {
   while (!offers.empty()) {
     const size_t comma = offers.find(',');
-    std::string_view ext = Trim(offers.substr(0, comma));
+    std::string_view ext = bytes::TrimOws(offers.substr(0, comma));
     offers = comma == std::string_view::npos ? std::string_view()
                                              : offers.substr(comma + 1);
     const size_t semi = ext.find(';');
-    if (Trim(ext.substr(0, semi)) != "permessage-deflate") {
+    if (bytes::TrimOws(ext.substr(0, semi)) != "permessage-deflate") {
       continue;
     }
     if (f(semi == std::string_view::npos ? std::string_view()

@@ -14,23 +14,11 @@
 
 #include "server/server_test_util.h"
 #include "testing/subprocess.h"
+#include "websocket/test_util.h"
 #include "websocket/websocket.h"
 
 namespace brisk::websocket {
 namespace {
-
-server::Task Echo(Conn& conn) {
-  for (;;) {
-    absl::StatusOr<Message> m = co_await conn.Read();
-    if (!m.ok()) {
-      co_return;
-    }
-    absl::Status w = co_await conn.Write(m->data, m->type);
-    if (!w.ok()) {
-      co_return;
-    }
-  }
-}
 
 TEST(GorillaPeerTest, GorillaClientAgainstBriskServer) {
   const std::string tmp = ::testing::TempDir();

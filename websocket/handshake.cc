@@ -13,23 +13,13 @@ namespace {
 
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // Calls `f` with each trimmed, non-empty element of a comma list; stops
 // when it returns true, and returns whether one did.
 template <typename F>
 bool AnyListElement(std::string_view list, F f) {
   while (!list.empty()) {
     const size_t comma = list.find(',');
-    std::string_view item = Trim(list.substr(0, comma));
+    std::string_view item = bytes::TrimOws(list.substr(0, comma));
     if (!item.empty() && f(item)) {
       return true;
     }
@@ -92,7 +82,7 @@ HandshakeError CheckClientHello(const http::RequestHeader& req,
              static_cast<size_t>(f.Find("sec-websocket-version")) + 1) >= 0) {
     return {426, "Sec-WebSocket-Version 13 expected"};
   }
-  const std::string_view key = Trim(f.Peek("sec-websocket-key"));
+  const std::string_view key = bytes::TrimOws(f.Peek("sec-websocket-key"));
   std::string raw;
   if (key.size() != 24 || !absl::Base64Unescape(bytes::ToAbsl(key), &raw) ||
       raw.size() != 16) {

@@ -208,11 +208,14 @@ TEST(Utf8Test, ValidAndInvalidWholeAndBytewise) {
   EXPECT_FALSE(v.Feed("a"));  // stays failed
 }
 
+// A parsed header with its own storage (a parse's views point into `text`).
 http::RequestHeader ParseRequest(const std::string& text) {
   http::RequestHeader h;
   http::ParseResult r = h.Parse(text);
   EXPECT_FALSE(r.incomplete() || r.failed()) << text;
-  return h;
+  http::RequestHeader own;
+  h.CopyTo(own);
+  return own;
 }
 
 TEST(HandshakeTest, AcceptKeyOfTheRfc) {

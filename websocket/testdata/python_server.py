@@ -6,10 +6,12 @@ and by path:
   /chat    subprotocols "chat" and "superchat"; echoes "<subprotocol>:<msg>"
   /ping    pings the client, waits for the pong, sends "pong came"
 Each closing handshake it sees is printed as "closed <path> <code> <reason>".
-Exits after 120 s (the test kills it sooner). Usage: python_server.py
+Exits after 120 s (the test kills it sooner).
+Usage: python_server.py [--tls CERT_PEM KEY_PEM]   (wss:// with --tls)
 """
 
 import asyncio
+import ssl
 import sys
 
 import websockets
@@ -38,7 +40,11 @@ async def handler(ws, path):
 
 
 async def main():
-    async with websockets.serve(handler, "127.0.0.1", 0,
+    tls = None
+    if len(sys.argv) == 4 and sys.argv[1] == "--tls":
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(sys.argv[2], sys.argv[3])
+    async with websockets.serve(handler, "127.0.0.1", 0, ssl=tls,
                                 subprotocols=["chat", "superchat"],
                                 max_size=2**22) as server:
         port = server.sockets[0].getsockname()[1]
