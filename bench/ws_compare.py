@@ -3,7 +3,8 @@
 
 Run through `./bazelw run //bench:ws_compare`. Each server runs alone on
 core 0 with one thread (helloserver --threads=1 at /ws, beast_ws_echo,
-gorilla_echo with GOMAXPROCS=1); the load generator (bench/ws/wsload.go, on
+websocket/testdata/gorilla_server.go with GOMAXPROCS=1); the load generator
+(bench/ws/wsload.go, on
 gorilla's client) runs on core 1. The servers are interleaved in every run.
 
 1. Echo of 64-byte and 16 KiB binary messages over 64 connections, one
@@ -158,11 +159,10 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE,
                        (min(hard, args.idle + 1000), hard))
     work = tempfile.mkdtemp(prefix="brisk-ws-")
-    ws = os.path.join(args.bench_dir, "ws")
-    bins = {n: go_build(os.path.join(ws, f"{src}.go"),
-                        os.path.join(work, n), work)
-            for n, src in (("wsload", "wsload"),
-                           ("gorilla", "gorilla_echo"))}
+    root = os.path.dirname(args.bench_dir)
+    bins = {n: go_build(os.path.join(root, src), os.path.join(work, n), work)
+            for n, src in (("wsload", "bench/ws/wsload.go"),
+                           ("gorilla", "websocket/testdata/gorilla_server.go"))}
     scenarios = [("64 B binary", dict(size=64), False),
                  ("16 KiB binary", dict(size=16384), False),
                  ("~1 KiB JSON, permessage-deflate",

@@ -25,6 +25,7 @@
 #include "testing/subprocess.h"
 #include "testing/tls_certs.h"
 #include "tls/context.h"
+#include "websocket/test_util.h"
 
 // gcc 12 reports some of these coroutines' frames as freed by a
 // mismatched operator (-Wmismatched-new-delete): a false positive on
@@ -37,27 +38,27 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Python's server, started for the test and killed (by its PID) after it.
-class PythonServer {
+// A peer server process (Python's, gorilla's), started for the test and
+// ended (by its PID) after it; it prints "listening on HOST:PORT".
+class PeerServer {
  public:
-  // `args`: python_server.py's (--tls CERT KEY for wss://).
-  explicit PythonServer(const std::string& args = "") {
-    out_ = ::testing::TempDir() + "/python_server.out";
-    const testing::CommandResult r = testing::RunCommand(
-        absl::StrCat("(timeout 120 /usr/bin/python3 "
-                     "websocket/testdata/python_server.py ",
-                     args, " > ", out_, " 2>&1 & echo $!)"));
+  PeerServer(const std::string& name, const std::string& command) {
+    out_ = ::testing::TempDir() + "/" + name + ".out";
+    const testing::CommandResult r = testing::RunCommand(absl::StrCat(
+        "(timeout 120 ", command, " > ", out_, " 2>&1 & echo $!)"));
     pid_ = std::atoi(r.out.c_str());
-    for (int i = 0; i < 200 && port_ == 0; ++i) {
+    for (int i = 0; i < 400 && port_ == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
       const std::string o = Output();
-      const size_t p = o.find("port=");
-      if (p != std::string::npos && o.find('\n', p) != std::string::npos) {
-        port_ = std::atoi(o.c_str() + p + 5);
+      const size_t p = o.find("listening on ");
+      const size_t colon = o.find(':', p);
+      if (p != std::string::npos && colon != std::string::npos &&
+          o.find('\n', colon) != std::string::npos) {
+        port_ = std::atoi(o.c_str() + colon + 1);
       }
     }
   }
-  ~PythonServer() {
+  ~PeerServer() {
     if (pid_ > 0) {
       ::kill(pid_, SIGTERM);
     }
@@ -86,6 +87,13 @@ class PythonServer {
   int port_ = 0;
 };
 
+// Python's server; `args` are python_server.py's (--tls CERT KEY).
+PeerServer PythonServer(const std::string& args = "") {
+  return PeerServer(
+      "python_server",
+      "/usr/bin/python3 websocket/testdata/python_server.py " + args);
+}
+
 // Runs `body` as a coroutine on a fresh io_context until it ends.
 template <typename F>
 void RunCoroutine(F body) {
@@ -98,58 +106,79 @@ std::string Url(int port, std::string_view path) {
   return absl::StrCat("ws://127.0.0.1:", port) + std::string(path);
 }
 
+// Every kind and size of message through an echo server at `url`, then a
+// close with 1000 "client bye"; "" or what went wrong.
+std::string EchoEveryKind(const std::string& url, bool deflate) {
+  static const Options plain;
+  static const Options compressed{.deflate = {.enabled = true}};
+  const Options& options = deflate ? compressed : plain;
+  // (Made outside the coroutine: gcc 12 frees a braced list of strings
+  // inside one twice.)
+  std::vector<std::string> sent = {"hello", "", "κόσμε ✓",
+                                   std::string(500'000, 'z')};
+  for (size_t n : {1u, 125u, 126u, 127u, 65535u, 65536u}) {
+    std::string m;
+    for (size_t i = 0; i < n; ++i) {
+      m += static_cast<char>(i * 31);
+    }
+    sent.push_back(m);
+  }
+  std::string failure = "did not run";
+  RunCoroutine([&](asio::io_context& io) -> server::Task {
+    absl::StatusOr<std::unique_ptr<Client>> c = co_await Dial(io, url, options);
+    if (!c.ok()) {
+      failure = c.status().ToString();
+      co_return;
+    }
+    Conn& conn = (*c)->conn();
+    if (conn.compressed() != deflate) {
+      failure = "compression not as offered";
+      co_return;
+    }
+    for (size_t i = 0; i < sent.size(); ++i) {
+      const MessageType type =
+          i < 3 ? MessageType::kText : MessageType::kBinary;
+      absl::Status w = co_await conn.Write(sent[i], type);
+      absl::StatusOr<Message> m = co_await conn.Read();
+      if (!w.ok() || !m.ok() || m->data != sent[i] || m->type != type) {
+        failure = absl::StrCat("message ", i, ": ", w.ToString(), " ",
+                               m.status().ToString());
+        co_return;
+      }
+    }
+    absl::Status closed = co_await conn.Close(kCloseNormal, "client bye");
+    failure = closed.ok() ? "" : closed.ToString();
+  });
+  return failure;
+}
+
 TEST(ClientTest, EchoOfEveryKindWithAndWithoutDeflate) {
-  PythonServer py;
+  PeerServer py = PythonServer();
   ASSERT_GT(py.port(), 0) << py.Output();
   for (bool deflate : {false, true}) {
-    static Options plain;
-    static Options compressed{.deflate = {.enabled = true}};
-    const Options& options = deflate ? compressed : plain;
-    // (Made outside the coroutine: gcc 12 frees a braced list of strings
-    // inside one twice.)
-    std::vector<std::string> sent = {"hello", "", "κόσμε ✓",
-                                     std::string(500'000, 'z')};
-    for (size_t n : {1u, 125u, 126u, 127u, 65535u, 65536u}) {
-      std::string m;
-      for (size_t i = 0; i < n; ++i) {
-        m += static_cast<char>(i * 31);
-      }
-      sent.push_back(m);
-    }
-    std::string failure = "did not run";
-    RunCoroutine([&](asio::io_context& io) -> server::Task {
-      absl::StatusOr<std::unique_ptr<Client>> c =
-          co_await Dial(io, Url(py.port(), "/echo"), options);
-      if (!c.ok()) {
-        failure = c.status().ToString();
-        co_return;
-      }
-      Conn& conn = (*c)->conn();
-      if (conn.compressed() != deflate) {
-        failure = "compression not as offered";
-        co_return;
-      }
-      for (size_t i = 0; i < sent.size(); ++i) {
-        const MessageType type =
-            i < 3 ? MessageType::kText : MessageType::kBinary;
-        absl::Status w = co_await conn.Write(sent[i], type);
-        absl::StatusOr<Message> m = co_await conn.Read();
-        if (!w.ok() || !m.ok() || m->data != sent[i] || m->type != type) {
-          failure = absl::StrCat("message ", i, ": ", w.ToString(), " ",
-                                 m.status().ToString());
-          co_return;
-        }
-      }
-      absl::Status closed = co_await conn.Close(kCloseNormal, "client bye");
-      failure = closed.ok() ? "" : closed.ToString();
-    });
-    EXPECT_EQ(failure, "") << (deflate ? "deflate" : "plain");
+    EXPECT_EQ(EchoEveryKind(Url(py.port(), "/echo"), deflate), "")
+        << (deflate ? "deflate" : "plain");
   }
   EXPECT_TRUE(py.Saw("closed /echo 1000 client bye")) << py.Output();
 }
 
+// Go's gorilla/websocket as the server (built offline with Debian's Go),
+// with and without compression.
+TEST(ClientTest, GorillaServer) {
+  std::string log;
+  const std::string bin =
+      BuildGoProgram("websocket/testdata/gorilla_server.go", &log);
+  ASSERT_FALSE(bin.empty()) << log;
+  PeerServer go("gorilla_server", bin + " -addr=127.0.0.1:0 -deflate -level=6");
+  ASSERT_GT(go.port(), 0) << go.Output();
+  for (bool deflate : {false, true}) {
+    EXPECT_EQ(EchoEveryKind(Url(go.port(), "/ws"), deflate), "")
+        << (deflate ? "deflate" : "plain");
+  }
+}
+
 TEST(ClientTest, ServerCloseSubprotocolAndPing) {
-  PythonServer py;
+  PeerServer py = PythonServer();
   ASSERT_GT(py.port(), 0) << py.Output();
   static const Options superchat{.subprotocols = {"superchat"}};
   std::string failure = "did not run";
@@ -199,7 +228,7 @@ TEST(ClientTest, ServerCloseSubprotocolAndPing) {
 TEST(ClientTest, WssToPythonOverTls) {
   const testing::TestPki& pki = testing::SharedTestPki();
   const std::string dir = ::testing::TempDir();
-  PythonServer py(absl::StrCat(
+  PeerServer py = PythonServer(absl::StrCat(
       "--tls ", testing::WritePem(dir, "server.pem", pki.server.cert), " ",
       testing::WritePem(dir, "server.key", pki.server.key)));
   ASSERT_GT(py.port(), 0) << py.Output();

@@ -6,7 +6,6 @@
 // websocket/testdata/gorilla_client.go runs the cases; it is built here with
 // Debian's Go, offline.
 
-#include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -21,13 +20,10 @@ namespace brisk::websocket {
 namespace {
 
 TEST(GorillaPeerTest, GorillaClientAgainstBriskServer) {
-  const std::string tmp = ::testing::TempDir();
-  const std::string bin = tmp + "/gorilla_client";
-  const testing::CommandResult build = testing::RunCommand(
-      absl::StrCat("GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=", tmp,
-                   "/gocache HOME=", tmp, " timeout 300 go build -o ", bin,
-                   " websocket/testdata/gorilla_client.go"));
-  ASSERT_EQ(build.exit_code, 0) << build.out;
+  std::string log;
+  const std::string bin =
+      BuildGoProgram("websocket/testdata/gorilla_client.go", &log);
+  ASSERT_FALSE(bin.empty()) << log;
 
   static const Options options{.deflate = {.enabled = true}};
   server::TestServer ts(

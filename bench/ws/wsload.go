@@ -1,7 +1,7 @@
 //go:build ignore
 
 // wsload: a WebSocket load generator on gorilla/websocket's client, for
-// echo servers (brisk's helloserver /ws, bench/ws/gorilla_echo.go).
+// echo servers (brisk's helloserver /ws, websocket/testdata/gorilla_server.go).
 // (Each file in bench/ws is its own program, built by naming it; the
 // "ignore" tag keeps `go build ./...` from seeing several mains.)
 //
@@ -11,7 +11,7 @@
 //	GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=/tmp/gocache \
 //	    go build -o /tmp/wsload bench/ws/wsload.go
 //
-// -url defaults to gorilla_echo's ws://127.0.0.1:9002/ws.
+// -url defaults to websocket/testdata/gorilla_server.go's ws://127.0.0.1:9002/ws.
 //
 // Load mode (the default): -conns connections each send a message, wait
 // for its echo and send the next (or keep -pipeline messages in flight)

@@ -2,7 +2,7 @@
 
 // gorilla_client: gorilla/websocket as the CLIENT of a WebSocket echo
 // server (brisk's, in //websocket:gorilla_peer_test and helloserver /ws;
-// bench/ws/gorilla_echo.go to check this program itself), one case per
+// websocket/testdata/gorilla_server.go to check this program itself), one case per
 // line:
 //
 //	<case>: ok

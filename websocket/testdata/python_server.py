@@ -1,6 +1,6 @@
 """Python's websockets (Debian's python3-websockets) as the server brisk's
-client talks to. Listens on 127.0.0.1 (a free port, printed as "port=N"),
-and by path:
+client talks to. Listens on 127.0.0.1 (a free port),
+and by path (it prints "listening on 127.0.0.1:N" first):
   /echo    every message back (permessage-deflate when offered)
   /close   after the first message, closes with 4001 "server bye"
   /chat    subprotocols "chat" and "superchat"; echoes "<subprotocol>:<msg>"
@@ -48,7 +48,7 @@ async def main():
                                 subprotocols=["chat", "superchat"],
                                 max_size=2**22) as server:
         port = server.sockets[0].getsockname()[1]
-        print(f"port={port}", flush=True)
+        print(f"listening on 127.0.0.1:{port}", flush=True)
         await asyncio.sleep(120)
 
 

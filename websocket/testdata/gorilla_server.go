@@ -1,18 +1,19 @@
 //go:build ignore
 
-// gorilla_echo: a gorilla/websocket echo server, the Go peer of brisk's
-// helloserver /ws for the WebSocket measurements. Every message is sent
-// back with the type it came with.
+// gorilla_server: a gorilla/websocket echo server — the peer of brisk's
+// client in //websocket:client_test, and of brisk's helloserver /ws in the
+// WebSocket measurements (//bench:ws_compare). Every message is sent back
+// with the type it came with.
 //
 // Build (Debian's golang-go and golang-github-gorilla-websocket-dev, no
 // downloads):
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=/tmp/gocache \
-//	    go build -o /tmp/gorilla_echo bench/ws/gorilla_echo.go
+//	    go build -o /tmp/gorilla_server websocket/testdata/gorilla_server.go
 //
 // Run:
 //
-//	GOMAXPROCS=1 /tmp/gorilla_echo -addr=127.0.0.1:9002 [-deflate [-level=6]]
+//	GOMAXPROCS=1 /tmp/gorilla_server -addr=127.0.0.1:9002 [-deflate [-level=6]]
 //
 // Flags:
 //
@@ -28,7 +29,9 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"log"
+	"net"
 	"net/http"
 
 	"github.com/gorilla/websocket"
@@ -56,7 +59,7 @@ func main() {
 		defer conn.Close()
 		if *deflate {
 			if err := conn.SetCompressionLevel(*level); err != nil {
-				log.Printf("gorilla_echo: %v", err)
+				log.Printf("gorilla_server: %v", err)
 				return
 			}
 		}
@@ -73,6 +76,11 @@ func main() {
 		}
 	})
 
-	log.Printf("gorilla_echo: ws://%s/ws (deflate=%v)", *addr, *deflate)
-	log.Fatal(http.ListenAndServe(*addr, nil))
+	// Port 0 picks one; the line below says which (tests read it).
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("listening on %s\n", ln.Addr())
+	log.Fatal(http.Serve(ln, nil))
 }
