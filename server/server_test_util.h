@@ -60,7 +60,7 @@ boost::asio::awaitable<absl::StatusOr<std::string>> ReadWholeBody(
 Task DescribeStreamed(RequestCtx& ctx);
 
 // What a handler's co_await returned, handed to the test thread (the first
-// Set counts).
+// Set counts; the test thread gets its own copy, code and message).
 class Seen {
  public:
   void Set(absl::Status s);
