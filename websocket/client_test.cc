@@ -9,6 +9,8 @@
 
 #include <signal.h>
 
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -22,9 +24,11 @@
 #include "gtest/gtest.h"
 
 #include "server/server_test_util.h"
+#include "testing/loopback.h"
 #include "testing/subprocess.h"
 #include "testing/tls_certs.h"
 #include "tls/context.h"
+#include "websocket/handshake.h"
 #include "websocket/test_util.h"
 
 // gcc 12 reports some of these coroutines' frames as freed by a
@@ -258,6 +262,77 @@ TEST(ClientTest, WssToPythonOverTls) {
   });
   EXPECT_EQ(failure, "");
   EXPECT_TRUE(py.Saw("closed /echo 1000")) << py.Output();
+}
+
+// The server's 101 and the frames right behind it, split at every offset
+// and one byte per write, reach the client whole: the bytes after the
+// answer's header are the first frames, none lost or misread.
+TEST(ClientTest, AnswerSplitAnywhere) {
+  std::atomic<size_t> cut{0};  // 0: one byte per write
+  std::atomic<size_t> reply_size{0};
+  testing::FakeServer fake([&](testing::RawConn& c, int) {
+    if (!c.ReadUntil("\r\n\r\n")) {
+      return;
+    }
+    std::string lower = c.buffer();
+    for (char& ch : lower) {
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    const size_t k = lower.find("sec-websocket-key: ");
+    if (k == std::string::npos) {
+      return;
+    }
+    const std::string reply =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
+        AcceptKey(c.buffer().substr(k + 19, 24)) + "\r\n\r\n" +
+        std::string(
+            "\x81\x05"
+            "hello"
+            "\x82\x03"
+            "abc",
+            12);
+    reply_size = reply.size();
+    const size_t at = cut.load();
+    if (at == 0) {
+      for (char ch : reply) {
+        (void)c.Send(std::string(1, ch));
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+    } else {
+      (void)c.Send(reply.substr(0, at));
+      std::this_thread::sleep_for(std::chrono::microseconds(300));
+      (void)c.Send(reply.substr(at));
+    }
+    c.ReadUntilClose(std::chrono::milliseconds(2000));
+  });
+  const std::string url = Url(fake.port(), "/split");
+  for (size_t at = 0;; ++at) {
+    if (at > 0 && at >= reply_size.load()) {
+      break;
+    }
+    cut = at;
+    std::string failure = "did not run";
+    RunCoroutine([&](asio::io_context& io) -> server::Task {
+      absl::StatusOr<std::unique_ptr<Client>> c =
+          co_await Dial(io, url, Options{});
+      if (!c.ok()) {
+        failure = c.status().ToString();
+        co_return;
+      }
+      absl::StatusOr<Message> a = co_await (*c)->conn().Read();
+      if (!a.ok() || a->data != "hello" || a->type != MessageType::kText) {
+        failure = absl::StrCat("first: ", a.status().ToString());
+        co_return;
+      }
+      absl::StatusOr<Message> b = co_await (*c)->conn().Read();
+      failure = b.ok() && b->data == "abc" && b->type == MessageType::kBinary
+                    ? ""
+                    : absl::StrCat("second: ", b.status().ToString());
+    });
+    ASSERT_EQ(failure, "") << "split at " << at;
+  }
+  EXPECT_GT(reply_size.load(), 100u);
 }
 
 TEST(ClientTest, Refusals) {
