@@ -21,6 +21,7 @@ Medians and per-run ratios go to stdout as Markdown.
 
 Usage: ws_compare.py --hello BIN --beast BIN --bench-dir DIR
                      [--runs 3] [--seconds 5] [--idle 10000]
+                     [--scenarios 64,16k,deflate]
 """
 
 import argparse
@@ -66,6 +67,10 @@ class Server:
     def cpu(self):
         return cpu_ticks([self.proc.pid])
 
+    def sys_ticks(self):
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[12])
+
     def rss_kib(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
@@ -109,17 +114,19 @@ def load(bins, url, secs, size, deflate=False, json=False):
 
 
 def echo_run(server, bins, secs, size, deflate=False, json=False):
-    """(messages/s, server CPU µs per message, compression ratio)."""
+    """(messages/s, server CPU µs per message, compression ratio, share of
+    the CPU spent in the kernel)."""
     load(bins, server.url(), 1, size, deflate, json)  # warm-up
-    t0 = server.cpu()
+    t0, s0 = server.cpu(), server.sys_ticks()
     f = load(bins, server.url(), secs, size, deflate, json)
-    t1 = server.cpu()
+    t1, s1 = server.cpu(), server.sys_ticks()
     msgs = int(f["msgs"])
     cpu = (t1 - t0) / TICKS * 1e6 / msgs if msgs else None
     wire = int(f.get("bytes_sent_wire", 0)) + int(f.get("bytes_recv_wire", 0))
     payload = 2 * msgs * float(f.get("payload_bytes", 0))
     ratio = payload / wire if wire else None
-    return float(f["rate"]), cpu, ratio
+    kernel = (s1 - s0) / (t1 - t0) if t1 > t0 else None
+    return float(f["rate"]), cpu, ratio, kernel
 
 
 def idle_run(server, bins, n):
@@ -151,6 +158,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--idle", type=int, default=10000)
+    ap.add_argument("--scenarios", default="64,16k,deflate",
+                    help="comma-separated subset of 64, 16k, deflate")
     args = ap.parse_args()
     for tool in ("go", "taskset"):
         if not shutil.which(tool):
@@ -163,10 +172,14 @@ def main():
     bins = {n: go_build(os.path.join(root, src), os.path.join(work, n), work)
             for n, src in (("wsload", "bench/ws/wsload.go"),
                            ("gorilla", "websocket/testdata/gorilla_server.go"))}
-    scenarios = [("64 B binary", dict(size=64), False),
-                 ("16 KiB binary", dict(size=16384), False),
-                 ("~1 KiB JSON, permessage-deflate",
+    scenarios = [("64", "64 B binary", dict(size=64), False),
+                 ("16k", "16 KiB binary", dict(size=16384), False),
+                 ("deflate", "~1 KiB JSON, permessage-deflate",
                   dict(size=1024, deflate=True, json=True), True)]
+    wanted = set(args.scenarios.split(",")) - {""}
+    if wanted - {key for key, _, _, _ in scenarios}:
+        sys.exit(f"ws_compare: unknown scenario in --scenarios={args.scenarios}")
+    scenarios = [s[1:] for s in scenarios if s[0] in wanted]
     results = {}  # (scenario, server) -> [(rate, cpu, ratio)]
     idle = {}  # server -> [bytes per idle connection]
     for run in range(args.runs):
@@ -191,14 +204,15 @@ def main():
     print(f"## WebSocket echo: brisk, Boost.Beast, gorilla/websocket "
           f"({args.runs} runs, {args.seconds} s each, medians)\n")
     print("| scenario | server | messages/s | server CPU µs/msg | "
-          "ratio (payload/wire) |")
-    print("|---|---|---|---|---|")
+          "kernel share of CPU | ratio (payload/wire) |")
+    print("|---|---|---|---|---|---|")
     for title, _, deflate in scenarios:
         for name in SERVERS:
             r = results[(title, name)]
             print(f"| {title} | {name} | "
                   f"{fmt(median([x[0] for x in r]), ',.0f')} | "
                   f"{fmt(median([x[1] for x in r]), '.2f')} | "
+                  f"{fmt(median([x[3] for x in r]), '.0%')} | "
                   f"{fmt(median([x[2] for x in r]), '.2f') if deflate else '—'}"
                   f" |")
     print("\nPer-run CPU per message, brisk / peer (below 1: brisk cheaper):\n")

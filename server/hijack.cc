@@ -178,6 +178,46 @@ asio::awaitable<absl::Status> Loop::WaitHijacked(HijackState& h, HijackWait& w,
   co_return absl::OkStatus();
 }
 
+asio::awaitable<absl::Status> Loop::ReadHijacked(HijackState& h,
+                                                 bytes::ByteBuffer& buf,
+                                                 size_t max, int64_t deadline) {
+  // One read operation: Asio tries the read at once and, when nothing is
+  // there, waits for the bytes without re-arming epoll and without a peek
+  // (a readiness wait costs both: two system calls more per read).
+  if (deadline > 0) {
+    TrackWait(h.read, deadline);
+  }
+  Conn* c = h.conn;
+  char* p = buf.PrepareAppend(max);
+  auto [ec, n] = co_await c->socket.async_read_some(
+      asio::buffer(p, max),
+      asio::bind_cancellation_slot(h.read.signal.slot(), kAwait));
+  UntrackWait(h.read);
+  if (h.closed) {
+    co_return HijackClosedStatus(h);
+  }
+  if (!ec && n > 0) {  // (bytes won a race with a timeout: they count)
+    bytes_read.Inc(n);
+    buf.CommitAppend(n);
+    h.read_full = n == max;
+    co_return absl::OkStatus();
+  }
+  h.read_full = false;
+  switch (h.read.why) {
+    case HijackWait::Why::kTimeout:
+      co_return absl::DeadlineExceededError("read timeout");
+    case HijackWait::Why::kShutdown:
+      co_return absl::CancelledError("server shutting down");
+    case HijackWait::Why::kNone:
+    case HijackWait::Why::kClosed:
+      break;
+  }
+  if (ec == asio::error::eof || (!ec && n == 0)) {
+    co_return absl::OutOfRangeError("end of stream");
+  }
+  co_return absl::UnavailableError(ec.message());
+}
+
 absl::Status Loop::HijackClosedStatus(const HijackState& h) {
   return h.hard_closed ? absl::CancelledError("server shutting down")
                        : absl::CancelledError("connection closed");
@@ -280,6 +320,10 @@ asio::awaitable<absl::Status> Loop::HijackRead(HijackState& h,
   absl::Status result;
   bool try_now = h.read_full;  // the last read filled its room
   for (;;) {
+    if (buf != nullptr && c->tls == nullptr) {
+      result = co_await ReadHijacked(h, *buf, max, deadline);
+      break;
+    }
     if (!try_now) {
       if (c->tls != nullptr) {
         c->tls->Trim();  // an idle connection holds no buffer

@@ -81,6 +81,39 @@ TEST(HijackTest, PeerEndReachesTheHandler) {
   EXPECT_EQ(c.buffer().substr(c.buffer().size() - 16), "xy<OUT_OF_RANGE>");
 }
 
+// Read on the socket (not the leftover) appends at most `max` bytes, and a
+// read that times out leaves the connection readable.
+TEST(HijackTest, ReadTakesAtMostMaxAndOutlivesItsTimeout) {
+  TestServer ts({}, [](RequestCtx& ctx) {
+    ctx.SetStatusCode(101);
+    ctx.response().header().Set("Upgrade", "x");
+    (void)ctx.Hijack([](Hijacked& conn) -> Task {
+      static constexpr size_t kMax[] = {3, 100, 100, 100};
+      for (size_t max : kMax) {
+        bytes::ByteBuffer buf;
+        absl::Status r = co_await conn.Read(buf, max, absl::Milliseconds(300));
+        std::string said = std::string(buf.view()) + "|";
+        if (!r.ok()) {
+          said = absl::StrCat("<", absl::StatusCodeToString(r.code()), ">|");
+        }
+        absl::Status w = co_await conn.Write(said);
+        if (!w.ok()) {
+          co_return;
+        }
+      }
+    });
+  });
+  testing::RawConn c = ts.Connect();
+  ASSERT_TRUE(c.Send(kUpgrade));
+  ASSERT_TRUE(c.ReadUntil("\r\n\r\n"));
+  c.Take(c.buffer().size());
+  ASSERT_TRUE(c.Send("abcdefghij"));
+  ASSERT_TRUE(c.ReadUntil("<DEADLINE_EXCEEDED>|"));
+  ASSERT_TRUE(c.Send("k"));
+  ASSERT_TRUE(c.ReadUntilClose());
+  EXPECT_EQ(c.buffer(), "abc|defghij|<DEADLINE_EXCEEDED>|k|");
+}
+
 // A 101 goes out only as a hijack, to an HTTP/1.1 request, naming its
 // protocol; otherwise it is a 500 and nothing is taken over.
 TEST(HijackTest, UnsendableUpgradesAre500s) {

@@ -63,8 +63,11 @@ class Hijacked {
   Hijacked& operator=(const Hijacked&) = delete;
 
   // Appends at least one byte and at most `max` (> 0) to `buf`: first the
-  // bytes read beyond the request, then what the peer sends. Waits for
-  // readability holding no buffer, so an idle connection costs none.
+  // bytes read beyond the request, then what the peer sends. On a plain
+  // connection the read is one operation that holds `buf`'s room while it
+  // waits (tried at once, then waited for: the fewest system calls); over
+  // TLS, and after WaitReadable, it waits holding no buffer. A protocol
+  // whose idle connections should cost no buffer calls WaitReadable first.
   // Errors: OutOfRange("end of stream") when the peer closed its side (TLS:
   // close_notify, or EOF), Unavailable on a reset or a broken TLS record,
   // DeadlineExceeded when `timeout` passed first (measured with the

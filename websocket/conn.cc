@@ -357,25 +357,41 @@ asio::awaitable<absl::Status> Conn::Fill(size_t want) {
     in_.DiscardPrefix(pos_);
     pos_ = 0;
   }
+  // Each read fills all the room the buffer has (a frame a little over
+  // read_bytes comes in one read once the buffer grew for one).
   for (;;) {
     const absl::Duration timeout = close_sent_         ? options_.close_timeout
                                    : ping_outstanding_ ? options_.pong_timeout
                                                        : options_.ping_interval;
     absl::Status r;
-    if (in_.empty()) {
+    bool held = false;
+    if (in_.empty() && !hot_) {
       // Idle: the buffer goes back while the connection waits.
       GiveBack(in_);
       r = co_await t_.WaitReadable(timeout);
       if (r.ok()) {
         Take(in_);
-        r = co_await t_.Read(in_, want, timeout);
+        const size_t max = std::max(want, in_.available());
+        r = co_await t_.Read(in_, max, timeout);
       }
+    } else if (in_.empty()) {
+      // Busy lately: one read, holding the buffer, for a while.
+      held = options_.hold_read_buffer < timeout;
+      const absl::Duration wait = held ? options_.hold_read_buffer : timeout;
+      const size_t max = std::max(want, in_.available());
+      r = co_await t_.Read(in_, max, wait);
     } else {
-      r = co_await t_.Read(in_, want, timeout);
+      const size_t max = std::max(want, in_.available());
+      r = co_await t_.Read(in_, max, timeout);
     }
     if (r.ok()) {
       ping_outstanding_ = false;  // any byte shows the peer is there
+      hot_ = options_.hold_read_buffer > absl::ZeroDuration();
       co_return r;
+    }
+    if (held && absl::IsDeadlineExceeded(r)) {
+      hot_ = false;  // quiet: wait holding nothing
+      continue;
     }
     if (absl::IsDeadlineExceeded(r)) {
       if (close_sent_) {

@@ -136,6 +136,29 @@ TEST(ConnTest, KeepAlivePingsAndDropsTheDeadPeer) {
   EXPECT_EQ(s.message(), "websocket: the peer did not answer a ping");
 }
 
+// A connection that had a message keeps its read pending for
+// hold_read_buffer, then gives its buffer back and waits holding none: the
+// hold's end is neither a dead peer nor a reason to ping, and the next
+// message is read as before.
+TEST(ConnTest, TheEndOfAReadHoldIsQuiet) {
+  static const Options options{.hold_read_buffer = absl::Milliseconds(10),
+                               .ping_interval = absl::Seconds(30)};
+  server::TestServer ts(
+      {}, [](server::RequestCtx& ctx) { (void)Upgrade(ctx, options, Echo); });
+  testing::RawConn c = ts.Connect();
+  ASSERT_TRUE(c.Send(kHandshake));
+  ASSERT_TRUE(c.ReadUntil("\r\n\r\n"));
+  c.Take(c.buffer().size());
+  ASSERT_TRUE(c.Send(ClientFrame(0x82, "one")));
+  ASSERT_TRUE(c.ReadUntil("one"));
+  c.Take(c.buffer().size());
+  // Past the hold (measured on the deadline tick: up to a second more).
+  std::this_thread::sleep_for(milliseconds(2500));
+  ASSERT_TRUE(c.Send(ClientFrame(0x82, "two")));
+  ASSERT_TRUE(c.ReadUntil("two"));
+  EXPECT_EQ(c.buffer(), std::string("\x82\x03two", 5)) << "no ping, no close";
+}
+
 // Shutdown: the session's Read sends 1001, the client answers, the session
 // ends with Cancelled and the server drains.
 TEST(ConnTest, ShutdownClosesWith1001) {

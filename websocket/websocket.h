@@ -36,7 +36,8 @@
 //   - Back-pressure: Write resumes once the socket took the whole frame;
 //     a peer that takes nothing for write_timeout fails it.
 //   - An idle connection holds no buffer (its read buffer goes back to a
-//     per-thread cache while it waits).
+//     per-thread cache while it waits, from hold_read_buffer after its last
+//     message on).
 //   - Server shutdown: a session's pending Read sends a 1001 close, waits
 //     for the peer's answer (close_timeout) and returns Cancelled.
 //
@@ -112,6 +113,12 @@ struct Options {
   // Bytes asked of the socket per read (a larger frame's rest is read in
   // one go).
   size_t read_bytes = 16 * 1024;
+  // After a read, how long the connection keeps its read buffer and its
+  // read pending (one read operation per message: the fewest system calls)
+  // before it gives the buffer back and waits holding none. Zero: never
+  // held. Measured on the server's deadline tick (up to 1 s more); a hold
+  // that ends restarts the keep-alive wait.
+  absl::Duration hold_read_buffer = absl::Seconds(1);
   // Keep-alive (see the file comment); InfiniteDuration turns it off.
   // Python websockets: 20 s and 20 s.
   absl::Duration ping_interval = absl::Seconds(20);
@@ -243,6 +250,7 @@ class Conn {
   bool in_message_ = false;
   bool reading_ = false;
   bool ping_outstanding_ = false;
+  bool hot_ = false;  // a message came within hold_read_buffer
   bool close_sent_ = false;
   bool done_ = false;
   bool shutdown_ = false;  // the server is shutting down

@@ -452,6 +452,11 @@ class Loop {
   // 0); the status that ends its call otherwise.
   asio::awaitable<absl::Status> WaitHijacked(HijackState& h, HijackWait& w,
                                              int64_t deadline);
+  // One read of at most `max` bytes into `buf` on a plain connection,
+  // waiting for them (until `deadline` when not 0) with `buf`'s room held.
+  asio::awaitable<absl::Status> ReadHijacked(HijackState& h,
+                                             bytes::ByteBuffer& buf, size_t max,
+                                             int64_t deadline);
   // Why a hijacked call cannot go on (closed, shut down), as its status.
   static absl::Status HijackClosedStatus(const HijackState& h);
   // Runs s.task to its end (the client-gone watch around it).
