@@ -27,7 +27,7 @@ int ByteBufferPool::ClassOf(size_t size) {
 
 ByteBuffer ByteBufferPool::Get() {
   {
-    MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (!idle_.empty()) {
       ByteBuffer buf = std::move(idle_.back());
       idle_.pop_back();
@@ -54,7 +54,7 @@ void ByteBufferPool::Put(ByteBuffer&& buf) {
   buf.Reset();
   ByteBuffer drop;  // freed after the lock is released
   {
-    MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (idle_.size() < options_.max_idle) {
       idle_.push_back(std::move(buf));
       return;
@@ -101,7 +101,7 @@ void ByteBufferPool::Calibrate() {
   // Free idle buffers the new limit no longer allows.
   std::vector<ByteBuffer> dropped;
   {
-    MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     auto keep_end = std::stable_partition(
         idle_.begin(), idle_.end(),
         [&](const ByteBuffer& b) { return b.capacity() <= max_size; });
@@ -114,12 +114,12 @@ void ByteBufferPool::Calibrate() {
 }
 
 size_t ByteBufferPool::idle() const {
-  MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   return idle_.size();
 }
 
 size_t ByteBufferPool::idle_bytes() const {
-  MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   size_t total = 0;
   for (const ByteBuffer& b : idle_) {
     total += b.capacity();

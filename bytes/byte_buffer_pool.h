@@ -38,8 +38,8 @@
 
 #include "absl/base/thread_annotations.h"
 
+#include "base/mutex.h"
 #include "bytes/byte_buffer.h"
-#include "bytes/mutex.h"
 
 namespace brisk::bytes {
 
@@ -98,7 +98,7 @@ class ByteBufferPool {
   std::atomic<size_t> default_size_{0};
   std::atomic<size_t> max_size_{0};
 
-  mutable Mutex mu_;
+  mutable base::Mutex mu_;
   std::vector<ByteBuffer> idle_ ABSL_GUARDED_BY(mu_);
 };
 

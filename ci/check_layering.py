@@ -22,37 +22,38 @@ import xml.etree.ElementTree as ET
 
 # Package -> brisk packages it may use (transitively closed). Mirrors DESIGN.md.
 LAYERS = {
-    "bytes": set(),
-    "pool": {"bytes"},
-    "http": {"bytes"},
-    "workerpool": {"bytes"},
+    "base": set(),
+    "bytes": {"base"},
+    "pool": {"bytes", "base"},
+    "http": {"bytes", "base"},
+    "workerpool": {"bytes", "base"},
     # TLS over memory buffers: OpenSSL, no sockets; under server and client.
-    "tls": {"bytes"},
+    "tls": {"bytes", "base"},
     # Content codings over zlib, brotli and zstd; no HTTP types.
-    "compress": {"pool", "bytes"},
-    "client": {"tls", "http", "compress", "pool", "bytes"},
-    "server": {"tls", "workerpool", "http", "bytes"},
+    "compress": {"pool", "bytes", "base"},
+    "client": {"tls", "http", "compress", "pool", "bytes", "base"},
+    "server": {"tls", "workerpool", "http", "bytes", "base"},
     # Server middleware (compression, CORS, logs, metrics): above the server
     # and the client (metrics report backend clients).
     "middleware": {"server", "client", "compress", "tls", "workerpool", "http",
-                   "pool", "bytes"},
+                   "pool", "bytes", "base"},
     # Routes on the server: above it, below tools.
-    "router": {"server", "tls", "workerpool", "http", "bytes"},
+    "router": {"server", "tls", "workerpool", "http", "bytes", "base"},
     # WebSocket: above the server and the client.
     "websocket": {"server", "client", "tls", "workerpool", "http", "compress",
-                  "pool", "bytes"},
+                  "pool", "bytes", "base"},
     "tools": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-              "bytes", "compress", "middleware", "websocket"},
+              "bytes", "base", "compress", "middleware", "websocket"},
     "bench": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-              "bytes", "tools", "compress", "middleware", "websocket"},
-    "testing": {"bytes"},
+              "bytes", "base", "tools", "compress", "middleware", "websocket"},
+    "testing": {"bytes", "base"},
     # Tests of the server and the client together; nothing depends on it.
     "e2e": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-            "bytes", "compress", "middleware", "websocket"},
+            "bytes", "base", "compress", "middleware", "websocket"},
     "ci": set(),
     # The root package holds only the public aliases for other workspaces.
-    "": {"bytes", "pool", "http", "workerpool", "client", "server", "router",
-         "tls", "compress", "middleware", "websocket"},
+    "": {"bytes", "base", "pool", "http", "workerpool", "client", "server",
+         "router", "tls", "compress", "middleware", "websocket"},
 }
 # Test-only targets of any package may also use these.
 TEST_ONLY_EXTRA = {"testing"}

@@ -138,7 +138,7 @@ Client::~Client() {
   // HostClients on a shared loop are closed on that loop.
   std::vector<std::unique_ptr<HostClient>> all;
   {
-    bytes::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     for (auto& [key, host] : hosts_) {
       all.push_back(std::move(host.client));
     }
@@ -186,7 +186,7 @@ absl::StatusOr<HostClient*> Client::Route(http::Request& req, std::string& key,
   // One HostClient per scheme and host:port.
   key = absl::StrCat(url.https ? "https://" : "http://", url.host_port);
   const absl::Time now = absl::Now();
-  bytes::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   auto it = hosts_.find(key);
   if (it == hosts_.end()) {
     DropIdleHosts(now);
@@ -234,7 +234,7 @@ boost::asio::awaitable<absl::Status> Client::AsyncDo(
 }
 
 void Client::Done(const std::string& key) {
-  bytes::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   auto it = hosts_.find(key);
   if (it != hosts_.end()) {
     --it->second.in_flight;
@@ -274,7 +274,7 @@ void Client::DropIdleHosts(absl::Time now) {
 }
 
 size_t Client::hosts() const {
-  bytes::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   return hosts_.size();
 }
 

@@ -38,7 +38,7 @@
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 
-#include "bytes/mutex.h"
+#include "base/mutex.h"
 #include "client/host_client.h"
 #include "client/options.h"
 #include "http/message.h"
@@ -158,7 +158,7 @@ class Client {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type>
       guard_;
   std::thread thread_;
-  mutable bytes::Mutex mu_;
+  mutable base::Mutex mu_;
   absl::flat_hash_map<std::string, Host> hosts_ ABSL_GUARDED_BY(mu_);
   // https hosts' TLS context: options_.host.tls, or the system's trust
   // store (made at the first https call).

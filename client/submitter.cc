@@ -112,7 +112,7 @@ void Submitter::Submit(Call* call) {
   bool refused = false;
   absl::Status refusal;
   {
-    bytes::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (closed_ || fd_ < 0) {
       refused = true;
       refusal = closed_ ? closed_status_
@@ -144,7 +144,7 @@ void Submitter::OnWake() {
   [[maybe_unused]] ssize_t n = ::read(fd_, &value, sizeof(value));
   Call* list;
   {
-    bytes::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     list = head_;
     head_ = tail_ = nullptr;
     wake_pending_ = false;
@@ -160,7 +160,7 @@ void Submitter::OnWake() {
 void Submitter::Close(absl::Status status) {
   Call* pending;
   {
-    bytes::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (closed_) {
       return;
     }

@@ -81,7 +81,7 @@ Shared::Shared(const ServerOptions& o, const Handler& h)
 }
 
 std::shared_ptr<const tls::Context> Shared::Tls() const {
-  bytes::MutexLock lock(&tls_mu);
+  base::MutexLock lock(&tls_mu);
   return tls;
 }
 
@@ -286,7 +286,7 @@ void Loop::OnAccept(const boost::system::error_code& ec, Socket socket) {
   if (options_.max_conns_per_ip > 0) {
     bool over;
     {
-      bytes::MutexLock lock(&shared_.ip_mu);
+      base::MutexLock lock(&shared_.ip_mu);
       int& n = shared_.per_ip[IpKey(c->remote)];
       over = n >= options_.max_conns_per_ip;
       if (!over) {
@@ -445,7 +445,7 @@ void Loop::CloseConn(Conn* c) {
   boost::system::error_code ignored;
   c->socket.close(ignored);
   if (c->ip_counted) {
-    bytes::MutexLock lock(&shared_.ip_mu);
+    base::MutexLock lock(&shared_.ip_mu);
     auto it = shared_.per_ip.find(IpKey(c->remote));
     if (it != shared_.per_ip.end() && --it->second == 0) {
       shared_.per_ip.erase(it);

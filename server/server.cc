@@ -197,7 +197,7 @@ absl::Status Server::SetTls(std::shared_ptr<const tls::Context> tls) {
     options_.tls = std::move(tls);
     return absl::OkStatus();
   }
-  bytes::MutexLock lock(&shared_->tls_mu);
+  base::MutexLock lock(&shared_->tls_mu);
   shared_->tls = std::move(tls);
   return absl::OkStatus();
 }

@@ -473,7 +473,7 @@ std::shared_ptr<FileServer::Entry> FileServer::Lookup(std::string_view path,
   const absl::Time now = absl::Now();
   std::shared_ptr<Entry> stale;
   {
-    bytes::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     auto it = cache_.find(key);
     if (it != cache_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second->lru);
@@ -494,13 +494,13 @@ std::shared_ptr<FileServer::Entry> FileServer::Lookup(std::string_view path,
         S_ISDIR(st.st_mode) == stale->is_dir &&
         (stale->is_dir || (static_cast<uint64_t>(st.st_size) == stale->size &&
                            MtimeNs(st) == stale->mtime_ns))) {
-      bytes::MutexLock lock(&mu_);
+      base::MutexLock lock(&mu_);
       stale->checked = now;
       return stale;
     }
   }
   std::shared_ptr<Entry> e = Load(key, status);
-  bytes::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   auto it = cache_.find(key);
   if (it != cache_.end()) {
     cache_bytes_ -= it->second->charged;
@@ -521,7 +521,7 @@ std::shared_ptr<const std::string> FileServer::Compressed(
     const std::shared_ptr<Entry>& e, compress::Encoding c) {
   const size_t slot = static_cast<size_t>(c);
   {
-    bytes::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (e->copies[slot]) {
       return e->copies[slot];
     }
@@ -544,7 +544,7 @@ std::shared_ptr<const std::string> FileServer::Compressed(
   }
   auto copy = std::make_shared<const std::string>(out.view());
   compressions_.fetch_add(1, std::memory_order_relaxed);
-  bytes::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   if (!e->copies[slot]) {
     e->copies[slot] = copy;
     e->charged += copy->size();

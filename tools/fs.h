@@ -56,7 +56,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-#include "bytes/mutex.h"
+#include "base/mutex.h"
 #include "compress/compress.h"
 #include "server/request_ctx.h"
 
@@ -136,7 +136,7 @@ class FileServer {
 
   const FsOptions options_;
   const std::string root_;  // realpath, no trailing slash
-  mutable bytes::Mutex mu_;
+  mutable base::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Entry>> cache_
       ABSL_GUARDED_BY(mu_);
   std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);  // front: last used

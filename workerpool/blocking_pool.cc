@@ -19,7 +19,7 @@ bool BlockingPool::Submit(absl::AnyInvocable<void()> work,
                           asio::any_io_executor executor,
                           absl::AnyInvocable<void()> done) {
   {
-    bytes::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (shutdown_ || queue_.size() >= options_.max_queue) {
       return false;
     }
@@ -37,7 +37,7 @@ void BlockingPool::Loop() {
   for (;;) {
     absl::AnyInvocable<void()> item;
     {
-      std::unique_lock<bytes::Mutex> lock(mu_);
+      std::unique_lock<base::Mutex> lock(mu_);
       cv_.wait(lock, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
         return shutdown_ || !queue_.empty();
       });
@@ -54,7 +54,7 @@ void BlockingPool::Loop() {
 
 void BlockingPool::Shutdown() {
   {
-    bytes::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (shutdown_ && threads_.empty()) {
       return;
     }
@@ -70,7 +70,7 @@ void BlockingPool::Shutdown() {
 }
 
 size_t BlockingPool::queued() const {
-  bytes::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   return queue_.size();
 }
 

@@ -44,7 +44,7 @@
 #include "boost/asio/this_coro.hpp"
 #include "boost/asio/use_awaitable.hpp"
 
-#include "bytes/mutex.h"
+#include "base/mutex.h"
 
 namespace brisk::workerpool {
 
@@ -81,7 +81,7 @@ class BlockingPool {
   void Loop();
 
   const BlockingPoolOptions options_;
-  mutable bytes::Mutex mu_;
+  mutable base::Mutex mu_;
   std::condition_variable_any cv_;
   std::deque<absl::AnyInvocable<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;

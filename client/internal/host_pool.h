@@ -30,8 +30,8 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/intrusive/list.hpp"
 
+#include "base/mutex.h"
 #include "bytes/byte_buffer.h"
-#include "bytes/mutex.h"
 #include "client/errors.h"
 #include "client/host_client.h"
 #include "client/internal/stream.h"

@@ -23,7 +23,7 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/posix/stream_descriptor.hpp"
 
-#include "bytes/mutex.h"
+#include "base/mutex.h"
 #include "client/body_sink.h"
 #include "http/message.h"
 
@@ -101,7 +101,7 @@ class Submitter {
   boost::asio::posix::basic_stream_descriptor<
       boost::asio::io_context::executor_type>
       event_;
-  bytes::Mutex mu_;
+  base::Mutex mu_;
   Call* head_ ABSL_GUARDED_BY(mu_) = nullptr;
   Call* tail_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool wake_pending_ ABSL_GUARDED_BY(mu_) = false;

@@ -105,7 +105,7 @@ PoolBase::PoolBase(std::string name, uint32_t thread_cache, size_t max_idle,
 PoolBase::~PoolBase() {
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
-  bytes::MutexLock pool_lock(&mu_);
+  base::MutexLock pool_lock(&mu_);
   // Every thread's cache: the contract forbids using a pool while it is
   // destroyed, so no owner touches these nodes now. The nodes themselves stay
   // with their threads, which free them at exit.
@@ -142,7 +142,7 @@ Node* PoolBase::RegisterThread() {
   if (slot == nullptr) {
     slot = new Node();
     slot->pool.store(this, std::memory_order_relaxed);
-    bytes::MutexLock pool_lock(&mu_);
+    base::MutexLock pool_lock(&mu_);
     slot->epoch = epoch_.load(std::memory_order_relaxed);
     nodes_.push_back(slot);
   }
@@ -162,7 +162,7 @@ Node* PoolBase::ThisThreadNode() {
 }
 
 void PoolBase::ThreadExitLocked(Node* n) {
-  bytes::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   AgeLocked(n);
   uint32_t c = n->count.load(std::memory_order_relaxed);
   for (uint32_t i = 0; i < c; ++i) {
@@ -217,7 +217,7 @@ void PoolBase::FreeLocked(void* obj) {
 void* PoolBase::AcquireSlow() {
   Node* n = ThisThreadNode();
   {
-    bytes::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     AgeLocked(n);
     ++slow_acquires_;
     // Refill: one object and up to half a cache more from the shared store.
@@ -249,7 +249,7 @@ void* PoolBase::AcquireSlow() {
 
 void PoolBase::ReleaseSlow(void* obj) {
   Node* n = ThisThreadNode();
-  bytes::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   AgeLocked(n);
   uint32_t c = n->count.load(std::memory_order_relaxed);
   if (c < thread_cache_) {
@@ -300,7 +300,7 @@ void PoolBase::CheckRelease(void* obj) {
   }
   if (kChecks) {
     Node* own = ThisThreadNode();
-    bytes::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (IsIdleLocked(obj, own)) {
       Die(name_, "object released twice", obj);
     }
@@ -312,7 +312,7 @@ void PoolBase::OnRelease(void* obj) {
 }
 
 void PoolBase::Trim() {
-  bytes::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   for (void* obj : victim_) {
     FreeLocked(obj);
   }
@@ -329,7 +329,7 @@ void PoolBase::Trim() {
 }
 
 PoolStats PoolBase::Stats() const {
-  bytes::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   PoolStats s;
   s.acquires = slow_acquires_ + exited_acquires_;
   s.hits = slow_hits_ + exited_hits_;

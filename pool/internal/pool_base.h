@@ -30,7 +30,7 @@
 #include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
 
-#include "bytes/mutex.h"
+#include "base/mutex.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(BRISK_SANITIZE_ADDRESS)
 #include <sanitizer/asan_interface.h>
@@ -197,7 +197,7 @@ class PoolBase {
   size_t index_ = 0;  // into every thread's node table
   std::atomic<uint64_t> epoch_{0};
 
-  mutable bytes::Mutex mu_;
+  mutable base::Mutex mu_;
   std::vector<void*> shared_ ABSL_GUARDED_BY(mu_);
   std::vector<void*> victim_ ABSL_GUARDED_BY(mu_);
   std::vector<Node*> nodes_

@@ -39,8 +39,8 @@
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/intrusive/list.hpp"
 
+#include "base/mutex.h"
 #include "bytes/byte_buffer.h"
-#include "bytes/mutex.h"
 #include "http/body_reader.h"
 #include "server/hijacked.h"
 #include "server/internal/response_writer.h"
@@ -187,12 +187,12 @@ struct Shared {
 
   // The TLS context new connections use (ServerOptions::tls, replaced by
   // Server::SetTls).
-  mutable bytes::Mutex tls_mu;
+  mutable base::Mutex tls_mu;
   std::shared_ptr<const tls::Context> tls ABSL_GUARDED_BY(tls_mu);
   std::shared_ptr<const tls::Context> Tls() const;
 
   // Per-IP connection counts (only with max_conns_per_ip).
-  bytes::Mutex ip_mu;
+  base::Mutex ip_mu;
   absl::flat_hash_map<std::array<uint8_t, 16>, int> per_ip
       ABSL_GUARDED_BY(ip_mu);
 

@@ -1,20 +1,20 @@
-// File: bytes/mutex.h
+// File: base/mutex.h
 //
 // Mutex and MutexLock: std::mutex with clang thread-safety annotations, so
 // ABSL_GUARDED_BY members are checked by the compiler (clang builds, e.g.
 // --config=fuzz, run -Wthread-safety). brisk uses it instead of absl::Mutex
 // because Debian's libabsl Mutex costs ~63 ns per uncontended lock+unlock on
-// this machine kind against ~7 ns for std::mutex. Lives in //bytes, the
-// bottom layer, so every library can use it.
+// this machine kind against ~7 ns for std::mutex. Lives in //base, under
+// every other package, so every library can use it.
 
-#ifndef BRISK_BYTES_MUTEX_H_
-#define BRISK_BYTES_MUTEX_H_
+#ifndef BRISK_BASE_MUTEX_H_
+#define BRISK_BASE_MUTEX_H_
 
 #include <mutex>
 
 #include "absl/base/thread_annotations.h"
 
-namespace brisk::bytes {
+namespace brisk::base {
 
 class ABSL_LOCKABLE Mutex {
  public:
@@ -47,6 +47,6 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
   Mutex* mu_;
 };
 
-}  // namespace brisk::bytes
+}  // namespace brisk::base
 
-#endif  // BRISK_BYTES_MUTEX_H_
+#endif  // BRISK_BASE_MUTEX_H_
