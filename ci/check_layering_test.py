@@ -46,7 +46,7 @@ class DependencyTest(unittest.TestCase):
         ("//server:server", False, ["//workerpool", "//http:http",
                                     "@brisk_system//:asio"]),
         ("//client:client", False, ["//http", "//pool", "//bytes"]),
-        ("//server:server_test", True, ["//testing:loopback"]),
+        ("//server:server_test", True, ["//testing:raw_conn"]),
         ("//bench:e2e", False, ["@brisk_system//:beast", "//client"]),
     ]
     self.assertEqual(cl.dependency_violations(rules), [])

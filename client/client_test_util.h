@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "http/message.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 
 namespace brisk::client {
 

@@ -16,7 +16,8 @@
 
 #include "client/client_test_util.h"
 #include "http/message.h"
-#include "testing/loopback.h"
+#include "testing/fake_server.h"
+#include "testing/raw_conn.h"
 
 namespace brisk::client {
 namespace {

@@ -18,7 +18,8 @@
 #include "client/host_client.h"
 #include "client/pipeline_client.h"
 #include "http/message.h"
-#include "testing/loopback.h"
+#include "testing/fake_server.h"
+#include "testing/raw_conn.h"
 
 namespace brisk::client {
 namespace {

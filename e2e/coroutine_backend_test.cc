@@ -21,7 +21,7 @@
 #include "http/message.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 
 namespace brisk {
 namespace {

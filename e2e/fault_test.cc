@@ -25,7 +25,8 @@
 #include "http/message.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/process.h"
+#include "testing/raw_conn.h"
 
 namespace brisk {
 namespace {

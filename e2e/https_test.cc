@@ -26,7 +26,8 @@
 #include "http/message.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/fake_server.h"
+#include "testing/raw_conn.h"
 #include "testing/tls_certs.h"
 #include "tls/context.h"
 

@@ -22,7 +22,7 @@
 #include "http/message.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/process.h"
 
 namespace brisk {
 namespace {

@@ -27,7 +27,7 @@
 #include "server/middleware.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 
 namespace brisk::middleware {
 namespace {

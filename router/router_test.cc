@@ -16,7 +16,7 @@
 #include "server/server.h"
 #include "server/server_test_util.h"
 #include "testing/counting_allocator.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 
 namespace brisk::router {
 namespace {

@@ -19,7 +19,7 @@
 
 #include "server/server.h"
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 
 namespace brisk::server {
 namespace {

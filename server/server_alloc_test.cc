@@ -15,7 +15,7 @@
 #include "server/server.h"
 #include "server/server_test_util.h"
 #include "testing/counting_allocator.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 #include "testing/tls_certs.h"
 #include "tls/context.h"
 #include "tls/engine.h"

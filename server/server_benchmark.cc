@@ -9,7 +9,7 @@
 #include "benchmark/benchmark.h"
 
 #include "server/server.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 
 namespace brisk::server {
 namespace {

@@ -14,7 +14,8 @@
 #include "gtest/gtest.h"
 
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/process.h"
+#include "testing/raw_conn.h"
 
 namespace brisk::server {
 namespace {

@@ -17,7 +17,7 @@
 
 #include "http/message.h"
 #include "server/server.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 #include "testing/tls_certs.h"
 #include "tls/context.h"
 

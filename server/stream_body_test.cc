@@ -22,7 +22,7 @@
 #include "http/multipart.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 
 namespace brisk::server {
 namespace {

@@ -19,7 +19,7 @@
 #include "bytes/byte_buffer.h"
 #include "server/server.h"
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 #include "testing/subprocess.h"
 #include "testing/tls_certs.h"
 #include "tls/context.h"

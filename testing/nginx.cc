@@ -15,7 +15,7 @@
 #include <fstream>
 #include <thread>
 
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 
 extern char** environ;
 

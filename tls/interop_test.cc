@@ -15,7 +15,7 @@
 #include "gtest/gtest.h"
 
 #include "bytes/byte_buffer.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 #include "testing/subprocess.h"
 #include "testing/tls_certs.h"
 #include "tls/context.h"

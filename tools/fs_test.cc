@@ -16,7 +16,7 @@
 #include "bytes/byte_buffer.h"
 #include "compress/compress.h"
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 
 namespace brisk::tools {
 namespace {

@@ -24,7 +24,8 @@
 #include "gtest/gtest.h"
 
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/fake_server.h"
+#include "testing/raw_conn.h"
 #include "testing/subprocess.h"
 #include "testing/tls_certs.h"
 #include "tls/context.h"

@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 
 #include "server/server_test_util.h"
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 #include "websocket/frame.h"
 #include "websocket/test_util.h"
 #include "websocket/websocket.h"

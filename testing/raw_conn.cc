@@ -1,7 +1,6 @@
-#include "testing/loopback.h"
+#include "testing/raw_conn.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -10,9 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdint>
-#include <fstream>
-#include <string>
 #include <utility>
 
 namespace brisk::testing {
@@ -189,94 +185,6 @@ void RawConn::Close() {
     ::close(fd_);
     fd_ = -1;
   }
-}
-
-int OpenFileDescriptors() {
-  int n = 0;
-  if (DIR* d = ::opendir("/proc/self/fd")) {
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_name[0] != '.') {
-        ++n;
-      }
-    }
-    ::closedir(d);
-    --n;  // the directory stream itself
-  }
-  return n;
-}
-
-int64_t ProcessRssKib() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      return std::stoll(line.substr(6));
-    }
-  }
-  return 0;
-}
-
-FakeServer::FakeServer(std::function<void(RawConn&, int)> script)
-    : script_(std::move(script)) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::listen(listen_fd_, 1024);
-  socklen_t len = sizeof(addr);
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
-  acceptor_ = std::thread([this] { AcceptLoop(); });
-}
-
-void FakeServer::AcceptLoop() {
-  while (!stopping_.load()) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) {
-      continue;
-    }
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      continue;
-    }
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    int index = accepted_.fetch_add(1);
-    std::lock_guard<std::mutex> lock(mu_);
-    fds_.push_back(fd);
-    threads_.emplace_back([this, fd, index] {
-      RawConn conn(fd);
-      script_(conn, index);
-      // The destructor closes it unless the script already did.
-      std::lock_guard<std::mutex> l(mu_);
-      for (int& f : fds_) {
-        if (f == fd) {
-          f = -1;
-        }
-      }
-    });
-  }
-}
-
-FakeServer::~FakeServer() {
-  stopping_.store(true);
-  acceptor_.join();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (int fd : fds_) {
-      if (fd >= 0) {
-        ::shutdown(fd, SHUT_RDWR);  // wakes a script blocked on it
-      }
-    }
-  }
-  for (std::thread& t : threads_) {
-    t.join();
-  }
-  ::close(listen_fd_);
 }
 
 }  // namespace brisk::testing

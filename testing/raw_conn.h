@@ -1,4 +1,4 @@
-// File: testing/loopback.h
+// File: testing/raw_conn.h
 //
 // A blocking TCP client for tests of servers on 127.0.0.1: connect, send raw
 // bytes (well-formed or not), read with a deadline, close politely or with a
@@ -7,18 +7,14 @@
 //
 // Test-only: never a dependency of a library.
 
-#ifndef BRISK_TESTING_LOOPBACK_H_
-#define BRISK_TESTING_LOOPBACK_H_
+#ifndef BRISK_TESTING_RAW_CONN_H_
+#define BRISK_TESTING_RAW_CONN_H_
 
-#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
-#include <vector>
 
 namespace brisk::testing {
 
@@ -75,40 +71,6 @@ class RawConn {
   bool reset_ = false;
 };
 
-// Open file descriptors of this process (to check for leaks).
-int OpenFileDescriptors();
-// Resident set size of this process in KiB (VmRSS).
-int64_t ProcessRssKib();
-
-// A scripted TCP server on 127.0.0.1:0 for client tests: each accepted
-// connection runs `script` on its own thread (answer, stall, reset, close
-// early: whatever the test needs). The destructor stops accepting, shuts
-// every connection down (so blocked scripts return) and joins the threads.
-class FakeServer {
- public:
-  explicit FakeServer(std::function<void(RawConn&, int index)> script);
-  ~FakeServer();
-  FakeServer(const FakeServer&) = delete;
-  FakeServer& operator=(const FakeServer&) = delete;
-
-  uint16_t port() const { return port_; }
-  // Connections accepted so far.
-  int accepted() const { return accepted_.load(); }
-
- private:
-  void AcceptLoop();
-
-  std::function<void(RawConn&, int)> script_;
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> accepted_{0};
-  std::mutex mu_;
-  std::vector<int> fds_;
-  std::vector<std::thread> threads_;
-  std::thread acceptor_;
-};
-
 }  // namespace brisk::testing
 
-#endif  // BRISK_TESTING_LOOPBACK_H_
+#endif  // BRISK_TESTING_RAW_CONN_H_
