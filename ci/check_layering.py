@@ -39,21 +39,25 @@ LAYERS = {
                    "pool", "bytes", "base"},
     # Routes on the server: above it, below tools.
     "router": {"server", "tls", "workerpool", "http", "bytes", "base"},
+    # The file server: a handler on the server, content codings from compress.
+    "fs": {"server", "compress", "tls", "workerpool", "http", "pool", "bytes",
+           "base"},
     # WebSocket: above the server and the client.
     "websocket": {"server", "client", "tls", "workerpool", "http", "compress",
                   "pool", "bytes", "base"},
     "tools": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-              "bytes", "base", "compress", "middleware", "websocket"},
+              "bytes", "base", "compress", "middleware", "websocket", "fs"},
     "bench": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-              "bytes", "base", "tools", "compress", "middleware", "websocket"},
+              "bytes", "base", "tools", "compress", "middleware", "websocket",
+              "fs"},
     "testing": {"bytes", "base"},
     # Tests of the server and the client together; nothing depends on it.
     "e2e": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-            "bytes", "base", "compress", "middleware", "websocket"},
+            "bytes", "base", "compress", "middleware", "websocket", "fs"},
     "ci": set(),
     # The root package holds only the public aliases for other workspaces.
     "": {"bytes", "base", "pool", "http", "workerpool", "client", "server",
-         "router", "tls", "compress", "middleware", "websocket"},
+         "router", "tls", "compress", "middleware", "websocket", "fs"},
 }
 # Test-only targets of any package may also use these.
 TEST_ONLY_EXTRA = {"testing"}

@@ -83,7 +83,7 @@ struct CompressOptions {
   // whole on its loop thread (a 30 MB body at br 4 holds the loop for a
   // tenth of a second and a copy of its output per connection); stream
   // big bodies instead (StreamWrite), which are compressed a piece at a
-  // time, or serve precompressed files (tools/fs.h).
+  // time, or serve precompressed files (fs/file_server.h).
   size_t max_bytes = 4 << 20;
   // Media types compressed (compress::Compressible's syntax).
   std::vector<std::string> types = compress::DefaultCompressibleTypes();

@@ -18,12 +18,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
+#include "fs/file_server.h"
 #include "middleware/access_log.h"
 #include "middleware/compress.h"
 #include "server/middleware.h"
 #include "server/server.h"
 #include "tls/context.h"
-#include "tools/fs.h"
 #include "tools/serve.h"
 
 ABSL_FLAG(std::string, root, "",
@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
     root = wd != nullptr ? wd : ".";
   }
-  brisk::tools::FsOptions fs_options;
+  brisk::fs::FsOptions fs_options;
   fs_options.root = root;
   // Compressed copies are made once per file version: higher levels than
   // a per-response compressor's.
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   }
   fs_options.listing = absl::GetFlag(FLAGS_listing);
   fs_options.cache_duration = absl::GetFlag(FLAGS_cache_duration);
-  auto fs = brisk::tools::FileServer::Create(fs_options);
+  auto fs = brisk::fs::FileServer::Create(fs_options);
   if (!fs.ok()) {
     std::fprintf(stderr, "fileserver: %s\n",
                  std::string(fs.status().message()).c_str());
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
                  std::string(access_log.status().message()).c_str());
     return 2;
   }
-  brisk::tools::FileServer* fs_handler = fs->get();
+  brisk::fs::FileServer* fs_handler = fs->get();
   brisk::server::Handler handler =
       [fs_handler](brisk::server::RequestCtx& ctx) { fs_handler->Handle(ctx); };
   brisk::server::Server server(

@@ -33,12 +33,12 @@
 #include "absl/strings/str_cat.h"
 
 #include "bytes/conv.h"
+#include "fs/file_server.h"
 #include "middleware/compress.h"
 #include "middleware/metrics.h"
 #include "server/middleware.h"
 #include "server/server.h"
 #include "tls/context.h"
-#include "tools/fs.h"
 #include "tools/serve.h"
 #include "websocket/websocket.h"
 
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
     }
     body = new std::string((std::istreambuf_iterator<char>(in)),
                            std::istreambuf_iterator<char>());
-    body_type = brisk::tools::ContentTypeFor(path);
+    body_type = brisk::fs::ContentTypeFor(path);
   }
   absl::StatusOr<std::optional<brisk::middleware::CompressOptions>> compress =
       brisk::tools::CompressFromFlags("off");

@@ -1,4 +1,4 @@
-#include "tools/fs.h"
+#include "fs/file_server.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,7 +18,7 @@
 #include "server/server_test_util.h"
 #include "testing/raw_conn.h"
 
-namespace brisk::tools {
+namespace brisk::fs {
 namespace {
 
 using server::Get;
@@ -571,4 +571,4 @@ TEST_F(FsTest, BadRootIsAnError) {
 }
 
 }  // namespace
-}  // namespace brisk::tools
+}  // namespace brisk::fs

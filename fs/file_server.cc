@@ -1,4 +1,4 @@
-#include "tools/fs.h"
+#include "fs/file_server.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -20,12 +20,13 @@
 #include "bytes/conv.h"
 #include "compress/compress.h"
 #include "http/args.h"
+#include "http/conditional.h"
 #include "http/date.h"
 #include "http/header_fields.h"
 #include "http/method.h"
 #include "http/uri.h"
 
-namespace brisk::tools {
+namespace brisk::fs {
 namespace {
 
 struct TypeEntry {
@@ -69,10 +70,6 @@ constexpr TypeEntry kTypes[] = {
     {"tar", "application/x-tar"},
 };
 
-bool StartsWith(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p;
-}
-
 // Calls fn(value) for each field line named `name`. A list field may come
 // on several lines, which mean the same as one line of their values joined
 // with commas (RFC 9110 §5.3), so all of them count.
@@ -97,117 +94,6 @@ std::optional<std::string_view> SingleValue(const http::HeaderFields& fields,
     return std::nullopt;
   }
   return fields[i].value;
-}
-
-// 1*DIGIT.
-bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(),
-                                   [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// The value of 1*DIGIT `s`, saturated at 2^64-1 (a position past any file).
-uint64_t SaturatingUint(std::string_view s) {
-  return bytes::ParseUint(s).value_or(UINT64_MAX);
-}
-
-// a < b for two 1*DIGIT numbers of any length.
-bool DigitsLess(std::string_view a, std::string_view b) {
-  a.remove_prefix(std::min(a.find_first_not_of('0'), a.size()));
-  b.remove_prefix(std::min(b.find_first_not_of('0'), b.size()));
-  return a.size() != b.size() ? a.size() < b.size() : a < b;
-}
-
-enum class RangeResult {
-  kWhole,          // no range, or one to ignore: send the whole file
-  kPart,           // [first, last], both inside the file
-  kUnsatisfiable,  // 416
-};
-
-// One Range field value for a `size`-byte file (RFC 9110 §14.1.2, §14.2). A
-// syntactically invalid value (bytes=1-0, bytes=2-x, an unknown unit) is
-// ignored: kWhole. A valid one no byte of the file satisfies (first-pos past
-// the end, a zero suffix, an empty file) is kUnsatisfiable. `first` and
-// `last` are written only for kPart. Several ranges get kWhole, as §14.2
-// allows.
-RangeResult ParseRange(std::string_view h, uint64_t size, uint64_t& first,
-                       uint64_t& last) {
-  if (h.size() < 6 || !bytes::EqualsIgnoreCase(h.substr(0, 6), "bytes=")) {
-    return RangeResult::kWhole;  // range units are case-insensitive
-  }
-  std::string_view spec = bytes::TrimOws(h.substr(6));
-  if (spec.find(',') != std::string_view::npos) {
-    return RangeResult::kWhole;
-  }
-  size_t dash = spec.find('-');
-  if (dash == std::string_view::npos) {
-    return RangeResult::kWhole;
-  }
-  std::string_view a = spec.substr(0, dash);
-  std::string_view b = spec.substr(dash + 1);
-  if (a.empty()) {  // suffix-range: the last n bytes
-    if (!AllDigits(b)) {
-      return RangeResult::kWhole;
-    }
-    const uint64_t n = SaturatingUint(b);
-    if (n == 0 || size == 0) {
-      return RangeResult::kUnsatisfiable;
-    }
-    first = n >= size ? 0 : size - n;
-    last = size - 1;
-    return RangeResult::kPart;
-  }
-  if (!AllDigits(a) || (!b.empty() && !AllDigits(b))) {
-    return RangeResult::kWhole;
-  }
-  if (!b.empty() && DigitsLess(b, a)) {
-    return RangeResult::kWhole;  // last-pos before first-pos: invalid
-  }
-  const uint64_t f = SaturatingUint(a);
-  if (f >= size) {
-    return RangeResult::kUnsatisfiable;
-  }
-  first = f;
-  last = b.empty() ? size - 1 : std::min(SaturatingUint(b), size - 1);
-  return RangeResult::kPart;
-}
-
-// RFC 9110 §13.1.5: whether If-Range value `v` names the file as it is now
-// (`etag`, modified at `mtime_ns`). An entity-tag must equal the ETag by
-// strong comparison, so a weak one never matches. A date must equal
-// Last-Modified and only counts when the file is at least a second older
-// than `now_ns` (§8.8.2.2): a date is one second wide, and a file changed
-// twice within it would otherwise match with different bytes.
-bool IfRangeMatches(std::string_view v, std::string_view etag, int64_t mtime_ns,
-                    int64_t now_ns) {
-  v = bytes::TrimOws(v);
-  if (!v.empty() && v.front() == '"') {
-    return v == etag;
-  }
-  if (StartsWith(v, "W/")) {
-    return false;
-  }
-  std::optional<int64_t> t = http::ParseHttpDate(v);
-  constexpr int64_t kNsPerS = 1'000'000'000;
-  const int64_t mtime_s = mtime_ns >= 0
-                              ? mtime_ns / kNsPerS
-                              : -((-mtime_ns + kNsPerS - 1) / kNsPerS);
-  return t && *t == mtime_s && now_ns - mtime_ns >= kNsPerS;
-}
-
-bool EtagMatches(std::string_view list, std::string_view etag) {
-  while (!list.empty()) {
-    size_t comma = list.find(',');
-    std::string_view item = bytes::TrimOws(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view()
-                                           : list.substr(comma + 1);
-    if (StartsWith(item, "W/")) {
-      item.remove_prefix(2);  // weak comparison (RFC 9110 §13.1.2)
-    }
-    if (item == "*" || item == etag) {
-      return true;
-    }
-  }
-  return false;
 }
 
 void AppendHtmlEscaped(std::string& out, std::string_view s) {
@@ -645,20 +531,20 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
   // the Range off (§13.1.5): the client gets the whole new file.
   uint64_t first = 0;
   uint64_t last = e->size == 0 ? 0 : e->size - 1;
-  RangeResult range = RangeResult::kWhole;
+  http::RangeResult range = http::RangeResult::kWhole;
   const http::HeaderFields& fields = h.fields();
   if (std::optional<std::string_view> r = SingleValue(fields, "Range");
       r && !r->empty() && h.method_id() == http::Method::kGet) {
     uint64_t range_first = 0;
     uint64_t range_last = 0;
-    range = ParseRange(*r, e->size, range_first, range_last);
+    range = http::ParseRange(*r, e->size, range_first, range_last);
     std::optional<std::string_view> if_range = SingleValue(fields, "If-Range");
     if (fields.Has("If-Range") &&
-        !(if_range && IfRangeMatches(*if_range, e->etag(), e->mtime_ns,
-                                     absl::ToUnixNanos(absl::Now())))) {
-      range = RangeResult::kWhole;
+        !(if_range && http::IfRangeMatches(*if_range, e->etag(), e->mtime_ns,
+                                           absl::ToUnixNanos(absl::Now())))) {
+      range = http::RangeResult::kWhole;
     }
-    if (range == RangeResult::kPart) {
+    if (range == http::RangeResult::kPart) {
       first = range_first;
       last = range_last;
     }
@@ -668,7 +554,7 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
   // other, and the validators below are compared with the one that would
   // be sent.
   compress::Encoding coding = compress::Encoding::kIdentity;
-  if (range == RangeResult::kWhole && compressible && e->size >= 256 &&
+  if (range == http::RangeResult::kWhole && compressible && e->size >= 256 &&
       e->size <= options_.max_compress_bytes) {
     compress::AcceptEncoding accept;
     ForEachLine(fields, "Accept-Encoding",
@@ -682,7 +568,7 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
   bool inm_matches = false;
   ForEachLine(fields, "If-None-Match", [&](std::string_view inm) {
     has_inm |= !inm.empty();
-    inm_matches |= EtagMatches(inm, etag);
+    inm_matches |= http::EtagMatches(inm, etag);
   });
   if (has_inm) {
     if (inm_matches) {
@@ -698,7 +584,7 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
       return;
     }
   }
-  if (range == RangeResult::kUnsatisfiable) {
+  if (range == http::RangeResult::kUnsatisfiable) {
     resp.SetStatusCode(416);
     rh.Set("Content-Range", absl::StrCat("bytes */", e->size));
     return;
@@ -712,7 +598,7 @@ void FileServer::ServeFile(server::RequestCtx& ctx,
     rh.Set("ETag", e->etag());  // unreadable now: identity after all
   }
   const uint64_t length = e->size == 0 ? 0 : last - first + 1;
-  if (range == RangeResult::kPart) {
+  if (range == http::RangeResult::kPart) {
     resp.SetStatusCode(206);
     rh.Set("Content-Range",
            absl::StrCat("bytes ", first, "-", last, "/", e->size));
@@ -814,4 +700,4 @@ void FileServer::ServeListing(server::RequestCtx& ctx,
   ctx.SetBody(html);
 }
 
-}  // namespace brisk::tools
+}  // namespace brisk::fs

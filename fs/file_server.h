@@ -1,4 +1,4 @@
-// File: tools/fs.h
+// File: fs/file_server.h
 //
 // FileServer: fasthttp's FS for brisk's server — a static file handler.
 //
@@ -38,8 +38,8 @@
 // a mutex). Reads happen on the loop thread (they usually hit the page
 // cache); run the server with blocking_handler for slow disks.
 
-#ifndef BRISK_TOOLS_FS_H_
-#define BRISK_TOOLS_FS_H_
+#ifndef BRISK_FS_FILE_SERVER_H_
+#define BRISK_FS_FILE_SERVER_H_
 
 #include <sys/stat.h>
 
@@ -60,7 +60,7 @@
 #include "compress/compress.h"
 #include "server/request_ctx.h"
 
-namespace brisk::tools {
+namespace brisk::fs {
 
 struct FsOptions {
   std::string root = ".";
@@ -145,6 +145,6 @@ class FileServer {
       refused_{0};
 };
 
-}  // namespace brisk::tools
+}  // namespace brisk::fs
 
-#endif  // BRISK_TOOLS_FS_H_
+#endif  // BRISK_FS_FILE_SERVER_H_
