@@ -34,7 +34,7 @@
 //     zstd (every line of the field read as one list) is decoded before
 //     the handler, which sees the plain body; the Content-Encoding field
 //     is removed. Limits answer 413: by default the decoded body may be as
-//     large as ServerOptions::max_request_body_size's default (4 MiB) and
+//     large as ServerOptions::max_request_body_bytes's default (4 MiB) and
 //     200 times its encoded size once over 1 MiB — set them to your server's
 //     (a compressed body must not buy more than a plain one). A corrupt
 //     body gets 400, a coding it does not know or several stacked 415 with
@@ -119,7 +119,7 @@ class Compress : public server::Middleware {
 };
 
 // Decompress's default limits: 4 MiB decoded (ServerOptions'
-// max_request_body_size default), 200x.
+// max_request_body_bytes default), 200x.
 inline constexpr compress::DecodeLimits kRequestDecodeLimits = {
     .max_output_bytes = 4 << 20};
 

@@ -153,7 +153,7 @@ TEST(HijackTest, UnsendableUpgradesAre500s) {
 
 TEST(HijackTest, HijackIsRefusedTwiceAndBeforeAStreamedBodyIsRead) {
   Seen twice;
-  TestServer ts({.max_request_body_size = 4, .stream_request_body = true},
+  TestServer ts({.max_request_body_bytes = 4, .stream_request_body = true},
                 [&](RequestCtx& ctx) {
                   if (ctx.body_streamed()) {
                     // The body is still arriving: it cannot be taken over.

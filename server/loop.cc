@@ -101,7 +101,7 @@ Session::Session(Loop* l)
                             .max_uri_bytes = o.max_uri_bytes};
   ctx.request_.header().set_limits(limits);
   ctx.session_ = this;
-  in.Reserve(o.read_buffer_size);
+  in.Reserve(o.read_buffer_bytes);
   // `out` grows at the first response (as fasthttp takes its writer only to
   // write): a handler asleep before answering holds no output buffer.
 }
@@ -638,7 +638,7 @@ size_t Loop::ReadNow(Conn* c, bytes::ByteBuffer& buf, size_t want, bool& full,
                      boost::system::error_code& ec) {
   ec.clear();
   if (c->tls == nullptr) {
-    char* p = buf.PrepareAppend(want > 0 ? want : options_.read_buffer_size);
+    char* p = buf.PrepareAppend(want > 0 ? want : options_.read_buffer_bytes);
     const size_t room = buf.available();
     const size_t n = c->socket.read_some(asio::buffer(p, room), ec);
     if (ec) {
@@ -716,7 +716,7 @@ asio::awaitable<bool> Loop::ReadMore(Session& s, Conn* c,
   if (deadline > 0) {
     Track(c, Where::kTimed, deadline);
   }
-  char* p = buf.PrepareAppend(want > 0 ? want : options_.read_buffer_size);
+  char* p = buf.PrepareAppend(want > 0 ? want : options_.read_buffer_bytes);
   auto [ec, n] = co_await c->socket.async_read_some(
       asio::buffer(p, buf.available()),
       asio::bind_cancellation_slot(cancel, kAwait));
@@ -1343,7 +1343,7 @@ asio::awaitable<absl::StatusOr<std::string_view>> Loop::ReadBodyPiece(
   }
   co_await StopWatch(s);  // the reads below see the client leave
   // Reads of at least 64 KiB: a streamed body is large by definition.
-  const size_t want = std::max<size_t>(options_.read_buffer_size, 64 * 1024);
+  const size_t want = std::max<size_t>(options_.read_buffer_bytes, 64 * 1024);
   for (;;) {
     http::DecodeResult d =
         s.body.Read(s.body_in.view().substr(s.body_pos), req.body_buffer());
@@ -1351,7 +1351,7 @@ asio::awaitable<absl::StatusOr<std::string_view>> Loop::ReadBodyPiece(
     if (d.failed()) {
       s.body_failed = true;
       co_return d.error == http::ParseError::kBodyTooLarge
-          ? absl::OutOfRangeError("request body over max_streamed_body_size")
+          ? absl::OutOfRangeError("request body over max_streamed_body_bytes")
           : absl::InvalidArgumentError(absl::StrCat(
                 "bad request body: ", bytes::ToAbsl(http::ToString(d.error))));
     }
@@ -1387,17 +1387,17 @@ asio::awaitable<Loop::BodyOutcome> Loop::ReadBody(Session& s, Conn* c,
   const http::RequestHeader& h = req.header();
   // Serve calls it only for a request with a body.
   const http::BodyFraming framing = h.framing();
-  // With stream_request_body, a body over max_request_body_size goes to
+  // With stream_request_body, a body over max_request_body_bytes goes to
   // the handler as it arrives (ReadBodyPiece) instead of failing.
   const bool may_stream = options_.stream_request_body;
-  const uint64_t buffered_max = options_.max_request_body_size;
+  const uint64_t buffered_max = options_.max_request_body_bytes;
   // A chunked body starts under the buffered limit even when it may
   // stream: the decoder stops before the size line that would pass it,
   // and the body turns to streaming there (see `switch_at_limit`).
   const bool chunked = framing == http::BodyFraming::kChunked;
   http::ParseError e = s.body.Start(
       framing, h.content_length(),
-      may_stream && !chunked ? options_.max_streamed_body_size : buffered_max);
+      may_stream && !chunked ? options_.max_streamed_body_bytes : buffered_max);
   if (e != http::ParseError::kNone) {
     co_await AnswerError(s, c, http::StatusCodeFor(e), e, http::ToString(e));
     co_return BodyOutcome::kAnswered;
@@ -1412,7 +1412,7 @@ asio::awaitable<Loop::BodyOutcome> Loop::ReadBody(Session& s, Conn* c,
   auto switch_at_limit = [&](http::DecodeResult& r) {
     if (may_stream && chunked && r.failed() &&
         r.error == http::ParseError::kBodyTooLarge) {
-      s.body.RaiseLimit(options_.max_streamed_body_size);
+      s.body.RaiseLimit(options_.max_streamed_body_bytes);
       r = http::DecodeResult{http::ParseStatus::kIncomplete,
                              http::ParseError::kNone, r.consumed};
       stream_now = true;
@@ -1472,7 +1472,7 @@ asio::awaitable<Loop::BodyOutcome> Loop::ReadBody(Session& s, Conn* c,
     // The handler reads the rest (and its 100 Continue goes then).
     s.body_streamed = true;
     s.body_prefix_pending = true;
-    // Moved, not copied: a chunked prefix may be max_request_body_size.
+    // Moved, not copied: a chunked prefix may be max_request_body_bytes.
     s.body_prefix.Reset();
     std::swap(s.body_prefix, req.body_buffer());
     s.continue_pending = h.expect_continue() && !s.body.done();

@@ -24,8 +24,8 @@ absl::Status Validate(const ServerOptions& o) {
     return Bad("threads", "must be 0 (one per core) or more");
   // The smallest useful request, "GET / HTTP/1.1\r\nHost: x\r\n\r\n".
   constexpr size_t kSmallestRequest = 27;
-  if (o.read_buffer_size < kSmallestRequest) {
-    return Bad("read_buffer_size",
+  if (o.read_buffer_bytes < kSmallestRequest) {
+    return Bad("read_buffer_bytes",
                absl::StrCat("must be at least ", kSmallestRequest));
   }
   if (o.max_header_bytes < kSmallestRequest) {

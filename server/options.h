@@ -58,7 +58,7 @@ struct ServerOptions {
   int threads = 0;
   // Per-read buffer borrowed from the pool while a request is read.
   // fasthttp: 4096, which is also its header limit.
-  size_t read_buffer_size = 4096;
+  size_t read_buffer_bytes = 4096;
   // Request line plus header fields; over it: 431. Separate from the buffer
   // size (fasthttp ties them: ReadBufferSize).
   size_t max_header_bytes = 16 * 1024;
@@ -86,9 +86,9 @@ struct ServerOptions {
   // fasthttp: IdleTimeout = ReadTimeout (unlimited), no hint.
   absl::Duration idle_timeout = absl::Seconds(60);
   // Largest request body; over it: 413 (fasthttp: 4 MiB, answered 400).
-  uint64_t max_request_body_size = 4 * 1024 * 1024;
+  uint64_t max_request_body_bytes = 4 * 1024 * 1024;
   // fasthttp's StreamRequestBody. When true, a body larger than
-  // max_request_body_size (by its Content-Length, or a chunked body from
+  // max_request_body_bytes (by its Content-Length, or a chunked body from
   // the chunk that passes it) is not buffered: the handler runs once that
   // is known and reads the body in a coroutine with ctx.ReadBodyPiece(), a
   // piece at a time with back-pressure (request_ctx.h). A plain handler
@@ -100,7 +100,7 @@ struct ServerOptions {
   bool stream_request_body = false;
   // Largest streamed body; over it ReadBodyPiece() fails with OutOfRange.
   // 0 means no limit. fasthttp: MaxRequestBodySize applies to streams too.
-  uint64_t max_streamed_body_size = uint64_t{64} << 30;  // 64 GiB
+  uint64_t max_streamed_body_bytes = uint64_t{64} << 30;  // 64 GiB
   // Time to read a whole streamed body (body_read_timeout still bounds each
   // wait for more bytes); over it ReadBodyPiece() fails with
   // DeadlineExceeded. fasthttp: ReadTimeout.

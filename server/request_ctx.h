@@ -200,7 +200,7 @@ class RequestCtx {
   // comes in pieces of at most what one read brings (64 KiB or more), and
   // the client sends no faster than the handler reads. Errors (the
   // connection closes after the response): OutOfRange over
-  // max_streamed_body_size, InvalidArgument for a malformed chunked body,
+  // max_streamed_body_bytes, InvalidArgument for a malformed chunked body,
   // DeadlineExceeded (body_read_timeout, stream_read_timeout), and
   // cancelled()'s status. A streamed body's `Expect: 100-continue` is
   // answered at the first call, so a handler that refuses the upload never

@@ -101,7 +101,7 @@ std::string Transcript(uint16_t port, const std::vector<std::string>& parts,
 }
 
 TEST(SegmentationTest, SplitAtEveryOffsetAnswersAsOneWrite) {
-  TestServer ts({.read_buffer_size = 64}, Describe);
+  TestServer ts({.read_buffer_bytes = 64}, Describe);
   int splits = 0;
   for (const std::string& conv : Conversations()) {
     const std::string whole = Transcript(ts.port(), {conv}, microseconds(0));
@@ -121,8 +121,8 @@ TEST(SegmentationTest, SplitAtEveryOffsetAnswersAsOneWrite) {
 // A server that streams bodies over 8 bytes to a coroutine handler reading
 // them piece by piece (a plain handler for /p...: it sees body_streamed()).
 ServerOptions Streaming() {
-  return {.read_buffer_size = 64,
-          .max_request_body_size = 8,
+  return {.read_buffer_bytes = 64,
+          .max_request_body_bytes = 8,
           .stream_request_body = true};
 }
 
@@ -182,7 +182,7 @@ TEST(SegmentationTest, StreamedBodiesSplitAtEveryOffsetAnswerAsOneWrite) {
 }
 
 TEST(SegmentationTest, OneBytePerWriteAnswersAsOneWrite) {
-  TestServer ts({.read_buffer_size = 64}, Describe);
+  TestServer ts({.read_buffer_bytes = 64}, Describe);
   for (const std::string& conv : Conversations()) {
     const std::string whole = Transcript(ts.port(), {conv}, microseconds(0));
     std::vector<std::string> bytes;
@@ -217,7 +217,7 @@ std::vector<std::string> HijackConversations() {
 }
 
 TEST(SegmentationTest, HijackedStreamsSplitAnywhereLoseNothing) {
-  TestServer ts({.read_buffer_size = 64}, DescribeOrHijack);
+  TestServer ts({.read_buffer_bytes = 64}, DescribeOrHijack);
   for (const std::string& conv : HijackConversations()) {
     const std::string whole = Transcript(ts.port(), {conv}, microseconds(0));
     // The response, then the protocol's bytes from the first after the

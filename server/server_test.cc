@@ -130,7 +130,7 @@ TEST(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
 }
 
 TEST(ServerTest, PipelinedBatchLargerThanTheReadBuffer) {
-  TestServer ts({.read_buffer_size = 64}, Routes);
+  TestServer ts({.read_buffer_bytes = 64}, Routes);
   testing::RawConn c = ts.Connect();
   std::string batch;
   for (int i = 0; i < 50; ++i) {
@@ -234,7 +234,7 @@ TEST(ServerTest, BadRequestsGetTheirStatusThenALingeringClose) {
   ServerOptions o;
   o.max_header_bytes = 1024;
   o.max_uri_bytes = 256;
-  o.max_request_body_size = 100;
+  o.max_request_body_bytes = 100;
   TestServer ts(o, Routes);
   std::vector<BadCase> cases = {
       {"bare LF", "GET / HTTP/1.1\nHost: t\n\n", 400},

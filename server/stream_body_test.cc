@@ -36,7 +36,7 @@ constexpr uint64_t kLargeUpload = uint64_t{1} << 30;  // 1 GiB
 ServerOptions Streaming(uint64_t buffered_max = 64 * 1024) {
   ServerOptions o;
   o.stream_request_body = true;
-  o.max_request_body_size = buffered_max;
+  o.max_request_body_bytes = buffered_max;
   return o;
 }
 
@@ -188,7 +188,7 @@ TEST(StreamBodyTest, ExpectContinueOnlyWhenTheHandlerReads) {
 
 TEST(StreamBodyTest, OverTheStreamedLimitIsOutOfRange) {
   ServerOptions o = Streaming(/*buffered_max=*/10);
-  o.max_streamed_body_size = 1000;
+  o.max_streamed_body_bytes = 1000;
   TestServer ts(o, Coroutine(CountBody));
   // By Content-Length: refused before any byte of it (413 from the server).
   Reply r = RoundTrip(ts.port(),
@@ -211,7 +211,7 @@ TEST(StreamBodyTest, OverTheStreamedLimitIsOutOfRange) {
   }
   Reply over = ReadReply(c);
   EXPECT_EQ(over.status, 413);
-  EXPECT_NE(over.body.find("max_streamed_body_size"), std::string::npos)
+  EXPECT_NE(over.body.find("max_streamed_body_bytes"), std::string::npos)
       << over.body;
   EXPECT_TRUE(c.ReadUntilClose());
 }

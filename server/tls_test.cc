@@ -368,7 +368,7 @@ TEST(TlsServerTest, Tls11IsRefused) {
 // decrypted answers.
 TEST(TlsServerTest, SplitCiphertextGetsTheSameAnswers) {
   ServerOptions o = TlsOptions();
-  o.read_buffer_size = 64;
+  o.read_buffer_bytes = 64;
   TestServer ts(o, Describe);
   const std::string requests =
       "POST /a HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -70,7 +70,7 @@ std::string Transcript(uint16_t port, const std::vector<std::string>& parts) {
 
 TEST(ConnTest, SplitAnywhereSameConversation) {
   static const Options options;
-  server::TestServer ts({.read_buffer_size = 64}, [](server::RequestCtx& ctx) {
+  server::TestServer ts({.read_buffer_bytes = 64}, [](server::RequestCtx& ctx) {
     (void)Upgrade(ctx, options, Echo);
   });
   // A fragmented text with a ping between its fragments, a binary message,

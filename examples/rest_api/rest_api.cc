@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // threads inherit it
   brisk::server::Server server({.threads = 2,
-                                .max_request_body_size = 1 << 20,
+                                .max_request_body_bytes = 1 << 20,
                                 .stream_request_body = true},
                                router.handler());
   if (absl::Status s = server.Listen(addr); !s.ok()) {

@@ -38,7 +38,7 @@ using brisk::server::DescribeStreamed;
 brisk::server::Server* Start(bool stream) {
   brisk::server::ServerOptions o;
   o.threads = 1;
-  o.read_buffer_size = 64;  // small: bodies spill across reads
+  o.read_buffer_bytes = 64;  // small: bodies spill across reads
   o.header_read_timeout = absl::Seconds(2);
   o.body_read_timeout = absl::Seconds(2);
   o.linger_timeout = absl::Milliseconds(200);
@@ -46,7 +46,7 @@ brisk::server::Server* Start(bool stream) {
   brisk::server::Handler h = Describe;
   if (stream) {
     o.stream_request_body = true;
-    o.max_request_body_size = 8;
+    o.max_request_body_bytes = 8;
     h = [](RequestCtx& ctx) {
       if (ctx.request().header().request_uri().substr(0, 2) == "/p") {
         Describe(ctx);

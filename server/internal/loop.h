@@ -301,7 +301,7 @@ struct Session {
   void Deliver(Cmd c);
   // Posts Deliver() to the loop (any thread).
   void Post(Cmd c);
-  // Empties body_prefix, freeing it when large (up to max_request_body_size).
+  // Empties body_prefix, freeing it when large (up to max_request_body_bytes).
   void DropBodyPrefix();
 };
 
@@ -420,7 +420,7 @@ class Loop {
   // `full`: the read filled the room it had (more may be waiting).
   size_t ReadNow(Conn* c, bytes::ByteBuffer& buf, size_t want, bool& full,
                  boost::system::error_code& ec);
-  // Reads at least one byte (up to `want`, read_buffer_size by default)
+  // Reads at least one byte (up to `want`, read_buffer_bytes by default)
   // into `buf`; false on EOF, error or the deadline (c->timed_out).
   asio::awaitable<bool> ReadMore(Session& s, Conn* c, bytes::ByteBuffer& buf,
                                  int64_t deadline, size_t want = 0,
