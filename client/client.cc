@@ -30,26 +30,28 @@ bool IsRedirect(int code) {
 }  // namespace
 
 absl::Status SplitUrl(std::string_view url, Url& out) {
-  std::string_view rest;
-  if (StartsWithNoCase(url, "http://")) {
+  // http::URI splits scheme, authority and target (the fragment dropped,
+  // userinfo refused); the path is sent as given, so it is not decoded.
+  http::URI uri;
+  uri.set_decode_path(false);
+  if (uri.Parse(url) != http::ParseError::kNone) {
+    return BadUrl(url, "bad authority");
+  }
+  const std::string_view scheme = uri.scheme();
+  if (bytes::EqualsIgnoreCase(scheme, "http")) {
     out.https = false;
-    rest = url.substr(7);
-  } else if (StartsWithNoCase(url, "https://")) {
+  } else if (bytes::EqualsIgnoreCase(scheme, "https")) {
     out.https = true;
-    rest = url.substr(8);
   } else {
     return BadUrl(url, "not an absolute http:// or https:// URL");
   }
-  size_t end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, end);
-  std::string_view path =
-      end == std::string_view::npos ? std::string_view() : rest.substr(end);
-  if (size_t hash = path.find('#'); hash != std::string_view::npos) {
-    path = path.substr(0, hash);
-  }
-  if (authority.empty() || authority.find('@') != std::string_view::npos) {
-    return BadUrl(url, "bad authority");
-  }
+  // An absolute URL's authority is a view into `url`: the target is what
+  // follows it, up to the fragment.
+  const std::string_view authority = uri.host();
+  const size_t target_at =
+      static_cast<size_t>(authority.data() - url.data()) + authority.size();
+  const std::string_view path =
+      url.substr(target_at, url.find('#', target_at) - target_at);
   http::HostPort hp;
   if (!http::SplitHostPort(authority, hp) ||
       (!hp.port.empty() && hp.port_number == 0)) {

@@ -55,9 +55,10 @@ struct Url {
   std::string origin() const;
 };
 
-// Splits an absolute http:// or https:// URL (port 80 or 443 unless
-// given; the fragment dropped). kInvalidRequest for other schemes or bad
-// URLs.
+// Splits an absolute http:// or https:// URL with http::URI (port 80 or 443
+// unless given; the fragment dropped; "?q" becomes "/?q"; the path goes as
+// given, neither decoded nor normalized). kInvalidRequest for other schemes,
+// userinfo ("user@host") or a bad host or port.
 [[nodiscard]] absl::Status SplitUrl(std::string_view url, Url& out);
 
 // The absolute URL a redirect's `location` names (RFC 3986 §5.2), relative

@@ -59,8 +59,20 @@ TEST(SplitUrlTest, AbsoluteHttpAndHttpsUrls) {
   EXPECT_EQ(u.host, "h:8443");
   ASSERT_TRUE(SplitUrl("https://h:80/", u).ok());
   EXPECT_EQ(u.host, "h:80");  // 80 is not https's default
-  for (const char* bad : {"ftp://h/", "http://", "https://", "http://h:0/",
-                          "http://h:99999/", "http://user@h/", "/path"}) {
+  // The target goes as given: not decoded, not normalized, an empty query
+  // kept; the fragment dropped wherever it starts.
+  ASSERT_TRUE(SplitUrl("http://h/a%zz/../%00?#x", u).ok());
+  EXPECT_EQ(u.target, "/a%zz/../%00?");
+  ASSERT_TRUE(SplitUrl("HTTPS://h#x/y", u).ok());
+  EXPECT_TRUE(u.https);
+  EXPECT_EQ(u.host_port, "h:443");
+  EXPECT_EQ(u.target, "/");
+  ASSERT_TRUE(SplitUrl("http://[::1]/v6", u).ok());
+  EXPECT_EQ(u.host_port, "[::1]:80");
+  EXPECT_EQ(u.host, "[::1]");
+  for (const char* bad :
+       {"ftp://h/", "http://", "https://", "http://h:0/", "http://h:99999/",
+        "http://user@h/", "/path", "http:/h", "http://[::1/", "", "h:80"}) {
     absl::Status s = SplitUrl(bad, u);
     EXPECT_EQ(KindOf(s), ErrorKind::kInvalidRequest) << bad;
   }

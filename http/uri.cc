@@ -80,6 +80,10 @@ ParseError URI::Parse(std::string_view target, std::string_view host_header) {
     path_.Append('/');
     return ParseError::kNone;
   }
+  if (!decode_) {
+    path_.Append(path_original_);
+    return ParseError::kNone;
+  }
   return DecodePath(path_original_);
 }
 

@@ -62,6 +62,10 @@ class URI {
 
   // Whether Parse() merges slashes and removes dot segments (default true).
   void set_normalize_path(bool normalize) { normalize_ = normalize; }
+  // Whether Parse() decodes the path (default true). Off, path() is the
+  // path as received (or "/"): no escape is checked or decoded and nothing
+  // is normalized, for a client that sends a URL as it was given.
+  void set_decode_path(bool decode) { decode_ = decode; }
 
   std::string_view scheme() const ABSL_ATTRIBUTE_LIFETIME_BOUND {
     return scheme_;
@@ -98,6 +102,7 @@ class URI {
   ParseError DecodePath(std::string_view raw);
 
   bool normalize_ = true;
+  bool decode_ = true;
   std::string_view scheme_;
   std::string_view host_;
   std::string_view path_original_;

@@ -99,6 +99,29 @@ TEST(URITest, NormalizationCanBeTurnedOff) {
   EXPECT_EQ(u.path(), "/a//b/../c");
 }
 
+TEST(URITest, DecodingCanBeTurnedOff) {
+  URI u;
+  u.set_decode_path(false);
+  // As received: escapes a decoding Parse refuses, dot segments, slashes.
+  for (const char* t : {"/a%00b", "/a%zz", "/a%", "/a//b/../%2e%2e/c"}) {
+    ASSERT_EQ(u.Parse(t), ParseError::kNone) << t;
+    EXPECT_EQ(u.path(), t) << t;
+    EXPECT_EQ(u.path_original(), t) << t;
+  }
+  ASSERT_EQ(u.Parse("http://h:8080/a%zz?x=%00#f"), ParseError::kNone);
+  EXPECT_EQ(u.host(), "h:8080");
+  EXPECT_EQ(u.path(), "/a%zz");
+  EXPECT_EQ(u.query_string(), "x=%00");
+  ASSERT_EQ(u.Parse("http://h?q"), ParseError::kNone);
+  EXPECT_EQ(u.path(), "/");
+  // What it never accepted, it still refuses.
+  EXPECT_EQ(u.Parse("http://user@h/"), ParseError::kBadUri);
+  EXPECT_EQ(u.Parse("http:///a"), ParseError::kBadUri);
+  // The default decodes.
+  URI d;
+  EXPECT_EQ(d.Parse("/a%zz"), ParseError::kBadUri);
+}
+
 TEST(URITest, FragmentIsDropped) {
   URI u;
   ASSERT_EQ(u.Parse("/page?x=1#top"), ParseError::kNone);
