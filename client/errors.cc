@@ -164,12 +164,22 @@ Phase PhaseOf(const absl::Status& s) {
   return Decode(s).phase;
 }
 
+absl::Status ResponseError(bool over_limit, int attempts, std::string_view host,
+                           std::string_view detail) {
+  return MakeError(
+      over_limit ? ErrorKind::kBodyTooLarge : ErrorKind::kMalformedResponse,
+      Phase::kRead, attempts, host, detail);
+}
+
 absl::Status ResponseParseError(http::ParseError e, int attempts,
-                                std::string_view host) {
-  return MakeError(e == http::ParseError::kBodyTooLarge
-                       ? ErrorKind::kBodyTooLarge
-                       : ErrorKind::kMalformedResponse,
-                   Phase::kRead, attempts, host, http::ToString(e));
+                                std::string_view host,
+                                uint64_t max_body_bytes) {
+  const bool over_limit = e == http::ParseError::kBodyTooLarge;
+  if (over_limit && max_body_bytes != 0) {
+    return ResponseError(true, attempts, host,
+                         absl::StrCat("limit ", max_body_bytes, " bytes"));
+  }
+  return ResponseError(over_limit, attempts, host, http::ToString(e));
 }
 
 absl::Status TlsError(const absl::Status& engine_error, Phase phase,

@@ -76,11 +76,22 @@ std::string_view ToString(Phase p);
                                      std::string_view host,
                                      std::string_view detail = "");
 
-// The error for a response that failed to parse with `e` (phase kRead):
-// kBodyTooLarge for an oversized body, kMalformedResponse otherwise, with
-// the parser's words as the detail.
+// The error for a response the client cannot take (phase kRead), the one
+// place that chooses between the two kinds: kBodyTooLarge when it is over a
+// limit (max_response_body_size, a decoding limit), kMalformedResponse
+// otherwise (not HTTP/1.1, too many 1xx heads, a body that cannot be
+// decoded).
+[[nodiscard]] absl::Status ResponseError(bool over_limit, int attempts,
+                                         std::string_view host,
+                                         std::string_view detail);
+
+// ResponseError for a response that failed to parse with `e`: over the
+// limit for http::ParseError::kBodyTooLarge (the detail names
+// `max_body_bytes`, the limit the body passed, when it is not 0), the
+// parser's words as the detail otherwise.
 [[nodiscard]] absl::Status ResponseParseError(http::ParseError e, int attempts,
-                                              std::string_view host);
+                                              std::string_view host,
+                                              uint64_t max_body_bytes = 0);
 
 // The error for a tls::Engine failure in `phase`: kTlsVerification,
 // kTlsAlert, kTlsHandshake during the handshake, kConnectionClosed for a

@@ -81,10 +81,9 @@ absl::Status Decoded(const HostClientOptions& o, absl::Status s,
   if (d.ok()) {
     return d;
   }
-  return MakeError(absl::IsResourceExhausted(d) ? ErrorKind::kBodyTooLarge
-                                                : ErrorKind::kMalformedResponse,
-                   Phase::kRead, 1, o.addrs.empty() ? "" : o.addrs.front(),
-                   absl::StrCat("decoding the body: ", d.message()));
+  return ResponseError(absl::IsResourceExhausted(d), 1,
+                       o.addrs.empty() ? "" : o.addrs.front(),
+                       absl::StrCat("decoding the body: ", d.message()));
 }
 
 }  // namespace

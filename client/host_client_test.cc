@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/co_spawn.hpp"
@@ -14,6 +15,7 @@
 #include "boost/asio/steady_timer.hpp"
 #include "gtest/gtest.h"
 
+#include "bytes/conv.h"
 #include "client/client_test_util.h"
 #include "http/message.h"
 #include "testing/fake_server.h"
@@ -478,6 +480,31 @@ TEST(HostClientTest, ResolvesNames) {
   ASSERT_TRUE(st.ok()) << st;
   // RFC 9112 §3.2: a port other than 80 goes with the host.
   EXPECT_EQ(req.header().host(), absl::StrCat("localhost:", s.port()));
+}
+
+TEST(HostClientTest, ResponseErrorsChooseTheirKindInOnePlace) {
+  absl::Status big = ResponseError(true, 1, "h:1", "limit 10 bytes");
+  EXPECT_TRUE(IsBodyTooLarge(big)) << big;
+  EXPECT_EQ(PhaseOf(big), Phase::kRead);
+  EXPECT_EQ(big.message(),
+            "brisk client: body too large in read after 1 attempt (h:1): "
+            "limit 10 bytes");
+  EXPECT_EQ(KindOf(ResponseError(false, 1, "h:1", "x")),
+            ErrorKind::kMalformedResponse);
+  // From the parser: the limit named when known, else the parser's words.
+  EXPECT_EQ(ResponseParseError(http::ParseError::kBodyTooLarge, 1, "h:1", 10),
+            big);
+  absl::Status unknown_limit =
+      ResponseParseError(http::ParseError::kBodyTooLarge, 2, "h:1");
+  EXPECT_TRUE(IsBodyTooLarge(unknown_limit)) << unknown_limit;
+  EXPECT_EQ(unknown_limit.message(),
+            "brisk client: body too large in read after 2 attempts (h:1): "
+            "body too large");
+  absl::Status bad = ResponseParseError(http::ParseError::kBadChunk, 1, "h:1");
+  EXPECT_EQ(KindOf(bad), ErrorKind::kMalformedResponse) << bad;
+  EXPECT_TRUE(absl::EndsWith(bad.message(), bytes::ToAbsl(http::ToString(
+                                                http::ParseError::kBadChunk))))
+      << bad;
 }
 
 TEST(HostClientTest, ErrorsCarryKindPhaseAndAttempts) {

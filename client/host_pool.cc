@@ -645,15 +645,14 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
     c->header.Reset();
     size_t start = 0;  // where this response begins in c->in
     int interim = 0;   // 1xx heads skipped
-    bool too_many_interim = false;
     bool got_any = false;
     bool truncated = false;  // https: ended without close_notify
     enum class End {
       kNone,
       kTimeout,
       kClosed,
-      kMalformed,
-      kTooLarge,
+      kParse,  // perr says why (kBodyTooLarge: over the limit)
+      kTooManyInterim,
       kSink,
       kTls
     };
@@ -671,13 +670,12 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
             continue;
           }
           if (kind == Head::kTooMany) {
-            end = End::kMalformed;
-            too_many_interim = true;
+            end = End::kTooManyInterim;
           }
           break;
         }
         if (pr.failed()) {
-          end = End::kMalformed;
+          end = End::kParse;
           perr = pr.error;
           break;
         }
@@ -696,7 +694,7 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
         // The head will not complete: its first error, if any, decides (as
         // if every byte had come in one read).
         perr = c->header.FirstError(c->in.view().substr(start));
-        end = perr != http::ParseError::kNone ? End::kMalformed : End::kClosed;
+        end = perr != http::ParseError::kNone ? End::kParse : End::kClosed;
         break;
       }
       got_any = true;
@@ -720,8 +718,7 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
                                       options_.max_response_body_size);
       http::DecodeResult d;
       if (e != http::ParseError::kNone) {
-        end = e == http::ParseError::kBodyTooLarge ? End::kTooLarge
-                                                   : End::kMalformed;
+        end = End::kParse;
         perr = e;
       } else {
         // Into the response, or piece by piece into the sink.
@@ -781,8 +778,7 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
           result = sink_status;
         }
         if (end == End::kNone && d.failed()) {
-          end = d.error == http::ParseError::kBodyTooLarge ? End::kTooLarge
-                                                           : End::kMalformed;
+          end = End::kParse;
           perr = d.error;
         }
       }
@@ -834,18 +830,12 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
             : got_any ? "mid-response"
                       : "before the response");
         break;
-      case End::kMalformed:
-        result = MakeError(ErrorKind::kMalformedResponse, Phase::kRead, attempt,
-                           options_.addrs[c->addr],
-                           too_many_interim
-                               ? std::string_view("too many 1xx responses")
-                               : http::ToString(perr));
+      case End::kParse:
+        result = ResponseParseError(perr, attempt, options_.addrs[c->addr],
+                                    options_.max_response_body_size);
         break;
-      case End::kTooLarge:
-        result = MakeError(
-            ErrorKind::kBodyTooLarge, Phase::kRead, attempt,
-            options_.addrs[c->addr],
-            absl::StrCat("limit ", options_.max_response_body_size, " bytes"));
+      case End::kTooManyInterim:
+        result = TooManyInterimError(attempt, options_.addrs[c->addr]);
         break;
     }
     if (c->tls != nullptr && !c->session_saved && end == End::kNone) {

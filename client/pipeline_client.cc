@@ -342,7 +342,7 @@ class Pipeline {
             break;
           }
           if (pr.failed()) {
-            Fail(c, ResponseParseError(pr.error, 1, o_.addr));
+            Fail(c, ParseFailure(pr.error));
             break;
           }
           pos += pr.consumed;
@@ -352,8 +352,7 @@ class Pipeline {
             continue;
           }
           if (kind == Head::kTooMany) {
-            Fail(c, MakeError(ErrorKind::kMalformedResponse, Phase::kRead, 1,
-                              o_.addr, "too many 1xx responses"));
+            Fail(c, TooManyInterimError(1, o_.addr));
             break;
           }
           if (!p.call) {
@@ -364,7 +363,7 @@ class Pipeline {
               body.Start(c->header.framing(p.head), c->header.content_length(),
                          o_.max_response_body_size);
           if (e != http::ParseError::kNone) {
-            Fail(c, ResponseParseError(e, 1, o_.addr));
+            Fail(c, ParseFailure(e));
             break;
           }
           in_body = true;
@@ -373,7 +372,7 @@ class Pipeline {
             body.Read(c->in.view().substr(pos), target->body_buffer());
         pos += d.consumed;
         if (d.failed()) {
-          Fail(c, ResponseParseError(d.error, 1, o_.addr));
+          Fail(c, ParseFailure(d.error));
           break;
         }
         if (!body.done()) {
@@ -420,7 +419,7 @@ class Pipeline {
           // A head that will not complete: its first error, if any, decides.
           if (http::ParseError e = c->header.FirstError(c->in.view());
               e != http::ParseError::kNone) {
-            Fail(c, ResponseParseError(e, 1, o_.addr));
+            Fail(c, ParseFailure(e));
             break;
           }
         }
@@ -429,13 +428,17 @@ class Pipeline {
         break;
       }
       if (c->count == 0) {
-        Fail(c, MakeError(ErrorKind::kMalformedResponse, Phase::kRead, 1,
-                          o_.addr, "bytes nobody asked for"));
+        Fail(c, ResponseError(false, 1, o_.addr, "bytes nobody asked for"));
         break;
       }
     }
     c->reading = false;
     MaybeFree(c);
+  }
+
+  // The error for a response that failed to parse with `e`.
+  absl::Status ParseFailure(http::ParseError e) const {
+    return ResponseParseError(e, 1, o_.addr, o_.max_response_body_size);
   }
 
   void ArmTick() {

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 
 #include "client/client_test_util.h"
+#include "client/host_client.h"
 #include "http/message.h"
 #include "testing/fake_server.h"
 #include "testing/raw_conn.h"
@@ -166,6 +167,50 @@ TEST(PipelineClientTest, FullConnectionOfTimedOutCallsIsReplaced) {
   ASSERT_TRUE(st.ok()) << st;
   EXPECT_EQ(resp.body(), "/after");
   EXPECT_EQ(s.accepted(), 2);
+}
+
+// A response the client cannot take is the same error from both clients:
+// one kind rule, one wording (client/errors.h ResponseParseError).
+TEST(PipelineClientTest, BadResponsesAreWordedAsHostClientWordsThem) {
+  FakeServer s([](RawConn& c, int) {
+    for (http::Request req; ReadRequest(c, req);) {
+      if (req.header().request_uri() == "/big") {
+        c.Send(absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",
+                            std::string(100, 'x')));
+      } else if (req.header().request_uri() == "/1xx") {
+        for (int i = 0; i < 9; ++i) {
+          c.Send("HTTP/1.1 100 Continue\r\n\r\n");
+        }
+      } else {
+        c.Send("HTTP/1.1 200 OK\nbare-lf: yes\n\n");
+      }
+    }
+  });
+  const std::string addr = absl::StrCat("127.0.0.1:", s.port());
+  PipelineClientOptions po = For(s);
+  po.max_response_body_size = 10;
+  HostClientOptions ho;
+  ho.addrs = {addr};
+  ho.max_response_body_size = 10;
+  for (const char* path : {"/big", "/1xx", "/bad"}) {
+    // A fresh client each: the pipeline fails its connection after each.
+    PipelineClient pipeline(po);
+    HostClient host(ho);
+    http::Request preq = MakeGet(path);
+    http::Request hreq = MakeGet(path);
+    http::Response resp;
+    const absl::Status p = pipeline.DoTimeout(preq, resp, absl::Seconds(5));
+    const absl::Status h = host.DoTimeout(hreq, resp, absl::Seconds(5));
+    EXPECT_FALSE(p.ok()) << path;
+    EXPECT_EQ(KindOf(p), KindOf(h)) << path << ": " << p << " / " << h;
+    EXPECT_EQ(p.message(), h.message()) << path;
+  }
+  http::Request big = MakeGet("/big");
+  http::Response resp;
+  PipelineClient pipeline(po);
+  const absl::Status p = pipeline.DoTimeout(big, resp, absl::Seconds(5));
+  EXPECT_TRUE(IsBodyTooLarge(p)) << p;
+  EXPECT_NE(p.message().find("limit 10 bytes"), std::string_view::npos) << p;
 }
 
 TEST(PipelineClientTest, DialFailureAndBadOptions) {

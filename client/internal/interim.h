@@ -6,6 +6,12 @@
 #ifndef BRISK_CLIENT_INTERNAL_INTERIM_H_
 #define BRISK_CLIENT_INTERNAL_INTERIM_H_
 
+#include <string_view>
+
+#include "absl/status/status.h"
+
+#include "client/errors.h"
+
 namespace brisk::client::client_internal {
 
 // Interim (1xx) responses a client skips before one final response; more is
@@ -27,6 +33,12 @@ inline Head ClassifyHead(int status, int& seen) {
     return Head::kFinal;
   }
   return ++seen > kMaxInterimResponses ? Head::kTooMany : Head::kInterim;
+}
+
+// The error for a response whose heads ran past kMaxInterimResponses.
+[[nodiscard]] inline absl::Status TooManyInterimError(int attempts,
+                                                      std::string_view host) {
+  return ResponseError(false, attempts, host, "too many 1xx responses");
 }
 
 // Whether the connection can carry no more HTTP after this final status.
