@@ -37,13 +37,32 @@ std::chrono::steady_clock::time_point After(absl::Duration d) {
   return std::chrono::steady_clock::now() + ToChrono(d);
 }
 
+// Deadlines are checked every kDeadlineTick while any is set (see
+// client/internal/ticker.h): a deadline fires up to one tick late.
+constexpr auto kDeadlineTick = std::chrono::milliseconds(5);
+
+// Idle connections are checked every half of their idle limit, at least
+// every second and at most every 10 ms.
+std::chrono::steady_clock::duration CleanPeriod(const HostClientOptions& o) {
+  auto period =
+      std::min(ToChrono(o.max_idle_conn_duration) / 2,
+               std::chrono::steady_clock::duration(std::chrono::seconds(1)));
+  return std::max(period, std::chrono::steady_clock::duration(
+                              std::chrono::milliseconds(10)));
+}
+
 }  // namespace
 
 HostPool::HostPool(const HostClientOptions& options, asio::io_context& io)
     : options_(options),
       io_(io),
-      cleaner_(io),
-      tick_(io),
+      cleaner_(io, CleanPeriod(options),
+               [this] {
+                 if (!closed_) {
+                   Clean();
+                 }
+               }),
+      tick_(io, kDeadlineTick, [this] { Tick(); }),
       submitter_(io, [this](Call* call) {
         asio::co_spawn(
             io_,
@@ -110,12 +129,6 @@ void HostPool::FreeCtx(CallCtx* cc) {
   free_ctx_.push_back(cc);
 }
 
-// Deadlines are kept in a list checked by one timer per pool every
-// kDeadlineTick while any is set: arming is two pointer writes, and a call
-// that ends costs no timer cancellation. A deadline fires up to one tick
-// late.
-constexpr auto kDeadlineTick = std::chrono::milliseconds(5);
-
 void HostPool::Arm(CallCtx* cc, Clock::time_point at) {
   if (at == Clock::time_point::max()) {
     Disarm(cc);
@@ -126,24 +139,7 @@ void HostPool::Arm(CallCtx* cc, Clock::time_point at) {
     cc->timer_armed = true;
     timed_.push_back(*cc);
   }
-  ArmTick();
-}
-
-void HostPool::ArmTick() {
-  if (!tick_armed_ && !closed_) {
-    tick_armed_ = true;
-    tick_.expires_after(kDeadlineTick);
-    // A completion already queued when the pool is destroyed runs with
-    // success: `alive_` says whether the pool is still there.
-    tick_.async_wait([this, alive = std::weak_ptr<int>(alive_)](
-                         const boost::system::error_code& ec) {
-      if (ec || alive.expired()) {
-        return;  // cancelled, or the pool is gone
-      }
-      tick_armed_ = false;
-      Tick();
-    });
-  }
+  tick_.Arm();
 }
 
 void HostPool::Disarm(CallCtx* cc) {
@@ -165,7 +161,7 @@ void HostPool::Tick() {
     }
   }
   if (!timed_.empty()) {
-    ArmTick();
+    tick_.Arm();
   }
 }
 
@@ -383,7 +379,7 @@ void HostPool::Release(Conn* c, bool keep) {
       }
     });
   }
-  ArmCleaner();
+  cleaner_.Arm();
 }
 
 void HostPool::WatchReleased() {
@@ -429,27 +425,6 @@ void HostPool::GrantSlot() {
   open_stat_.store(static_cast<uint64_t>(open_), std::memory_order_relaxed);
 }
 
-void HostPool::ArmCleaner() {
-  if (cleaner_armed_ || closed_) {
-    return;
-  }
-  cleaner_armed_ = true;
-  auto period = std::min(ToChrono(options_.max_idle_conn_duration) / 2,
-                         Clock::duration(std::chrono::seconds(1)));
-  cleaner_.expires_after(
-      std::max(period, Clock::duration(std::chrono::milliseconds(10))));
-  cleaner_.async_wait([this, alive = std::weak_ptr<int>(alive_)](
-                          const boost::system::error_code& ec) {
-    if (ec || alive.expired()) {
-      return;  // cancelled, or the pool is gone
-    }
-    cleaner_armed_ = false;
-    if (!closed_) {
-      Clean();
-    }
-  });
-}
-
 void HostPool::Clean() {
   const Clock::time_point now = Clock::now();
   // idle_ is ordered by last use, oldest first; deadlines may differ per
@@ -463,7 +438,7 @@ void HostPool::Clean() {
     }
   }
   if (!idle_.empty()) {
-    ArmCleaner();
+    cleaner_.Arm();
   }
 }
 
@@ -472,8 +447,8 @@ void HostPool::Close() {
     return;
   }
   closed_ = true;
-  cleaner_.cancel();
-  tick_.cancel();
+  cleaner_.Stop();
+  tick_.Stop();
   submitter_.Close(
       MakeError(ErrorKind::kClosed, Phase::kQueue, 0, options_.addrs.front()));
   while (!idle_.empty()) {

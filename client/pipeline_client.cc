@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/basic_stream_socket.hpp"
-#include "boost/asio/basic_waitable_timer.hpp"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/connect.hpp"
 #include "boost/asio/detached.hpp"
@@ -27,6 +26,7 @@
 #include "client/internal/interim.h"
 #include "client/internal/stream.h"
 #include "client/internal/submitter.h"
+#include "client/internal/ticker.h"
 #include "http/body_reader.h"
 #include "http/method.h"
 #include "http/response_header.h"
@@ -54,6 +54,9 @@ absl::Status Unshared(const absl::Status& s) {
 }  // namespace
 using Clock = std::chrono::steady_clock;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+// How often deadlines and idle connections are checked while any is set: a
+// deadline fires up to one tick late.
+constexpr auto kTick = std::chrono::milliseconds(5);
 
 struct Pending {
   Call* call = nullptr;  // nullptr once the caller gave up (timeout)
@@ -96,7 +99,7 @@ class Pipeline {
         own_io_(external ? nullptr : std::make_unique<asio::io_context>(1)),
         io_(external ? *external : *own_io_),
         work_(io_.get_executor()),
-        tick_(io_),
+        tick_(io_, kTick, [this] { Tick(); }),
         submitter_(io_, [this](Call* call) { OnCall(call); }) {
     http::HostPort hp;  // valid: ValidateOptions() checked it
     (void)http::SplitHostPort(o_.addr, hp);
@@ -128,7 +131,7 @@ class Pipeline {
     closed_ = true;
     absl::Status s = MakeError(ErrorKind::kClosed, Phase::kQueue, 0, o_.addr);
     submitter_.Close(s);
-    tick_.cancel();
+    tick_.Stop();
     for (PConn* c : conns_) {
       Fail(c, s);
     }
@@ -204,7 +207,7 @@ class Pipeline {
     best->Push({call, h.method_id() == http::Method::kHead, deadline});
     pending_stat_.fetch_add(1, std::memory_order_relaxed);
     if (deadline != Clock::time_point::max()) {
-      ArmTick();
+      tick_.Arm();
     }
     Write(best);
   }
@@ -220,7 +223,7 @@ class Pipeline {
     conns_stat_.store(conns_.size(), std::memory_order_relaxed);
     c->reading = true;
     c->wrote = [this, c] { Write(c); };
-    ArmTick();
+    tick_.Arm();
     asio::co_spawn(io_, Reader(c), asio::detached);
     return c;
   }
@@ -441,25 +444,8 @@ class Pipeline {
     return ResponseParseError(e, 1, o_.addr, o_.max_response_body_size);
   }
 
-  void ArmTick() {
-    if (tick_armed_ || closed_) {
-      return;
-    }
-    tick_armed_ = true;
-    tick_.expires_after(std::chrono::milliseconds(5));
-    // A completion already queued when the pipeline is destroyed (on a
-    // shared loop) runs with success: `alive_` says whether it is there.
-    tick_.async_wait([this, alive = std::weak_ptr<int>(alive_)](
-                         const boost::system::error_code& ec) {
-      if (ec || alive.expired()) {
-        return;
-      }
-      tick_armed_ = false;
-      Tick();
-    });
-  }
-
-  // Deadlines of pending calls and dials; idle connections.
+  // Deadlines of pending calls and dials; idle connections (every kTick
+  // while any is left to check).
   void Tick() {
     const Clock::time_point now = Clock::now();
     const auto idle_limit = std::chrono::duration_cast<Clock::duration>(
@@ -507,7 +493,7 @@ class Pipeline {
       }
     }
     if (again) {
-      ArmTick();
+      tick_.Arm();
     }
   }
 
@@ -515,15 +501,13 @@ class Pipeline {
   std::unique_ptr<asio::io_context> own_io_;
   asio::io_context& io_;
   asio::executor_work_guard<Executor> work_;
-  asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor> tick_;
+  Ticker tick_;
   Submitter submitter_;
   std::string host_, port_;
   uint16_t port_number_ = 0;
   std::string host_field_;                       // the Host header value
   std::shared_ptr<const tls::Session> session_;  // https: to resume
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::vector<PConn*> conns_;
-  bool tick_armed_ = false;
   bool closed_ = false;
   std::atomic<uint64_t> conns_stat_{0}, pending_stat_{0}, writes_{0},
       discarded_{0};

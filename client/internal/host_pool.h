@@ -24,7 +24,6 @@
 #include "boost/asio/any_completion_handler.hpp"
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/basic_stream_socket.hpp"
-#include "boost/asio/basic_waitable_timer.hpp"
 #include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
@@ -36,17 +35,13 @@
 #include "client/host_client.h"
 #include "client/internal/stream.h"
 #include "client/internal/submitter.h"
+#include "client/internal/ticker.h"
 #include "client/options.h"
 #include "http/body_reader.h"
 #include "http/message.h"
 #include "http/response_header.h"
 
 namespace brisk::client::client_internal {
-
-using Timer =
-    asio::basic_waitable_timer<std::chrono::steady_clock,
-                               asio::wait_traits<std::chrono::steady_clock>,
-                               Executor>;
 
 // A pooled connection: its Stream (socket, TLS) and what an exchange on it
 // needs.
@@ -134,7 +129,6 @@ class HostPool {
   void Disarm(CallCtx* cc);
   // Interrupts the calls whose deadline passed.
   void Tick();
-  void ArmTick();
   // Whether the deadline fired or the caller cancelled (checked after each
   // suspension).
   bool Interrupted(CallCtx* cc);
@@ -156,7 +150,7 @@ class HostPool {
   void Watch(Conn* c);
   void WatchReleased();
   void OnWatch(Conn* c, const boost::system::error_code& ec);
-  void ArmCleaner();
+  // Closes the idle connections past their deadline.
   void Clean();
   void Unqueue(CallCtx* cc);
   // Takes `cc` off the wait queue and resumes it (posted).
@@ -179,10 +173,8 @@ class HostPool {
   WaitQueue waiters_;
   std::vector<std::unique_ptr<CallCtx>> ctx_store_;
   std::vector<CallCtx*> free_ctx_;
-  Timer cleaner_;
-  bool cleaner_armed_ = false;
-  Timer tick_;
-  bool tick_armed_ = false;
+  Ticker cleaner_;  // idle connections, while any
+  Ticker tick_;     // call deadlines, while any
   CallList timed_;  // calls with a deadline
   bool closed_ = false;
   // Blocking calls from other threads.
