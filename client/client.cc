@@ -7,6 +7,7 @@
 #include "boost/asio/post.hpp"
 
 #include "bytes/conv.h"
+#include "client/internal/loop_thread.h"
 #include "http/method.h"
 #include "http/uri.h"
 
@@ -131,9 +132,9 @@ absl::Status ResolveLocation(std::string_view location, const Url& base,
 
 Client::Client(ClientOptions options)
     : options_(std::move(options)),
-      guard_(loop_.get_executor()),
+      loop_(std::make_unique<client_internal::LoopThread>()),
       tls_(options_.host.tls) {
-  thread_ = std::thread([this] { loop_.run(); });
+  loop_->Start();
 }
 
 Client::~Client() {
@@ -146,13 +147,8 @@ Client::~Client() {
     }
     hosts_.clear();
   }
-  boost::asio::post(loop_, [all = std::move(all)]() mutable { all.clear(); });
-  guard_.reset();
-  boost::asio::post(loop_, [this] {
-    // Let aborted completions of the closed clients run, then stop.
-    boost::asio::post(loop_, [this] { loop_.stop(); });
-  });
-  thread_.join();
+  // The aborted completions of the closed clients run, then the loop stops.
+  loop_->Stop([all = std::move(all)]() mutable { all.clear(); });
 }
 
 absl::Status Client::Target(const http::RequestHeader& h, Url& url) {
@@ -209,7 +205,7 @@ absl::StatusOr<HostClient*> Client::Route(http::Request& req, std::string& key,
       o.tls = tls_;
     }
     Host host;
-    host.client = std::make_unique<HostClient>(std::move(o), loop_);
+    host.client = std::make_unique<HostClient>(std::move(o), loop_->io());
     it = hosts_.emplace(key, std::move(host)).first;
   }
   it->second.last_used = now;
@@ -271,7 +267,8 @@ void Client::DropIdleHosts(absl::Time now) {
     hosts_.erase(oldest);
   }
   if (!dropped.empty()) {
-    boost::asio::post(loop_, [d = std::move(dropped)]() mutable { d.clear(); });
+    boost::asio::post(loop_->io(),
+                      [d = std::move(dropped)]() mutable { d.clear(); });
   }
 }
 

@@ -27,7 +27,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -35,8 +34,6 @@
 #include "absl/time/time.h"
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/cancellation_signal.hpp"
-#include "boost/asio/executor_work_guard.hpp"
-#include "boost/asio/io_context.hpp"
 
 #include "base/mutex.h"
 #include "client/host_client.h"
@@ -44,6 +41,10 @@
 #include "http/message.h"
 
 namespace brisk::client {
+
+namespace client_internal {
+class LoopThread;
+}  // namespace client_internal
 
 // An absolute http:// or https:// URL, split.
 struct Url {
@@ -155,10 +156,8 @@ class Client {
   };
 
   const ClientOptions options_;
-  boost::asio::io_context loop_{1};
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type>
-      guard_;
-  std::thread thread_;
+  // The loop every host's HostClient runs on, and its thread.
+  std::unique_ptr<client_internal::LoopThread> loop_;
   mutable base::Mutex mu_;
   absl::flat_hash_map<std::string, Host> hosts_ ABSL_GUARDED_BY(mu_);
   // https hosts' TLS context: options_.host.tls, or the system's trust

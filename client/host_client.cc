@@ -4,14 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/async_result.hpp"
-#include "boost/asio/executor_work_guard.hpp"
-#include "boost/asio/post.hpp"
 #include "boost/asio/this_coro.hpp"
 #include "boost/asio/use_awaitable.hpp"
 
 #include "client/decode.h"
 #include "client/errors.h"
 #include "client/internal/host_pool.h"
+#include "client/internal/loop_thread.h"
 
 namespace brisk::client {
 
@@ -20,18 +19,14 @@ namespace asio = boost::asio;
 HostClient::HostClient(HostClientOptions options)
     : options_(std::move(options)),
       status_(Validate(options_)),
-      own_loop_(std::make_unique<asio::io_context>(1)),
-      loop_(own_loop_.get()) {
+      own_loop_(std::make_unique<client_internal::LoopThread>()),
+      loop_(&own_loop_->io()) {
   if (!status_.ok()) {
     return;
   }
   pool_ = std::make_unique<client_internal::HostPool>(options_, *loop_);
   pool_->Start();
-  thread_ = std::thread([this] {
-    auto guard = asio::make_work_guard(*loop_);
-    (void)guard;
-    loop_->run();
-  });
+  own_loop_->Start();
 }
 
 HostClient::HostClient(HostClientOptions options, asio::io_context& loop)
@@ -47,16 +42,12 @@ HostClient::~HostClient() {
   if (!pool_) {
     return;
   }
-  if (thread_.joinable()) {
-    asio::post(*loop_, [p = pool_.get(), loop = loop_] {
-      p->Close();
-      // Let in-flight calls finish failing, then end the loop.
-      asio::post(*loop, [loop] { loop->stop(); });
-    });
-    thread_.join();
-    // Completions still queued (closed sockets) run here, off the thread.
-    loop_->restart();
-    loop_->poll();
+  if (own_loop_ != nullptr) {
+    // In-flight calls finish failing, then the loop ends; completions still
+    // queued (closed sockets) run here, off the thread, while the pool is
+    // still there to take them.
+    own_loop_->Stop([p = pool_.get()] { p->Close(); });
+    own_loop_->RunQueued();
   } else {
     pool_->Close();
   }

@@ -35,7 +35,6 @@
 #include <functional>
 #include <memory>
 #include <string_view>
-#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -53,6 +52,7 @@ namespace brisk::client {
 
 namespace client_internal {
 class HostPool;
+class LoopThread;
 }  // namespace client_internal
 
 // BodySink (client/body_sink.h): receives a streamed response
@@ -130,10 +130,10 @@ class HostClient {
 
   HostClientOptions options_;
   absl::Status status_;
-  std::unique_ptr<boost::asio::io_context> own_loop_;
+  // The first constructor's loop and its thread.
+  std::unique_ptr<client_internal::LoopThread> own_loop_;
   boost::asio::io_context* loop_;
   std::unique_ptr<client_internal::HostPool> pool_;
-  std::thread thread_;
 };
 
 }  // namespace brisk::client

@@ -5,10 +5,13 @@
 #include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
 
+#include "client/internal/loop_thread.h"
+
 namespace brisk::client {
 
 LBClient::LBClient(LBClientOptions options)
-    : options_(std::move(options)), guard_(loop_.get_executor()) {
+    : options_(std::move(options)),
+      loop_(std::make_unique<client_internal::LoopThread>()) {
   if (options_.addrs.empty()) {
     status_ = absl::InvalidArgumentError("LBClientOptions.addrs: empty");
   } else if (options_.timeout <= absl::ZeroDuration() ||
@@ -21,7 +24,7 @@ LBClient::LBClient(LBClientOptions options)
       HostClientOptions o = options_.host;
       o.addrs = {addr};
       auto b = std::make_unique<Backend>();
-      b->client = std::make_unique<HostClient>(std::move(o), loop_);
+      b->client = std::make_unique<HostClient>(std::move(o), loop_->io());
       if (!b->client->status().ok()) {
         status_ = b->client->status();
         break;
@@ -29,19 +32,16 @@ LBClient::LBClient(LBClientOptions options)
       backends_.push_back(std::move(b));
     }
   }
-  thread_ = std::thread([this] { loop_.run(); });
+  loop_->Start();
 }
 
 LBClient::~LBClient() {
   // The HostClients live on the loop: close them there, then stop.
-  boost::asio::post(loop_, [this] {
+  loop_->Stop([this] {
     for (auto& b : backends_) {
       b->client.reset();
     }
-    guard_.reset();
-    boost::asio::post(loop_, [this] { loop_.stop(); });
   });
-  thread_.join();
 }
 
 LBClient::Backend* LBClient::Pick() {
@@ -66,9 +66,9 @@ void LBClient::Penalize(Backend* b) {
     return;
   }
   b->penalty.fetch_add(1, std::memory_order_relaxed);
-  boost::asio::post(loop_, [this, b] {
+  boost::asio::post(loop_->io(), [this, b] {
     auto timer = std::make_shared<boost::asio::steady_timer>(
-        loop_, absl::ToChronoNanoseconds(options_.penalty));
+        loop_->io(), absl::ToChronoNanoseconds(options_.penalty));
     timer->async_wait([b, timer](const boost::system::error_code&) {
       b->penalty.fetch_sub(1, std::memory_order_relaxed);
     });

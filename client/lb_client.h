@@ -20,19 +20,20 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "boost/asio/executor_work_guard.hpp"
-#include "boost/asio/io_context.hpp"
 
 #include "client/host_client.h"
 #include "client/options.h"
 #include "http/message.h"
 
 namespace brisk::client {
+
+namespace client_internal {
+class LoopThread;
+}  // namespace client_internal
 
 struct LBClientOptions {
   // Backends, "host:port" each.
@@ -82,12 +83,10 @@ class LBClient {
 
   const LBClientOptions options_;
   absl::Status status_;
-  boost::asio::io_context loop_{1};
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type>
-      guard_;
+  // The loop the backends' HostClients run on, and its thread.
+  std::unique_ptr<client_internal::LoopThread> loop_;
   std::vector<std::unique_ptr<Backend>> backends_;
   std::atomic<uint64_t> next_{0};
-  std::thread thread_;
 };
 
 }  // namespace brisk::client

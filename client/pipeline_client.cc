@@ -24,6 +24,7 @@
 
 #include "bytes/byte_buffer.h"
 #include "client/internal/interim.h"
+#include "client/internal/loop_thread.h"
 #include "client/internal/stream.h"
 #include "client/internal/submitter.h"
 #include "client/internal/ticker.h"
@@ -92,12 +93,11 @@ struct PConn : Stream {
 
 class Pipeline {
  public:
-  // Runs on `external` when given (the caller runs it), else on its own
-  // io_context (Run() on a thread of the client's).
-  Pipeline(const PipelineClientOptions& o, asio::io_context* external)
+  // Runs on `io`: the caller's, or the client's own LoopThread. Until
+  // StopHere() the loop does not run out of work.
+  Pipeline(const PipelineClientOptions& o, asio::io_context& io)
       : o_(o),
-        own_io_(external ? nullptr : std::make_unique<asio::io_context>(1)),
-        io_(external ? *external : *own_io_),
+        io_(io),
         work_(io_.get_executor()),
         tick_(io_, kTick, [this] { Tick(); }),
         submitter_(io_, [this](Call* call) { OnCall(call); }) {
@@ -117,12 +117,6 @@ class Pipeline {
     for (PConn* c : conns_) {
       delete c;
     }
-  }
-
-  void Run() { io_.run(); }
-
-  void Stop() {
-    asio::post(io_, [this] { StopHere(); });
   }
 
   // On the loop thread: fails what is pending, closes the connections and
@@ -498,7 +492,6 @@ class Pipeline {
   }
 
   const PipelineClientOptions& o_;
-  std::unique_ptr<asio::io_context> own_io_;
   asio::io_context& io_;
   asio::executor_work_guard<Executor> work_;
   Ticker tick_;
@@ -544,8 +537,10 @@ PipelineClient::PipelineClient(PipelineClientOptions options)
   if (!status_.ok()) {
     return;
   }
-  impl_ = std::make_unique<client_internal::Pipeline>(options_, nullptr);
-  thread_ = std::thread([p = impl_.get()] { p->Run(); });
+  own_loop_ = std::make_unique<client_internal::LoopThread>();
+  impl_ =
+      std::make_unique<client_internal::Pipeline>(options_, own_loop_->io());
+  own_loop_->Start();
 }
 
 PipelineClient::PipelineClient(PipelineClientOptions options,
@@ -553,14 +548,14 @@ PipelineClient::PipelineClient(PipelineClientOptions options,
     : options_(std::move(options)) {
   status_ = ValidateOptions(options_);
   if (status_.ok()) {
-    impl_ = std::make_unique<client_internal::Pipeline>(options_, &loop);
+    impl_ = std::make_unique<client_internal::Pipeline>(options_, loop);
   }
 }
 
 PipelineClient::~PipelineClient() {
-  if (impl_ && thread_.joinable()) {
-    impl_->Stop();
-    thread_.join();
+  if (impl_ && own_loop_ != nullptr) {
+    // The pipeline ends every operation, and the loop runs out of work.
+    own_loop_->Drain([p = impl_.get()] { p->StopHere(); });
   } else if (impl_) {
     impl_->StopHere();
   }

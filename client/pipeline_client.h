@@ -29,7 +29,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -76,6 +75,7 @@ struct PipelineClientStats {
 };
 
 namespace client_internal {
+class LoopThread;
 class Pipeline;
 }  // namespace client_internal
 
@@ -112,8 +112,10 @@ class PipelineClient {
  private:
   PipelineClientOptions options_;
   absl::Status status_;
+  // The first constructor's loop and its thread (before impl_, which lives
+  // on it).
+  std::unique_ptr<client_internal::LoopThread> own_loop_;
   std::unique_ptr<client_internal::Pipeline> impl_;
-  std::thread thread_;
 };
 
 }  // namespace brisk::client
