@@ -137,7 +137,8 @@ asio::awaitable<absl::Status> HostClient::AsyncDo(
   }
   AskCompressed(options_, req);
   if (loop_->get_executor().running_in_this_thread()) {
-    absl::Status s = co_await pool_->Exchange(req, resp, deadline, cancel);
+    absl::Status s =
+        co_await pool_->Exchange(req, resp, deadline, cancel, nullptr);
     co_return Decoded(options_, std::move(s), resp);
   }
   // Awaited on another loop (a server's coroutine handler): the call runs

@@ -487,23 +487,65 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
                                                  asio::cancellation_slot cancel,
                                                  const BodySink* sink) {
   resp.Reset();
-  const std::string& any_addr = options_.addrs.front();
   if (closed_) {
-    co_return MakeError(ErrorKind::kClosed, Phase::kQueue, 0, any_addr);
+    co_return MakeError(ErrorKind::kClosed, Phase::kQueue, 0,
+                        options_.addrs.front());
   }
-  const Clock::time_point call_deadline =
-      deadline == absl::InfiniteFuture()
-          ? Clock::time_point::max()
-          : Clock::now() + ToChrono(std::max(deadline - absl::Now(),
-                                             absl::ZeroDuration()));
-  http::RequestHeader& h = req.header();
+  const Clock::time_point call_deadline = CallDeadline(deadline);
+  PrepareRequest(req.header());
+  CallCtx* cc = NewCtx();
+  BindCancel(cc, cancel);
+  absl::Status result;
+  for (int number = 1;; ++number) {
+    Attempt a;
+    a.cc = cc;
+    a.call_deadline = call_deadline;
+    a.number = number;
+    result = co_await TakeConn(a);
+    if (!result.ok()) {
+      break;
+    }
+    const Next sent = co_await Send(req, a, result);
+    if (sent == Next::kRetry) {
+      continue;
+    }
+    if (sent == Next::kDone) {
+      break;
+    }
+    const Next head = co_await ReadHead(req, a);
+    if (head == Next::kRetry) {
+      continue;
+    }
+    if (a.end == End::kNone) {
+      co_await ReadBody(req, resp, sink, a);
+    }
+    result = Outcome(a);
+    Finish(a);
+    break;
+  }
+  if (cancel.is_connected()) {
+    cancel.clear();
+  }
+  FreeCtx(cc);
+  co_return result;
+}
+
+HostPool::Clock::time_point HostPool::CallDeadline(absl::Time deadline) {
+  if (deadline == absl::InfiniteFuture()) {
+    return Clock::time_point::max();
+  }
+  return Clock::now() +
+         ToChrono(std::max(deadline - absl::Now(), absl::ZeroDuration()));
+}
+
+void HostPool::PrepareRequest(http::RequestHeader& h) const {
   h.set_keep_name_case(!options_.normalize_header_names);
   if (!options_.user_agent.empty() && h.user_agent().empty()) {
     h.Set("User-Agent", options_.user_agent);
   }
-  const bool head = h.method_id() == http::Method::kHead;
-  const bool idempotent = http::IsIdempotent(h.method_id());
-  CallCtx* cc = NewCtx();
+}
+
+void HostPool::BindCancel(CallCtx* cc, asio::cancellation_slot& cancel) {
   if (cancel.is_connected()) {
     cancel.assign([this, cc](asio::cancellation_type) {
       if (cc->in_use && !cc->cancelled) {
@@ -512,327 +554,330 @@ asio::awaitable<absl::Status> HostPool::Exchange(http::Request& req,
       }
     });
   }
-  absl::Status result;
-  int attempt = 0;
-  for (;;) {
-    ++attempt;
-    bool reused = false;
-    absl::Status error;
-    Conn* c = co_await Acquire(cc, call_deadline, reused, error);
-    if (!error.ok()) {
-      result = std::move(error);
-      break;
-    }
-    if (c == nullptr) {
-      c = new Conn(io_);
-      absl::Status dial = co_await Dial(cc, c, call_deadline);
-      cc->conn = nullptr;
-      if (!dial.ok()) {
-        CloseConn(c);
-        result = std::move(dial);
-        break;
-      }
-    } else {
-      reuses_.fetch_add(1, std::memory_order_relaxed);
-    }
-    cc->conn = c;
-    ++c->uses;
-    // A request that fails on a reused connection before any response byte
-    // may be sent again on a fresh one, when that is safe.
-    auto may_retry = [&](bool wrote_any) {
-      return reused && attempt < options_.max_idempotent_call_attempts &&
-             (idempotent || !wrote_any ||
-              (options_.retry_if && options_.retry_if(req)));
-    };
-    auto timed_out = [&](Phase phase) {
-      return InterruptError(cc, phase, attempt, options_.addrs[c->addr]);
-    };
+}
 
-    // Write.
-    if (h.host().empty()) {
-      h.Set("Host", host_fields_[c->addr]);
-    }
-    c->out.Reset();
-    if (http::WireError w = req.AppendTo(c->out); w != http::WireError::kNone) {
-      // Nothing was written: the connection stays good.
-      result = MakeError(ErrorKind::kInvalidRequest, Phase::kWrite, attempt,
-                         options_.addrs[c->addr], http::ToString(w));
-      cc->conn = nullptr;
-      Disarm(cc);
-      Release(c, true);
-      break;
-    }
-    std::string_view wire;
-    if (!c->Seal(c->out.view(), wire)) {
-      result = TlsError(c->tls_error, Phase::kWrite, attempt,
-                        options_.addrs[c->addr]);
-      cc->conn = nullptr;
-      Disarm(cc);
-      CloseConn(c);
-      break;
-    }
-    Arm(cc, std::min(call_deadline, After(options_.write_timeout)));
-    bool wrote_any = false;
-    bool write_ok = true;
-    {
-      boost::system::error_code ec;
-      size_t n =
-          c->socket.write_some(asio::buffer(wire.data(), wire.size()), ec);
-      if (ec && ec != asio::error::would_block) {
-        write_ok = false;
-      } else {
-        n = ec ? 0 : n;
-        wrote_any = n > 0;
-        // write_timeout bounds each wait for the server to take more.
-        while (write_ok && n < wire.size()) {
-          auto [wec, m] = co_await c->socket.async_write_some(
-              asio::buffer(wire.data() + n, wire.size() - n), kAwait);
-          n += m;
-          wrote_any = wrote_any || m > 0;
-          write_ok = !Interrupted(cc) && !wec;
-          Arm(cc, std::min(call_deadline, After(options_.write_timeout)));
-        }
-      }
-    }
-    if (!write_ok) {
-      if (Interrupted(cc)) {
-        result = timed_out(Phase::kWrite);
-      } else if (may_retry(wrote_any)) {
-        cc->conn = nullptr;
-        CloseConn(c);
-        retries_.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      } else {
-        result = MakeError(ErrorKind::kConnectionClosed, Phase::kWrite, attempt,
-                           options_.addrs[c->addr]);
-      }
-      cc->conn = nullptr;
-      CloseConn(c);
-      break;
-    }
+bool HostPool::MayRetry(const Attempt& a, const http::Request& req,
+                        bool wrote_any) const {
+  return a.reused && a.number < options_.max_idempotent_call_attempts &&
+         (http::IsIdempotent(req.header().method_id()) || !wrote_any ||
+          (options_.retry_if && options_.retry_if(req)));
+}
 
-    // Read the header (skipping 1xx interim responses). First let the loop
-    // run what is ready: under load the answer is often there by then, and
-    // the read needs no failed attempt and no readiness registration.
-    Arm(cc, std::min(call_deadline, After(options_.read_timeout)));
-    co_await asio::post(io_, asio::use_awaitable);
-    c->in.Reset();
-    c->header.Reset();
-    size_t start = 0;  // where this response begins in c->in
-    int interim = 0;   // 1xx heads skipped
-    bool got_any = false;
-    bool truncated = false;  // https: ended without close_notify
-    enum class End {
-      kNone,
-      kTimeout,
-      kClosed,
-      kParse,  // perr says why (kBodyTooLarge: over the limit)
-      kTooManyInterim,
-      kSink,
-      kTls
-    };
-    End end = End::kNone;
-    http::ParseError perr = http::ParseError::kNone;
-    http::ParseResult pr;
-    for (;;) {
-      if (c->in.size() > start) {
-        pr = c->header.Parse(c->in.view().substr(start));
-        if (pr.done()) {
-          Head kind = ClassifyHead(c->header.status_code(), interim);
-          if (kind == Head::kInterim) {
-            start += pr.consumed;
-            c->header.Reset();
-            continue;
-          }
-          if (kind == Head::kTooMany) {
-            end = End::kTooManyInterim;
-          }
-          break;
-        }
-        if (pr.failed()) {
-          end = End::kParse;
-          perr = pr.error;
-          break;
-        }
-      }
-      const boost::system::error_code ec =
-          co_await c->ReadSome(c->in, options_.read_buffer_size);
-      if (Interrupted(cc)) {
-        end = End::kTimeout;
-        break;
-      }
-      if (ec == asio::error::fault) {
-        end = End::kTls;
-        break;
-      }
-      if (ec) {
-        // The head will not complete: its first error, if any, decides (as
-        // if every byte had come in one read).
-        perr = c->header.FirstError(c->in.view().substr(start));
-        end = perr != http::ParseError::kNone ? End::kParse : End::kClosed;
-        break;
-      }
-      got_any = true;
-      // read_timeout bounds each wait for more of the response.
-      Arm(cc, std::min(call_deadline, After(options_.read_timeout)));
-    }
-    if (end == End::kClosed && !got_any && may_retry(true)) {
-      cc->conn = nullptr;
+void HostPool::Retry(Attempt& a) {
+  a.cc->conn = nullptr;
+  CloseConn(a.conn);
+  retries_.fetch_add(1, std::memory_order_relaxed);
+}
+
+const std::string& HostPool::AddrOf(const Attempt& a) const {
+  return options_.addrs[a.conn->addr];
+}
+
+asio::awaitable<absl::Status> HostPool::TakeConn(Attempt& a) {
+  CallCtx* cc = a.cc;
+  absl::Status error;
+  Conn* c = co_await Acquire(cc, a.call_deadline, a.reused, error);
+  if (!error.ok()) {
+    co_return error;
+  }
+  if (c == nullptr) {
+    c = new Conn(io_);
+    absl::Status dial = co_await Dial(cc, c, a.call_deadline);
+    cc->conn = nullptr;
+    if (!dial.ok()) {
       CloseConn(c);
-      retries_.fetch_add(1, std::memory_order_relaxed);
-      continue;
+      co_return dial;
     }
-    bool keep = false;
-    if (end == End::kNone) {
-      // The response owns its header from here on (no views into c->in).
-      c->header.CopyTo(resp.header());
-      size_t pos = start + pr.consumed;
-      http::BodyReader body;
-      const http::BodyFraming framing = c->header.framing(head);
-      http::ParseError e = body.Start(framing, c->header.content_length(),
-                                      options_.max_response_body_size);
-      http::DecodeResult d;
-      if (e != http::ParseError::kNone) {
-        end = End::kParse;
-        perr = e;
-      } else {
-        // Into the response, or piece by piece into the sink.
-        bytes::ByteBuffer& dst = sink ? c->piece : resp.body_buffer();
-        absl::Status sink_status;
-        auto deliver = [&] {
-          if (sink && !c->piece.empty()) {
-            sink_status = (*sink)(c->piece.view());
-            c->piece.Reset();
-          }
-          return sink_status.ok();
-        };
-        c->piece.Reset();
-        d = body.Read(c->in.view().substr(pos), dst);
-        pos += d.consumed;
-        if (!deliver()) {
-          end = End::kSink;
-        }
-        while (end == End::kNone && !d.failed() && !body.done()) {
-          // Bytes the decoder has not taken (a partial chunk-size line, a
-          // CRLF, a trailer) are the start of its next input: keep them
-          // (the result must not depend on where TCP split the response).
-          c->in.DiscardPrefix(pos);
-          pos = 0;
-          const boost::system::error_code ec =
-              co_await c->ReadSome(c->in, options_.read_buffer_size);
-          if (Interrupted(cc)) {
-            end = End::kTimeout;
-            break;
-          }
-          if (ec == asio::error::fault) {
-            end = End::kTls;
-            break;
-          }
-          if (ec) {
-            truncated = ec == asio::error::connection_aborted;
-            // Only a clean end (FIN; for https, close_notify) ends a body
-            // delimited by the end of the connection.
-            if (ec == asio::error::eof) {
-              d = body.Close();
-              if (!d.failed()) {
-                deliver();
-                break;
-              }
-            }
-            end = End::kClosed;
-            break;
-          }
-          Arm(cc, std::min(call_deadline, After(options_.read_timeout)));
-          d = body.Read(c->in.view(), dst);
-          pos = d.consumed;
-          if (!deliver()) {
-            end = End::kSink;
-          }
-        }
-        if (end == End::kSink) {
-          result = sink_status;
-        }
-        if (end == End::kNone && d.failed()) {
-          end = End::kParse;
-          perr = d.error;
-        }
-      }
-      if (end == End::kNone) {
-        // Reusable only when the response was delimited, nothing extra
-        // arrived, and both sides keep the connection.
-        keep = framing != http::BodyFraming::kUntilClose &&
-               pos == c->in.size() && c->header.keep_alive() &&
-               !req.header().connection_close() &&
-               !EndsHttp(c->header.status_code()) &&
-               (c->tls == nullptr ||
-                (c->tls->status().ok() && !c->tls->peer_closed()));
-        if (keep && options_.max_conn_duration != absl::InfiniteDuration() &&
-            Clock::now() - c->created >= ToChrono(options_.max_conn_duration)) {
-          keep = false;
-        }
-        const int hint = c->header.keep_alive_timeout();
-        if (keep && hint >= 0) {
-          // The server's idle timeout, minus a margin: never reuse a
-          // connection the server is about to close.
-          auto limit =
-              ToChrono(absl::Seconds(hint) - options_.keep_alive_margin);
-          if (limit <= Clock::duration::zero()) {
-            keep = false;
-          } else {
-            c->idle_limit = std::min(c->idle_limit, limit);
-          }
-        }
-      }
-    }
-    switch (end) {
-      case End::kNone:
-        result = absl::OkStatus();
-        break;
-      case End::kSink:
-        break;  // the sink's own status
-      case End::kTls:
-        result = TlsError(c->tls_error, Phase::kRead, attempt,
-                          options_.addrs[c->addr]);
-        break;
-      case End::kTimeout:
-        result = timed_out(Phase::kRead);
-        break;
-      case End::kClosed:
-        result = MakeError(
-            ErrorKind::kConnectionClosed, Phase::kRead, attempt,
-            options_.addrs[c->addr],
-            truncated ? "mid-response, without close_notify (truncated)"
-            : got_any ? "mid-response"
-                      : "before the response");
-        break;
-      case End::kParse:
-        result = ResponseParseError(perr, attempt, options_.addrs[c->addr],
-                                    options_.max_response_body_size);
-        break;
-      case End::kTooManyInterim:
-        result = TooManyInterimError(attempt, options_.addrs[c->addr]);
-        break;
-    }
-    if (c->tls != nullptr && !c->session_saved && end == End::kNone) {
-      // TLS 1.3 sends the ticket after the handshake: it has come by now.
-      if (std::shared_ptr<const tls::Session> s = c->tls->session()) {
-        sessions_[c->addr] = std::move(s);
-        c->session_saved = true;
-      }
-    }
+  } else {
+    reuses_.fetch_add(1, std::memory_order_relaxed);
+  }
+  cc->conn = c;
+  ++c->uses;
+  a.conn = c;
+  co_return absl::OkStatus();
+}
+
+asio::awaitable<HostPool::Next> HostPool::Send(http::Request& req, Attempt& a,
+                                               absl::Status& result) {
+  CallCtx* cc = a.cc;
+  Conn* c = a.conn;
+  http::RequestHeader& h = req.header();
+  if (h.host().empty()) {
+    h.Set("Host", host_fields_[c->addr]);
+  }
+  c->out.Reset();
+  if (http::WireError w = req.AppendTo(c->out); w != http::WireError::kNone) {
+    // Nothing was written: the connection stays good.
+    result = MakeError(ErrorKind::kInvalidRequest, Phase::kWrite, a.number,
+                       AddrOf(a), http::ToString(w));
     cc->conn = nullptr;
     Disarm(cc);
-    if (end == End::kNone && !keep) {
-      c->Goodbye();  // a whole exchange: nothing half-written
+    Release(c, true);
+    co_return Next::kDone;
+  }
+  std::string_view wire;
+  if (!c->Seal(c->out.view(), wire)) {
+    result = TlsError(c->tls_error, Phase::kWrite, a.number, AddrOf(a));
+    cc->conn = nullptr;
+    Disarm(cc);
+    CloseConn(c);
+    co_return Next::kDone;
+  }
+  Arm(cc, std::min(a.call_deadline, After(options_.write_timeout)));
+  bool wrote_any = false;
+  bool write_ok = true;
+  {
+    boost::system::error_code ec;
+    size_t n = c->socket.write_some(asio::buffer(wire.data(), wire.size()), ec);
+    if (ec && ec != asio::error::would_block) {
+      write_ok = false;
+    } else {
+      n = ec ? 0 : n;
+      wrote_any = n > 0;
+      // write_timeout bounds each wait for the server to take more.
+      while (write_ok && n < wire.size()) {
+        auto [wec, m] = co_await c->socket.async_write_some(
+            asio::buffer(wire.data() + n, wire.size() - n), kAwait);
+        n += m;
+        wrote_any = wrote_any || m > 0;
+        write_ok = !Interrupted(cc) && !wec;
+        Arm(cc, std::min(a.call_deadline, After(options_.write_timeout)));
+      }
     }
-    Release(c, keep && end == End::kNone);
-    break;
   }
-  if (cancel.is_connected()) {
-    cancel.clear();
+  if (write_ok) {
+    co_return Next::kGoOn;
   }
-  FreeCtx(cc);
-  co_return result;
+  if (Interrupted(cc)) {
+    result = InterruptError(cc, Phase::kWrite, a.number, AddrOf(a));
+  } else if (MayRetry(a, req, wrote_any)) {
+    Retry(a);
+    co_return Next::kRetry;
+  } else {
+    result = MakeError(ErrorKind::kConnectionClosed, Phase::kWrite, a.number,
+                       AddrOf(a));
+  }
+  cc->conn = nullptr;
+  CloseConn(c);
+  co_return Next::kDone;
+}
+
+asio::awaitable<HostPool::Next> HostPool::ReadHead(const http::Request& req,
+                                                   Attempt& a) {
+  CallCtx* cc = a.cc;
+  Conn* c = a.conn;
+  // First let the loop run what is ready: under load the answer is often
+  // there by then, and the read needs no failed attempt and no readiness
+  // registration.
+  Arm(cc, std::min(a.call_deadline, After(options_.read_timeout)));
+  co_await asio::post(io_, asio::use_awaitable);
+  c->in.Reset();
+  c->header.Reset();
+  int interim = 0;  // 1xx heads skipped
+  for (;;) {
+    if (c->in.size() > a.start) {
+      const http::ParseResult pr =
+          c->header.Parse(c->in.view().substr(a.start));
+      if (pr.done()) {
+        Head kind = ClassifyHead(c->header.status_code(), interim);
+        if (kind == Head::kInterim) {
+          a.start += pr.consumed;
+          c->header.Reset();
+          continue;
+        }
+        if (kind == Head::kTooMany) {
+          a.end = End::kTooManyInterim;
+        }
+        a.head_size = pr.consumed;
+        break;
+      }
+      if (pr.failed()) {
+        a.end = End::kParse;
+        a.perr = pr.error;
+        break;
+      }
+    }
+    const boost::system::error_code ec =
+        co_await c->ReadSome(c->in, options_.read_buffer_size);
+    if (Interrupted(cc)) {
+      a.end = End::kTimeout;
+      break;
+    }
+    if (ec == asio::error::fault) {
+      a.end = End::kTls;
+      break;
+    }
+    if (ec) {
+      // The head will not complete: its first error, if any, decides (as
+      // if every byte had come in one read).
+      a.perr = c->header.FirstError(c->in.view().substr(a.start));
+      a.end = a.perr != http::ParseError::kNone ? End::kParse : End::kClosed;
+      break;
+    }
+    a.got_any = true;
+    // read_timeout bounds each wait for more of the response.
+    Arm(cc, std::min(a.call_deadline, After(options_.read_timeout)));
+  }
+  if (a.end == End::kClosed && !a.got_any && MayRetry(a, req, true)) {
+    Retry(a);
+    co_return Next::kRetry;
+  }
+  co_return Next::kGoOn;
+}
+
+asio::awaitable<void> HostPool::ReadBody(const http::Request& req,
+                                         http::Response& resp,
+                                         const BodySink* sink, Attempt& a) {
+  CallCtx* cc = a.cc;
+  Conn* c = a.conn;
+  // The response owns its header from here on (no views into c->in).
+  c->header.CopyTo(resp.header());
+  size_t pos = a.start + a.head_size;
+  http::BodyReader body;
+  const http::BodyFraming framing =
+      c->header.framing(req.header().method_id() == http::Method::kHead);
+  http::ParseError e = body.Start(framing, c->header.content_length(),
+                                  options_.max_response_body_size);
+  if (e != http::ParseError::kNone) {
+    a.end = End::kParse;
+    a.perr = e;
+    co_return;
+  }
+  // Into the response, or piece by piece into the sink.
+  bytes::ByteBuffer& dst = sink ? c->piece : resp.body_buffer();
+  c->piece.Reset();
+  http::DecodeResult d = body.Read(c->in.view().substr(pos), dst);
+  pos += d.consumed;
+  if (!Deliver(c, sink, a.sink_status)) {
+    a.end = End::kSink;
+  }
+  while (a.end == End::kNone && !d.failed() && !body.done()) {
+    // Bytes the decoder has not taken (a partial chunk-size line, a CRLF, a
+    // trailer) are the start of its next input: keep them (the result must
+    // not depend on where TCP split the response).
+    c->in.DiscardPrefix(pos);
+    pos = 0;
+    const boost::system::error_code ec =
+        co_await c->ReadSome(c->in, options_.read_buffer_size);
+    if (Interrupted(cc)) {
+      a.end = End::kTimeout;
+      break;
+    }
+    if (ec == asio::error::fault) {
+      a.end = End::kTls;
+      break;
+    }
+    if (ec) {
+      a.truncated = ec == asio::error::connection_aborted;
+      // Only a clean end (FIN; for https, close_notify) ends a body
+      // delimited by the end of the connection.
+      if (ec == asio::error::eof) {
+        d = body.Close();
+        if (!d.failed()) {
+          (void)Deliver(c, sink, a.sink_status);
+          break;
+        }
+      }
+      a.end = End::kClosed;
+      break;
+    }
+    Arm(cc, std::min(a.call_deadline, After(options_.read_timeout)));
+    d = body.Read(c->in.view(), dst);
+    pos = d.consumed;
+    if (!Deliver(c, sink, a.sink_status)) {
+      a.end = End::kSink;
+    }
+  }
+  if (a.end == End::kNone && d.failed()) {
+    a.end = End::kParse;
+    a.perr = d.error;
+  }
+  if (a.end == End::kNone) {
+    a.keep = Reusable(req, framing, pos == c->in.size(), c);
+  }
+}
+
+bool HostPool::Deliver(Conn* c, const BodySink* sink,
+                       absl::Status& sink_status) {
+  if (sink && !c->piece.empty()) {
+    sink_status = (*sink)(c->piece.view());
+    c->piece.Reset();
+  }
+  return sink_status.ok();
+}
+
+bool HostPool::Reusable(const http::Request& req, http::BodyFraming framing,
+                        bool all_read, Conn* c) const {
+  // Reusable only when the response was delimited, nothing extra arrived,
+  // and both sides keep the connection.
+  bool keep =
+      framing != http::BodyFraming::kUntilClose && all_read &&
+      c->header.keep_alive() && !req.header().connection_close() &&
+      !EndsHttp(c->header.status_code()) &&
+      (c->tls == nullptr || (c->tls->status().ok() && !c->tls->peer_closed()));
+  if (keep && options_.max_conn_duration != absl::InfiniteDuration() &&
+      Clock::now() - c->created >= ToChrono(options_.max_conn_duration)) {
+    keep = false;
+  }
+  const int hint = c->header.keep_alive_timeout();
+  if (keep && hint >= 0) {
+    // The server's idle timeout, minus a margin: never reuse a connection
+    // the server is about to close.
+    auto limit = ToChrono(absl::Seconds(hint) - options_.keep_alive_margin);
+    if (limit <= Clock::duration::zero()) {
+      keep = false;
+    } else {
+      c->idle_limit = std::min(c->idle_limit, limit);
+    }
+  }
+  return keep;
+}
+
+absl::Status HostPool::Outcome(const Attempt& a) {
+  switch (a.end) {
+    case End::kNone:
+      return absl::OkStatus();
+    case End::kSink:
+      return a.sink_status;  // the sink's own status
+    case End::kTls:
+      return TlsError(a.conn->tls_error, Phase::kRead, a.number, AddrOf(a));
+    case End::kTimeout:
+      return InterruptError(a.cc, Phase::kRead, a.number, AddrOf(a));
+    case End::kClosed: {
+      std::string_view why = "before the response";
+      if (a.truncated) {
+        why = "mid-response, without close_notify (truncated)";
+      } else if (a.got_any) {
+        why = "mid-response";
+      }
+      return MakeError(ErrorKind::kConnectionClosed, Phase::kRead, a.number,
+                       AddrOf(a), why);
+    }
+    case End::kParse:
+      return ResponseParseError(a.perr, a.number, AddrOf(a),
+                                options_.max_response_body_size);
+    case End::kTooManyInterim:
+      return TooManyInterimError(a.number, AddrOf(a));
+  }
+  return absl::InternalError("unknown end of an exchange");
+}
+
+void HostPool::Finish(Attempt& a) {
+  Conn* c = a.conn;
+  const bool whole = a.end == End::kNone;
+  if (c->tls != nullptr && !c->session_saved && whole) {
+    // TLS 1.3 sends the ticket after the handshake: it has come by now.
+    if (std::shared_ptr<const tls::Session> s = c->tls->session()) {
+      sessions_[c->addr] = std::move(s);
+      c->session_saved = true;
+    }
+  }
+  a.cc->conn = nullptr;
+  Disarm(a.cc);
+  if (whole && !a.keep) {
+    c->Goodbye();  // a whole exchange: nothing half-written
+  }
+  Release(c, a.keep && whole);
 }
 
 }  // namespace brisk::client::client_internal

@@ -107,10 +107,11 @@ class HostPool {
   // kCancelled); the slot is cleared before the call completes.
   // `sink`, if set, receives the body piece by piece (on the loop thread)
   // instead of resp.body().
-  asio::awaitable<absl::Status> Exchange(
-      http::Request& req, http::Response& resp, absl::Time deadline,
-      asio::cancellation_slot cancel = asio::cancellation_slot(),
-      const BodySink* sink = nullptr);
+  asio::awaitable<absl::Status> Exchange(http::Request& req,
+                                         http::Response& resp,
+                                         absl::Time deadline,
+                                         asio::cancellation_slot cancel,
+                                         const BodySink* sink);
   // Loop thread: closes everything; waiting and later calls get kClosed.
   void Close();
   // Starts watching the submission eventfd (loop thread or before run).
@@ -120,7 +121,77 @@ class HostPool {
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class Io { kOk, kEof, kError, kFired };
+
+  // How an attempt's response ended (kNone: whole).
+  enum class End {
+    kNone,
+    kTimeout,  // the deadline passed, or the caller cancelled
+    kClosed,   // the connection ended first
+    kParse,    // perr says why (kBodyTooLarge: over the limit)
+    kTooManyInterim,
+    kSink,  // the sink refused a piece (sink_status)
+    kTls,
+  };
+  // What Exchange does after a step.
+  enum class Next {
+    kGoOn,   // the next step
+    kRetry,  // a new attempt, on a fresh connection (this one is closed)
+    kDone,   // the call's result is set; the connection is given back
+  };
+  // One attempt of a call on one connection: what Exchange's steps share.
+  struct Attempt {
+    CallCtx* cc = nullptr;
+    Clock::time_point call_deadline;
+    int number = 0;          // 1 for the first
+    Conn* conn = nullptr;    // set by TakeConn
+    bool reused = false;     // an idle (or handed-over) connection
+    size_t start = 0;        // where the final response begins in conn->in
+    size_t head_size = 0;    // the final head's bytes
+    bool got_any = false;    // response bytes arrived
+    bool truncated = false;  // https: ended without close_notify
+    End end = End::kNone;
+    http::ParseError perr = http::ParseError::kNone;
+    absl::Status sink_status;
+    bool keep = false;  // the connection may be reused
+  };
+
+  // Exchange's steps, in order.
+  // The call's deadline on the loop's clock (max(): none).
+  static Clock::time_point CallDeadline(absl::Time deadline);
+  // The fields the options add to every request (User-Agent, name case).
+  void PrepareRequest(http::RequestHeader& h) const;
+  // Lets the caller's `cancel` interrupt the call.
+  void BindCancel(CallCtx* cc, asio::cancellation_slot& cancel);
+  // A connection for the attempt: idle, handed over, or newly dialed.
+  asio::awaitable<absl::Status> TakeConn(Attempt& a);
+  // Writes the request; kRetry or kDone (with `result`) when it failed.
+  asio::awaitable<Next> Send(http::Request& req, Attempt& a,
+                             absl::Status& result);
+  // Reads up to the final head, skipping 1xx ones; a.end says how it ended
+  // (kRetry: the connection closed before a byte, and the call may retry).
+  asio::awaitable<Next> ReadHead(const http::Request& req, Attempt& a);
+  // Reads the body into resp (or the sink); decides a.keep.
+  asio::awaitable<void> ReadBody(const http::Request& req, http::Response& resp,
+                                 const BodySink* sink, Attempt& a);
+  // The call's status for how the attempt ended.
+  absl::Status Outcome(const Attempt& a);
+  // Keeps the TLS session and gives the connection back (or closes it).
+  void Finish(Attempt& a);
+
+  // What the steps share.
+  // Whether a failed attempt may be sent again on a fresh connection: on a
+  // reused one, within max_idempotent_call_attempts, when that is safe.
+  bool MayRetry(const Attempt& a, const http::Request& req,
+                bool wrote_any) const;
+  // Closes the attempt's connection for the next attempt.
+  void Retry(Attempt& a);
+  const std::string& AddrOf(const Attempt& a) const;
+  // Hands the body bytes in c->piece to `sink`; false once it refused.
+  static bool Deliver(Conn* c, const BodySink* sink, absl::Status& sink_status);
+  // Whether `c` may carry another request after this whole response
+  // (lowering its idle limit to the server's Keep-Alive hint).
+  bool Reusable(const http::Request& req, http::BodyFraming framing,
+                bool all_read, Conn* c) const;
 
   CallCtx* NewCtx();
   void FreeCtx(CallCtx* cc);
