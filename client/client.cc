@@ -384,15 +384,45 @@ absl::Status Client::DoRedirects(http::Request& req, http::Response& resp,
   }
 }
 
+absl::Status Client::DoStreamTimeout(http::Request& req, http::Response& resp,
+                                     const BodySink& sink,
+                                     absl::Duration timeout) {
+  return DoStream(req, resp, sink, absl::Now() + timeout);
+}
+
 absl::Status Client::Get(std::string_view url, http::Response& resp) {
+  return GetDeadline(url, resp, absl::InfiniteFuture());
+}
+
+absl::Status Client::GetTimeout(std::string_view url, http::Response& resp,
+                                absl::Duration timeout) {
+  return GetDeadline(url, resp, absl::Now() + timeout);
+}
+
+absl::Status Client::GetDeadline(std::string_view url, http::Response& resp,
+                                 absl::Time deadline) {
   http::Request req;
   req.header().SetMethod("GET");
   req.header().SetRequestUri(url);
-  return DoRedirects(req, resp);
+  return DoRedirects(req, resp, -1, deadline);
 }
 
 absl::Status Client::Post(std::string_view url, std::string_view content_type,
                           std::string_view body, http::Response& resp) {
+  return PostDeadline(url, content_type, body, resp, absl::InfiniteFuture());
+}
+
+absl::Status Client::PostTimeout(std::string_view url,
+                                 std::string_view content_type,
+                                 std::string_view body, http::Response& resp,
+                                 absl::Duration timeout) {
+  return PostDeadline(url, content_type, body, resp, absl::Now() + timeout);
+}
+
+absl::Status Client::PostDeadline(std::string_view url,
+                                  std::string_view content_type,
+                                  std::string_view body, http::Response& resp,
+                                  absl::Time deadline) {
   http::Request req;
   req.header().SetMethod("POST");
   req.header().SetRequestUri(url);
@@ -400,7 +430,7 @@ absl::Status Client::Post(std::string_view url, std::string_view content_type,
     req.header().Set("Content-Type", content_type);
   }
   req.SetBody(body);
-  return DoRedirects(req, resp);
+  return DoRedirects(req, resp, -1, deadline);
 }
 
 }  // namespace brisk::client

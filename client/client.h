@@ -13,6 +13,12 @@
 // with the URL's host checked (or options.host.tls); a path plus a Host
 // header is always cleartext.
 //
+// Bounds: each blocking call comes in three forms, as HostClient's: without
+// a bound beyond the options' timeouts (Do, Get, Post), within a duration
+// from now (DoTimeout, GetTimeout, PostTimeout, DoStreamTimeout) and by a
+// point in time (DoDeadline, GetDeadline, PostDeadline; DoStream,
+// DoRedirects and AsyncDo take theirs as an argument).
+//
 // Thread-safe: Do and friends may be called from any thread except the
 // client's own loop.
 //
@@ -105,6 +111,11 @@ class Client {
   [[nodiscard]] absl::Status DoStream(
       http::Request& req, http::Response& resp, const BodySink& sink,
       absl::Time deadline = absl::InfiniteFuture());
+  // DoStream within `timeout` from now.
+  [[nodiscard]] absl::Status DoStreamTimeout(http::Request& req,
+                                             http::Response& resp,
+                                             const BodySink& sink,
+                                             absl::Duration timeout);
   // Follows 301, 302, 303, 307 and 308 up to `max_redirects` (the option's
   // value when negative); 303, and 301/302 after a POST, continue as GET
   // without a body. http may go to https, never back: a redirect from
@@ -127,10 +138,29 @@ class Client {
       http::Request& req, http::Response& resp,
       absl::Time deadline = absl::InfiniteFuture(),
       boost::asio::cancellation_slot cancel = {});
+  // GET `url` into `resp`, following redirects (DoRedirects).
   [[nodiscard]] absl::Status Get(std::string_view url, http::Response& resp);
+  [[nodiscard]] absl::Status GetTimeout(std::string_view url,
+                                        http::Response& resp,
+                                        absl::Duration timeout);
+  [[nodiscard]] absl::Status GetDeadline(std::string_view url,
+                                         http::Response& resp,
+                                         absl::Time deadline);
+  // POST `body` (with its Content-Type, unless empty) to `url`, following
+  // redirects (DoRedirects: a 301, 302 or 303 continues as GET).
   [[nodiscard]] absl::Status Post(std::string_view url,
                                   std::string_view content_type,
                                   std::string_view body, http::Response& resp);
+  [[nodiscard]] absl::Status PostTimeout(std::string_view url,
+                                         std::string_view content_type,
+                                         std::string_view body,
+                                         http::Response& resp,
+                                         absl::Duration timeout);
+  [[nodiscard]] absl::Status PostDeadline(std::string_view url,
+                                          std::string_view content_type,
+                                          std::string_view body,
+                                          http::Response& resp,
+                                          absl::Time deadline);
 
   size_t hosts() const;
 

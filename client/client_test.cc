@@ -116,6 +116,60 @@ TEST(ClientTest, RoutesByUrlAndHostHeaderOneClientPerHost) {
   EXPECT_EQ(KindOf(client.Do(none, resp)), ErrorKind::kInvalidRequest);
 }
 
+// Get, Post and DoStream come with a duration (…Timeout) and a point in
+// time (…Deadline, DoStream's argument); each bounds the call.
+TEST(ClientTest, GetPostAndDoStreamTakeATimeoutOrADeadline) {
+  FakeServer s([](RawConn& c, int) {
+    for (std::string r; !(r = Describe(c)).empty();) {
+      if (r.find("/stall") != std::string::npos) {
+        c.ReadUntilClose(std::chrono::seconds(30));
+        return;
+      }
+      c.Send(Reply(200, r));
+    }
+  });
+  Client client;
+  const std::string base = absl::StrCat("http://127.0.0.1:", s.port());
+  const std::string host = absl::StrCat("127.0.0.1:", s.port());
+  http::Response resp;
+  ASSERT_TRUE(client.GetTimeout(base + "/g", resp, absl::Seconds(10)).ok());
+  EXPECT_EQ(resp.body(), absl::StrCat("GET /g ", host, " "));
+  ASSERT_TRUE(
+      client.GetDeadline(base + "/d", resp, absl::Now() + absl::Seconds(10))
+          .ok());
+  EXPECT_EQ(resp.body(), absl::StrCat("GET /d ", host, " "));
+  ASSERT_TRUE(client
+                  .PostTimeout(base + "/p", "text/plain", "one", resp,
+                               absl::Seconds(10))
+                  .ok());
+  EXPECT_EQ(resp.body(), absl::StrCat("POST /p ", host, " one"));
+  ASSERT_TRUE(client
+                  .PostDeadline(base + "/q", "text/plain", "two", resp,
+                                absl::Now() + absl::Seconds(10))
+                  .ok());
+  EXPECT_EQ(resp.body(), absl::StrCat("POST /q ", host, " two"));
+
+  const absl::Time start = absl::Now();
+  const absl::Duration short_bound = absl::Milliseconds(100);
+  absl::Status st = client.GetTimeout(base + "/stall", resp, short_bound);
+  EXPECT_TRUE(IsTimeout(st)) << st;
+  st = client.GetDeadline(base + "/stall", resp, absl::Now() + short_bound);
+  EXPECT_TRUE(IsTimeout(st)) << st;
+  st = client.PostTimeout(base + "/stall", "", "x", resp, short_bound);
+  EXPECT_TRUE(IsTimeout(st)) << st;
+  st = client.PostDeadline(base + "/stall", "", "x", resp,
+                           absl::Now() + short_bound);
+  EXPECT_TRUE(IsTimeout(st)) << st;
+  http::Request req;
+  req.header().SetMethod("GET");
+  req.header().SetRequestUri(base + "/stall");
+  st = client.DoStreamTimeout(
+      req, resp, [](std::string_view) { return absl::OkStatus(); },
+      short_bound);
+  EXPECT_TRUE(IsTimeout(st)) << st;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+}
+
 // RFC 3986 §5.2 against http://h:81/dir/start?x=1 (cases from the attack
 // review: "?q" lost the path, "../" was sent as is, "file:" was a path).
 TEST(ResolveLocationTest, ReferencesResolveAsRfc3986Says) {

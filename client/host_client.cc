@@ -121,12 +121,31 @@ absl::Status HostClient::DoStream(http::Request& req, http::Response& resp,
   return Run(req, resp, deadline, &sink);
 }
 
+absl::Status HostClient::DoStreamTimeout(http::Request& req,
+                                         http::Response& resp,
+                                         const BodySink& sink,
+                                         absl::Duration timeout) {
+  return DoStream(req, resp, sink, absl::Now() + timeout);
+}
+
 absl::Status HostClient::Get(std::string_view path_and_query,
                              http::Response& resp) {
+  return GetDeadline(path_and_query, resp, absl::InfiniteFuture());
+}
+
+absl::Status HostClient::GetTimeout(std::string_view path_and_query,
+                                    http::Response& resp,
+                                    absl::Duration timeout) {
+  return GetDeadline(path_and_query, resp, absl::Now() + timeout);
+}
+
+absl::Status HostClient::GetDeadline(std::string_view path_and_query,
+                                     http::Response& resp,
+                                     absl::Time deadline) {
   http::Request req;
   req.header().SetMethod("GET");
   req.header().SetRequestUri(path_and_query);
-  return Do(req, resp);
+  return DoDeadline(req, resp, deadline);
 }
 
 asio::awaitable<absl::Status> HostClient::AsyncDo(

@@ -15,13 +15,18 @@
 //     pool. When all max_conns are busy a request waits in a FIFO queue (up to
 //     max_conn_wait_timeout or its deadline) instead of failing at once.
 //
+// Bounds: each blocking call comes in three forms, as fasthttp's: without a
+// bound beyond the options' timeouts (Do, Get), within a duration from now
+// (DoTimeout, GetTimeout, DoStreamTimeout) and by a point in time
+// (DoDeadline, GetDeadline; DoStream and AsyncDo take theirs as an argument).
+//
 // Threads: the client runs on one io_context: its own thread (the first
-// constructor) or the caller's loop (the second). Do/DoTimeout/DoDeadline
-// block the calling thread and may be called from any thread except the
-// client's loop thread; AsyncDo is awaited in a coroutine on any loop. The
-// request and response belong to the caller and must outlive the call; the
-// response owns everything it holds when the call returns (no views into client
-// buffers).
+// constructor) or the caller's loop (the second). The blocking calls
+// (Do..., Get..., DoStream...) block the calling thread and may be called from
+// any thread except the client's loop thread; AsyncDo is awaited in a coroutine
+// on any loop. The request and response belong to the caller and must outlive
+// the call; the response owns everything it holds when the call returns (no
+// views into client buffers).
 //
 // Allocation: none per call in steady state (warm connections, warm request
 // and response objects).
@@ -100,9 +105,20 @@ class HostClient {
   [[nodiscard]] absl::Status DoStream(
       http::Request& req, http::Response& resp, const BodySink& sink,
       absl::Time deadline = absl::InfiniteFuture());
-  // GET `path_and_query` into `resp`.
+  // DoStream within `timeout` from now.
+  [[nodiscard]] absl::Status DoStreamTimeout(http::Request& req,
+                                             http::Response& resp,
+                                             const BodySink& sink,
+                                             absl::Duration timeout);
+  // GET `path_and_query` into `resp` (as Do, DoTimeout, DoDeadline).
   [[nodiscard]] absl::Status Get(std::string_view path_and_query,
                                  http::Response& resp);
+  [[nodiscard]] absl::Status GetTimeout(std::string_view path_and_query,
+                                        http::Response& resp,
+                                        absl::Duration timeout);
+  [[nodiscard]] absl::Status GetDeadline(std::string_view path_and_query,
+                                         http::Response& resp,
+                                         absl::Time deadline);
 
   // In a coroutine. On the client's loop thread, `cancel` (a
   // cancellation_signal's slot, used by this call alone) interrupts it at

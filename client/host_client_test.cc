@@ -607,6 +607,58 @@ TEST(HostClientAsyncTest, AsyncDoOnTheLoopAndCancellation) {
 namespace brisk::client {
 namespace {
 
+// "/stall" gets a head and 2 of its 10 body bytes, then nothing until the
+// client gives up; anything else gets "hi".
+void StallOnCue(RawConn& c, int) {
+  for (http::Request req; ReadRequest(c, req);) {
+    if (req.header().request_uri() == "/stall") {
+      c.Send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab");
+      c.ReadUntilClose(std::chrono::seconds(30));
+      return;
+    }
+    c.Send(Ok("hi"));
+  }
+}
+
+// Get and DoStream come with a duration (…Timeout) and a point in time
+// (…Deadline, DoStream's argument) as Do does; each bounds the call.
+TEST(HostClientTest, GetAndDoStreamTakeATimeoutOrADeadline) {
+  FakeServer s(StallOnCue);
+  HostClient client(
+      For(s));  // read_timeout 60 s: only the call's bound ends it
+  http::Response resp;
+  ASSERT_TRUE(client.GetTimeout("/", resp, absl::Seconds(10)).ok());
+  EXPECT_EQ(resp.body(), "hi");
+  ASSERT_TRUE(
+      client.GetDeadline("/", resp, absl::Now() + absl::Seconds(10)).ok());
+  EXPECT_EQ(resp.body(), "hi");
+
+  const absl::Time start = absl::Now();
+  absl::Status st = client.GetTimeout("/stall", resp, absl::Milliseconds(100));
+  EXPECT_TRUE(IsTimeout(st)) << st;
+  st =
+      client.GetDeadline("/stall", resp, absl::Now() + absl::Milliseconds(100));
+  EXPECT_TRUE(IsTimeout(st)) << st;
+
+  std::string got;
+  const BodySink sink = [&](std::string_view piece) {
+    got.append(piece);
+    return absl::OkStatus();
+  };
+  http::Request req = MakeGet("/stall");
+  st = client.DoStreamTimeout(req, resp, sink, absl::Milliseconds(100));
+  EXPECT_TRUE(IsTimeout(st)) << st;
+  EXPECT_EQ(got, "ab");  // what came before the stall
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+
+  got.clear();
+  http::Request fine = MakeGet("/");
+  st = client.DoStreamTimeout(fine, resp, sink, absl::Seconds(10));
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(got, "hi");
+  EXPECT_EQ(client.stats().timeouts, 3u);
+}
+
 TEST(HostClientStreamTest, LargeBodyArrivesInPiecesAndTheSinkCanStop) {
   const std::string big(1 << 20, 'b');
   FakeServer s([&](RawConn& c, int) {

@@ -79,6 +79,11 @@ absl::Status LBClient::Do(http::Request& req, http::Response& resp) {
   return DoDeadline(req, resp, absl::Now() + options_.timeout);
 }
 
+absl::Status LBClient::DoTimeout(http::Request& req, http::Response& resp,
+                                 absl::Duration timeout) {
+  return DoDeadline(req, resp, absl::Now() + timeout);
+}
+
 absl::Status LBClient::DoDeadline(http::Request& req, http::Response& resp,
                                   absl::Time deadline) {
   if (!status_.ok()) {

@@ -8,7 +8,8 @@
 // flight), so a failing backend gets less traffic until it recovers.
 //
 // Every request has a deadline: `timeout` (1 s by default, as fasthttp's
-// DefaultLBClientTimeout) unless DoDeadline gives one.
+// DefaultLBClientTimeout) for Do, or the one DoTimeout (a duration from now)
+// or DoDeadline (a point in time) gives.
 //
 // Thread-safe: calls from any thread except the client's loop.
 
@@ -66,6 +67,8 @@ class LBClient {
 
   absl::Status status() const { return status_; }
   [[nodiscard]] absl::Status Do(http::Request& req, http::Response& resp);
+  [[nodiscard]] absl::Status DoTimeout(http::Request& req, http::Response& resp,
+                                       absl::Duration timeout);
   [[nodiscard]] absl::Status DoDeadline(http::Request& req,
                                         http::Response& resp,
                                         absl::Time deadline);

@@ -1,6 +1,8 @@
 #include "client/lb_client.h"
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -75,6 +77,34 @@ TEST(LBClientTest, EveryRequestHasADeadline) {
   absl::Status s = lb.Do(req, resp);
   EXPECT_TRUE(IsTimeout(s)) << s;
   EXPECT_EQ(lb.stats()[0].penalty, 1);
+}
+
+// DoTimeout's duration replaces the options' timeout, as DoDeadline's
+// point in time does.
+TEST(LBClientTest, DoTimeoutAndDoDeadlineReplaceTheDefault) {
+  FakeServer late([](RawConn& c, int) {
+    while (ReadRequest(c)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      c.Send("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate");
+    }
+  });
+  LBClientOptions o;
+  o.addrs = {absl::StrCat("127.0.0.1:", late.port())};
+  o.timeout = absl::Milliseconds(100);
+  o.penalty = absl::ZeroDuration();
+  LBClient lb(o);
+  http::Response resp;
+  http::Request req = MakeGet();
+  absl::Status s = lb.Do(req, resp);
+  EXPECT_TRUE(IsTimeout(s)) << s;
+  s = lb.DoTimeout(req, resp, absl::Seconds(10));
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(resp.body(), "late");
+  s = lb.DoDeadline(req, resp, absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(resp.body(), "late");
+  s = lb.DoTimeout(req, resp, absl::Milliseconds(50));
+  EXPECT_TRUE(IsTimeout(s)) << s;
 }
 
 TEST(LBClientTest, CustomHealthCheckAndBadOptions) {
