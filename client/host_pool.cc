@@ -699,12 +699,8 @@ asio::awaitable<HostPool::Next> HostPool::ReadHead(const http::Request& req,
     }
     const boost::system::error_code ec =
         co_await c->ReadSome(c->in, options_.read_buffer_size);
-    if (Interrupted(cc)) {
-      a.end = End::kTimeout;
-      break;
-    }
-    if (ec == asio::error::fault) {
-      a.end = End::kTls;
+    a.end = AfterRead(a, ec);
+    if (a.end != End::kNone) {
       break;
     }
     if (ec) {
@@ -759,12 +755,8 @@ asio::awaitable<void> HostPool::ReadBody(const http::Request& req,
     pos = 0;
     const boost::system::error_code ec =
         co_await c->ReadSome(c->in, options_.read_buffer_size);
-    if (Interrupted(cc)) {
-      a.end = End::kTimeout;
-      break;
-    }
-    if (ec == asio::error::fault) {
-      a.end = End::kTls;
+    a.end = AfterRead(a, ec);
+    if (a.end != End::kNone) {
       break;
     }
     if (ec) {
@@ -795,6 +787,17 @@ asio::awaitable<void> HostPool::ReadBody(const http::Request& req,
   if (a.end == End::kNone) {
     a.keep = Reusable(req, framing, pos == c->in.size(), c);
   }
+}
+
+HostPool::End HostPool::AfterRead(const Attempt& a,
+                                  const boost::system::error_code& ec) {
+  if (Interrupted(a.cc)) {
+    return End::kTimeout;
+  }
+  if (ec == asio::error::fault) {
+    return End::kTls;
+  }
+  return End::kNone;
 }
 
 bool HostPool::Deliver(Conn* c, const BodySink* sink,

@@ -186,6 +186,9 @@ class HostPool {
   // Closes the attempt's connection for the next attempt.
   void Retry(Attempt& a);
   const std::string& AddrOf(const Attempt& a) const;
+  // How a read that returned `ec` ended the response: kTimeout (the call
+  // was interrupted), kTls (TLS failed), or kNone (`ec` tells the rest).
+  End AfterRead(const Attempt& a, const boost::system::error_code& ec);
   // Hands the body bytes in c->piece to `sink`; false once it refused.
   static bool Deliver(Conn* c, const BodySink* sink, absl::Status& sink_status);
   // Whether `c` may carry another request after this whole response

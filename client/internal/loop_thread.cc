@@ -20,29 +20,26 @@ void LoopThread::Start() {
 }
 
 void LoopThread::Stop(absl::AnyInvocable<void()> close) {
-  if (!running()) {
-    return;
-  }
-  asio::post(io_, [this, close = std::move(close)]() mutable {
-    if (close) {
-      close();
-    }
-    work_.reset();
-    // What `close` queued runs first, then the loop stops.
-    asio::post(io_, [this] { io_.stop(); });
-  });
-  thread_.join();
+  End(std::move(close), /*stop=*/true);
 }
 
 void LoopThread::Drain(absl::AnyInvocable<void()> close) {
+  End(std::move(close), /*stop=*/false);
+}
+
+void LoopThread::End(absl::AnyInvocable<void()> close, bool stop) {
   if (!running()) {
     return;
   }
-  asio::post(io_, [this, close = std::move(close)]() mutable {
+  asio::post(io_, [this, stop, close = std::move(close)]() mutable {
     if (close) {
       close();
     }
-    work_.reset();  // run() returns once no work is left
+    work_.reset();  // Drain: run() returns once no work is left
+    if (stop) {
+      // What `close` queued runs first, then the loop stops.
+      asio::post(io_, [this] { io_.stop(); });
+    }
   });
   thread_.join();
 }

@@ -52,6 +52,9 @@ class LoopThread {
   void RunQueued();
 
  private:
+  // Stop (`stop`) or Drain.
+  void End(absl::AnyInvocable<void()> close, bool stop);
+
   boost::asio::io_context io_{1};
   std::optional<
       boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
