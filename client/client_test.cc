@@ -3,6 +3,7 @@
 #include <mutex>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
@@ -121,7 +122,7 @@ TEST(ClientTest, RoutesByUrlAndHostHeaderOneClientPerHost) {
 TEST(ClientTest, GetPostAndDoStreamTakeATimeoutOrADeadline) {
   FakeServer s([](RawConn& c, int) {
     for (std::string r; !(r = Describe(c)).empty();) {
-      if (r.find("/stall") != std::string::npos) {
+      if (absl::StrContains(r, "/stall")) {
         c.ReadUntilClose(std::chrono::seconds(30));
         return;
       }

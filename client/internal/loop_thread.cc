@@ -11,7 +11,10 @@ namespace asio = boost::asio;
 LoopThread::LoopThread() = default;
 
 LoopThread::~LoopThread() {
-  Stop(nullptr);
+  if (running()) {
+    io_.stop();
+    thread_.join();
+  }
 }
 
 void LoopThread::Start() {

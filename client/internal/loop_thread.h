@@ -14,9 +14,9 @@
 //   Drain(close)  `close` runs on the loop, which then runs until no work is
 //                 left (`close` must end every operation).
 //
-// Either joins the thread before it returns. The destructor ends a loop still
-// running with Stop(nullptr). Not thread-safe itself: one owner starts and
-// ends it.
+// Either joins the thread before it returns. The destructor stops a loop
+// still running (nothing more runs on it) and joins its thread. Not thread-safe
+// itself: one owner starts and ends it.
 
 #ifndef BRISK_CLIENT_INTERNAL_LOOP_THREAD_H_
 #define BRISK_CLIENT_INTERNAL_LOOP_THREAD_H_
