@@ -463,7 +463,12 @@ TEST(DecompressTest, SameAnswerAtEverySplit) {
   for (const std::string& stream : {req, refused + Get("/never")}) {
     testing::RawConn c = ts.Connect();
     for (char ch : stream) {
-      ASSERT_TRUE(c.Send(std::string_view(&ch, 1)));
+      if (!c.Send(std::string_view(&ch, 1))) {
+        // Only the refused body may end the connection under the sender
+        // (its 400 closes it while /never is still being sent).
+        ASSERT_NE(stream, req);
+        break;
+      }
     }
     Reply r = server::ReadReply(c);
     if (stream == req) {
