@@ -29,7 +29,7 @@ enum class ErrorKind : uint8_t {
   // The server closed the connection before a complete response (and the
   // request could not be retried). Unavailable.
   kConnectionClosed,
-  // The response body is larger than max_response_body_size. OutOfRange.
+  // The response body is larger than max_response_body_bytes. OutOfRange.
   kBodyTooLarge,
   // More redirects than allowed. FailedPrecondition.
   kTooManyRedirects,
@@ -78,7 +78,7 @@ std::string_view ToString(Phase p);
 
 // The error for a response the client cannot take (phase kRead), the one
 // place that chooses between the two kinds: kBodyTooLarge when it is over a
-// limit (max_response_body_size, a decoding limit), kMalformedResponse
+// limit (max_response_body_bytes, a decoding limit), kMalformedResponse
 // otherwise (not HTTP/1.1, too many 1xx heads, a body that cannot be
 // decoded).
 [[nodiscard]] absl::Status ResponseError(bool over_limit, int attempts,

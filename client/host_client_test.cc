@@ -288,7 +288,7 @@ TEST(HostClientTest, BodiesChunkedUntilCloseAndTooLarge) {
   EXPECT_EQ(resp.body(), "until close");
 
   HostClientOptions small = o;
-  small.max_response_body_size = 10;
+  small.max_response_body_bytes = 10;
   HostClient limited(small);
   st = limited.Do(req, resp);
   EXPECT_TRUE(IsBodyTooLarge(st)) << st;

@@ -698,7 +698,7 @@ asio::awaitable<HostPool::Next> HostPool::ReadHead(const http::Request& req,
       }
     }
     const boost::system::error_code ec =
-        co_await c->ReadSome(c->in, options_.read_buffer_size);
+        co_await c->ReadSome(c->in, options_.read_buffer_bytes);
     a.end = AfterRead(a, ec);
     if (a.end != End::kNone) {
       break;
@@ -733,7 +733,7 @@ asio::awaitable<void> HostPool::ReadBody(const http::Request& req,
   const http::BodyFraming framing =
       c->header.framing(req.header().method_id() == http::Method::kHead);
   http::ParseError e = body.Start(framing, c->header.content_length(),
-                                  options_.max_response_body_size);
+                                  options_.max_response_body_bytes);
   if (e != http::ParseError::kNone) {
     a.end = End::kParse;
     a.perr = e;
@@ -754,7 +754,7 @@ asio::awaitable<void> HostPool::ReadBody(const http::Request& req,
     c->in.DiscardPrefix(pos);
     pos = 0;
     const boost::system::error_code ec =
-        co_await c->ReadSome(c->in, options_.read_buffer_size);
+        co_await c->ReadSome(c->in, options_.read_buffer_bytes);
     a.end = AfterRead(a, ec);
     if (a.end != End::kNone) {
       break;
@@ -858,7 +858,7 @@ absl::Status HostPool::Outcome(const Attempt& a) {
     }
     case End::kParse:
       return ResponseParseError(a.perr, a.number, AddrOf(a),
-                                options_.max_response_body_size);
+                                options_.max_response_body_bytes);
     case End::kTooManyInterim:
       return TooManyInterimError(a.number, AddrOf(a));
   }

@@ -44,8 +44,8 @@ absl::Status Validate(const HostClientOptions& o) {
   if (o.keep_alive_margin < absl::ZeroDuration()) {
     return Bad("keep_alive_margin", "must not be negative");
   }
-  if (o.read_buffer_size < 64) {
-    return Bad("read_buffer_size", "must be at least 64");
+  if (o.read_buffer_bytes < 64) {
+    return Bad("read_buffer_bytes", "must be at least 64");
   }
   if (o.max_header_bytes < 64) {
     return Bad("max_header_bytes", "must be at least 64");

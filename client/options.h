@@ -70,10 +70,10 @@ struct HostClientOptions {
   std::function<bool(const http::Request&)> retry_if = nullptr;
   // Largest response body; over it: kBodyTooLarge. 0 means no limit
   // (fasthttp: MaxResponseBodySize, 0 = no limit).
-  uint64_t max_response_body_size = 0;
+  uint64_t max_response_body_bytes = 0;
   // Bytes per read; separate from the header limit (fasthttp ties them:
   // ReadBufferSize 4096 is its header limit too).
-  size_t read_buffer_size = 4096;
+  size_t read_buffer_bytes = 4096;
   size_t max_header_bytes = 16 * 1024;
   // User-Agent sent when the request has none; empty sends none.
   // fasthttp: "fasthttp".

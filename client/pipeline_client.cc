@@ -358,7 +358,7 @@ class Pipeline {
           c->header.CopyTo(target->header());
           http::ParseError e =
               body.Start(c->header.framing(p.head), c->header.content_length(),
-                         o_.max_response_body_size);
+                         o_.max_response_body_bytes);
           if (e != http::ParseError::kNone) {
             Fail(c, ParseFailure(e));
             break;
@@ -399,7 +399,7 @@ class Pipeline {
       }
       pos = 0;
       const boost::system::error_code rec =
-          co_await c->ReadSome(c->in, o_.read_buffer_size);
+          co_await c->ReadSome(c->in, o_.read_buffer_bytes);
       if (rec == asio::error::fault) {
         Fail(c, TlsError(c->tls_error, Phase::kRead, 1, o_.addr));
         break;
@@ -435,7 +435,7 @@ class Pipeline {
 
   // The error for a response that failed to parse with `e`.
   absl::Status ParseFailure(http::ParseError e) const {
-    return ResponseParseError(e, 1, o_.addr, o_.max_response_body_size);
+    return ResponseParseError(e, 1, o_.addr, o_.max_response_body_bytes);
   }
 
   // Deadlines of pending calls and dials; idle connections (every kTick

@@ -61,8 +61,8 @@ struct PipelineClientOptions {
   // A connection with nothing pending this long is closed (fasthttp:
   // MaxIdleConnDuration, 10 s).
   absl::Duration max_idle_conn_duration = absl::Seconds(10);
-  uint64_t max_response_body_size = 0;  // 0: no limit
-  size_t read_buffer_size = 64 * 1024;
+  uint64_t max_response_body_bytes = 0;  // 0: no limit
+  size_t read_buffer_bytes = 64 * 1024;
   size_t max_header_bytes = 16 * 1024;
   std::string user_agent = "brisk";
 };

@@ -188,10 +188,10 @@ TEST(PipelineClientTest, BadResponsesAreWordedAsHostClientWordsThem) {
   });
   const std::string addr = absl::StrCat("127.0.0.1:", s.port());
   PipelineClientOptions po = For(s);
-  po.max_response_body_size = 10;
+  po.max_response_body_bytes = 10;
   HostClientOptions ho;
   ho.addrs = {addr};
-  ho.max_response_body_size = 10;
+  ho.max_response_body_bytes = 10;
   for (const char* path : {"/big", "/1xx", "/bad"}) {
     // A fresh client each: the pipeline fails its connection after each.
     PipelineClient pipeline(po);

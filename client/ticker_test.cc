@@ -26,14 +26,12 @@ TEST(TickerTest, OneTickPerArmUntilTheOwnerStopsArming) {
   });
   self = &t;
   EXPECT_FALSE(t.armed());
-  const auto start = std::chrono::steady_clock::now();
   t.Arm();
   t.Arm();  // already armed: still one tick
   EXPECT_TRUE(t.armed());
   io.run();
   EXPECT_EQ(ticks, 3);
   EXPECT_FALSE(t.armed());
-  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(3));
 }
 
 TEST(TickerTest, StopCancelsThePendingTickAndLaterArms) {
