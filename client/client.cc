@@ -1,5 +1,7 @@
 #include "client/client.h"
 
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -311,56 +313,99 @@ absl::Status Client::Run(http::Request& req, http::Response& resp,
   return s;
 }
 
+namespace {
+
+// What DoRedirects does with a response: it is the answer, its Location is
+// followed (to `next`, split into `to`), or the call fails with `error`.
+// Decided from the head alone, so that the body of a redirect that is
+// followed (or fails the call) is dropped and any other answer's is kept.
+struct Hop {
+  enum Kind { kAnswer, kFollow, kError } kind = kAnswer;
+  absl::Status error;
+  std::string next;
+  Url to;
+};
+
+Hop NextHop(const http::Request& req, const http::Response& resp,
+            const Url& base, int redirects, int max_redirects) {
+  Hop hop;
+  const int code = resp.status_code();
+  if (!IsRedirect(code)) {
+    return hop;
+  }
+  std::string_view location = resp.header().Peek("Location");
+  if (location.empty()) {
+    return hop;  // nothing to follow: the 3xx is the answer
+  }
+  hop.kind = Hop::kError;
+  if (redirects == max_redirects) {
+    hop.error = MakeError(ErrorKind::kTooManyRedirects, Phase::kRead,
+                          redirects + 1, req.header().host(),
+                          absl::StrCat("more than ", max_redirects));
+    return hop;
+  }
+  // The next target, absolute or relative to the current one.
+  if (absl::Status r = ResolveLocation(location, base, hop.next); !r.ok()) {
+    hop.error = r;
+    return hop;
+  }
+  if (absl::Status u = SplitUrl(hop.next, hop.to); !u.ok()) {
+    hop.error = u;
+    return hop;
+  }
+  if (base.https && !hop.to.https) {
+    // What was asked over TLS is not continued in cleartext.
+    hop.error = MakeError(ErrorKind::kInvalidRequest, Phase::kQueue, 0,
+                          hop.next, "redirect from https to http refused");
+    return hop;
+  }
+  if (hop.to.host != base.host && (code == 307 || code == 308) &&
+      !req.body().empty()) {
+    hop.kind = Hop::kAnswer;  // the body is not resent to another host
+    return hop;
+  }
+  hop.kind = Hop::kFollow;
+  return hop;
+}
+
+}  // namespace
+
 absl::Status Client::DoRedirects(http::Request& req, http::Response& resp,
                                  int max_redirects, absl::Time deadline,
                                  const BodySink* sink) {
   if (max_redirects < 0) {
     max_redirects = options_.max_redirects;
   }
-  // The response header is in `resp` before its first body piece.
-  const BodySink gate = [&resp, sink](std::string_view piece) {
-    if (IsRedirect(resp.status_code()) &&
-        resp.header().fields().Has("Location")) {
-      return absl::OkStatus();  // a redirect's body: dropped
+  int redirects = 0;
+  Url base;  // where the request went (Route rewrites it to origin-form)
+  // The response header is in `resp` before its first body piece: the
+  // body of a response that is not the answer is dropped.
+  std::optional<bool> keep_body;  // decided at the first piece
+  const BodySink gate = [&](std::string_view piece) {
+    if (!keep_body) {
+      keep_body = NextHop(req, resp, base, redirects, max_redirects).kind ==
+                  Hop::kAnswer;
     }
-    return (*sink)(piece);
+    return *keep_body ? (*sink)(piece) : absl::OkStatus();
   };
-  for (int redirects = 0;; ++redirects) {
-    Url base;  // where the request went (Route rewrites it to origin-form)
+  for (;; ++redirects) {
+    base = Url();
+    keep_body.reset();
     absl::Status s =
         Run(req, resp, deadline, sink != nullptr ? &gate : nullptr, base);
-    if (!s.ok() || !IsRedirect(resp.status_code())) {
+    if (!s.ok()) {
       return s;
     }
-    std::string_view location = resp.header().Peek("Location");
-    if (location.empty()) {
-      return s;  // nothing to follow: the 3xx is the answer
+    Hop hop = NextHop(req, resp, base, redirects, max_redirects);
+    if (hop.kind == Hop::kAnswer) {
+      return s;
     }
-    if (redirects == max_redirects) {
-      return MakeError(ErrorKind::kTooManyRedirects, Phase::kRead,
-                       redirects + 1, req.header().host(),
-                       absl::StrCat("more than ", max_redirects));
-    }
-    // The next target, absolute or relative to the current one.
-    std::string next;
-    if (absl::Status r = ResolveLocation(location, base, next); !r.ok()) {
-      return r;
+    if (hop.kind == Hop::kError) {
+      return hop.error;
     }
     const int code = resp.status_code();
     http::RequestHeader& h = req.header();
-    Url to;
-    if (absl::Status u = SplitUrl(next, to); !u.ok()) {
-      return u;
-    }
-    if (base.https && !to.https) {
-      // What was asked over TLS is not continued in cleartext.
-      return MakeError(ErrorKind::kInvalidRequest, Phase::kQueue, 0, next,
-                       "redirect from https to http refused");
-    }
-    const bool other_host = to.host != base.host;
-    if (other_host && (code == 307 || code == 308) && !req.body().empty()) {
-      return s;  // the body is not resent to another host
-    }
+    const bool other_host = hop.to.host != base.host;
     if ((code == 303 && h.method_id() != http::Method::kHead) ||
         ((code == 301 || code == 302) &&
          h.method_id() == http::Method::kPost)) {
@@ -370,7 +415,7 @@ absl::Status Client::DoRedirects(http::Request& req, http::Response& resp,
       h.Del("Content-Type");
       h.Del("Transfer-Encoding");
     }
-    h.SetRequestUri(next);
+    h.SetRequestUri(hop.next);
     if (other_host) {
       // Credentials are for the host they were given to.
       for (std::string_view name :

@@ -125,7 +125,8 @@ class Client {
   // is the answer, and the caller decides. With `sink` (optional), the final
   // response's body goes to it piece by piece as it arrives
   // (HostClient::DoStream), never held whole; the bodies of redirects that
-  // carry a Location are read and dropped.
+  // are followed (or that fail the call) are read and dropped, and any 3xx
+  // that is the answer (no Location, or a body not resent) keeps its body.
   [[nodiscard]] absl::Status DoRedirects(
       http::Request& req, http::Response& resp, int max_redirects = -1,
       absl::Time deadline = absl::InfiniteFuture(),

@@ -333,6 +333,57 @@ TEST(ClientTest, RedirectsToAnotherHostStripCredentialsAndKeepBodies) {
   EXPECT_EQ(seen.size(), 1u);
 }
 
+// With a sink, the body of a 3xx that is the answer reaches it; only the
+// bodies of redirects that are followed are dropped.
+TEST(ClientTest, ARedirectThatIsTheAnswerKeepsItsStreamedBody) {
+  FakeServer b([](RawConn& c, int) {
+    for (std::string r; !(r = Describe(c)).empty();) {
+      c.Send(Reply(200, "from b"));
+    }
+  });
+  std::string b_url = absl::StrCat("http://127.0.0.1:", b.port());
+  FakeServer a([&](RawConn& c, int) {
+    for (std::string r; !(r = Describe(c)).empty();) {
+      if (r.rfind("GET /empty ", 0) == 0) {
+        c.Send(Reply(302, "no location", "Location: \r\n"));
+      } else if (r.rfind("POST ", 0) == 0) {
+        c.Send(Reply(307, "not resent", "Location: " + b_url + "/\r\n"));
+      } else {
+        c.Send(Reply(302, "followed", "Location: " + b_url + "/\r\n"));
+      }
+    }
+  });
+  std::string a_url = absl::StrCat("http://127.0.0.1:", a.port());
+  Client client;
+  struct Case {
+    const char* method;
+    const char* path;
+    int status;
+    const char* body;
+  };
+  for (const Case& k : {Case{"GET", "/empty", 302, "no location"},
+                        Case{"POST", "/form", 307, "not resent"},
+                        Case{"GET", "/moved", 200, "from b"}}) {
+    http::Request req;
+    req.header().SetMethod(k.method);
+    req.header().SetRequestUri(a_url + k.path);
+    if (std::string_view(k.method) == "POST") {
+      req.SetBody("data");
+    }
+    http::Response resp;
+    std::string got;
+    const BodySink sink = [&](std::string_view piece) {
+      got.append(piece);
+      return absl::OkStatus();
+    };
+    ASSERT_TRUE(
+        client.DoRedirects(req, resp, -1, absl::InfiniteFuture(), &sink).ok())
+        << k.path;
+    EXPECT_EQ(resp.status_code(), k.status) << k.path;
+    EXPECT_EQ(got, k.body) << k.path;
+  }
+}
+
 TEST(ClientTest, HostMapIsBounded) {
   std::vector<std::unique_ptr<FakeServer>> servers;
   for (int i = 0; i < 5; ++i) {
