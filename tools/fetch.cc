@@ -22,6 +22,7 @@
 //   1 anything else
 // Each failure prints one line on stderr.
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -136,7 +137,8 @@ int Parse(int argc, char** argv, Args& a) {
     } else if (arg == "--compressed") {
       a.compressed = true;
     } else if (arg == "--timeout" || arg == "-m" || arg == "--max-time") {
-      if (!value(v) || !absl::SimpleAtod(v, &a.timeout_s) || a.timeout_s <= 0) {
+      if (!value(v) || !absl::SimpleAtod(v, &a.timeout_s) ||
+          !std::isfinite(a.timeout_s) || a.timeout_s <= 0) {
         return Bad("--timeout needs a positive number of seconds");
       }
     } else if (arg == "--max-redirs") {
@@ -356,8 +358,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fetch: cannot write the output\n");
     return 23;
   }
-  if (out != stdout) {
-    std::fclose(out);
+  // What stdio still buffers is written now: a full disk fails here.
+  const bool flushed =
+      out != stdout ? std::fclose(out) == 0 : std::fflush(stdout) == 0;
+  if (!flushed) {
+    std::fprintf(stderr, "fetch: cannot write the output\n");
+    return 23;
   }
   if (failed) {
     std::fprintf(stderr, "fetch: the server answered %d\n", resp.status_code());

@@ -47,6 +47,15 @@ expect 0 -L "$url/redirect-body"
 [ "$(cat "$out/stdout")" = "hello" ] || fail "-L kept a redirect's body: $(cat "$out/stdout")"
 expect 0 -i "$url/redirect"
 grep -q "^Location: /hello" "$out/stdout" || fail "-i without a body: $(cat "$out/stdout")"
+# An output that cannot be written is an error (curl: 23), even when stdio
+# held the whole body until the end.
+expect 23 -o /dev/full "$url/hello"
+"$fetch" "$url/hello" >/dev/full 2>"$out/stderr"
+rc=$?
+[ $rc -eq 23 ] || fail "stdout on a full disk exited $rc, want 23"
+# A timeout that is no finite positive number is refused.
+expect 2 --timeout nan "$url/hello"
+expect 2 --timeout inf "$url/hello"
 # 64 MiB streamed to the output, never held whole (peak RSS well under it).
 /usr/bin/time -f "%M" -o "$out/rss" "$fetch" -o "$out/big" "$url/big" 2>"$out/stderr" ||
   fail "big: $(cat "$out/stderr")"
