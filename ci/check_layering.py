@@ -23,6 +23,8 @@ import xml.etree.ElementTree as ET
 # Package -> brisk packages it may use (transitively closed). Mirrors DESIGN.md.
 LAYERS = {
     "base": set(),
+    # Asio event-loop helpers (Ticker) under the server and the clients.
+    "loop": set(),
     "bytes": {"base"},
     "pool": {"bytes", "base"},
     "http": {"bytes", "base"},
@@ -31,40 +33,42 @@ LAYERS = {
     "tls": {"bytes", "base"},
     # Content codings over zlib, brotli and zstd; no HTTP types.
     "compress": {"pool", "bytes", "base"},
-    "client": {"tls", "http", "compress", "pool", "bytes", "base"},
-    "server": {"tls", "workerpool", "http", "bytes", "base"},
+    "client": {"tls", "http", "compress", "pool", "bytes", "base", "loop"},
+    "server": {"tls", "workerpool", "http", "bytes", "base", "loop"},
     # Server middleware (compression, CORS, logs, metrics): above the server
     # and the client (metrics report backend clients).
     "middleware": {"server", "client", "compress", "tls", "workerpool", "http",
-                   "pool", "bytes", "base"},
+                   "pool", "bytes", "base", "loop"},
     # Routes on the server: above it, below tools.
-    "router": {"server", "tls", "workerpool", "http", "bytes", "base"},
+    "router": {"server", "tls", "workerpool", "http", "bytes", "base", "loop"},
     # The file server: a handler on the server, content codings from compress.
     "fs": {"server", "compress", "tls", "workerpool", "http", "pool", "bytes",
-           "base"},
+           "base", "loop"},
     # WebSocket: above the server and the client.
     "websocket": {"server", "client", "tls", "workerpool", "http", "compress",
-                  "pool", "bytes", "base"},
+                  "pool", "bytes", "base", "loop"},
     "tools": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-              "bytes", "base", "compress", "middleware", "websocket", "fs"},
+              "bytes", "base", "compress", "middleware", "websocket", "fs",
+              "loop"},
     "bench": {"tls", "router", "server", "client", "workerpool", "http", "pool",
               "bytes", "base", "tools", "compress", "middleware", "websocket",
-              "fs"},
+              "fs", "loop"},
     "testing": {"bytes", "base"},
     # Tests of the server and the client together; nothing depends on it.
     "e2e": {"tls", "router", "server", "client", "workerpool", "http", "pool",
-            "bytes", "base", "compress", "middleware", "websocket", "fs"},
+            "bytes", "base", "compress", "middleware", "websocket", "fs",
+            "loop"},
     "ci": set(),
     # The root package holds only the public aliases for other workspaces.
     "": {"bytes", "base", "pool", "http", "workerpool", "client", "server",
-         "router", "tls", "compress", "middleware", "websocket", "fs"},
+         "router", "tls", "compress", "middleware", "websocket", "fs", "loop"},
 }
 # Test-only targets of any package may also use these.
 TEST_ONLY_EXTRA = {"testing"}
 
 # External targets (and the headers that stand for them) each package may use.
 ASIO_USERS = {"workerpool", "server", "client", "websocket", "tools", "bench",
-              "testing"}
+              "testing", "loop"}
 # OpenSSL: where sockets are, and //tls, which does TLS without them.
 OPENSSL_USERS = ASIO_USERS | {"tls"}
 PEER_USERS = {"bench"}

@@ -38,7 +38,7 @@ std::chrono::steady_clock::time_point After(absl::Duration d) {
 }
 
 // Deadlines are checked every kDeadlineTick while any is set (see
-// client/internal/ticker.h): a deadline fires up to one tick late.
+// loop/ticker.h): a deadline fires up to one tick late.
 constexpr auto kDeadlineTick = std::chrono::milliseconds(5);
 
 // Idle connections are checked every half of their idle limit, at least

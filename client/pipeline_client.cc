@@ -27,11 +27,11 @@
 #include "client/internal/loop_thread.h"
 #include "client/internal/stream.h"
 #include "client/internal/submitter.h"
-#include "client/internal/ticker.h"
 #include "http/body_reader.h"
 #include "http/method.h"
 #include "http/response_header.h"
 #include "http/uri.h"
+#include "loop/ticker.h"
 
 namespace brisk::client {
 namespace client_internal {
@@ -494,7 +494,7 @@ class Pipeline {
   const PipelineClientOptions& o_;
   asio::io_context& io_;
   asio::executor_work_guard<Executor> work_;
-  Ticker tick_;
+  loop::Ticker tick_;
   Submitter submitter_;
   std::string host_, port_;
   uint16_t port_number_ = 0;

@@ -139,7 +139,7 @@ void Loop::TrackWait(HijackWait& w, int64_t deadline) {
     hijack_waits_.push_back(w);
     w.tracked = true;
   }
-  ArmTick();
+  tick_.Arm();
 }
 
 void Loop::UntrackWait(HijackWait& w) {

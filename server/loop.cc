@@ -67,6 +67,26 @@ int64_t ToNs(absl::Duration d) {
   return d == absl::InfiniteDuration() ? 0 : absl::ToInt64Nanoseconds(d);
 }
 
+namespace {
+
+// Deadlines are checked every tick: a quarter of the shortest timeout,
+// between 10 ms and 1 s.
+std::chrono::nanoseconds TickPeriod(const ServerOptions& o) {
+  int64_t shortest = std::min({ToNs(o.header_read_timeout),
+                               ToNs(o.idle_timeout), ToNs(o.linger_timeout)});
+  for (int64_t t : {ToNs(o.read_timeout), ToNs(o.write_timeout),
+                    ToNs(o.body_read_timeout), ToNs(o.send_timeout),
+                    o.tls != nullptr ? ToNs(o.tls_handshake_timeout) : 0}) {
+    if (t > 0) {
+      shortest = std::min(shortest, t);
+    }
+  }
+  return std::chrono::nanoseconds(
+      std::clamp<int64_t>(shortest / 4, 10'000'000, 1'000'000'000));
+}
+
+}  // namespace
+
 Shared::Shared(const ServerOptions& o, const Handler& h)
     : options(o),
       handler(h),
@@ -132,7 +152,7 @@ Loop::Loop(Shared& shared, int index)
       options_(shared.options),
       index_(index),
       acceptor_(io_.get_executor()),
-      tick_(io_.get_executor()),
+      tick_(io_, TickPeriod(shared.options), [this] { Tick(); }),
       accept_backoff_(io_.get_executor()),
       pool_(
           io_.get_executor(), shared.limit,
@@ -149,18 +169,6 @@ Loop::Loop(Shared& shared, int index)
   send_timeout_ns_ = ToNs(options_.send_timeout);
   stream_read_timeout_ns_ = ToNs(options_.stream_read_timeout);
   tls_handshake_ns_ = ToNs(options_.tls_handshake_timeout);
-  // Deadlines are checked every tick: a quarter of the shortest timeout,
-  // between 10 ms and 1 s.
-  int64_t shortest =
-      std::min({header_timeout_ns_, idle_timeout_ns_, linger_ns_});
-  for (int64_t t :
-       {read_timeout_ns_, write_timeout_ns_, body_read_timeout_ns_,
-        send_timeout_ns_, options_.tls != nullptr ? tls_handshake_ns_ : 0}) {
-    if (t > 0) {
-      shortest = std::min(shortest, t);
-    }
-  }
-  tick_ns_ = std::clamp<int64_t>(shortest / 4, 10'000'000, 1'000'000'000);
 }
 
 Loop::~Loop() = default;
@@ -374,7 +382,7 @@ void Loop::Track(Conn* c, Where where, int64_t deadline) {
   if (ConnList* list = ListFor(where)) {
     list->push_back(*c);
   }
-  ArmTick();
+  tick_.Arm();
 }
 
 void Loop::Untrack(Conn* c) {
@@ -382,20 +390,6 @@ void Loop::Untrack(Conn* c) {
     list->erase(list->iterator_to(*c));
   }
   c->where = Where::kNone;
-}
-
-void Loop::ArmTick() {
-  if (tick_armed_) {
-    return;
-  }
-  tick_armed_ = true;
-  tick_.expires_after(std::chrono::nanoseconds(tick_ns_));
-  tick_.async_wait([this](const boost::system::error_code& ec) {
-    tick_armed_ = false;
-    if (!ec) {
-      Tick();
-    }
-  });
 }
 
 void Loop::Tick() {
@@ -436,7 +430,7 @@ void Loop::Tick() {
   }
   if (!fresh_.empty() || !idle_.empty() || !rewait_.empty() ||
       !timed_.empty() || !hijack_waits_.empty()) {
-    ArmTick();
+    tick_.Arm();
   }
 }
 
@@ -456,7 +450,7 @@ void Loop::CloseConn(Conn* c) {
   Notify(c, ConnState::kClosed);
   delete c;
   if (stopping_ && all_.empty()) {
-    tick_.cancel();  // nothing left to time: let the loop drain now
+    tick_.Stop();  // nothing left to time: let the loop drain now
     Drained();
   }
 }
@@ -1737,7 +1731,7 @@ void Loop::BeginShutdown() {
     }
   }
   if (all_.empty()) {
-    tick_.cancel();
+    tick_.Stop();
     Drained();
   }
 }

@@ -35,11 +35,11 @@
 #include "client/host_client.h"
 #include "client/internal/stream.h"
 #include "client/internal/submitter.h"
-#include "client/internal/ticker.h"
 #include "client/options.h"
 #include "http/body_reader.h"
 #include "http/message.h"
 #include "http/response_header.h"
+#include "loop/ticker.h"
 
 namespace brisk::client::client_internal {
 
@@ -247,9 +247,9 @@ class HostPool {
   WaitQueue waiters_;
   std::vector<std::unique_ptr<CallCtx>> ctx_store_;
   std::vector<CallCtx*> free_ctx_;
-  Ticker cleaner_;  // idle connections, while any
-  Ticker tick_;     // call deadlines, while any
-  CallList timed_;  // calls with a deadline
+  loop::Ticker cleaner_;  // idle connections, while any
+  loop::Ticker tick_;     // call deadlines, while any
+  CallList timed_;        // calls with a deadline
   bool closed_ = false;
   // Blocking calls from other threads.
   Submitter submitter_;

@@ -42,6 +42,7 @@
 #include "base/mutex.h"
 #include "bytes/byte_buffer.h"
 #include "http/body_reader.h"
+#include "loop/ticker.h"
 #include "server/hijacked.h"
 #include "server/internal/response_writer.h"
 #include "server/options.h"
@@ -378,7 +379,7 @@ class Loop {
   // A hijacked connection's call waits until `deadline` (0: no limit).
   void TrackWait(HijackWait& w, int64_t deadline);
   void UntrackWait(HijackWait& w);
-  void ArmTick();
+  // Expires what passed its deadline (every tick while anything is timed).
   void Tick();
   void Notify(Conn* c, ConnState s);
   // Shutting down and nothing left to serve: closes this loop's PerLoop
@@ -521,7 +522,7 @@ class Loop {
   int index_;
   asio::io_context io_{1};
   Acceptor acceptor_;
-  Timer tick_;
+  brisk::loop::Ticker tick_;  // Tick(), while anything has a deadline
   Timer accept_backoff_;
   workerpool::WorkerPool<Conn*, Session> pool_;
   ConnList fresh_;  // accepted, no byte yet: header_read_timeout
@@ -533,11 +534,9 @@ class Loop {
   HijackWaits hijack_waits_;  // hijacked calls with a deadline: any order
   AllConns all_;
   tcp::endpoint peer_;
-  bool tick_armed_ = false;
   int64_t last_accept_log_ns_ = 0;  // rate limit of the accept-failure line
   uint64_t accept_errors_unlogged_ = 0;
   bool stopping_ = false;
-  int64_t tick_ns_;
   int64_t header_timeout_ns_, idle_timeout_ns_, linger_ns_;
   int64_t read_timeout_ns_, write_timeout_ns_;      // 0: none
   int64_t body_read_timeout_ns_, send_timeout_ns_;  // no progress; 0: none

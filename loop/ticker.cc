@@ -1,8 +1,8 @@
-#include "client/internal/ticker.h"
+#include "loop/ticker.h"
 
 #include <utility>
 
-namespace brisk::client::client_internal {
+namespace brisk::loop {
 
 Ticker::Ticker(boost::asio::io_context& io, Clock::duration period,
                std::function<void()> on_tick)
@@ -29,4 +29,4 @@ void Ticker::Stop() {
   timer_.cancel();
 }
 
-}  // namespace brisk::client::client_internal
+}  // namespace brisk::loop

@@ -1,4 +1,4 @@
-#include "client/internal/ticker.h"
+#include "loop/ticker.h"
 
 #include <chrono>
 #include <memory>
@@ -9,7 +9,7 @@
 #include "boost/asio/steady_timer.hpp"
 #include "gtest/gtest.h"
 
-namespace brisk::client::client_internal {
+namespace brisk::loop {
 namespace {
 
 using std::chrono::milliseconds;
@@ -62,4 +62,4 @@ TEST(TickerTest, NoTickAfterTheTickerIsGone) {
 }
 
 }  // namespace
-}  // namespace brisk::client::client_internal
+}  // namespace brisk::loop

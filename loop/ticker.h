@@ -1,7 +1,8 @@
-// File: client/internal/ticker.h
+// File: loop/ticker.h
 //
-// Ticker: the clients' periodic checks — HostPool's call deadlines and idle
-// cleaning, PipelineClient's call and dial deadlines and idle connections.
+// Ticker: a periodic check on an event loop — the server loop's deadlines
+// (server/loop.cc), HostPool's call deadlines and idle cleaning,
+// PipelineClient's call and dial deadlines and idle connections.
 // Deadlines are kept in the owner's lists, not in timers: arming one is a
 // list insert, a call that ends cancels nothing, and one timer per owner
 // calls the owner back `period` after it was armed, which checks them all
@@ -13,8 +14,8 @@
 // completion was already queued (an owner destroyed on a shared loop).
 // Allocation: none per Arm() in steady state (Asio recycles the wait).
 
-#ifndef BRISK_CLIENT_INTERNAL_TICKER_H_
-#define BRISK_CLIENT_INTERNAL_TICKER_H_
+#ifndef BRISK_LOOP_TICKER_H_
+#define BRISK_LOOP_TICKER_H_
 
 #include <chrono>
 #include <functional>
@@ -23,7 +24,7 @@
 #include "boost/asio/basic_waitable_timer.hpp"
 #include "boost/asio/io_context.hpp"
 
-namespace brisk::client::client_internal {
+namespace brisk::loop {
 
 class Ticker {
  public:
@@ -54,6 +55,6 @@ class Ticker {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
-}  // namespace brisk::client::client_internal
+}  // namespace brisk::loop
 
-#endif  // BRISK_CLIENT_INTERNAL_TICKER_H_
+#endif  // BRISK_LOOP_TICKER_H_
