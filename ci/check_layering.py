@@ -54,6 +54,8 @@ LAYERS = {
               "bytes", "base", "tools", "compress", "middleware", "websocket",
               "fs", "loop"},
     "testing": {"bytes", "base"},
+    # brisk's parsers against the peers, as oracles (tests only).
+    "conformance": {"http", "bytes", "base"},
     # Tests of the server and the client together; nothing depends on it.
     "e2e": {"tls", "router", "server", "client", "workerpool", "http", "pool",
             "bytes", "base", "compress", "middleware", "websocket", "fs",
@@ -71,11 +73,7 @@ ASIO_USERS = {"workerpool", "server", "client", "websocket", "tools", "bench",
               "testing", "loop"}
 # OpenSSL: where sockets are, and //tls, which does TLS without them.
 OPENSSL_USERS = ASIO_USERS | {"tls"}
-PEER_USERS = {"bench"}
-# Test targets (and *_test.cc files) of these packages may use the peers too,
-# as oracles: //http's differential test.
-PEER_ORACLE_USERS = {"http"}
-PEER_TARGETS = {"@brisk_system//:beast", "@brisk_system//:http_parser"}
+PEER_USERS = {"bench", "conformance"}
 EXTERNAL_RULES = {
     "@brisk_system//:asio": ASIO_USERS,
     # OpenSSL goes where sockets are: the same packages as Asio.
@@ -143,9 +141,6 @@ def dependency_violations(rules):
             dep_pkg = package_of(dep)
             if dep_pkg is None:
                 users = EXTERNAL_RULES.get(dep)
-                if (users is not None and testonly and dep in PEER_TARGETS
-                        and pkg in PEER_ORACLE_USERS):
-                    continue
                 if users is not None and pkg not in users:
                     out.append(f"{label} -> {dep}: '{pkg}' may not use it")
             elif dep_pkg == "" and pkg != "":
@@ -165,9 +160,6 @@ def include_violations(files):
             continue
         for n, line in enumerate(text.splitlines(), 1):
             for pattern, what, users in INCLUDE_RULES:
-                if (users is PEER_USERS and pkg in PEER_ORACLE_USERS
-                        and path.endswith("_test.cc")):
-                    continue
                 if pattern.search(line) and pkg not in users:
                     out.append(f"{path}:{n}: '{pkg}' may not include {what}")
             m = BRISK_INCLUDE.search(line)

@@ -115,19 +115,17 @@ class IncludeTest(unittest.TestCase):
         [("server/x.cc", "#include <boost/beast/http/parser.hpp>\n")])
     self.assertEqual(len(problems), 1)
 
-  def test_peers_are_oracles_for_http_tests_only(self):
+  def test_peers_are_for_bench_and_conformance_only(self):
     beast = "#include <boost/beast/http/parser.hpp>\n"
     self.assertEqual(cl.include_violations(
-        [("http/differential_test.cc", beast)]), [])
-    self.assertEqual(len(cl.include_violations([("http/message.cc", beast)])),
-                     1)
+        [("conformance/differential_test.cc", beast)]), [])
     self.assertEqual(len(cl.include_violations(
-        [("server/differential_test.cc", beast)])), 1)
+        [("http/differential_test.cc", beast)])), 1)
     self.assertEqual(cl.dependency_violations(
-        [("//http:differential_test", True, ["@brisk_system//:beast"])]), [])
+        [("//conformance:differential_test", True,
+          ["@brisk_system//:beast", "//http"])]), [])
     self.assertEqual(len(cl.dependency_violations(
-        [("//http:http", False, ["@brisk_system//:http_parser"])])), 1)
-
+        [("//http:http_test", True, ["@brisk_system//:http_parser"])])), 1)
 
 if __name__ == "__main__":
   unittest.main()

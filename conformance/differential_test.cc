@@ -177,7 +177,7 @@ std::vector<Case> Cases() {
 // case -> "brisk/beast/http-parser" verdicts.
 const std::map<std::string, std::string>& Expected() {
   static const auto* m = new std::map<std::string, std::string>{
-#include "http/differential_expected.inc"
+#include "conformance/differential_expected.inc"
   };
   return *m;
 }
