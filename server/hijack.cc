@@ -159,18 +159,8 @@ asio::awaitable<absl::Status> Loop::WaitHijacked(HijackState& h, HijackWait& w,
   auto [ec] = co_await h.conn->socket.async_wait(
       what, asio::bind_cancellation_slot(w.signal.slot(), kAwait));
   UntrackWait(w);
-  if (h.closed) {
-    co_return HijackClosedStatus(h);
-  }
-  switch (w.why) {
-    case HijackWait::Why::kTimeout:
-      co_return absl::DeadlineExceededError(read ? "read timeout"
-                                                 : "write timeout");
-    case HijackWait::Why::kShutdown:
-      co_return absl::CancelledError("server shutting down");
-    case HijackWait::Why::kNone:
-    case HijackWait::Why::kClosed:
-      break;
+  if (absl::Status end = WaitEnd(h, w); !end.ok()) {
+    co_return end;
   }
   if (ec) {
     co_return absl::UnavailableError(ec.message());
@@ -193,29 +183,38 @@ asio::awaitable<absl::Status> Loop::ReadHijacked(HijackState& h,
       asio::buffer(p, max),
       asio::bind_cancellation_slot(h.read.signal.slot(), kAwait));
   UntrackWait(h.read);
-  if (h.closed) {
-    co_return HijackClosedStatus(h);
-  }
-  if (!ec && n > 0) {  // (bytes won a race with a timeout: they count)
+  // Bytes that won a race with a timeout count.
+  if (!h.closed && !ec && n > 0) {
     bytes_read.Inc(n);
     buf.CommitAppend(n);
     h.read_full = n == max;
     co_return absl::OkStatus();
   }
   h.read_full = false;
-  switch (h.read.why) {
-    case HijackWait::Why::kTimeout:
-      co_return absl::DeadlineExceededError("read timeout");
-    case HijackWait::Why::kShutdown:
-      co_return absl::CancelledError("server shutting down");
-    case HijackWait::Why::kNone:
-    case HijackWait::Why::kClosed:
-      break;
+  if (absl::Status end = WaitEnd(h, h.read); !end.ok()) {
+    co_return end;
   }
   if (ec == asio::error::eof || (!ec && n == 0)) {
     co_return absl::OutOfRangeError("end of stream");
   }
   co_return absl::UnavailableError(ec.message());
+}
+
+absl::Status Loop::WaitEnd(const HijackState& h, const HijackWait& w) {
+  if (h.closed) {
+    return HijackClosedStatus(h);
+  }
+  switch (w.why) {
+    case HijackWait::Why::kTimeout:
+      return absl::DeadlineExceededError(&w == &h.read ? "read timeout"
+                                                       : "write timeout");
+    case HijackWait::Why::kShutdown:
+      return absl::CancelledError("server shutting down");
+    case HijackWait::Why::kNone:
+    case HijackWait::Why::kClosed:
+      break;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Loop::HijackClosedStatus(const HijackState& h) {

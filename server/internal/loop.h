@@ -458,6 +458,9 @@ class Loop {
   asio::awaitable<absl::Status> ReadHijacked(HijackState& h,
                                              bytes::ByteBuffer& buf, size_t max,
                                              int64_t deadline);
+  // After a wait of `w`'s direction: why its call cannot go on (closed,
+  // timed out, shut down), or OK.
+  static absl::Status WaitEnd(const HijackState& h, const HijackWait& w);
   // Why a hijacked call cannot go on (closed, shut down), as its status.
   static absl::Status HijackClosedStatus(const HijackState& h);
   // Runs s.task to its end (the client-gone watch around it).
