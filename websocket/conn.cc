@@ -364,6 +364,7 @@ asio::awaitable<absl::Status> Conn::Fill(size_t want) {
                                    : ping_outstanding_ ? options_.pong_timeout
                                                        : options_.ping_interval;
     absl::Status r;
+    absl::Duration wait = timeout;
     bool held = false;
     if (in_.empty() && !hot_) {
       // Idle: the buffer goes back while the connection waits.
@@ -371,18 +372,15 @@ asio::awaitable<absl::Status> Conn::Fill(size_t want) {
       r = co_await t_.WaitReadable(timeout);
       if (r.ok()) {
         Take(in_);
-        const size_t max = std::max(want, in_.available());
-        r = co_await t_.Read(in_, max, timeout);
       }
-    } else if (in_.empty()) {
+    } else if (in_.empty() && options_.hold_read_buffer < timeout) {
       // Busy lately: one read, holding the buffer, for a while.
-      held = options_.hold_read_buffer < timeout;
-      const absl::Duration wait = held ? options_.hold_read_buffer : timeout;
+      held = true;
+      wait = options_.hold_read_buffer;
+    }
+    if (r.ok()) {
       const size_t max = std::max(want, in_.available());
       r = co_await t_.Read(in_, max, wait);
-    } else {
-      const size_t max = std::max(want, in_.available());
-      r = co_await t_.Read(in_, max, timeout);
     }
     if (r.ok()) {
       ping_outstanding_ = false;  // any byte shows the peer is there
