@@ -74,14 +74,15 @@ def process_tree(pid):
     return out
 
 
-def cpu_ticks(pids):
-    """utime + stime of `pids`, in clock ticks."""
+def cpu_ticks(pids, user=True, kernel=True):
+    """utime + stime of `pids` (or either alone), in clock ticks."""
     total = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            total += (int(fields[11]) if user else 0) + (
+                int(fields[12]) if kernel else 0)
         except OSError:
             pass
     return total

@@ -68,8 +68,7 @@ class Server:
         return cpu_ticks([self.proc.pid])
 
     def sys_ticks(self):
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[12])
+        return cpu_ticks([self.proc.pid], user=False)
 
     def rss_kib(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
